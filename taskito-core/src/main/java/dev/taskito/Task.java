@@ -1,0 +1,62 @@
+package dev.taskito;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a method as the handler of a task. Jobs enqueued under the task's name run this
+ * method on whichever instance of the application claims them; the JSON arguments given
+ * at enqueue are bound to the method's parameters, and a {@link JobContext} parameter, if
+ * declared, receives the job's context instead.
+ *
+ * <p>Limits given here are defaults: {@code taskito.tasks.<name>.*} properties override them.
+ */
+@Target(ElementType.METHOD)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface Task {
+
+	/**
+	 * The task's name, used to enqueue it. Blank means {@code SimpleClassName.methodName}.
+	 */
+	String name() default "";
+
+	/**
+	 * The queue the task's jobs go to unless an {@link EnqueueRequest} names another.
+	 */
+	String queue() default TaskitoDefaults.QUEUE;
+
+	/**
+	 * The most jobs of this task that may run at once across every instance sharing the
+	 * store; {@code 0} means no cap. A negative value is refused at registration.
+	 */
+	int maxConcurrent() default 0;
+
+	/**
+	 * How many times a failed job is retried before it is marked {@link JobStatus#DEAD};
+	 * {@code -1} means the configured default ({@code taskito.retry.max-retries}).
+	 */
+	int maxRetries() default -1;
+
+	/**
+	 * How long one attempt may run before its thread is interrupted and the attempt counts
+	 * as failed, as a duration string such as {@code "30s"}, {@code "5m"} or
+	 * {@code "PT1M"}; blank means no timeout.
+	 */
+	String timeout() default "";
+
+	/**
+	 * A cluster-wide rate limit such as {@code "100/m"} ({@code s}, {@code m}, {@code h} or
+	 * {@code d}); blank means none.
+	 */
+	String rateLimit() default "";
+
+	/**
+	 * The default priority of the task's jobs: higher runs first among due jobs.
+	 */
+	int priority() default 0;
+
+}

@@ -1,0 +1,59 @@
+package dev.taskito;
+
+import java.time.Duration;
+
+/**
+ * Every default, in one place. The Spring Boot properties point here, and a test checks
+ * that they agree.
+ */
+public final class TaskitoDefaults {
+
+	/** The queue of a task that names none. */
+	public static final String QUEUE = "default";
+
+	/** Worker threads per instance. */
+	public static final int WORKER_CONCURRENCY = 8;
+
+	/** The longest an idle dispatcher waits before looking for due jobs again. */
+	public static final Duration POLL_INTERVAL = Duration.ofMillis(500);
+
+	/** The most jobs one dispatch pass claims. */
+	public static final int BATCH_SIZE = 64;
+
+	/** How long a claim lives without a heartbeat. */
+	public static final Duration LEASE_DURATION = Duration.ofSeconds(30);
+
+	/** How often an instance renews its leases and publishes its caps. */
+	public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+
+	/** How long after a lease expired the reaper waits before taking the job back. */
+	public static final Duration REAPER_GRACE = Duration.ofSeconds(2);
+
+	/** Retries after the first attempt. */
+	public static final int MAX_RETRIES = 3;
+
+	/** The first retry's delay; each further retry doubles it, with jitter. */
+	public static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+
+	/** The longest delay between retries. */
+	public static final Duration RETRY_MAX_BACKOFF = Duration.ofMinutes(5);
+
+	/** How long a graceful shutdown waits for running jobs. */
+	public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+	/** How long succeeded and cancelled jobs are kept. */
+	public static final Duration RETENTION_SUCCEEDED = Duration.ofDays(1);
+
+	/** How long dead jobs are kept. */
+	public static final Duration RETENTION_DEAD = Duration.ofDays(14);
+
+	/** The prefix of the JDBC store's tables. */
+	public static final String TABLE_PREFIX = "taskito_";
+
+	/** The prefix of the Redis store's keys. */
+	public static final String KEY_PREFIX = "taskito:";
+
+	private TaskitoDefaults() {
+	}
+
+}

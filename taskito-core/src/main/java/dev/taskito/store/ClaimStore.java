@@ -1,0 +1,197 @@
+package dev.taskito.store;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import dev.taskito.JobId;
+import dev.taskito.JobView;
+
+/**
+ * Where jobs and their claims live, shared by every instance of an application. The
+ * dispatcher's correctness rests on what these methods promise; every implementation
+ * passes {@code ClaimStoreContractTest}.
+ *
+ * <p>Every state change is atomic: one transaction (JDBC) or one script (Redis). A
+ * {@code RUNNING} job always has exactly one claim, and a job that leaves {@code RUNNING}
+ * loses its claim in the same step. Every write made on behalf of a claim names its token
+ * and changes nothing when the token is no longer the job's claim, so a worker that lost
+ * its lease can never overwrite the new owner's work. Times (due times, leases) are on the
+ * store's clock.
+ *
+ * <p>Methods throw {@link StoreUnavailableException} when the store cannot be reached;
+ * the outcome is then unknown. {@link #finish}, {@link #rollback} and {@link #heartbeat}
+ * are idempotent thanks to fencing and may simply be repeated; a {@link #claim} whose
+ * outcome is unknown is resolved with {@link #recoverClaim}.
+ */
+public interface ClaimStore extends AutoCloseable {
+
+	/**
+	 * Prepares the store: creates what is missing when allowed to, checks what it needs.
+	 * Idempotent. Fails with a message naming the setting and the fix when the store cannot
+	 * be used.
+	 */
+	void start();
+
+	/**
+	 * Stores new jobs as {@code PENDING}, all or none. A job whose unique key a
+	 * {@code PENDING} or {@code RUNNING} job already holds (or an earlier job of the same
+	 * call) is not stored; that job's id stands in its place in the answer.
+	 * <p>With a JDBC store on a transaction-aware {@code DataSource}, this takes part in the
+	 * caller's transaction.
+	 * @param jobs the jobs, at least one
+	 * @return the ids, in the order of {@code jobs}
+	 */
+	List<JobId> enqueue(List<NewJob> jobs);
+
+	/**
+	 * @param id a job id
+	 * @return the job, or empty when unknown or purged
+	 */
+	Optional<JobView> find(JobId id);
+
+	/**
+	 * Moves a {@code PENDING} job to {@code CANCELLED}. Takes part in the caller's
+	 * transaction like {@link #enqueue}.
+	 * @param id the job
+	 * @return {@code true} if the job was pending and is now cancelled
+	 */
+	boolean cancel(JobId id);
+
+	/**
+	 * Moves a {@code DEAD} job back to {@code PENDING}, due now, with its attempts at 0 and
+	 * its last error kept.
+	 * @param id the job
+	 * @return {@code true} if the job was dead and is now pending
+	 */
+	boolean retry(JobId id);
+
+	/**
+	 * Pauses or resumes a queue for every instance.
+	 * @param queue the queue
+	 * @param paused {@code true} to pause
+	 */
+	void setQueuePaused(String queue, boolean paused);
+
+	/**
+	 * @return the queues paused right now
+	 */
+	Set<String> pausedQueues();
+
+	/**
+	 * Claims due {@code PENDING} jobs within the request's limits, highest priority first,
+	 * then earliest due, then oldest: in one atomic step each becomes {@code RUNNING}, its
+	 * attempt count goes up by one, and a claim with a fresh token, the instance id and a
+	 * lease of {@code request.lease()} is written. Never more than {@code request.limit()}
+	 * jobs, nor more of a task or queue than its limit; jobs locked by a concurrent claim are
+	 * skipped, not waited for.
+	 * @param request the limits
+	 * @param batchId an id the caller chose for this claim, written with every claim so that
+	 *        {@link #recoverClaim} can find them when the answer is lost
+	 * @return the claimed jobs in claim order, possibly none
+	 */
+	List<ClaimedJob> claim(ClaimRequest request, UUID batchId);
+
+	/**
+	 * Finds the claims a {@link #claim} call wrote, when its answer was lost.
+	 * @param instanceId the claiming instance
+	 * @param batchId the id given to {@link #claim}
+	 * @return the claimed jobs that still hold those claims, possibly none
+	 */
+	List<ClaimedJob> recoverClaim(String instanceId, UUID batchId);
+
+	/**
+	 * Counts the claims there are now, of every instance, expired ones included. The
+	 * dispatcher calls this after its claim committed; the count must see every claim
+	 * committed before the call (a separate statement, not part of the claim's step).
+	 * @param tasks the tasks to count
+	 * @param queues the queues to count
+	 * @return the counts
+	 */
+	ClaimCounts countClaims(Set<String> tasks, Set<String> queues);
+
+	/**
+	 * Gives claimed jobs back without consuming their attempts; see {@link Reschedule}.
+	 * Each is atomic on its own; fenced by token.
+	 * @param reschedules the claims to give back
+	 * @return the claims that were given back (the others were no longer held)
+	 */
+	Set<ClaimRef> rollback(List<Reschedule> reschedules);
+
+	/**
+	 * Records outcomes, fenced by token: an outcome whose claim is no longer the job's
+	 * changes nothing. The whole batch is one transaction or script.
+	 * @param outcomes the outcomes
+	 * @param wakeOthers whether to wake the other instances' dispatchers afterwards
+	 *        (a capped slot was freed)
+	 * @return the claims whose outcome was recorded
+	 */
+	Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers);
+
+	/**
+	 * Records that an instance is alive with its declared caps, and renews the leases of the
+	 * named claims that it still holds, in one step.
+	 * @param heartbeat the instance, its caps and its claims
+	 * @return the renewed claims and the smallest caps live instances declare
+	 */
+	HeartbeatResult heartbeat(Heartbeat heartbeat);
+
+	/**
+	 * Removes an instance's record, so its caps no longer count. Its claims are not touched.
+	 * @param instanceId the instance
+	 */
+	void removeInstance(String instanceId);
+
+	/**
+	 * Takes tokens from (or gives them back to) cluster-wide token buckets, atomically per
+	 * bucket.
+	 * @param requests the buckets and counts
+	 * @return the tokens granted per bucket, between 0 and the count asked (0 for a give-back)
+	 */
+	Map<String, Integer> takeTokens(List<TokenRequest> requests);
+
+	/**
+	 * Takes back every {@code RUNNING} job whose lease expired at least {@code grace} ago,
+	 * or that has no claim at all: the claim goes, and the job is {@code PENDING}, due now,
+	 * when it has retries left (its attempt stays consumed), else {@code DEAD} with the reason.
+	 * @param grace how long after expiry a lease is taken back
+	 * @return the jobs taken back
+	 */
+	List<ReapedJob> reap(Duration grace);
+
+	/**
+	 * Deletes finished jobs older than their retention.
+	 * @param succeeded how long {@code SUCCEEDED} and {@code CANCELLED} jobs are kept
+	 * @param dead how long {@code DEAD} jobs are kept
+	 * @return how many jobs were deleted
+	 */
+	int purge(Duration succeeded, Duration dead);
+
+	/**
+	 * Registers a listener called (on a store thread; it must return quickly) when another
+	 * instance freed a capped slot or enqueued jobs, so idle dispatchers need not poll.
+	 * Stores that cannot signal across instances call it never; the dispatcher polls anyway.
+	 * @param listener the listener
+	 */
+	void addWakeUpListener(Runnable listener);
+
+	/**
+	 * Releases connections and threads. Stored data is untouched.
+	 */
+	@Override
+	void close();
+
+	/**
+	 * A helper for implementations and tests: the ids of a collection of claims.
+	 * @param claims claims
+	 * @return their job ids
+	 */
+	static List<JobId> jobIds(Collection<ClaimRef> claims) {
+		return claims.stream().map(ClaimRef::jobId).toList();
+	}
+
+}

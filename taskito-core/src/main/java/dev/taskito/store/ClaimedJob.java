@@ -1,0 +1,31 @@
+package dev.taskito.store;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import dev.taskito.JobId;
+
+/**
+ * A job that {@link ClaimStore#claim} moved to {@code RUNNING}, with its claim.
+ *
+ * @param claim the job id and claim token
+ * @param taskName the task
+ * @param queue the queue
+ * @param payload the arguments as a JSON array
+ * @param attempt this attempt's number, starting at 1 (the claim counted it)
+ * @param maxRetries retries after the first attempt
+ * @param timeout the job's own per-attempt timeout, or {@code null} for the task's
+ * @param priority higher runs first
+ * @param leaseExpiresAt when the claim's lease ends unless renewed, on the store's clock
+ */
+public record ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
+		Duration timeout, int priority, Instant leaseExpiresAt) {
+
+	/**
+	 * @return the claimed job's id
+	 */
+	public JobId id() {
+		return this.claim.jobId();
+	}
+
+}

@@ -1,0 +1,40 @@
+package dev.taskito.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+import dev.taskito.JobId;
+
+/**
+ * A job as the store receives it at enqueue, with every option already resolved against
+ * the task's defaults.
+ *
+ * @param id the new job's id
+ * @param taskName the task
+ * @param queue the queue
+ * @param payload the arguments as a JSON array
+ * @param priority higher runs first
+ * @param delay run no sooner than this after the store's now; ignored when {@code runAt} is set
+ * @param runAt run no sooner than this instant, or {@code null}
+ * @param uniqueKey the unique key, or {@code null}
+ * @param maxRetries retries after the first attempt
+ * @param timeout the per-attempt timeout, or {@code null} for none
+ */
+public record NewJob(JobId id, String taskName, String queue, String payload, int priority, Duration delay,
+		Instant runAt, String uniqueKey, int maxRetries, Duration timeout) {
+
+	/**
+	 * Checks the required fields.
+	 */
+	public NewJob {
+		Objects.requireNonNull(id, "id");
+		Objects.requireNonNull(taskName, "taskName");
+		Objects.requireNonNull(queue, "queue");
+		Objects.requireNonNull(payload, "payload");
+		if (delay == null) {
+			delay = Duration.ZERO;
+		}
+	}
+
+}
