@@ -226,6 +226,10 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * @throws IllegalStateException if already started or closed
 	 */
 	public void start() {
+		start(true);
+	}
+
+	private void start(boolean withDispatchLoop) {
 		synchronized (this.lifecycleMonitor) {
 			if (this.started || this.closed) {
 				throw new IllegalStateException("TaskDispatcher " + this.instanceId + " was already started");
@@ -250,9 +254,11 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.scheduler.scheduleWithFixedDelay(this::purge, 0, PURGE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 			this.completerThread = namedThreads("taskito-completer-", true).newThread(this::completeLoop);
 			this.completerThread.start();
-			this.dispatching = true;
-			this.dispatchThread = namedThreads("taskito-dispatcher-", true).newThread(this::dispatchLoop);
-			this.dispatchThread.start();
+			if (withDispatchLoop) {
+				this.dispatching = true;
+				this.dispatchThread = namedThreads("taskito-dispatcher-", true).newThread(this::dispatchLoop);
+				this.dispatchThread.start();
+			}
 			logger.info("Taskito instance {} started: {} worker(s), tasks {}", this.instanceId, this.concurrency,
 					this.registry.taskNames());
 		}
@@ -710,7 +716,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * Step 6: hands admitted jobs to the worker pool; a job whose stored payload no longer
 	 * binds to its handler goes to DEAD with the reason, and the pass carries on.
 	 */
-	private void handToWorkers(List<ClaimedJob> admitted) {
+	void handToWorkers(List<ClaimedJob> admitted) {
 		for (ClaimedJob claimedJob : admitted) {
 			RunningJob job = this.held.get(claimedJob.claim());
 			if (job == null) {
@@ -1156,6 +1162,13 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	// ------------------------------------------------------------------ test seams
+
+	/**
+	 * Starts everything but the dispatch loop, so a test can drive the steps itself.
+	 */
+	void startWithoutDispatchLoop() {
+		start(false);
+	}
 
 	/** Chooses how the post-claim check decides; tests only. */
 	void setCapCheck(CapCheck capCheck) {
