@@ -292,6 +292,12 @@ public final class TaskDispatcher implements AutoCloseable {
 		// Handlers that honour the interrupt return promptly and are given back (see afterHandler).
 		awaitIdleWorkers(TimeUnit.SECONDS.toNanos(2));
 		this.workers.shutdown();
+		try {
+			this.workers.awaitTermination(1, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		this.completerThread.interrupt();
 		join(this.completerThread);
 		flushOutcomes();
@@ -733,8 +739,8 @@ public final class TaskDispatcher implements AutoCloseable {
 			catch (PayloadCodec.PayloadException ex) {
 				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
 				job.finished();
-				releaseSlot(job);
 				submitOutcome(job, new Outcome.Failed(job.claim(), ex.getMessage(), null));
+				releaseSlot(job);
 				continue;
 			}
 			this.workers.execute(() -> runJob(job, args));
@@ -792,32 +798,38 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void afterHandler(RunningJob job, Outcome outcome) {
-		switch (job.interruption) {
-			case LEASE_LOST -> {
-				logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
-				this.held.remove(job.claim());
-				releaseSlot(job);
-			}
-			case SHUTDOWN -> {
-				releaseSlot(job);
-				if (outcome instanceof Outcome.Succeeded) {
-					// It finished despite the interrupt: its result stands.
-					submitOutcome(job, outcome);
-					return;
-				}
-				// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
-				try {
-					this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
+		// The slot is released last, so close(), which waits for free slots, never misses an outcome.
+		try {
+			switch (job.interruption) {
+				case LEASE_LOST -> {
+					logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
 					this.held.remove(job.claim());
 				}
-				catch (RuntimeException ex) {
-					logger.warn("Could not give back {} at shutdown; its lease will expire", job, ex);
+				case SHUTDOWN -> {
+					if (outcome instanceof Outcome.Succeeded) {
+						// It finished despite the interrupt: its result stands.
+						submitOutcome(job, outcome);
+					}
+					else {
+						giveBackAtShutdown(job);
+					}
 				}
+				default -> submitOutcome(job, outcome);
 			}
-			default -> {
-				releaseSlot(job);
-				submitOutcome(job, outcome);
-			}
+		}
+		finally {
+			releaseSlot(job);
+		}
+	}
+
+	private void giveBackAtShutdown(RunningJob job) {
+		// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
+		try {
+			this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
+			this.held.remove(job.claim());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not give back {} at shutdown; its lease will expire and it will be retried", job, ex);
 		}
 	}
 

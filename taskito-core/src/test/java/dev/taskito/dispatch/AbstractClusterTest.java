@@ -53,7 +53,13 @@ public abstract class AbstractClusterTest {
 	void stopEverything() {
 		this.dispatchers.forEach(TaskDispatcher::close);
 		this.stores.forEach(ClaimStore::close);
+		dropStoreData();
 	}
+
+	/**
+	 * Deletes this test's namespace, after every dispatcher and store has stopped.
+	 */
+	protected abstract void dropStoreData();
 
 	@Test
 	void threeDispatchersRunEveryJobOnceWithinEveryCap() {

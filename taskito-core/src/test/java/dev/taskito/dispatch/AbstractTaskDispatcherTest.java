@@ -71,7 +71,13 @@ public abstract class AbstractTaskDispatcherTest {
 		});
 		this.dispatchers.forEach(TaskDispatcher::close);
 		this.stores.forEach(ClaimStore::close);
+		dropStoreData();
 	}
+
+	/**
+	 * Deletes this test's namespace, after every dispatcher and store has stopped.
+	 */
+	protected abstract void dropStoreData();
 
 	// ------------------------------------------------------------------ the seed's regressions
 
@@ -119,6 +125,7 @@ public abstract class AbstractTaskDispatcherTest {
 		});
 		List<JobId> ids = new ArrayList<>(enqueue(instance, "first", 2));
 		ids.addAll(enqueue(instance, "second", 1));
+		instance.dispatcher.startWithoutDispatchLoop();
 
 		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
 				Set.of("narrow"), Map.of("first", 8, "second", 8), Map.of());
