@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 	result clob
 );
 
-CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending ON ${prefix}jobs (task, status, priority DESC, run_at, id);
+-- The claim's hot path: due pending jobs of one task and queue in claim order.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending ON ${prefix}jobs (task, queue, status, priority DESC, run_at, id);
 
 CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key ON ${prefix}jobs (active_unique_key);
 
