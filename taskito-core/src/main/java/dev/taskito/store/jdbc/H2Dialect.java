@@ -20,11 +20,14 @@ import dev.taskito.JobId;
 import dev.taskito.store.ClaimedJob;
 
 /**
- * H2, for one process: a claim locks each task's due jobs with
- * {@code FOR UPDATE SKIP LOCKED} and then moves the chosen ones to {@code RUNNING} in the
- * same transaction; wake-ups are an in-JVM broadcast between the stores on one database.
+ * H2, for one process: a claim reads each task's best due jobs, locks them by id with
+ * {@code FOR UPDATE SKIP LOCKED}, and moves the chosen ones to {@code RUNNING} in the same
+ * transaction; wake-ups are an in-JVM broadcast between the stores on one database.
  */
 public final class H2Dialect implements JdbcDialect {
+
+	/** Extra candidates read per task and queue, for those that concurrent claimers hold. */
+	private static final int CANDIDATE_SLACK = 16;
 
 	private static final Comparator<Candidate> CLAIM_ORDER = Comparator.comparingInt(Candidate::priority)
 		.reversed()
@@ -79,13 +82,16 @@ public final class H2Dialect implements JdbcDialect {
 			for (ClaimPlan.Quota quota : plan.quotas()) {
 				ps.setString(1, quota.task());
 				ps.setString(2, quota.queue());
-				ps.setInt(3, quota.limit());
+				// Room for candidates that concurrent claimers lock first.
+				ps.setInt(3, quota.limit() + Math.max(quota.limit(), CANDIDATE_SLACK));
+				List<Candidate> read = new ArrayList<>();
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
-						candidates.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("task"),
+						read.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("task"),
 								rs.getString("queue"), rs.getInt("priority"), JdbcRows.instant(rs, "run_at")));
 					}
 				}
+				candidates.addAll(lock(connection, statements, read, quota.limit()));
 			}
 		}
 		List<UUID> chosen = choose(candidates, plan);
@@ -126,6 +132,29 @@ public final class H2Dialect implements JdbcDialect {
 			}
 		}
 		return claimed;
+	}
+
+	/**
+	 * Locks the best of the candidates that no one else holds, at most {@code limit}.
+	 */
+	private List<Candidate> lock(Connection connection, JdbcStatements statements, List<Candidate> candidates,
+			int limit) throws SQLException {
+		if (candidates.isEmpty()) {
+			return candidates;
+		}
+		Set<UUID> locked = new HashSet<>();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-lock"))) {
+			ps.setArray(1, JdbcRows.array(connection, this, ColumnType.UUID,
+					candidates.stream().map((candidate) -> candidate.id().value()).toList()));
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					locked.add(JdbcRows.uuid(rs, "id"));
+				}
+			}
+		}
+		// Rows locked beyond the limit stay locked until commit, which is harmless: this
+		// transaction ends in a moment.
+		return candidates.stream().filter((candidate) -> locked.contains(candidate.id().value())).limit(limit).toList();
 	}
 
 	/**
