@@ -23,9 +23,12 @@ import java.util.function.Supplier;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -84,6 +87,15 @@ public final class RedisClaimStore implements ClaimStore {
 	/** How many leases or finished jobs one reap or purge script handles, to keep each short. */
 	private static final int SWEEP_SIZE = 500;
 
+	/**
+	 * Scripts whose replay would not answer as their first run: a second take of tokens
+	 * takes more, a second cancel or retry answers {@code false}.
+	 */
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+
+	/** How often a repeatable command is tried when its connection drops under it. */
+	private static final int ATTEMPTS_AFTER_DROP = 3;
+
 	private final RedisClient client;
 
 	private final String namespace;
@@ -110,7 +122,7 @@ public final class RedisClaimStore implements ClaimStore {
 		String library = readScript("lib");
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
 				"remove_instance", "pause", "tokens", "reap", "purge", "cancel", "retry")) {
-			this.scripts.put(name, new Script(library + "\n" + readScript(name)));
+			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}
 
@@ -178,9 +190,7 @@ public final class RedisClaimStore implements ClaimStore {
 				if (this.commandTimeout != null) {
 					opened.setTimeout(this.commandTimeout);
 				}
-				// Lettuce keeps the name and sets it again after every reconnect, so operators
-				// (and the fault tests) can always tell the store's connections apart.
-				opened.sync().clientSetname(this.clientName);
+				nameConnection(opened, this.clientName);
 				checkVersion(opened.sync());
 				for (Script script : this.scripts.values()) {
 					script.sha = opened.sync().scriptLoad(script.source);
@@ -194,6 +204,21 @@ public final class RedisClaimStore implements ClaimStore {
 			if (!this.wakeUpListeners.isEmpty()) {
 				subscribe();
 			}
+		}
+	}
+
+	/**
+	 * Names a connection so that operators (and the fault tests) can tell the store's
+	 * connections apart in {@code CLIENT LIST}. A plain {@code CLIENT SETNAME} is forgotten
+	 * when Lettuce reconnects; the connection's own {@code setClientName} is kept in its
+	 * state and sent again in every reconnect's handshake.
+	 */
+	private static void nameConnection(StatefulRedisConnection<String, String> connection, String name) {
+		if (connection instanceof StatefulRedisConnectionImpl<String, String> impl) {
+			impl.setClientName(name);
+		}
+		else {
+			connection.sync().clientSetname(name);
 		}
 	}
 
@@ -235,7 +260,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public Optional<JobView> find(JobId id) {
-		Map<String, String> job = call("find job " + id, () -> commands().hgetall(this.namespace + "job:" + id));
+		Map<String, String> job = call("find job " + id, true, () -> commands().hgetall(this.namespace + "job:" + id));
 		if (job == null || job.isEmpty()) {
 			return Optional.empty();
 		}
@@ -263,7 +288,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public Set<String> pausedQueues() {
-		return Set.copyOf(call("read paused queues", () -> commands().smembers(this.namespace + "paused")));
+		return Set.copyOf(call("read paused queues", true, () -> commands().smembers(this.namespace + "paused")));
 	}
 
 	@Override
@@ -491,7 +516,7 @@ public final class RedisClaimStore implements ClaimStore {
 				}
 
 			});
-			pubSub.sync().clientSetname(this.clientName + "-wakeup");
+			nameConnection(pubSub, this.clientName + "-wakeup");
 			pubSub.sync().subscribe(this.namespace + "wakeup");
 		}
 		catch (RuntimeException ex) {
@@ -545,7 +570,7 @@ public final class RedisClaimStore implements ClaimStore {
 		Script script = this.scripts.get(name);
 		String[] keys = { this.namespace };
 		String[] values = args.toArray(new String[0]);
-		return call(operation, () -> {
+		return call(operation, script.repeatable, () -> {
 			RedisCommands<String, String> commands = commands();
 			Object reply;
 			try {
@@ -559,13 +584,31 @@ public final class RedisClaimStore implements ClaimStore {
 		});
 	}
 
-	private <T> T call(String operation, Supplier<T> action) {
-		try {
-			return action.get();
+	/**
+	 * Runs a command, repeating it (at most {@value #ATTEMPTS_AFTER_DROP} times in all) when
+	 * the connection dropped under it and it is safe to repeat: reads, and scripts whose
+	 * replay finds their own earlier effect (a batch id, a job id, a claim token) and
+	 * answers as the first run would have. Lettuce reconnects by itself and holds the
+	 * repeated command until it has, so a killed connection costs the caller nothing. A
+	 * timeout is not repeated: Redis may still be running the command.
+	 */
+	private <T> T call(String operation, boolean repeatable, Supplier<T> action) {
+		for (int attempt = 1;; attempt++) {
+			try {
+				return action.get();
+			}
+			catch (RuntimeException ex) {
+				if (!repeatable || attempt >= ATTEMPTS_AFTER_DROP || !isDroppedConnection(ex)) {
+					throw translate(operation, ex);
+				}
+				logger.debug("Redis connection dropped while trying to {}; repeating it", operation, ex);
+			}
 		}
-		catch (RuntimeException ex) {
-			throw translate(operation, ex);
-		}
+	}
+
+	private static boolean isDroppedConnection(RuntimeException ex) {
+		return ex instanceof RedisException && !(ex instanceof RedisCommandExecutionException)
+				&& !(ex instanceof RedisCommandTimeoutException) && !(ex instanceof RedisCommandInterruptedException);
 	}
 
 	/**
@@ -587,7 +630,7 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 		if (ex instanceof RedisException) {
 			return new StoreUnavailableException("Redis did not answer while trying to " + operation
-					+ "; whether it took effect is unknown", ex);
+					+ " (" + ex.getMessage() + "); whether it took effect is unknown", ex);
 		}
 		return ex;
 	}
@@ -677,10 +720,14 @@ public final class RedisClaimStore implements ClaimStore {
 
 		final String source;
 
+		/** Whether a replay after a dropped connection answers as the first run would. */
+		final boolean repeatable;
+
 		volatile String sha;
 
-		Script(String source) {
+		Script(String source, boolean repeatable) {
 			this.source = source;
+			this.repeatable = repeatable;
 		}
 
 	}
@@ -690,7 +737,16 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	public static final class Builder {
 
-		private final RedisClient client;
+		/**
+	 * Scripts whose replay would not answer as their first run: a second take of tokens
+	 * takes more, a second cancel or retry answers {@code false}.
+	 */
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+
+	/** How often a repeatable command is tried when its connection drops under it. */
+	private static final int ATTEMPTS_AFTER_DROP = 3;
+
+	private final RedisClient client;
 
 		private String keyPrefix = TaskitoDefaults.KEY_PREFIX;
 
