@@ -335,13 +335,20 @@ public final class RedisClaimStore implements ClaimStore {
 		List<Object> reply = run("count", "count claims", args);
 		Map<String, Integer> byTask = new HashMap<>();
 		Map<String, Integer> byQueue = new HashMap<>();
+		// Like the JDBC store's GROUP BY, a task or queue without claims is left out.
 		for (int i = 0; i < taskList.size(); i++) {
-			byTask.put(taskList.get(i), (int) number(reply.get(i)));
+			putIfClaimed(byTask, taskList.get(i), number(reply.get(i)));
 		}
 		for (int i = 0; i < queueList.size(); i++) {
-			byQueue.put(queueList.get(i), (int) number(reply.get(taskList.size() + i)));
+			putIfClaimed(byQueue, queueList.get(i), number(reply.get(taskList.size() + i)));
 		}
 		return new ClaimCounts(byTask, byQueue);
+	}
+
+	private static void putIfClaimed(Map<String, Integer> counts, String name, long count) {
+		if (count > 0) {
+			counts.put(name, (int) count);
+		}
 	}
 
 	@Override
@@ -350,14 +357,11 @@ public final class RedisClaimStore implements ClaimStore {
 			return Set.of();
 		}
 		List<String> args = new ArrayList<>();
-		Map<String, ClaimRef> byId = new HashMap<>();
 		for (Reschedule reschedule : reschedules) {
-			args.add(reschedule.claim().jobId().toString());
-			args.add(reschedule.claim().token().toString());
+			addClaim(args, reschedule.claim());
 			args.add(Long.toString(Math.max(0, reschedule.delay().toMillis())));
-			byId.put(reschedule.claim().jobId().toString(), reschedule.claim());
 		}
-		return claimsOf(run("rollback", "roll back " + reschedules.size() + " claims", args), byId);
+		return claimsOf(run("rollback", "roll back " + reschedules.size() + " claims", args));
 	}
 
 	@Override
@@ -367,7 +371,6 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 		List<String> args = new ArrayList<>();
 		args.add(wakeOthers ? "1" : "0");
-		Map<String, ClaimRef> byId = new HashMap<>();
 		for (Outcome outcome : outcomes) {
 			if (outcome instanceof Outcome.Succeeded succeeded) {
 				args.add((succeeded.result() != null) ? "R" : "S");
@@ -381,9 +384,8 @@ public final class RedisClaimStore implements ClaimStore {
 				args.add(failed.error());
 				args.add(failed.isDead() ? "0" : Long.toString(Math.max(0, failed.retryDelay().toMillis())));
 			}
-			byId.put(outcome.claim().jobId().toString(), outcome.claim());
 		}
-		return claimsOf(run("finish", "record " + outcomes.size() + " outcomes", args), byId);
+		return claimsOf(run("finish", "record " + outcomes.size() + " outcomes", args));
 	}
 
 	private static void addClaim(List<String> args, ClaimRef claim) {
@@ -398,13 +400,11 @@ public final class RedisClaimStore implements ClaimStore {
 		args.add(Long.toString(heartbeat.lease().toMillis()));
 		addCaps(args, heartbeat.taskCaps());
 		addCaps(args, heartbeat.queueCaps());
-		Map<String, ClaimRef> byId = new HashMap<>();
 		for (ClaimRef claim : heartbeat.claims()) {
 			addClaim(args, claim);
-			byId.put(claim.jobId().toString(), claim);
 		}
 		List<Object> reply = run("heartbeat", "heartbeat of instance " + heartbeat.instanceId(), args);
-		Set<ClaimRef> renewed = claimsOf(list(reply.get(0)), byId);
+		Set<ClaimRef> renewed = claimsOf(list(reply.get(0)));
 		List<Object> caps = list(reply.get(1));
 		Map<String, Integer> taskCaps = new HashMap<>();
 		Map<String, Integer> queueCaps = new HashMap<>();
@@ -649,13 +649,13 @@ public final class RedisClaimStore implements ClaimStore {
 		return jobs;
 	}
 
-	private static Set<ClaimRef> claimsOf(List<Object> ids, Map<String, ClaimRef> byId) {
+	/**
+	 * Reads the claims a script answers with, as id and token each.
+	 */
+	private static Set<ClaimRef> claimsOf(List<Object> reply) {
 		Set<ClaimRef> claims = new LinkedHashSet<>();
-		for (Object id : ids) {
-			ClaimRef claim = byId.get(id.toString());
-			if (claim != null) {
-				claims.add(claim);
-			}
+		for (int i = 0; i + 1 < reply.size(); i += 2) {
+			claims.add(new ClaimRef(JobId.parse(reply.get(i).toString()), UUID.fromString(reply.get(i + 1).toString())));
 		}
 		return claims;
 	}

@@ -2,7 +2,7 @@
 -- it still holds, in one step.
 -- ARGV: instance, lease_ms, task-cap count, (task, cap)..., queue-cap count, (queue, cap)...,
 --   then (id, token) per claim.
--- Returns { renewed ids, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... } }.
+-- Returns { id and token of each renewed claim, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... } }.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
 local caps = {}
@@ -49,6 +49,7 @@ for j = i, #ARGV, 2 do
     redis.call('HSET', jk, 'lease', until_ms)
     redis.call('ZADD', K_LEASES, until_ms, id)
     renewed[#renewed + 1] = id
+    renewed[#renewed + 1] = token
   end
 end
 
