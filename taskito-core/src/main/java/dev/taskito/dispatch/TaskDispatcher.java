@@ -226,6 +226,10 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * @throws IllegalStateException if already started or closed
 	 */
 	public void start() {
+		start(true);
+	}
+
+	private void start(boolean withDispatchLoop) {
 		synchronized (this.lifecycleMonitor) {
 			if (this.started || this.closed) {
 				throw new IllegalStateException("TaskDispatcher " + this.instanceId + " was already started");
@@ -250,9 +254,11 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.scheduler.scheduleWithFixedDelay(this::purge, 0, PURGE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 			this.completerThread = namedThreads("taskito-completer-", true).newThread(this::completeLoop);
 			this.completerThread.start();
-			this.dispatching = true;
-			this.dispatchThread = namedThreads("taskito-dispatcher-", true).newThread(this::dispatchLoop);
-			this.dispatchThread.start();
+			if (withDispatchLoop) {
+				this.dispatching = true;
+				this.dispatchThread = namedThreads("taskito-dispatcher-", true).newThread(this::dispatchLoop);
+				this.dispatchThread.start();
+			}
 			logger.info("Taskito instance {} started: {} worker(s), tasks {}", this.instanceId, this.concurrency,
 					this.registry.taskNames());
 		}
@@ -286,6 +292,12 @@ public final class TaskDispatcher implements AutoCloseable {
 		// Handlers that honour the interrupt return promptly and are given back (see afterHandler).
 		awaitIdleWorkers(TimeUnit.SECONDS.toNanos(2));
 		this.workers.shutdown();
+		try {
+			this.workers.awaitTermination(1, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		this.completerThread.interrupt();
 		join(this.completerThread);
 		flushOutcomes();
@@ -710,7 +722,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * Step 6: hands admitted jobs to the worker pool; a job whose stored payload no longer
 	 * binds to its handler goes to DEAD with the reason, and the pass carries on.
 	 */
-	private void handToWorkers(List<ClaimedJob> admitted) {
+	void handToWorkers(List<ClaimedJob> admitted) {
 		for (ClaimedJob claimedJob : admitted) {
 			RunningJob job = this.held.get(claimedJob.claim());
 			if (job == null) {
@@ -727,8 +739,8 @@ public final class TaskDispatcher implements AutoCloseable {
 			catch (PayloadCodec.PayloadException ex) {
 				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
 				job.finished();
-				releaseSlot(job);
 				submitOutcome(job, new Outcome.Failed(job.claim(), ex.getMessage(), null));
+				releaseSlot(job);
 				continue;
 			}
 			this.workers.execute(() -> runJob(job, args));
@@ -786,32 +798,38 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void afterHandler(RunningJob job, Outcome outcome) {
-		switch (job.interruption) {
-			case LEASE_LOST -> {
-				logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
-				this.held.remove(job.claim());
-				releaseSlot(job);
-			}
-			case SHUTDOWN -> {
-				releaseSlot(job);
-				if (outcome instanceof Outcome.Succeeded) {
-					// It finished despite the interrupt: its result stands.
-					submitOutcome(job, outcome);
-					return;
-				}
-				// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
-				try {
-					this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
+		// The slot is released last, so close(), which waits for free slots, never misses an outcome.
+		try {
+			switch (job.interruption) {
+				case LEASE_LOST -> {
+					logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
 					this.held.remove(job.claim());
 				}
-				catch (RuntimeException ex) {
-					logger.warn("Could not give back {} at shutdown; its lease will expire", job, ex);
+				case SHUTDOWN -> {
+					if (outcome instanceof Outcome.Succeeded) {
+						// It finished despite the interrupt: its result stands.
+						submitOutcome(job, outcome);
+					}
+					else {
+						giveBackAtShutdown(job);
+					}
 				}
+				default -> submitOutcome(job, outcome);
 			}
-			default -> {
-				releaseSlot(job);
-				submitOutcome(job, outcome);
-			}
+		}
+		finally {
+			releaseSlot(job);
+		}
+	}
+
+	private void giveBackAtShutdown(RunningJob job) {
+		// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
+		try {
+			this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
+			this.held.remove(job.claim());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not give back {} at shutdown; its lease will expire and it will be retried", job, ex);
 		}
 	}
 
@@ -1156,6 +1174,13 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	// ------------------------------------------------------------------ test seams
+
+	/**
+	 * Starts everything but the dispatch loop, so a test can drive the steps itself.
+	 */
+	void startWithoutDispatchLoop() {
+		start(false);
+	}
 
 	/** Chooses how the post-claim check decides; tests only. */
 	void setCapCheck(CapCheck capCheck) {

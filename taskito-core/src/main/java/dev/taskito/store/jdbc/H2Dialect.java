@@ -53,7 +53,8 @@ public final class H2Dialect implements JdbcDialect {
 
 	@Override
 	public void lockSchema(Connection connection, JdbcStatements statements, String tablePrefix) {
-		// One process opens an H2 database, and H2 runs DDL one statement at a time.
+		// One process opens an H2 database, and the store serialises schema creation within
+		// the JVM.
 	}
 
 	@Override
