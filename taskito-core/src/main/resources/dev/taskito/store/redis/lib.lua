@@ -13,6 +13,7 @@ local K_DONE = B .. 'done'
 local K_DEAD = B .. 'dead'
 local K_PAUSED = B .. 'paused'
 local K_INSTANCES = B .. 'instances'
+local K_CAPS = B .. 'caps'
 local K_WAKE = B .. 'wakeup'
 
 local function job_key(id) return B .. 'job:' .. id end
@@ -116,6 +117,37 @@ local function held_claims(batch, instance)
     end
   end
   return out
+end
+
+-- Forgets instances whose heartbeat expired, then writes the smallest cap that a live
+-- instance declares per task ('t:' .. name) and queue ('q:' .. name) into one hash, which
+-- the dequeue script reads. Returns the caps as a flat name, cap list.
+local function refresh_cluster_caps(now)
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
+    redis.call('DEL', instance_key(gone))
+  end
+  redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
+  local smallest, names = {}, {}
+  for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
+    local declared = redis.call('HGETALL', instance_key(live))
+    for k = 1, #declared, 2 do
+      local name, cap = declared[k], tonumber(declared[k + 1])
+      if smallest[name] == nil then
+        names[#names + 1] = name
+        smallest[name] = cap
+      elseif cap < smallest[name] then
+        smallest[name] = cap
+      end
+    end
+  end
+  local flat = {}
+  for _, name in ipairs(names) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = smallest[name]
+  end
+  redis.call('DEL', K_CAPS)
+  if #flat > 0 then redis.call('HSET', K_CAPS, unpack(flat)) end
+  return flat
 end
 
 local function publish_wake_up(reason)
