@@ -18,7 +18,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.lettuce.core.RedisClient;
@@ -93,6 +97,14 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
 
+	/** The wake-up the finish script publishes when it freed a capped slot. */
+	private static final String FREED = "freed";
+
+	/** How long after another instance freed a slot this one hears of it, at least and at most. */
+	private static final long FREED_DELAY_MIN_MICROS = 500;
+
+	private static final long FREED_DELAY_MAX_MICROS = 5_000;
+
 	/** How often a repeatable command is tried when its connection drops under it. */
 	private static final int ATTEMPTS_AFTER_DROP = 3;
 
@@ -113,6 +125,8 @@ public final class RedisClaimStore implements ClaimStore {
 	private volatile StatefulRedisConnection<String, String> connection;
 
 	private volatile StatefulRedisPubSubConnection<String, String> pubSubConnection;
+
+	private volatile ScheduledExecutorService wakeUpDelayer;
 
 	private RedisClaimStore(Builder builder) {
 		this.client = builder.client;
@@ -501,6 +515,11 @@ public final class RedisClaimStore implements ClaimStore {
 			return;
 		}
 		StatefulRedisPubSubConnection<String, String> pubSub;
+		this.wakeUpDelayer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "taskito-redis-wakeup");
+			thread.setDaemon(true);
+			return thread;
+		});
 		try {
 			pubSub = this.client.connectPubSub();
 		}
@@ -512,7 +531,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 				@Override
 				public void message(String channel, String message) {
-					notifyWakeUpListeners();
+					onWakeUpMessage(message);
 				}
 
 			});
@@ -524,6 +543,30 @@ public final class RedisClaimStore implements ClaimStore {
 			throw translate("subscribe to wake-ups", ex);
 		}
 		this.pubSubConnection = pubSub;
+	}
+
+	/**
+	 * Passes a wake-up on. A freed slot reaches every instance at the same moment, and
+	 * instances that all claim at once all count each other's claims and all roll back,
+	 * leaving the cap idle. The instance that freed the slot wakes itself at once, so the
+	 * others hear of it a random few milliseconds later: by then the first has usually
+	 * claimed and counted, and they see the slot taken instead of fighting over it. New
+	 * jobs wake everyone at once.
+	 */
+	private void onWakeUpMessage(String reason) {
+		ScheduledExecutorService delayer = this.wakeUpDelayer;
+		if (FREED.equals(reason) && delayer != null) {
+			long delayMicros = ThreadLocalRandom.current().nextLong(FREED_DELAY_MIN_MICROS, FREED_DELAY_MAX_MICROS);
+			try {
+				delayer.schedule(this::notifyWakeUpListeners, delayMicros, TimeUnit.MICROSECONDS);
+				return;
+			}
+			catch (RejectedExecutionException ex) {
+				// Closing: nobody to wake.
+				return;
+			}
+		}
+		notifyWakeUpListeners();
 	}
 
 	private void notifyWakeUpListeners() {
@@ -546,6 +589,10 @@ public final class RedisClaimStore implements ClaimStore {
 			if (this.pubSubConnection != null) {
 				this.pubSubConnection.close();
 				this.pubSubConnection = null;
+			}
+			if (this.wakeUpDelayer != null) {
+				this.wakeUpDelayer.shutdownNow();
+				this.wakeUpDelayer = null;
 			}
 			if (this.connection != null) {
 				this.connection.close();
@@ -742,6 +789,14 @@ public final class RedisClaimStore implements ClaimStore {
 	 * takes more, a second cancel or retry answers {@code false}.
 	 */
 	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+
+	/** The wake-up the finish script publishes when it freed a capped slot. */
+	private static final String FREED = "freed";
+
+	/** How long after another instance freed a slot this one hears of it, at least and at most. */
+	private static final long FREED_DELAY_MIN_MICROS = 500;
+
+	private static final long FREED_DELAY_MAX_MICROS = 5_000;
 
 	/** How often a repeatable command is tried when its connection drops under it. */
 	private static final int ATTEMPTS_AFTER_DROP = 3;

@@ -46,28 +46,6 @@ end
 local now = now_ms()
 promote_due(now)
 
--- The cap check, atomic with the claim: take no more of a capped task or queue than its
--- cluster cap (the smallest a live instance declares) leaves beside the claims there are
--- now, of every instance, expired ones included. Racing dispatchers therefore never
--- over-claim and reject each other's jobs; the dispatcher's own count after the claim
--- still runs and finds nothing to reject.
-local cap_fields = {}
-for _, task in ipairs(tasks) do cap_fields[#cap_fields + 1] = 't:' .. task end
-for _, queue in ipairs(queues) do cap_fields[#cap_fields + 1] = 'q:' .. queue end
-local caps = (#cap_fields > 0) and redis.call('HMGET', K_CAPS, unpack(cap_fields)) or {}
-for j, task in ipairs(tasks) do
-  local cap = tonumber(caps[j])
-  if cap and cap > 0 then
-    task_limit[task] = math.min(task_limit[task], cap - redis.call('SCARD', task_claims_key(task)))
-  end
-end
-for j, queue in ipairs(queues) do
-  local cap = tonumber(caps[#tasks + j])
-  if cap and cap > 0 then
-    queue_limit[queue] = math.min(queue_limit[queue] or limit, cap - redis.call('SCARD', queue_claims_key(queue)))
-  end
-end
-
 -- Gather enough candidates from every (queue, task) ready set: at most the smallest of the
 -- three limits from each, since each claim counts against all three.
 local candidates = {}

@@ -13,7 +13,6 @@ local K_DONE = B .. 'done'
 local K_DEAD = B .. 'dead'
 local K_PAUSED = B .. 'paused'
 local K_INSTANCES = B .. 'instances'
-local K_CAPS = B .. 'caps'
 local K_WAKE = B .. 'wakeup'
 
 local function job_key(id) return B .. 'job:' .. id end
@@ -119,9 +118,8 @@ local function held_claims(batch, instance)
   return out
 end
 
--- Forgets instances whose heartbeat expired, then writes the smallest cap that a live
--- instance declares per task ('t:' .. name) and queue ('q:' .. name) into one hash, which
--- the dequeue script reads. Returns the caps as a flat name, cap list.
+-- Forgets instances whose heartbeat expired, then returns the smallest cap that a live
+-- instance declares per task ('t:' .. name) and queue ('q:' .. name), as a flat list.
 local function refresh_cluster_caps(now)
   for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
     redis.call('DEL', instance_key(gone))
@@ -145,8 +143,6 @@ local function refresh_cluster_caps(now)
     flat[#flat + 1] = name
     flat[#flat + 1] = smallest[name]
   end
-  redis.call('DEL', K_CAPS)
-  if #flat > 0 then redis.call('HSET', K_CAPS, unpack(flat)) end
   return flat
 end
 
