@@ -206,6 +206,7 @@ public final class RedisClaimStore implements ClaimStore {
 				}
 				nameConnection(opened, this.clientName);
 				checkVersion(opened.sync());
+				checkSafety(opened.sync());
 				for (Script script : this.scripts.values()) {
 					script.sha = opened.sync().scriptLoad(script.source);
 				}
@@ -233,6 +234,32 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 		else {
 			connection.sync().clientSetname(name);
+		}
+	}
+
+	/**
+	 * Warns about settings that lose jobs. Managed Redis services often refuse
+	 * {@code CONFIG}, so not being able to look is no reason to stop.
+	 */
+	private void checkSafety(RedisCommands<String, String> commands) {
+		try {
+			// One name per CONFIG GET: several at once needs Redis 7.
+			Map<String, String> config = new HashMap<>();
+			for (String name : List.of("maxmemory-policy", "appendonly", "save")) {
+				config.putAll(commands.configGet(name));
+			}
+			String policy = config.getOrDefault("maxmemory-policy", "noeviction");
+			if (!"noeviction".equals(policy)) {
+				logger.warn("Redis evicts keys under memory pressure (maxmemory-policy {}): it could delete pending "
+						+ "Taskito jobs in {}. Set maxmemory-policy noeviction.", policy, this.namespace);
+			}
+			if ("no".equals(config.get("appendonly")) && config.getOrDefault("save", "").isBlank()) {
+				logger.info("Redis keeps nothing on disk (appendonly no, no save points): Taskito jobs in {} are lost "
+						+ "when Redis restarts. Use appendonly yes for jobs that must survive.", this.namespace);
+			}
+		}
+		catch (RedisException ex) {
+			logger.debug("Cannot read the Redis configuration to check persistence and eviction", ex);
 		}
 	}
 
