@@ -681,7 +681,29 @@ public final class TaskDispatcher implements AutoCloseable {
 				admittedByQueue.merge(job.queue(), 1, Integer::sum);
 			}
 		}
+		markFullCaps(counts, batchByTask, batchByQueue, admittedByTask, admittedByQueue);
 		return new Admission(admitted, rejected);
+	}
+
+	/**
+	 * Remembers the caps this check found full, so the next passes do not claim (and roll
+	 * back) their jobs until a wake-up says a slot was freed somewhere.
+	 */
+	private void markFullCaps(ClaimCounts counts, Map<String, Integer> batchByTask, Map<String, Integer> batchByQueue,
+			Map<String, Integer> admittedByTask, Map<String, Integer> admittedByQueue) {
+		long until = System.nanoTime() + this.pollInterval.toNanos();
+		counts.byTask().forEach((task, count) -> {
+			int running = count - batchByTask.getOrDefault(task, 0) + admittedByTask.getOrDefault(task, 0);
+			if (taskCap(task) > 0 && running >= taskCap(task)) {
+				this.saturatedUntilNanos.put("task:" + task, until);
+			}
+		});
+		counts.byQueue().forEach((queue, count) -> {
+			int running = count - batchByQueue.getOrDefault(queue, 0) + admittedByQueue.getOrDefault(queue, 0);
+			if (queueCap(queue) > 0 && running >= queueCap(queue)) {
+				this.saturatedUntilNanos.put("queue:" + queue, until);
+			}
+		});
 	}
 
 	private boolean exceedsCap(int countIncludingThisJob, int cap) {
@@ -875,6 +897,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void submitOutcome(RunningJob job, Outcome outcome) {
+		job.outcomeSubmitted = true;
 		this.outcomes.add(new PendingOutcome(job, outcome));
 	}
 
@@ -978,6 +1001,10 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void leaseLost(RunningJob job, String why) {
+		if (job.outcomeSubmitted) {
+			// Its outcome may have committed while the heartbeat ran; if not, the store rejects it.
+			return;
+		}
 		logger.warn("{} lost its lease ({}); interrupting it and discarding its outcome", job, why);
 		job.interrupt(RunningJob.Interruption.LEASE_LOST);
 		if (job.returned) {

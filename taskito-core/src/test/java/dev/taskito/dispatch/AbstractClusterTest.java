@@ -85,6 +85,7 @@ public abstract class AbstractClusterTest {
 		await().atMost(Duration.ofSeconds(30))
 			.until(() -> this.dispatchers.stream().allMatch((dispatcher) -> dispatcher.runningJobs() == 0));
 
+		System.out.println("Last execution end per task and queue (ms): " + this.recorder.lastEndMillis());
 		Map<Integer, Long> executionsPerJob = this.recorder.executions().values().stream()
 			.collect(Collectors.groupingBy(AtomicInteger::get, Collectors.counting()));
 		assertThat(executionsPerJob).as("executions per job -> number of jobs").isEqualTo(Map.of(1, (long) TOTAL_JOBS));

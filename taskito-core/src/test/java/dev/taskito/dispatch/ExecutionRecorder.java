@@ -22,6 +22,10 @@ public final class ExecutionRecorder {
 
 	private final AtomicInteger started = new AtomicInteger();
 
+	private final Map<String, java.util.concurrent.atomic.AtomicLong> lastEndNanos = new ConcurrentHashMap<>();
+
+	private final long createdNanos = System.nanoTime();
+
 	private final AtomicInteger finished = new AtomicInteger();
 
 	/**
@@ -42,8 +46,11 @@ public final class ExecutionRecorder {
 	 * @param groups the same keys given to {@link #start}
 	 */
 	public void end(String... groups) {
+		long now = System.nanoTime();
 		for (String group : groups) {
 			this.running.get(group).decrementAndGet();
+			this.lastEndNanos.computeIfAbsent(group, (key) -> new java.util.concurrent.atomic.AtomicLong())
+				.accumulateAndGet(now, Math::max);
 		}
 		this.finished.incrementAndGet();
 	}
@@ -58,6 +65,15 @@ public final class ExecutionRecorder {
 	public int highest(String group) {
 		AtomicInteger count = this.highest.get(group);
 		return (count != null) ? count.get() : 0;
+	}
+
+	/**
+	 * @return per key, how long after this recorder was made its last execution ended, in ms
+	 */
+	public Map<String, Long> lastEndMillis() {
+		Map<String, Long> result = new java.util.TreeMap<>();
+		this.lastEndNanos.forEach((group, nanos) -> result.put(group, (nanos.get() - this.createdNanos) / 1_000_000));
+		return result;
 	}
 
 	/** @return executions per job */
