@@ -97,6 +97,13 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
 
+	/**
+	 * How long the store's commands wait by default: well under a lease, so that a heartbeat
+	 * that cannot reach Redis fails soon enough for the dispatcher to stop its jobs before
+	 * their leases expire, and to try again.
+	 */
+	static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
 	/** The wake-up the finish script publishes when it freed a capped slot. */
 	private static final String FREED = "freed";
 
@@ -817,6 +824,13 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
 
+	/**
+	 * How long the store's commands wait by default: well under a lease, so that a heartbeat
+	 * that cannot reach Redis fails soon enough for the dispatcher to stop its jobs before
+	 * their leases expire, and to try again.
+	 */
+	static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
 	/** The wake-up the finish script publishes when it freed a capped slot. */
 	private static final String FREED = "freed";
 
@@ -834,7 +848,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 		private String clientName = "taskito-" + ManagementFactory.getRuntimeMXBean().getName().replaceAll("[^\\w.@-]", "_");
 
-		private Duration commandTimeout;
+		private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
 
 		private Builder(RedisClient client) {
 			this.client = Objects.requireNonNull(client, "client");
@@ -866,8 +880,10 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 
 		/**
-		 * @param commandTimeout how long a command may take before it fails with
-		 * {@link StoreUnavailableException}; {@code null} (the default) keeps the client's
+		 * @param commandTimeout how long a command may take (or wait for a reconnect) before
+		 * it fails with {@link StoreUnavailableException}, 5 seconds by default; {@code null}
+		 * keeps the client's (Lettuce's default is 60 seconds, long enough for leases to
+		 * expire while a heartbeat waits)
 		 * @return this
 		 */
 		public Builder commandTimeout(Duration commandTimeout) {
