@@ -167,7 +167,7 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	static String namespaceOf(String keyPrefix) {
 		if (keyPrefix.matches(".*\\{[^}]+}.*")) {
-			return keyPrefix;
+			return keyPrefix.endsWith(":") ? keyPrefix : keyPrefix + ":";
 		}
 		String name = keyPrefix.endsWith(":") ? keyPrefix.substring(0, keyPrefix.length() - 1) : keyPrefix;
 		if (name.isEmpty()) {

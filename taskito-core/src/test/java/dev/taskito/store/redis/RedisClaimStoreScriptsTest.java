@@ -61,6 +61,7 @@ class RedisClaimStoreScriptsTest {
 		assertThat(RedisClaimStore.namespaceOf("taskito:")).isEqualTo("{taskito}:");
 		assertThat(RedisClaimStore.namespaceOf("app:taskito:")).isEqualTo("{app:taskito}:");
 		assertThat(RedisClaimStore.namespaceOf("{x}:taskito:")).isEqualTo("{x}:taskito:");
+		assertThat(RedisClaimStore.namespaceOf("{x}:taskito")).isEqualTo("{x}:taskito:");
 		JobId id = enqueue(job("a"));
 		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
 			assertThat(admin.sync().keys(this.store.namespace() + "*"))
