@@ -271,6 +271,26 @@ class JdbcClaimStoreTest {
 		}
 
 		@Test
+		void reapTakesBackARunningJobThatLostItsClaimRow() throws SQLException {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			JobId id = store.enqueue(List.of(job("task"))).get(0);
+			ClaimedJob claimed = claim(store).get(0);
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				// Only corruption (or a hand-made change) leaves a RUNNING job without its claim.
+				statement.execute("DELETE FROM " + prefix + "claims");
+			}
+			assertThat(store.reap(Duration.ofHours(1))).singleElement().satisfies((reaped) -> {
+				assertThat(reaped.jobId()).isEqualTo(id);
+				assertThat(reaped.status()).isEqualTo(JobStatus.PENDING);
+			});
+			assertThat(store.find(id).orElseThrow().lastError()).contains("without a claim");
+			assertThat(store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), false)).isEmpty();
+			assertThat(claim(store)).extracting(ClaimedJob::attempt).containsExactly(2);
+		}
+
+		@Test
 		void anUnreachableDatabaseIsStoreUnavailableNamingTheOperation() {
 			SwitchableDataSource switchable = new SwitchableDataSource(dataSource());
 			JdbcClaimStore store = store(JdbcClaimStore.builder(switchable).tablePrefix(newPrefix()));
