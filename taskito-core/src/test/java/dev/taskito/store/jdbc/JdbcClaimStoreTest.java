@@ -321,7 +321,7 @@ class JdbcClaimStoreTest {
 					Map.of("task", 1000), Map.of()), UUID.randomUUID());
 		}
 
-		private static NewJob job(String task) {
+		static NewJob job(String task) {
 			return new NewJob(JobId.newId(), task, "default", "[]", 0, Duration.ZERO, null, null, 3, null);
 		}
 
@@ -392,6 +392,34 @@ class JdbcClaimStoreTest {
 		@Override
 		String schemaFile() {
 			return "schema-postgresql.sql";
+		}
+
+		@Test
+		void listenerReconnectsWhenItsConnectionDrops() throws SQLException {
+			String prefix = newPrefix();
+			JdbcClaimStore listening = store(prefix);
+			JdbcClaimStore producing = store(prefix);
+			listening.start();
+			producing.start();
+			AtomicInteger wakeUps = new AtomicInteger();
+			listening.addWakeUpListener(wakeUps::incrementAndGet);
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				producing.enqueue(List.of(Cases.job("task")));
+				return wakeUps.get() > 0;
+			});
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				wakeUps.set(0);
+				statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN "
+						+ prefix + "wakeup'");
+			}
+			// A reconnected listener wakes once for what it may have missed...
+			await().atMost(Duration.ofSeconds(10)).until(() -> wakeUps.get() > 0);
+			wakeUps.set(0);
+			// ...and hears notifications again.
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				producing.enqueue(List.of(Cases.job("task")));
+				return wakeUps.get() > 0;
+			});
 		}
 
 	}
