@@ -187,6 +187,38 @@ public abstract class ClaimStoreContractTest {
 		assertThat(this.store.find(clash.id())).isEmpty();
 	}
 
+	@Test
+	void concurrentEnqueuesOfOneUniqueKeyStoreOneJob() throws Exception {
+		int threads = 4;
+		List<ClaimStore> producers = List.of(this.store, newStartedStore());
+		Set<JobId> answers = ConcurrentHashMap.newKeySet();
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				ClaimStore producer = producers.get(t % producers.size());
+				futures.add(executor.submit(() -> {
+					start.await();
+					for (int i = 0; i < 10; i++) {
+						answers.addAll(producer.enqueue(List.of(uniqueJob("task", "contended"), job("task"))).subList(0, 1));
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> future : futures) {
+				future.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(answers).hasSize(1);
+		assertThat(this.store.find(answers.iterator().next()).orElseThrow().uniqueKey()).isEqualTo("contended");
+		assertThat(claimAll("task")).hasSize(threads * 10 + 1);
+	}
+
 	// due times and order
 
 	@Test
