@@ -564,9 +564,21 @@ public final class RedisClaimStore implements ClaimStore {
 		try {
 			pubSub.addListener(new RedisPubSubAdapter<>() {
 
+				private boolean subscribedBefore;
+
 				@Override
 				public void message(String channel, String message) {
 					onWakeUpMessage(message);
+				}
+
+				@Override
+				public void subscribed(String channel, long count) {
+					// Lettuce subscribes again after a reconnect; whatever was published while
+					// the connection was down is lost, so look for due work now.
+					if (this.subscribedBefore) {
+						notifyWakeUpListeners();
+					}
+					this.subscribedBefore = true;
 				}
 
 			});

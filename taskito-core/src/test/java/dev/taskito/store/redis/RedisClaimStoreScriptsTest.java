@@ -338,6 +338,22 @@ class RedisClaimStoreScriptsTest {
 	}
 
 	@Test
+	void wakeUpListenersHearOfAReconnect() {
+		AtomicInteger wakeUps = new AtomicInteger();
+		this.store.addWakeUpListener(wakeUps::incrementAndGet);
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			for (String line : admin.sync().clientList().split("\n")) {
+				if (line.contains(" name=" + this.store.clientName() + "-wakeup ")) {
+					String id = line.replaceAll("^id=(\\d+) .*", "$1").trim();
+					admin.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(Long.parseLong(id)));
+				}
+			}
+		}
+		// Messages published while it was down are lost: the reconnect itself wakes.
+		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() >= 1);
+	}
+
+	@Test
 	void lostScriptsAreLoadedAgain() {
 		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
 			admin.sync().scriptFlush();
