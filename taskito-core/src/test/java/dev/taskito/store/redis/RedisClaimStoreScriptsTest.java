@@ -96,6 +96,15 @@ class RedisClaimStoreScriptsTest {
 	}
 
 	@Test
+	void extremePrioritiesKeepTheirOrder() {
+		JobId lowest = enqueue(job("a").priority(Integer.MIN_VALUE).build());
+		JobId highest = enqueue(job("a").priority(Integer.MAX_VALUE).build());
+		JobId zero = enqueue(job("a").priority(0).build());
+		assertThat(claim(10, Map.of("a", 10), Map.of())).extracting(ClaimedJob::id)
+			.containsExactly(highest, zero, lowest);
+	}
+
+	@Test
 	void claimHoldsEveryLimit() {
 		for (int i = 0; i < 5; i++) {
 			enqueue(job("a"));
