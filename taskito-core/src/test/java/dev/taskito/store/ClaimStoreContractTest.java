@@ -2,8 +2,10 @@ package dev.taskito.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -240,8 +242,8 @@ public abstract class ClaimStoreContractTest {
 
 	@Test
 	void runAtIsRespected() {
-		Instant future = Instant.now().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-		Instant past = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+		Instant future = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+		Instant past = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
 		NewJob later = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofHours(-5), future, null, 3,
 				null);
 		NewJob due = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofHours(5), past, null, 3, null);
@@ -356,7 +358,7 @@ public abstract class ClaimStoreContractTest {
 		assertThat(view.status()).isEqualTo(JobStatus.RUNNING);
 		assertThat(view.attempts()).isEqualTo(1);
 		assertThat(view.startedAt()).isNotNull();
-		assertThat(claimed.leaseExpiresAt()).isCloseTo(view.startedAt().plus(LEASE), within(1, java.time.temporal.ChronoUnit.SECONDS));
+		assertThat(claimed.leaseExpiresAt()).isCloseTo(view.startedAt().plus(LEASE), within(1, ChronoUnit.SECONDS));
 		assertThat(this.store.countClaims(Set.of("task"), Set.of("default"))).satisfies((counts) -> {
 			assertThat(counts.task("task")).isEqualTo(1);
 			assertThat(counts.queue("default")).isEqualTo(1);
@@ -839,7 +841,7 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	private List<ClaimedJob> claimAll(Set<String> queues, String... tasks) {
-		Map<String, Integer> limits = new java.util.HashMap<>();
+		Map<String, Integer> limits = new HashMap<>();
 		for (String task : tasks) {
 			limits.put(task, 1000);
 		}
