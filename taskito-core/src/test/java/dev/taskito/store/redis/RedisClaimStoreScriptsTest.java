@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.lettuce.core.KillArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -354,7 +355,7 @@ class RedisClaimStoreScriptsTest {
 			for (String line : admin.sync().clientList().split("\n")) {
 				if (line.contains(" name=" + this.store.clientName() + "-wakeup ")) {
 					String id = line.replaceAll("^id=(\\d+) .*", "$1").trim();
-					admin.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(Long.parseLong(id)));
+					admin.sync().clientKill(KillArgs.Builder.id(Long.parseLong(id)));
 				}
 			}
 		}
