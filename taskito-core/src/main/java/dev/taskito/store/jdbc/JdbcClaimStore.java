@@ -406,7 +406,8 @@ public final class JdbcClaimStore implements ClaimStore {
 		ClaimPlan plan = new ClaimPlan(request.instanceId(), batchId, request.lease().toMillis(), request.limit(),
 				queues, new LinkedHashMap<>(taskLimits), new LinkedHashMap<>(queueLimits));
 		try {
-			return transaction((connection) -> this.dialect.claim(connection, this.sql, plan));
+			SqlWork<List<ClaimedJob>> claim = (connection) -> this.dialect.claim(connection, this.sql, plan);
+			return this.dialect.claimsInOneStatement() ? autoCommitted(claim) : transaction(claim);
 		}
 		catch (SQLException ex) {
 			if (this.dialect.isContention(ex)) {
@@ -794,6 +795,27 @@ public final class JdbcClaimStore implements ClaimStore {
 			finally {
 				if (autoCommit) {
 					connection.setAutoCommit(true);
+				}
+			}
+		}
+	}
+
+	/**
+	 * Runs one self-contained statement on a plain connection in auto-commit: it commits as
+	 * it completes, in one round trip.
+	 */
+	private <T> T autoCommitted(SqlWork<T> work) throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			if (!autoCommit) {
+				connection.setAutoCommit(true);
+			}
+			try {
+				return work.run(connection);
+			}
+			finally {
+				if (!autoCommit) {
+					connection.setAutoCommit(false);
 				}
 			}
 		}

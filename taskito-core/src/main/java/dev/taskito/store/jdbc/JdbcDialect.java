@@ -84,6 +84,15 @@ public sealed interface JdbcDialect permits PostgresDialect, H2Dialect {
 	List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan) throws SQLException;
 
 	/**
+	 * Whether {@link #claim} is one statement, atomic on its own, so it can run in
+	 * auto-commit: one round trip instead of a statement and a commit.
+	 * @return {@code true} when the claim needs no transaction of its own
+	 */
+	default boolean claimsInOneStatement() {
+		return false;
+	}
+
+	/**
 	 * Creates the channel that wakes idle dispatchers.
 	 * @param dataSource the plain DataSource
 	 * @param statements the dialect's statements

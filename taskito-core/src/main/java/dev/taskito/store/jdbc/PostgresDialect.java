@@ -63,6 +63,11 @@ public final class PostgresDialect implements JdbcDialect {
 	}
 
 	@Override
+	public boolean claimsInOneStatement() {
+		return true;
+	}
+
+	@Override
 	public List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan)
 			throws SQLException {
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim"))) {

@@ -58,7 +58,11 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- the best "limit" of them, and move exactly those to RUNNING with their claims.
 -- MATERIALIZED keeps the picked set from being re-evaluated, which could otherwise claim
 -- more rows than the limit. Rows locked but not picked are unlocked at commit.
-WITH now AS (SELECT clock_timestamp() AS ts),
+-- The claim's commit does not wait for the WAL flush (synchronous_commit off for this
+-- transaction only): it is visible to every other session at once, which is all the
+-- post-claim count needs, and a claim lost in a server crash only returns its job to
+-- PENDING with its attempt unspent. Outcomes keep the server's durable commit.
+WITH now AS (SELECT clock_timestamp() AS ts, set_config('synchronous_commit', 'off', true) AS durability),
 candidates AS MATERIALIZED (
 	SELECT j.id, j.task, j.queue, j.priority, j.run_at
 	FROM unnest(?::text[], ?::text[], ?::int[]) AS quota(task, queue, n)
