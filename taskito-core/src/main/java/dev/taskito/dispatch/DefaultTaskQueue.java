@@ -12,6 +12,7 @@ import dev.taskito.EnqueueRequest;
 import dev.taskito.JobId;
 import dev.taskito.JobView;
 import dev.taskito.TaskQueue;
+import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.NewJob;
 
@@ -91,7 +92,14 @@ public final class DefaultTaskQueue implements TaskQueue {
 	private NewJob toNewJob(EnqueueRequest request) {
 		TaskDefinition task = this.registry.require(request.taskName());
 		String payload = this.registry.codec().encodeArguments(task, request.args());
-		return new NewJob(JobId.newId(), task.name(), (request.queue() != null) ? request.queue() : task.queue(),
+		String queue = (request.queue() != null) ? request.queue() : task.queue();
+		if (!queue.equals(task.queue()) && !this.registry.queueNames().contains(queue)) {
+			// A queue no instance knows would never be dispatched: refuse it rather than strand the job.
+			throw new TaskitoException("Cannot enqueue task '" + task.name() + "' into queue '" + queue
+					+ "': no task uses it and no configuration names it; known queues: " + this.registry.queueNames()
+					+ ". Configure the queue (taskito.queues." + queue + ") or use a known one");
+		}
+		return new NewJob(JobId.newId(), task.name(), queue,
 				payload, (request.priority() != null) ? request.priority() : task.priority(), request.delay(),
 				request.runAt(), request.uniqueKey(),
 				(request.maxRetries() != null) ? request.maxRetries() : this.registry.maxRetries(task),

@@ -1,0 +1,98 @@
+package dev.taskito.dispatch;
+
+import java.util.concurrent.Future;
+
+import dev.taskito.JobContext;
+import dev.taskito.JobId;
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.ClaimedJob;
+
+/**
+ * A claim this instance holds, from the claim until its outcome is committed (or the
+ * lease is found lost): what the heartbeat renews and the handler sees as its context.
+ */
+final class RunningJob implements JobContext {
+
+	/** Why a handler's thread was interrupted; decides what its outcome becomes. */
+	enum Interruption {
+
+		NONE, TIMEOUT, LEASE_LOST, SHUTDOWN
+
+	}
+
+	final ClaimedJob job;
+
+	final TaskDefinition task;
+
+	volatile Thread thread;
+
+	volatile Future<?> timeoutFuture;
+
+	volatile Interruption interruption = Interruption.NONE;
+
+	/** Set once the handler has returned; guarded by the worker's own sequencing. */
+	volatile boolean returned;
+
+	RunningJob(ClaimedJob job, TaskDefinition task) {
+		this.job = job;
+		this.task = task;
+	}
+
+	ClaimRef claim() {
+		return this.job.claim();
+	}
+
+	/**
+	 * Interrupts the handler for {@code reason}, unless it was already interrupted for
+	 * another reason or has returned.
+	 */
+	synchronized void interrupt(Interruption reason) {
+		if (this.interruption == Interruption.NONE || reason == Interruption.LEASE_LOST) {
+			this.interruption = reason;
+		}
+		Thread running = this.thread;
+		if (running != null && !this.returned) {
+			running.interrupt();
+		}
+	}
+
+	synchronized void started(Thread thread) {
+		this.thread = thread;
+		if (this.interruption != Interruption.NONE) {
+			thread.interrupt();
+		}
+	}
+
+	synchronized void finished() {
+		this.returned = true;
+		this.thread = null;
+		// Clears an interrupt aimed at this job so it cannot leak into the next one on this thread.
+		Thread.interrupted();
+	}
+
+	@Override
+	public JobId jobId() {
+		return this.job.id();
+	}
+
+	@Override
+	public String taskName() {
+		return this.job.taskName();
+	}
+
+	@Override
+	public int attempt() {
+		return this.job.attempt();
+	}
+
+	@Override
+	public boolean isLeaseLost() {
+		return this.interruption == Interruption.LEASE_LOST;
+	}
+
+	@Override
+	public String toString() {
+		return "job " + this.job.id() + " of task '" + this.job.taskName() + "' (attempt " + this.job.attempt() + ")";
+	}
+
+}

@@ -1,0 +1,67 @@
+package dev.taskito.dispatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tracks whether the store is reachable, so an outage is logged once (not once per
+ * failed call), retries back off, and the reaper knows when the store came back.
+ */
+final class StoreOutage {
+
+	private static final Logger logger = LoggerFactory.getLogger(StoreOutage.class);
+
+	private static final long MIN_BACKOFF_MILLIS = 50;
+
+	private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+	private final String instanceId;
+
+	private long failingSinceNanos = -1;
+
+	private long recoveredAtNanos = -1;
+
+	private long backoffMillis = MIN_BACKOFF_MILLIS;
+
+	StoreOutage(String instanceId) {
+		this.instanceId = instanceId;
+	}
+
+	synchronized void failed(String operation, RuntimeException ex) {
+		if (this.failingSinceNanos < 0) {
+			this.failingSinceNanos = System.nanoTime();
+			logger.warn("Taskito instance {} cannot reach its store ({}): {}. Retrying with backoff; "
+					+ "running jobs keep running, and no lease is reaped until the store has been back for one lease duration.",
+					this.instanceId, operation, ex.toString());
+		}
+		else {
+			this.backoffMillis = Math.min(this.backoffMillis * 2, MAX_BACKOFF_MILLIS);
+		}
+	}
+
+	synchronized void succeeded() {
+		if (this.failingSinceNanos >= 0) {
+			long downMillis = (System.nanoTime() - this.failingSinceNanos) / 1_000_000;
+			logger.info("Taskito instance {} reaches its store again after {} ms", this.instanceId, downMillis);
+			this.failingSinceNanos = -1;
+			this.recoveredAtNanos = System.nanoTime();
+			this.backoffMillis = MIN_BACKOFF_MILLIS;
+		}
+	}
+
+	synchronized boolean isFailing() {
+		return this.failingSinceNanos >= 0;
+	}
+
+	synchronized long backoffMillis() {
+		return this.backoffMillis;
+	}
+
+	/**
+	 * @return nanoTime of the last recovery, or -1 if the store never failed
+	 */
+	synchronized long recoveredAtNanos() {
+		return this.recoveredAtNanos;
+	}
+
+}
