@@ -120,7 +120,15 @@ public final class TaskitoAutoConfiguration {
 			builder.threadFactory(threadFactory);
 		}
 		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
-		TaskDispatcher dispatcher = builder.build();
+		TaskDispatcher dispatcher;
+		try {
+			dispatcher = builder.build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new TaskitoException("Invalid Taskito dispatcher settings (taskito.worker.*, taskito.dispatcher.*, "
+					+ "taskito.lease.*, taskito.retry.*, taskito.shutdown.*, taskito.retention.*): " + ex.getMessage(),
+					ex);
+		}
 		if (taskQueue.getIfUnique() instanceof DefaultTaskQueue queue) {
 			queue.addEnqueueListener(dispatcher::wakeUp);
 		}
