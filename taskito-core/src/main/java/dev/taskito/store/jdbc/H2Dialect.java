@@ -1,0 +1,161 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import dev.taskito.JobId;
+import dev.taskito.store.ClaimedJob;
+
+/**
+ * H2, for one process: a claim locks each task's due jobs with
+ * {@code FOR UPDATE SKIP LOCKED} and then moves the chosen ones to {@code RUNNING} in the
+ * same transaction; wake-ups are an in-JVM broadcast between the stores on one database.
+ */
+public final class H2Dialect implements JdbcDialect {
+
+	private static final Comparator<Candidate> CLAIM_ORDER = Comparator.comparingInt(Candidate::priority)
+		.reversed()
+		.thenComparing(Candidate::runAt)
+		.thenComparing(Candidate::id);
+
+	@Override
+	public String name() {
+		return "h2";
+	}
+
+	@Override
+	public boolean supports(String databaseProductName) {
+		return "H2".equalsIgnoreCase(databaseProductName);
+	}
+
+	@Override
+	public String arrayElementType(ColumnType type) {
+		return switch (type) {
+			case UUID -> "UUID";
+			case TEXT -> "VARCHAR";
+			case INT -> "INTEGER";
+			case BIGINT -> "BIGINT";
+		};
+	}
+
+	@Override
+	public void lockSchema(Connection connection, JdbcStatements statements, String tablePrefix) {
+		// One process opens an H2 database, and H2 runs DDL one statement at a time.
+	}
+
+	@Override
+	public boolean isContention(SQLException ex) {
+		// LOCK_TIMEOUT_1 (50200), DEADLOCK_1 (40001), and a duplicate claim row (23505) from a
+		// row claimed by a transaction that committed while this one was choosing.
+		String state = ex.getSQLState();
+		return ex.getErrorCode() == 50200 || "HYT00".equals(state) || "40001".equals(state)
+				|| "23505".equals(state);
+	}
+
+	@Override
+	public boolean isMissingTable(SQLException ex) {
+		return ex.getErrorCode() == 42102 || ex.getErrorCode() == 42104 || "42S02".equals(ex.getSQLState());
+	}
+
+	@Override
+	public List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan)
+			throws SQLException {
+		List<Candidate> candidates = new ArrayList<>();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-candidates"))) {
+			ps.setArray(2, JdbcRows.array(connection, this, ColumnType.TEXT, plan.queues()));
+			for (Map.Entry<String, Integer> limit : plan.taskLimits().entrySet()) {
+				ps.setString(1, limit.getKey());
+				ps.setInt(3, limit.getValue());
+				try (ResultSet rs = ps.executeQuery()) {
+					while (rs.next()) {
+						candidates.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("queue"),
+								rs.getInt("priority"), JdbcRows.instant(rs, "run_at")));
+					}
+				}
+			}
+		}
+		List<UUID> chosen = choose(candidates, plan);
+		if (chosen.isEmpty()) {
+			return List.of();
+		}
+		Set<UUID> updated = new HashSet<>();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-jobs"))) {
+			ps.setArray(1, JdbcRows.array(connection, this, ColumnType.UUID, chosen));
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					updated.add(JdbcRows.uuid(rs, "id"));
+				}
+			}
+		}
+		List<UUID> ids = chosen.stream().filter(updated::contains).toList();
+		List<UUID> tokens = ids.stream().map((id) -> UUID.randomUUID()).toList();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-insert"))) {
+			ps.setString(1, plan.instanceId());
+			ps.setObject(2, plan.batchId());
+			ps.setLong(3, plan.leaseMillis());
+			ps.setArray(4, JdbcRows.array(connection, this, ColumnType.UUID, ids));
+			ps.setArray(5, JdbcRows.array(connection, this, ColumnType.UUID, tokens));
+			ps.executeUpdate();
+		}
+		Set<UUID> claimedIds = new HashSet<>(ids);
+		List<ClaimedJob> claimed = new ArrayList<>();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("recover-claim"))) {
+			ps.setString(1, plan.instanceId());
+			ps.setObject(2, plan.batchId());
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					ClaimedJob job = JdbcRows.claimedJob(rs);
+					if (claimedIds.contains(job.id().value())) {
+						claimed.add(job);
+					}
+				}
+			}
+		}
+		return claimed;
+	}
+
+	/**
+	 * Applies the queue limits and the overall limit to the locked candidates, best first.
+	 */
+	private static List<UUID> choose(List<Candidate> candidates, ClaimPlan plan) {
+		candidates.sort(CLAIM_ORDER);
+		Map<String, Integer> perQueue = new HashMap<>();
+		List<UUID> chosen = new ArrayList<>();
+		for (Candidate candidate : candidates) {
+			if (chosen.size() == plan.limit()) {
+				break;
+			}
+			Integer queueLimit = plan.queueLimits().get(candidate.queue());
+			int taken = perQueue.getOrDefault(candidate.queue(), 0);
+			if (queueLimit == null || taken < queueLimit) {
+				perQueue.put(candidate.queue(), taken + 1);
+				chosen.add(candidate.id().value());
+			}
+		}
+		return chosen;
+	}
+
+	@Override
+	public WakeUpChannel wakeUpChannel(DataSource dataSource, JdbcStatements statements, String jdbcUrl,
+			String tablePrefix) {
+		return LocalWakeUpChannel.join(jdbcUrl + "|" + tablePrefix);
+	}
+
+	private record Candidate(JobId id, String queue, int priority, Instant runAt) {
+
+	}
+
+}

@@ -1,0 +1,115 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.taskito.store.ClaimedJob;
+
+/**
+ * What differs between the databases {@link JdbcClaimStore} runs on: the SQL files, array
+ * types, the claim (one statement where the database allows it), schema locking and
+ * wake-ups. Everything else is shared, so a dialect is a small strategy rather than
+ * {@code if} statements spread through the store.
+ *
+ * @see PostgresDialect
+ * @see H2Dialect
+ */
+public sealed interface JdbcDialect permits PostgresDialect, H2Dialect {
+
+	/**
+	 * @return the dialect's short name, which also names its SQL files, such as {@code postgresql}
+	 */
+	String name();
+
+	/**
+	 * @return the classpath location of the schema file users may run themselves
+	 */
+	default String schemaResource() {
+		return "dev/taskito/store/jdbc/schema-" + name() + ".sql";
+	}
+
+	/**
+	 * @return the classpath location of the store's statements
+	 */
+	default String queriesResource() {
+		return "dev/taskito/store/jdbc/queries-" + name() + ".sql";
+	}
+
+	/**
+	 * @param databaseProductName what {@code DatabaseMetaData.getDatabaseProductName()} says
+	 * @return whether this dialect is for that database
+	 */
+	boolean supports(String databaseProductName);
+
+	/**
+	 * @param type an element type
+	 * @return the database's name for it, as {@link Connection#createArrayOf} takes it
+	 */
+	String arrayElementType(ColumnType type);
+
+	/**
+	 * Serializes schema creation between instances that start at the same time; the lock
+	 * lasts until the transaction ends.
+	 * @param connection a connection in a transaction
+	 * @param statements the dialect's statements
+	 * @param tablePrefix the table prefix, so stores with other prefixes do not wait
+	 * @throws SQLException when the lock cannot be taken
+	 */
+	void lockSchema(Connection connection, JdbcStatements statements, String tablePrefix) throws SQLException;
+
+	/**
+	 * @param ex a failure
+	 * @return whether it is a lock timeout, deadlock or similar conflict with a concurrent
+	 *         transaction after which a claim simply claims nothing this time
+	 */
+	boolean isContention(SQLException ex);
+
+	/**
+	 * @param ex a failure
+	 * @return whether it says a table is missing
+	 */
+	boolean isMissingTable(SQLException ex);
+
+	/**
+	 * Claims jobs as {@code ClaimStore#claim} promises, inside the caller's transaction.
+	 * @param connection a connection in a transaction, committed by the caller
+	 * @param statements the dialect's statements
+	 * @param plan the limits, already normalised
+	 * @return the claimed jobs in claim order
+	 * @throws SQLException on failure; the caller rolls back
+	 */
+	List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan) throws SQLException;
+
+	/**
+	 * Creates the channel that wakes idle dispatchers.
+	 * @param dataSource the plain DataSource
+	 * @param statements the dialect's statements
+	 * @param jdbcUrl the database's URL, identifying it within one JVM
+	 * @param tablePrefix the table prefix, separating stores on one database
+	 * @return the channel
+	 */
+	WakeUpChannel wakeUpChannel(DataSource dataSource, JdbcStatements statements, String jdbcUrl, String tablePrefix);
+
+	/**
+	 * The element types the store sends as arrays.
+	 */
+	enum ColumnType {
+
+		/** A UUID. */
+		UUID,
+
+		/** Text. */
+		TEXT,
+
+		/** A 32-bit integer. */
+		INT,
+
+		/** A 64-bit integer. */
+		BIGINT
+
+	}
+
+}

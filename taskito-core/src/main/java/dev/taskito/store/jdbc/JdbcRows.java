@@ -1,0 +1,71 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.UUID;
+
+import dev.taskito.JobId;
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.ClaimedJob;
+
+/**
+ * Reading and binding values the same way for every dialect.
+ */
+final class JdbcRows {
+
+	private JdbcRows() {
+	}
+
+	/**
+	 * Reads a claimed job from the columns {@code id, task, queue, payload, attempts,
+	 * max_retries, timeout_ms, priority, claim_token, lease_expires_at}.
+	 * @param rs a result set on a row
+	 * @return the job
+	 * @throws SQLException when a column cannot be read
+	 */
+	static ClaimedJob claimedJob(ResultSet rs) throws SQLException {
+		long timeoutMillis = rs.getLong("timeout_ms");
+		Duration timeout = rs.wasNull() ? null : Duration.ofMillis(timeoutMillis);
+		ClaimRef claim = new ClaimRef(new JobId(uuid(rs, "id")), uuid(rs, "claim_token"));
+		return new ClaimedJob(claim, rs.getString("task"), rs.getString("queue"), rs.getString("payload"),
+				rs.getInt("attempts"), rs.getInt("max_retries"), timeout, rs.getInt("priority"),
+				instant(rs, "lease_expires_at"));
+	}
+
+	static UUID uuid(ResultSet rs, String column) throws SQLException {
+		return rs.getObject(column, UUID.class);
+	}
+
+	static Instant instant(ResultSet rs, String column) throws SQLException {
+		OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
+		return (time != null) ? time.toInstant() : null;
+	}
+
+	static Array array(Connection connection, JdbcDialect dialect, JdbcDialect.ColumnType type,
+			Collection<?> values) throws SQLException {
+		return connection.createArrayOf(dialect.arrayElementType(type), values.toArray());
+	}
+
+	/**
+	 * @param duration a duration
+	 * @return it in whole microseconds
+	 */
+	static long micros(Duration duration) {
+		return Math.addExact(Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
+	}
+
+	/**
+	 * @param instant an instant
+	 * @return microseconds since the epoch
+	 */
+	static long micros(Instant instant) {
+		return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+	}
+
+}

@@ -1,0 +1,132 @@
+package dev.taskito.store.jdbc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.taskito.TaskitoException;
+
+/**
+ * The SQL of one dialect, read once from the resource files next to this class with the
+ * table prefix already in place, so that no statement is assembled at run time.
+ * <p>A query file holds blocks that start with a {@code -- name: <name>} line; a schema file
+ * holds statements that each end with a {@code ;} at the end of a line. Other lines that
+ * start with {@code --} are comments and are dropped.
+ */
+final class JdbcStatements {
+
+	static final String PREFIX_PLACEHOLDER = "${prefix}";
+
+	private static final String NAME_MARKER = "-- name:";
+
+	private final Map<String, String> queries;
+
+	private final List<String> schema;
+
+	private JdbcStatements(Map<String, String> queries, List<String> schema) {
+		this.queries = queries;
+		this.schema = schema;
+	}
+
+	/**
+	 * Loads a dialect's query and schema files.
+	 * @param dialect the dialect naming the files
+	 * @param tablePrefix the validated table prefix
+	 * @return the statements
+	 */
+	static JdbcStatements load(JdbcDialect dialect, String tablePrefix) {
+		String queries = read(dialect.queriesResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
+		String schema = read(dialect.schemaResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
+		return new JdbcStatements(parseNamed(queries, dialect.queriesResource()), splitStatements(schema));
+	}
+
+	/**
+	 * @param name a statement's name in the query file
+	 * @return its SQL
+	 * @throws IllegalStateException when the dialect's file lacks it (a packaging bug)
+	 */
+	String get(String name) {
+		String sql = this.queries.get(name);
+		if (sql == null) {
+			throw new IllegalStateException("No SQL statement named '" + name + "' in this dialect's query file");
+		}
+		return sql;
+	}
+
+	/**
+	 * @return the schema file's statements, in order
+	 */
+	List<String> schema() {
+		return this.schema;
+	}
+
+	static String read(String resource) {
+		try (InputStream in = JdbcStatements.class.getClassLoader().getResourceAsStream(resource)) {
+			if (in == null) {
+				throw new TaskitoException("Cannot find " + resource + " on the classpath; is taskito-core complete?");
+			}
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new TaskitoException("Cannot read " + resource + " from the classpath", ex);
+		}
+	}
+
+	private static Map<String, String> parseNamed(String text, String resource) {
+		Map<String, String> named = new LinkedHashMap<>();
+		String name = null;
+		StringBuilder sql = new StringBuilder();
+		for (String line : text.split("\n")) {
+			String trimmed = line.trim();
+			if (trimmed.startsWith(NAME_MARKER)) {
+				put(named, name, sql, resource);
+				name = trimmed.substring(NAME_MARKER.length()).trim();
+				sql.setLength(0);
+			}
+			else if (!trimmed.startsWith("--") && !trimmed.isEmpty()) {
+				sql.append(line).append('\n');
+			}
+		}
+		put(named, name, sql, resource);
+		return Map.copyOf(named);
+	}
+
+	private static void put(Map<String, String> named, String name, StringBuilder sql, String resource) {
+		if (name == null) {
+			return;
+		}
+		String statement = stripSemicolon(sql.toString().trim());
+		if (named.put(name, statement) != null) {
+			throw new IllegalStateException("Two SQL statements named '" + name + "' in " + resource);
+		}
+	}
+
+	private static List<String> splitStatements(String text) {
+		List<String> statements = new ArrayList<>();
+		StringBuilder sql = new StringBuilder();
+		for (String line : text.split("\n")) {
+			String trimmed = line.trim();
+			if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+				continue;
+			}
+			sql.append(line).append('\n');
+			if (trimmed.endsWith(";")) {
+				statements.add(stripSemicolon(sql.toString().trim()));
+				sql.setLength(0);
+			}
+		}
+		if (!sql.toString().isBlank()) {
+			statements.add(sql.toString().trim());
+		}
+		return List.copyOf(statements);
+	}
+
+	private static String stripSemicolon(String sql) {
+		return sql.endsWith(";") ? sql.substring(0, sql.length() - 1).trim() : sql;
+	}
+
+}

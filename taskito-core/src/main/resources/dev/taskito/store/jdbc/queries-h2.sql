@@ -1,0 +1,179 @@
+-- The H2 store's statements, one per "-- name:" block, with ${prefix} replaced by the
+-- table prefix once when the store is built. Times are CURRENT_TIMESTAMP: the store's
+-- clock. H2 has no RETURNING: FINAL TABLE and OLD TABLE read the rows a change touched.
+-- Lists travel as arrays so that a batch is one statement, not one per row.
+
+-- name: check-tables
+SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
+
+-- name: enqueue
+-- Rows whose id or active unique key already exists are skipped; a concurrent insert of
+-- the same key fails the whole statement with a unique violation, and the store retries.
+SELECT id FROM FINAL TABLE (
+	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
+			unique_key, created_at, run_at)
+	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
+			CURRENT_TIMESTAMP,
+			CASE WHEN n.run_at_us IS NOT NULL
+				THEN DATEADD(MICROSECOND, n.run_at_us, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00')
+				ELSE DATEADD(MICROSECOND, n.delay_us, CURRENT_TIMESTAMP) END
+	FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
+			CAST(? AS VARCHAR(1000000) ARRAY), CAST(? AS INTEGER ARRAY), CAST(? AS INTEGER ARRAY),
+			CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY))
+		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us)
+	WHERE NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.id = n.id)
+		AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.active_unique_key = n.unique_key)
+);
+
+-- name: enqueue-existing
+SELECT id, unique_key FROM ${prefix}jobs
+WHERE active_unique_key = ANY(CAST(? AS VARCHAR ARRAY)) OR id = ANY(CAST(? AS UUID ARRAY));
+
+-- name: find
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key
+FROM ${prefix}jobs WHERE id = ?;
+
+-- name: cancel
+UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = CURRENT_TIMESTAMP WHERE id = ? AND status = 'PENDING';
+
+-- name: retry
+UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = CURRENT_TIMESTAMP, finished_at = NULL
+WHERE id = ? AND status = 'DEAD';
+
+-- name: pause
+MERGE INTO ${prefix}queues (queue, paused) KEY (queue) VALUES (?, ?);
+
+-- name: paused-queues
+SELECT queue FROM ${prefix}queues WHERE paused;
+
+-- name: claim-candidates
+-- One task's due jobs in claim order; rows another claimer locked are skipped, not waited for.
+SELECT id, queue, priority, run_at FROM ${prefix}jobs
+WHERE task = ? AND status = 'PENDING' AND run_at <= CURRENT_TIMESTAMP AND queue = ANY(CAST(? AS VARCHAR ARRAY))
+ORDER BY priority DESC, run_at, id
+LIMIT ?
+FOR UPDATE SKIP LOCKED;
+
+-- name: claim-jobs
+-- status = 'PENDING' again: a row is claimed only if no one else claimed it first.
+SELECT id FROM FINAL TABLE (
+	UPDATE ${prefix}jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = CURRENT_TIMESTAMP
+	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
+);
+
+-- name: claim-insert
+INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at)
+SELECT j.id, j.task, j.queue, ?, r.token, ?, CURRENT_TIMESTAMP, DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)
+FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS UUID ARRAY)) AS r(id, token)
+JOIN ${prefix}jobs j ON j.id = r.id;
+
+-- name: recover-claim
+SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
+		c.claim_token, c.lease_expires_at
+FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
+WHERE c.instance_id = ? AND c.batch_id = ?
+ORDER BY j.priority DESC, j.run_at, j.id;
+
+-- name: count-claims
+SELECT 'T' AS kind, task AS name, count(*) AS claims FROM ${prefix}claims
+WHERE task = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY task
+UNION ALL
+SELECT 'Q', queue, count(*) FROM ${prefix}claims
+WHERE queue = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY queue;
+
+-- name: delete-claims
+-- The fence: a claim goes only when both its job and its token match.
+SELECT job_id, claim_token FROM OLD TABLE (
+	DELETE FROM ${prefix}claims
+	WHERE (job_id, claim_token) IN (
+		SELECT r.job_id, r.token FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS UUID ARRAY)) AS r(job_id, token))
+);
+
+-- name: rollback-jobs
+-- The claim counted an attempt that never happened: take it back.
+MERGE INTO ${prefix}jobs j
+USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS BIGINT ARRAY)) AS u(id, delay_us)) r
+ON j.id = r.id AND j.status = 'RUNNING'
+WHEN MATCHED THEN UPDATE SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
+		run_at = DATEADD(MICROSECOND, r.delay_us, CURRENT_TIMESTAMP);
+
+-- name: finish-jobs
+-- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
+MERGE INTO ${prefix}jobs j
+USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR(1000000) ARRAY),
+		CAST(? AS BIGINT ARRAY)) AS u(id, kind, body, delay_us)) o
+ON j.id = o.id AND j.status = 'RUNNING'
+WHEN MATCHED THEN UPDATE SET
+		status = CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+		result = CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
+		last_error = CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
+		run_at = CASE WHEN o.kind = 'R' THEN DATEADD(MICROSECOND, o.delay_us, CURRENT_TIMESTAMP) ELSE j.run_at END,
+		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE CURRENT_TIMESTAMP END;
+
+-- name: upsert-instance
+MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps) KEY (instance_id)
+VALUES (?, CURRENT_TIMESTAMP, ?, ?);
+
+-- name: renew-claims
+SELECT job_id, claim_token FROM FINAL TABLE (
+	UPDATE ${prefix}claims SET lease_expires_at = DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)
+	WHERE claim_token = ANY(CAST(? AS UUID ARRAY))
+);
+
+-- name: live-instance-caps
+SELECT task_caps, queue_caps FROM ${prefix}instances
+WHERE heartbeat_at > DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP);
+
+-- name: remove-instance
+DELETE FROM ${prefix}instances WHERE instance_id = ?;
+
+-- name: ensure-bucket
+-- A bucket starts full.
+MERGE INTO ${prefix}rate_buckets b
+USING (VALUES (CAST(? AS VARCHAR), CAST(? AS DOUBLE PRECISION))) AS s(bucket, tokens)
+ON b.bucket = s.bucket
+WHEN NOT MATCHED THEN INSERT (bucket, tokens, updated_at) VALUES (s.bucket, s.tokens, CURRENT_TIMESTAMP);
+
+-- name: lock-bucket
+SELECT tokens, CURRENT_TIMESTAMP AS now, DATEDIFF(MICROSECOND, updated_at, CURRENT_TIMESTAMP) AS elapsed_us
+FROM ${prefix}rate_buckets WHERE bucket = ?
+FOR UPDATE;
+
+-- name: update-bucket
+UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
+
+-- name: reap-candidates
+SELECT j.id, j.task, c.instance_id, c.claim_token
+FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
+WHERE j.status = 'RUNNING'
+	AND (c.job_id IS NULL OR c.lease_expires_at <= DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP));
+
+-- name: reap-delete-claims
+-- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
+SELECT job_id FROM OLD TABLE (
+	DELETE FROM ${prefix}claims
+	WHERE (job_id, claim_token) IN (
+			SELECT r.job_id, r.token FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS UUID ARRAY)) AS r(job_id, token))
+		AND lease_expires_at <= DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP)
+);
+
+-- name: reap-jobs
+-- An attempt was consumed by the claim; PENDING when retries are left, else DEAD.
+SELECT id, status FROM FINAL TABLE (
+	MERGE INTO ${prefix}jobs j
+	USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY)) AS u(id, reason)) r
+	ON j.id = r.id AND j.status = 'RUNNING'
+		AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)
+	WHEN MATCHED THEN UPDATE SET
+		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
+		run_at = CASE WHEN j.attempts <= j.max_retries THEN CURRENT_TIMESTAMP ELSE j.run_at END,
+		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE CURRENT_TIMESTAMP END,
+		last_error = r.reason
+);
+
+-- name: purge
+DELETE FROM ${prefix}jobs
+WHERE (status IN ('SUCCEEDED', 'CANCELLED')
+		AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP))
+	OR (status = 'DEAD' AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP));

@@ -1,0 +1,208 @@
+-- The PostgreSQL store's statements, one per "-- name:" block, with ${prefix} replaced by
+-- the table prefix once when the store is built. Times are clock_timestamp(): the store's
+-- clock, never an instance's, and the real time even inside a longer transaction.
+-- Lists travel as arrays so that a batch is one statement, not one per row.
+
+-- name: check-tables
+SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
+
+-- name: schema-lock
+SELECT pg_advisory_xact_lock(?);
+
+-- name: enqueue
+-- A conflicting unique key (or a repeated id) skips its row without failing the batch;
+-- the notification is sent once, and only when something was stored, and PostgreSQL
+-- delivers it when the caller's transaction commits.
+WITH now AS (SELECT clock_timestamp() AS ts),
+inserted AS (
+	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
+			unique_key, created_at, run_at)
+	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
+			now.ts,
+			CASE WHEN n.run_at_us IS NOT NULL THEN timestamptz 'epoch' + n.run_at_us * interval '1 microsecond'
+				ELSE now.ts + n.delay_us * interval '1 microsecond' END
+	FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::text[], ?::bigint[],
+			?::bigint[]) AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us)
+	CROSS JOIN now
+	ON CONFLICT DO NOTHING
+	RETURNING id
+)
+SELECT id, (SELECT pg_notify('${prefix}wakeup', '')) AS notified FROM inserted;
+
+-- name: enqueue-existing
+SELECT id, unique_key FROM ${prefix}jobs
+WHERE (unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING')) OR id = ANY(?::uuid[]);
+
+-- name: find
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key
+FROM ${prefix}jobs WHERE id = ?;
+
+-- name: cancel
+UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp() WHERE id = ? AND status = 'PENDING';
+
+-- name: retry
+UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
+WHERE id = ? AND status = 'DEAD';
+
+-- name: pause
+INSERT INTO ${prefix}queues (queue, paused) VALUES (?, ?)
+ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
+
+-- name: paused-queues
+SELECT queue FROM ${prefix}queues WHERE paused;
+
+-- name: claim
+-- One statement: lock up to each task's limit of due jobs (skipping rows other claimers
+-- hold), rank them per queue for the queue limits, keep the best "limit" of them, and
+-- move exactly those to RUNNING with their claims. MATERIALIZED keeps the picked set from
+-- being re-evaluated, which could otherwise claim more rows than the limit. Rows locked
+-- but not picked are unlocked at commit.
+WITH now AS (SELECT clock_timestamp() AS ts),
+candidates AS MATERIALIZED (
+	SELECT j.id, j.queue, j.priority, j.run_at
+	FROM unnest(?::text[], ?::int[]) AS lim(task, n)
+	CROSS JOIN LATERAL (
+		SELECT id, queue, priority, run_at FROM ${prefix}jobs
+		WHERE task = lim.task AND status = 'PENDING' AND run_at <= (SELECT ts FROM now)
+			AND queue = ANY(?::text[])
+		ORDER BY priority DESC, run_at, id
+		LIMIT lim.n
+		FOR UPDATE SKIP LOCKED
+	) j
+),
+ranked AS (
+	SELECT c.id, c.queue, c.priority, c.run_at,
+			row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.run_at, c.id) AS queue_rank
+	FROM candidates c
+),
+picked AS MATERIALIZED (
+	SELECT r.id FROM ranked r
+	LEFT JOIN unnest(?::text[], ?::int[]) AS qlim(queue, n) ON qlim.queue = r.queue
+	WHERE qlim.n IS NULL OR r.queue_rank <= qlim.n
+	ORDER BY r.priority DESC, r.run_at, r.id
+	LIMIT ?
+),
+claimed AS (
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = now.ts
+	FROM picked, now
+	WHERE j.id = picked.id
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at
+),
+claims AS (
+	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at)
+	SELECT c.id, c.task, c.queue, ?, gen_random_uuid(), ?, now.ts, now.ts + ? * interval '1 millisecond'
+	FROM claimed c CROSS JOIN now
+	RETURNING job_id, claim_token, lease_expires_at
+)
+SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
+		cl.claim_token, cl.lease_expires_at
+FROM claimed c JOIN claims cl ON cl.job_id = c.id
+ORDER BY c.priority DESC, c.run_at, c.id;
+
+-- name: recover-claim
+SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
+		c.claim_token, c.lease_expires_at
+FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
+WHERE c.instance_id = ? AND c.batch_id = ?
+ORDER BY j.priority DESC, j.run_at, j.id;
+
+-- name: count-claims
+SELECT 'T' AS kind, task AS name, count(*) AS claims FROM ${prefix}claims WHERE task = ANY(?::text[]) GROUP BY task
+UNION ALL
+SELECT 'Q', queue, count(*) FROM ${prefix}claims WHERE queue = ANY(?::text[]) GROUP BY queue;
+
+-- name: delete-claims
+-- The fence: a claim goes only when both its job and its token match.
+DELETE FROM ${prefix}claims c
+USING unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
+WHERE c.job_id = r.job_id AND c.claim_token = r.token
+RETURNING c.job_id, c.claim_token;
+
+-- name: rollback-jobs
+-- The claim counted an attempt that never happened: take it back.
+UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
+		run_at = now.ts + r.delay_us * interval '1 microsecond'
+FROM unnest(?::uuid[], ?::bigint[]) AS r(id, delay_us), (SELECT clock_timestamp() AS ts) now
+WHERE j.id = r.id AND j.status = 'RUNNING';
+
+-- name: finish-jobs
+-- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
+UPDATE ${prefix}jobs j SET
+		status = CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+		result = CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
+		last_error = CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
+		run_at = CASE WHEN o.kind = 'R' THEN now.ts + o.delay_us * interval '1 microsecond' ELSE j.run_at END,
+		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE now.ts END
+FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[]) AS o(id, kind, body, delay_us),
+		(SELECT clock_timestamp() AS ts) now
+WHERE j.id = o.id AND j.status = 'RUNNING';
+
+-- name: notify
+SELECT pg_notify('${prefix}wakeup', '');
+
+-- name: upsert-instance
+INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps)
+VALUES (?, clock_timestamp(), ?, ?)
+ON CONFLICT (instance_id) DO UPDATE
+SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps;
+
+-- name: renew-claims
+UPDATE ${prefix}claims SET lease_expires_at = clock_timestamp() + ? * interval '1 millisecond'
+WHERE claim_token = ANY(?::uuid[])
+RETURNING job_id, claim_token;
+
+-- name: live-instance-caps
+SELECT task_caps, queue_caps FROM ${prefix}instances
+WHERE heartbeat_at > clock_timestamp() - ? * interval '1 millisecond';
+
+-- name: remove-instance
+DELETE FROM ${prefix}instances WHERE instance_id = ?;
+
+-- name: ensure-bucket
+-- A bucket starts full.
+INSERT INTO ${prefix}rate_buckets (bucket, tokens, updated_at) VALUES (?, ?, clock_timestamp())
+ON CONFLICT (bucket) DO NOTHING;
+
+-- name: lock-bucket
+SELECT tokens, now.ts AS now, (extract(epoch FROM now.ts - updated_at) * 1000000)::bigint AS elapsed_us
+FROM ${prefix}rate_buckets, (SELECT clock_timestamp() AS ts) now
+WHERE bucket = ?
+FOR UPDATE OF ${prefix}rate_buckets;
+
+-- name: update-bucket
+UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
+
+-- name: reap-candidates
+-- Running jobs whose lease expired a grace period ago, and running jobs without a claim
+-- (which only corruption can make). Rows a finishing worker holds are left for next time.
+SELECT j.id, j.task, c.instance_id, c.claim_token
+FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
+WHERE j.status = 'RUNNING'
+	AND (c.job_id IS NULL OR c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond')
+FOR UPDATE OF j SKIP LOCKED;
+
+-- name: reap-delete-claims
+-- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
+DELETE FROM ${prefix}claims c
+USING unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
+WHERE c.job_id = r.job_id AND c.claim_token = r.token
+	AND c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
+RETURNING c.job_id;
+
+-- name: reap-jobs
+-- An attempt was consumed by the claim; PENDING when retries are left, else DEAD.
+UPDATE ${prefix}jobs j SET
+		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
+		run_at = CASE WHEN j.attempts <= j.max_retries THEN now.ts ELSE j.run_at END,
+		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE now.ts END,
+		last_error = r.reason
+FROM unnest(?::uuid[], ?::text[]) AS r(id, reason), (SELECT clock_timestamp() AS ts) now
+WHERE j.id = r.id AND j.status = 'RUNNING'
+	AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)
+RETURNING j.id, j.status;
+
+-- name: purge
+DELETE FROM ${prefix}jobs
+WHERE (status IN ('SUCCEEDED', 'CANCELLED') AND finished_at < clock_timestamp() - ? * interval '1 millisecond')
+	OR (status = 'DEAD' AND finished_at < clock_timestamp() - ? * interval '1 millisecond');

@@ -1,0 +1,68 @@
+-- Taskito's tables for H2.
+-- Every name starts with ${prefix}: replace it with your table prefix
+-- (taskito.jdbc.table-prefix, "taskito_" by default) before running this file yourself.
+-- Every statement is idempotent, so the file can be run again after an upgrade.
+
+CREATE TABLE IF NOT EXISTS ${prefix}jobs (
+	id uuid PRIMARY KEY,
+	task varchar(200) NOT NULL,
+	queue varchar(200) NOT NULL,
+	payload clob NOT NULL,
+	priority integer DEFAULT 0 NOT NULL,
+	status varchar(16) NOT NULL,
+	attempts integer DEFAULT 0 NOT NULL,
+	max_retries integer NOT NULL,
+	timeout_ms bigint,
+	unique_key varchar(500),
+	-- H2 has no partial indexes: this column holds the unique key only while the job is
+	-- pending or running, and NULLs never collide in the unique index below.
+	active_unique_key varchar(500) GENERATED ALWAYS AS
+		(CASE WHEN status IN ('PENDING', 'RUNNING') THEN unique_key END),
+	created_at timestamp with time zone NOT NULL,
+	run_at timestamp with time zone NOT NULL,
+	started_at timestamp with time zone,
+	finished_at timestamp with time zone,
+	last_error clob,
+	result clob
+);
+
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending ON ${prefix}jobs (task, status, priority DESC, run_at, id);
+
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key ON ${prefix}jobs (active_unique_key);
+
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_finished ON ${prefix}jobs (status, finished_at);
+
+CREATE TABLE IF NOT EXISTS ${prefix}claims (
+	job_id uuid PRIMARY KEY,
+	task varchar(200) NOT NULL,
+	queue varchar(200) NOT NULL,
+	instance_id varchar(200) NOT NULL,
+	claim_token uuid NOT NULL UNIQUE,
+	batch_id uuid NOT NULL,
+	claimed_at timestamp with time zone NOT NULL,
+	lease_expires_at timestamp with time zone NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS ${prefix}claims_task ON ${prefix}claims (task);
+CREATE INDEX IF NOT EXISTS ${prefix}claims_queue ON ${prefix}claims (queue);
+CREATE INDEX IF NOT EXISTS ${prefix}claims_lease ON ${prefix}claims (lease_expires_at);
+CREATE INDEX IF NOT EXISTS ${prefix}claims_batch ON ${prefix}claims (instance_id, batch_id);
+
+-- Caps are JSON objects of name to cap, as each instance declared them.
+CREATE TABLE IF NOT EXISTS ${prefix}instances (
+	instance_id varchar(200) PRIMARY KEY,
+	heartbeat_at timestamp with time zone NOT NULL,
+	task_caps clob NOT NULL,
+	queue_caps clob NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ${prefix}queues (
+	queue varchar(200) PRIMARY KEY,
+	paused boolean NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ${prefix}rate_buckets (
+	bucket varchar(300) PRIMARY KEY,
+	tokens double precision NOT NULL,
+	updated_at timestamp with time zone NOT NULL
+);
