@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
@@ -41,6 +42,9 @@ import dev.taskito.store.ClaimStore;
 		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
 @EnableConfigurationProperties(TaskitoProperties.class)
+@Import({ TaskitoStoreConfigurations.UserDataSourceConfiguration.class,
+		TaskitoStoreConfigurations.EmbeddedConfiguration.class,
+		TaskitoStoreConfigurations.RedisMissingConfiguration.class })
 public final class TaskitoAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(TaskitoAutoConfiguration.class);
