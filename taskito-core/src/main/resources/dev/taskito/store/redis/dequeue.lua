@@ -1,0 +1,101 @@
+-- Claims due PENDING jobs within the limits, in one atomic step: each becomes RUNNING, its
+-- attempts go up by one, and its claim (fresh token, instance, batch, lease) is written.
+-- ARGV: instance, lease_ms, limit, batch, batch_ttl_ms,
+--   queue count, queues..., task count, (task, limit)..., queue-limit count, (queue, limit)...,
+--   then at least `limit` fresh tokens.
+-- Returns 10 fields per claimed job (see held_claims), in claim order.
+local instance = arg_text(ARGV[1], 'instance')
+local lease_ms = arg_int(ARGV[2], 'lease')
+local limit = arg_int(ARGV[3], 'limit')
+local batch = arg_text(ARGV[4], 'batch')
+local batch_ttl = arg_int(ARGV[5], 'batch ttl')
+local i = 6
+local queues = {}
+for _ = 1, arg_int(ARGV[i], 'queue count') do
+  queues[#queues + 1] = arg_text(ARGV[i + 1], 'queue')
+  i = i + 1
+end
+i = i + 1
+local tasks, task_limit = {}, {}
+for _ = 1, arg_int(ARGV[i], 'task count') do
+  local task = arg_text(ARGV[i + 1], 'task')
+  tasks[#tasks + 1] = task
+  task_limit[task] = arg_int(ARGV[i + 2], 'task limit')
+  i = i + 2
+end
+i = i + 1
+local queue_limit = {}
+for _ = 1, arg_int(ARGV[i], 'queue limit count') do
+  queue_limit[arg_text(ARGV[i + 1], 'queue')] = arg_int(ARGV[i + 2], 'queue limit')
+  i = i + 2
+end
+i = i + 1
+local tokens = {}
+for j = i, #ARGV do tokens[#tokens + 1] = ARGV[j] end
+if limit < 1 or #tokens < limit then
+  error('taskito: dequeue needs a limit of at least 1 and as many tokens, got ' .. limit .. ' and ' .. #tokens)
+end
+
+-- A batch that exists already was claimed by this very call, re-sent by Lettuce after a
+-- reconnect (or repeated by the caller): answer with its claims instead of claiming more,
+-- which would leave claims behind that nobody runs.
+if redis.call('EXISTS', batch_key(batch)) == 1 then
+  return held_claims(batch, instance)
+end
+
+local now = now_ms()
+promote_due(now)
+
+-- Gather enough candidates from every (queue, task) ready set: at most the smallest of the
+-- three limits from each, since each claim counts against all three.
+local candidates = {}
+for _, queue in ipairs(queues) do
+  local queue_cap = math.min(limit, queue_limit[queue] or limit)
+  if queue_cap > 0 and redis.call('SISMEMBER', K_PAUSED, queue) == 0 then
+    for _, task in ipairs(tasks) do
+      local n = math.min(queue_cap, task_limit[task])
+      if n > 0 then
+        for _, member in ipairs(redis.call('ZRANGE', ready_key(queue, task), 0, n - 1)) do
+          candidates[#candidates + 1] = { member = member, queue = queue, task = task }
+        end
+      end
+    end
+  end
+end
+table.sort(candidates, function(a, b) return a.member < b.member end)
+
+local lease = now + lease_ms
+local taken, taken_task, taken_queue = 0, {}, {}
+local bk = batch_key(batch)
+local out = {}
+for _, c in ipairs(candidates) do
+  if taken >= limit then break end
+  local tt, tq = taken_task[c.task] or 0, taken_queue[c.queue] or 0
+  if tt < task_limit[c.task] and tq < math.min(limit, queue_limit[c.queue] or limit) then
+    local id = string.sub(c.member, 36)
+    local jk = job_key(id)
+    redis.call('ZREM', ready_key(c.queue, c.task), c.member)
+    local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority')
+    if f[1] == 'PENDING' then
+      taken = taken + 1
+      taken_task[c.task] = tt + 1
+      taken_queue[c.queue] = tq + 1
+      local token = tokens[taken]
+      local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
+      redis.call('HSET', jk, 'status', 'RUNNING', 'started', now, 'token', token, 'instance', instance,
+        'batch', batch, 'lease', lease, 'prev_started', f[2] or '')
+      redis.call('HDEL', jk, 'ready')
+      redis.call('SADD', task_claims_key(c.task), id)
+      redis.call('SADD', queue_claims_key(c.queue), id)
+      redis.call('ZADD', K_LEASES, lease, id)
+      redis.call('RPUSH', bk, id)
+      for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease }) do
+        out[#out + 1] = v
+      end
+    end
+  end
+end
+if taken > 0 then
+  redis.call('PEXPIRE', bk, batch_ttl)
+end
+return out

@@ -1,0 +1,52 @@
+-- Stores new jobs as PENDING, all or none.
+-- ARGV, 10 per job: id, task, queue, payload, priority, delay_ms, run_at_ms ('' = use the
+-- delay), unique_key ('' = none), max_retries, timeout_ms ('' = none).
+-- Returns the id that stands for each job: its own, or that of the job holding its key.
+local FIELDS = 10
+if #ARGV == 0 or #ARGV % FIELDS ~= 0 then
+  error('taskito: enqueue needs ' .. FIELDS .. ' arguments per job, got ' .. #ARGV)
+end
+local jobs = {}
+for i = 1, #ARGV, FIELDS do
+  local job = {
+    id = arg_text(ARGV[i], 'id'), task = arg_text(ARGV[i + 1], 'task'), queue = arg_text(ARGV[i + 2], 'queue'),
+    payload = ARGV[i + 3], priority = arg_int(ARGV[i + 4], 'priority'), delay = arg_int(ARGV[i + 5], 'delay'),
+    unique_key = ARGV[i + 7], max_retries = arg_int(ARGV[i + 8], 'max_retries')
+  }
+  if ARGV[i + 6] ~= '' then job.run_at = arg_int(ARGV[i + 6], 'run_at') end
+  if ARGV[i + 9] ~= '' then job.timeout = arg_int(ARGV[i + 9], 'timeout') end
+  jobs[#jobs + 1] = job
+end
+
+local now = now_ms()
+local out = {}
+local due = false
+for _, job in ipairs(jobs) do
+  local jk = job_key(job.id)
+  local holder = nil
+  if job.unique_key ~= '' then
+    holder = redis.call('HGET', K_UNIQUE, job.unique_key)
+  end
+  if redis.call('EXISTS', jk) == 1 then
+    -- The same job again: a call that Lettuce re-sent after a reconnect, or that the caller
+    -- repeated after losing the answer. Storing nothing keeps it exactly once.
+    out[#out + 1] = job.id
+  elseif holder then
+    out[#out + 1] = holder
+  else
+    local seq = redis.call('INCR', K_SEQ)
+    local run_at = job.run_at or (now + job.delay)
+    redis.call('HSET', jk, 'id', job.id, 'task', job.task, 'queue', job.queue, 'payload', job.payload,
+      'priority', job.priority, 'attempts', 0, 'max_retries', job.max_retries, 'created', now, 'seq', seq)
+    if job.timeout then redis.call('HSET', jk, 'timeout', job.timeout) end
+    if job.unique_key ~= '' then
+      redis.call('HSET', jk, 'unique_key', job.unique_key)
+      redis.call('HSET', K_UNIQUE, job.unique_key, job.id)
+    end
+    make_pending(jk, job.id, job.queue, job.task, job.priority, seq, run_at, now)
+    if run_at <= now then due = true end
+    out[#out + 1] = job.id
+  end
+end
+if due then publish_wake_up('enqueued') end
+return out

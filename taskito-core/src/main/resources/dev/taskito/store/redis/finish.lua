@@ -1,0 +1,52 @@
+-- Records outcomes, fenced by claim token, in one atomic step.
+-- ARGV: wake ('1' to publish a wake-up), then 5 per outcome: kind, id, token, text, delay_ms,
+-- where kind is S (succeeded, no result), R (succeeded with result text), F (failed, pending
+-- again after delay_ms, error text) or D (failed, dead, error text).
+-- Returns the ids whose outcome is recorded.
+local FIELDS = 5
+local wake = ARGV[1] == '1'
+if (#ARGV - 1) % FIELDS ~= 0 then
+  error('taskito: finish needs ' .. FIELDS .. ' arguments per outcome, got ' .. (#ARGV - 1))
+end
+local outcomes = {}
+for i = 2, #ARGV, FIELDS do
+  local kind = ARGV[i]
+  if kind ~= 'S' and kind ~= 'R' and kind ~= 'F' and kind ~= 'D' then
+    error('taskito: unknown outcome kind ' .. tostring(kind))
+  end
+  outcomes[#outcomes + 1] = { kind = kind, id = arg_text(ARGV[i + 1], 'id'), token = arg_text(ARGV[i + 2], 'token'),
+    text = ARGV[i + 3], delay = (kind == 'F') and arg_int(ARGV[i + 4], 'retry delay') or 0 }
+end
+
+local now = now_ms()
+local recorded = {}
+for _, o in ipairs(outcomes) do
+  local jk = job_key(o.id)
+  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'unique_key', 'priority', 'seq',
+    'ended_token', 'ended_by')
+  if f[1] == 'RUNNING' and f[2] == o.token then
+    drop_claim(jk, o.id, f[3], f[4])
+    redis.call('HSET', jk, 'ended_token', o.token, 'ended_by', 'finish')
+    if o.kind == 'S' or o.kind == 'R' then
+      redis.call('HSET', jk, 'status', 'SUCCEEDED', 'finished', now)
+      if o.kind == 'R' then redis.call('HSET', jk, 'result', o.text) else redis.call('HDEL', jk, 'result') end
+      release_unique(f[5], o.id)
+      redis.call('ZADD', K_DONE, now, o.id)
+    elseif o.kind == 'D' then
+      redis.call('HSET', jk, 'status', 'DEAD', 'finished', now, 'error', o.text)
+      release_unique(f[5], o.id)
+      redis.call('ZADD', K_DEAD, now, o.id)
+    else
+      -- The attempt stays consumed, and the unique key stays held: the job is still PENDING.
+      redis.call('HSET', jk, 'error', o.text)
+      make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), tonumber(f[7]), now + o.delay, now)
+    end
+    recorded[#recorded + 1] = o.id
+  elseif f[8] == o.token and f[9] == 'finish' then
+    -- This outcome was recorded by an earlier call whose answer was lost (or that Lettuce
+    -- re-sent): say so again, so that the caller does not take it for a lost lease.
+    recorded[#recorded + 1] = o.id
+  end
+end
+if wake and #recorded > 0 then publish_wake_up('freed') end
+return recorded

@@ -1,0 +1,121 @@
+-- Shared by every Taskito script: RedisClaimStore puts this file in front of each script
+-- once, when it loads the scripts, so the key layout and the job transitions are written
+-- down in one place.
+--
+-- KEYS[1] is the namespace, such as "{taskito}:". Every key a script touches starts with
+-- it, so its hash tag puts every key of a namespace in one Redis Cluster slot.
+local B = KEYS[1]
+
+local K_SEQ = B .. 'seq'
+local K_DELAYED = B .. 'delayed'
+local K_LEASES = B .. 'leases'
+local K_UNIQUE = B .. 'unique'
+local K_DONE = B .. 'done'
+local K_DEAD = B .. 'dead'
+local K_PAUSED = B .. 'paused'
+local K_INSTANCES = B .. 'instances'
+local K_WAKE = B .. 'wakeup'
+
+local function job_key(id) return B .. 'job:' .. id end
+-- Length-prefixed, so that no queue and task names can make the same key as others.
+local function ready_key(queue, task) return B .. 'ready:' .. #queue .. ':' .. queue .. ':' .. task end
+local function task_claims_key(task) return B .. 'claims:task:' .. task end
+local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
+local function batch_key(batch) return B .. 'batch:' .. batch end
+local function instance_key(instance) return B .. 'instance:' .. instance end
+local function bucket_key(bucket) return B .. 'bucket:' .. bucket end
+
+-- Redis keeps the writes a script made before an error, so every script reads and checks
+-- all of its arguments with these before its first write.
+local function arg_int(value, what)
+  local n = tonumber(value)
+  if n == nil or n ~= math.floor(n) then
+    error('taskito: ' .. what .. ' must be an integer, was ' .. tostring(value))
+  end
+  return n
+end
+
+local function arg_text(value, what)
+  if value == nil or value == '' then
+    error('taskito: ' .. what .. ' is missing')
+  end
+  return value
+end
+
+-- The store's clock, in milliseconds: leases and due times never use an instance's clock.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- A due job's member in its ready set. Every member has score 0, so the set orders them
+-- by bytes: highest priority first (inverted, fixed width), then earliest due, then the
+-- enqueue sequence (oldest first), then the id that the claim needs.
+local function ready_member(id, priority, run_at, seq)
+  return string.format('%08x%015d%012d', 2147483647 - priority, math.max(run_at, 0), seq) .. id
+end
+
+local function make_ready(jk, id, queue, task, priority, seq, run_at)
+  local member = ready_member(id, priority, run_at, seq)
+  redis.call('ZADD', ready_key(queue, task), 0, member)
+  redis.call('HSET', jk, 'ready', member)
+end
+
+-- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
+-- from which the dequeue script moves it when due (no per-job timer or poll).
+local function make_pending(jk, id, queue, task, priority, seq, run_at, now)
+  redis.call('HSET', jk, 'status', 'PENDING', 'run_at', run_at)
+  if run_at <= now then
+    make_ready(jk, id, queue, task, priority, seq, run_at)
+  else
+    redis.call('HDEL', jk, 'ready')
+    redis.call('ZADD', K_DELAYED, run_at, id)
+  end
+end
+
+local function promote_due(now)
+  local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', K_DELAYED, id)
+    local jk = job_key(id)
+    local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'seq', 'run_at')
+    if f[1] == 'PENDING' then
+      make_ready(jk, id, f[2], f[3], tonumber(f[4]), tonumber(f[5]), tonumber(f[6]))
+    end
+  end
+end
+
+-- Ends a claim: the claim sets (whose SCARD is the running count), the lease and the
+-- claim's fields go together, so a finished job never leaves a claim behind.
+local function drop_claim(jk, id, task, queue)
+  redis.call('SREM', task_claims_key(task), id)
+  redis.call('SREM', queue_claims_key(queue), id)
+  redis.call('ZREM', K_LEASES, id)
+  redis.call('HDEL', jk, 'token', 'instance', 'batch', 'lease', 'prev_started')
+end
+
+local function release_unique(unique_key, id)
+  if unique_key and unique_key ~= '' and redis.call('HGET', K_UNIQUE, unique_key) == id then
+    redis.call('HDEL', K_UNIQUE, unique_key)
+  end
+end
+
+-- The claims of one claim call that still hold, in claim order: id, token, task, queue,
+-- payload, attempts, max_retries, timeout ('' for none), priority, lease expiry.
+local function held_claims(batch, instance)
+  local out = {}
+  for _, id in ipairs(redis.call('LRANGE', batch_key(batch), 0, -1)) do
+    local f = redis.call('HMGET', job_key(id), 'status', 'batch', 'instance', 'token', 'task', 'queue',
+      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease')
+    if f[1] == 'RUNNING' and f[2] == batch and f[3] == instance then
+      for _, v in ipairs({ id, f[4], f[5], f[6], f[7], f[8], f[9], f[10] or '', f[11], f[12] }) do
+        out[#out + 1] = v
+      end
+    end
+  end
+  return out
+end
+
+local function publish_wake_up(reason)
+  redis.call('PUBLISH', K_WAKE, reason)
+end

@@ -1,0 +1,6 @@
+-- Removes an instance's record, so its caps no longer count; its claims stay.
+-- ARGV: instance.
+local instance = arg_text(ARGV[1], 'instance')
+redis.call('ZREM', K_INSTANCES, instance)
+redis.call('DEL', instance_key(instance))
+return 1

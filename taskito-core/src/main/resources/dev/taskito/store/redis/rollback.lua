@@ -1,0 +1,31 @@
+-- Gives claims back without consuming their attempts, fenced by claim token: each job is
+-- PENDING again, due delay_ms from now, with the attempts and start time it had before.
+-- ARGV: 3 per claim: id, token, delay_ms. Returns the ids given back.
+local FIELDS = 3
+if #ARGV % FIELDS ~= 0 then
+  error('taskito: rollback needs ' .. FIELDS .. ' arguments per claim, got ' .. #ARGV)
+end
+local claims = {}
+for i = 1, #ARGV, FIELDS do
+  claims[#claims + 1] = { id = arg_text(ARGV[i], 'id'), token = arg_text(ARGV[i + 1], 'token'),
+    delay = arg_int(ARGV[i + 2], 'delay') }
+end
+
+local now = now_ms()
+local out = {}
+for _, c in ipairs(claims) do
+  local jk = job_key(c.id)
+  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'priority', 'seq', 'attempts',
+    'prev_started', 'ended_token', 'ended_by')
+  if f[1] == 'RUNNING' and f[2] == c.token then
+    drop_claim(jk, c.id, f[3], f[4])
+    redis.call('HSET', jk, 'ended_token', c.token, 'ended_by', 'rollback')
+    if tonumber(f[7]) > 0 then redis.call('HINCRBY', jk, 'attempts', -1) end
+    if f[8] and f[8] ~= '' then redis.call('HSET', jk, 'started', f[8]) else redis.call('HDEL', jk, 'started') end
+    make_pending(jk, c.id, f[4], f[3], tonumber(f[5]), tonumber(f[6]), now + c.delay, now)
+    out[#out + 1] = c.id
+  elseif f[9] == c.token and f[10] == 'rollback' then
+    out[#out + 1] = c.id
+  end
+end
+return out

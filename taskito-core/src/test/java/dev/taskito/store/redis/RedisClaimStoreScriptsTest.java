@@ -1,0 +1,447 @@
+package dev.taskito.store.redis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
+import dev.taskito.store.ClaimCounts;
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Heartbeat;
+import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.NewJob;
+import dev.taskito.store.Outcome;
+import dev.taskito.store.RateLimit;
+import dev.taskito.store.ReapedJob;
+import dev.taskito.store.Reschedule;
+import dev.taskito.store.TokenRequest;
+import dev.taskito.testsupport.TestRedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Focused tests of the Redis store's scripts: what only this store does (its key layout,
+ * replayed scripts, NOSCRIPT), and the SPI's semantics until the shared contract suite runs.
+ */
+class RedisClaimStoreScriptsTest {
+
+	private static final Duration LEASE = Duration.ofSeconds(30);
+
+	private RedisClaimStore store;
+
+	@BeforeEach
+	void startStore() {
+		this.store = RedisClaimStore.builder(TestRedis.client()).keyPrefix(TestRedis.uniqueKeyPrefix()).build();
+		this.store.start();
+	}
+
+	@AfterEach
+	void deleteKeys() {
+		this.store.close();
+		TestRedis.deleteKeys(this.store.namespace());
+	}
+
+	@Test
+	void keyPrefixBecomesTheHashTagOfEveryKey() {
+		assertThat(RedisClaimStore.namespaceOf("taskito:")).isEqualTo("{taskito}:");
+		assertThat(RedisClaimStore.namespaceOf("app:taskito:")).isEqualTo("{app:taskito}:");
+		assertThat(RedisClaimStore.namespaceOf("{x}:taskito:")).isEqualTo("{x}:taskito:");
+		JobId id = enqueue(job("a"));
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			assertThat(admin.sync().keys(this.store.namespace() + "*"))
+				.isNotEmpty()
+				.allSatisfy((key) -> assertThat(key).startsWith(this.store.namespace()));
+			assertThat(admin.sync().exists(this.store.namespace() + "job:" + id)).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void enqueueThenFindShowsAPendingJob() {
+		JobId id = enqueue(job("a"));
+		JobView view = this.store.find(id).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.taskName()).isEqualTo("a");
+		assertThat(view.queue()).isEqualTo("default");
+		assertThat(view.attempts()).isZero();
+		assertThat(view.createdAt()).isNotNull();
+		assertThat(this.store.find(JobId.newId())).isEmpty();
+	}
+
+	@Test
+	void claimTakesHighestPriorityThenEarliestDueThenOldest() {
+		JobId low = enqueue(job("a").priority(0).build());
+		JobId high = enqueue(job("a").priority(5).build());
+		JobId lowLater = enqueue(job("a").priority(0).build());
+		JobId negative = enqueue(job("b").priority(-3).build());
+		JobId highB = enqueue(job("b").priority(5).build());
+		List<ClaimedJob> claimed = claim(10, Map.of("a", 10, "b", 10), Map.of());
+		assertThat(claimed).extracting(ClaimedJob::id).containsExactly(high, highB, low, lowLater, negative);
+		assertThat(claimed).allSatisfy((job) -> assertThat(job.attempt()).isEqualTo(1));
+	}
+
+	@Test
+	void claimHoldsEveryLimit() {
+		for (int i = 0; i < 5; i++) {
+			enqueue(job("a"));
+			enqueue(job("b"));
+			enqueue(job("c").queue("other").build());
+		}
+		assertThat(claim(3, Map.of("a", 10, "b", 10), Map.of())).hasSize(3);
+		assertThat(claim(10, Map.of("a", 1, "b", 2), Map.of())).hasSize(3);
+		assertThat(claim(10, Map.of("a", 10, "b", 10, "c", 10), Map.of("default", 1), Set.of("default", "other")))
+			.extracting(ClaimedJob::queue)
+			.containsOnlyOnce("default")
+			.filteredOn("other"::equals)
+			.hasSize(5);
+		assertThat(claim(10, Map.of("a", 10), Map.of("default", 0))).isEmpty();
+		ClaimCounts counts = this.store.countClaims(Set.of("a", "b", "c", "x"), Set.of("default", "other", "y"));
+		assertThat(counts.byTask()).containsEntry("c", 5).containsEntry("x", 0);
+		assertThat(counts.task("a") + counts.task("b")).isEqualTo(7);
+		assertThat(counts.byQueue()).containsEntry("default", 7).containsEntry("other", 5).containsEntry("y", 0);
+	}
+
+	@Test
+	void delayedJobsBecomeDueOnTheStoreClock() {
+		JobId later = enqueue(job("a").delay(Duration.ofMillis(300)).build());
+		JobId future = enqueue(job("a").runAt(Instant.now().plus(Duration.ofHours(1))).build());
+		assertThat(claim(10, Map.of("a", 10), Map.of())).isEmpty();
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(claim(10, Map.of("a", 10), Map.of())).extracting(ClaimedJob::id)
+				.containsExactly(later));
+		assertThat(this.store.find(future).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+	}
+
+	@Test
+	void finishIsFencedByTheClaimToken() {
+		JobId id = enqueue(job("a"));
+		ClaimedJob claimed = claim(1, Map.of("a", 1), Map.of()).get(0);
+		ClaimRef stale = new ClaimRef(id, UUID.randomUUID());
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(stale, "\"no\"")), false)).isEmpty();
+		assertThat(this.store.find(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), "\"yes\"")), true))
+			.containsExactly(claimed.claim());
+		JobView view = this.store.find(id).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(view.result()).isEqualTo("\"yes\"");
+		assertThat(view.finishedAt()).isNotNull();
+		assertThat(this.store.countClaims(Set.of("a"), Set.of("default")).task("a")).isZero();
+		// Repeating the call whose answer was lost says "recorded" again, and changes nothing.
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), "\"again\"")), false))
+			.containsExactly(claimed.claim());
+		assertThat(this.store.find(id).orElseThrow().result()).isEqualTo("\"yes\"");
+	}
+
+	@Test
+	void failedJobRetriesThenDiesThenRetryResetsAttempts() {
+		JobId id = enqueue(job("a").maxRetries(1).build());
+		ClaimedJob first = claim(1, Map.of("a", 1), Map.of()).get(0);
+		assertThat(this.store.finish(List.of(new Outcome.Failed(first.claim(), "boom 1", Duration.ZERO)), false))
+			.hasSize(1);
+		JobView pending = this.store.find(id).orElseThrow();
+		assertThat(pending.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(pending.lastError()).isEqualTo("boom 1");
+		ClaimedJob second = claim(1, Map.of("a", 1), Map.of()).get(0);
+		assertThat(second.attempt()).isEqualTo(2);
+		assertThat(second.claim().token()).isNotEqualTo(first.claim().token());
+		this.store.finish(List.of(new Outcome.Failed(second.claim(), "boom 2", null)), false);
+		JobView dead = this.store.find(id).orElseThrow();
+		assertThat(dead.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(dead.attempts()).isEqualTo(2);
+		assertThat(this.store.retry(id)).isTrue();
+		assertThat(this.store.retry(id)).isFalse();
+		JobView retried = this.store.find(id).orElseThrow();
+		assertThat(retried.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(retried.attempts()).isZero();
+		assertThat(retried.lastError()).isEqualTo("boom 2");
+		assertThat(claim(1, Map.of("a", 1), Map.of()).get(0).attempt()).isEqualTo(1);
+	}
+
+	@Test
+	void rollbackGivesTheAttemptBack() {
+		JobId id = enqueue(job("a"));
+		ClaimedJob claimed = claim(1, Map.of("a", 1), Map.of()).get(0);
+		assertThat(this.store.rollback(List.of(new Reschedule(new ClaimRef(id, UUID.randomUUID()), Duration.ZERO))))
+			.isEmpty();
+		assertThat(this.store.rollback(List.of(new Reschedule(claimed.claim(), Duration.ZERO))))
+			.containsExactly(claimed.claim());
+		JobView view = this.store.find(id).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).isZero();
+		assertThat(view.startedAt()).isNull();
+		assertThat(this.store.countClaims(Set.of("a"), Set.of("default")).task("a")).isZero();
+		assertThat(claim(1, Map.of("a", 1), Map.of()).get(0).attempt()).isEqualTo(1);
+	}
+
+	@Test
+	void uniqueKeyHeldWhilePendingOrRunning() {
+		JobId first = enqueue(job("a").uniqueKey("k").build());
+		List<JobId> ids = this.store.enqueue(List.of(job("a").uniqueKey("k").build(), job("a").uniqueKey("j").build(),
+				job("a").uniqueKey("j").build()));
+		assertThat(ids.get(0)).isEqualTo(first);
+		assertThat(ids.get(2)).isEqualTo(ids.get(1));
+		ClaimedJob claimed = claim(10, Map.of("a", 10), Map.of()).get(0);
+		assertThat(enqueue(job("a").uniqueKey("k").build())).isEqualTo(first);
+		this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), false);
+		assertThat(enqueue(job("a").uniqueKey("k").build())).isNotEqualTo(first);
+	}
+
+	@Test
+	void enqueueOfAnExistingIdStoresNothing() {
+		NewJob job = job("a").build();
+		this.store.enqueue(List.of(job));
+		this.store.enqueue(List.of(job));
+		assertThat(claim(10, Map.of("a", 10), Map.of())).hasSize(1);
+	}
+
+	@Test
+	void cancelOnlyPendingJobs() {
+		JobId pending = enqueue(job("a"));
+		JobId delayed = enqueue(job("b").delay(Duration.ofHours(1)).build());
+		assertThat(this.store.cancel(pending)).isTrue();
+		assertThat(this.store.cancel(delayed)).isTrue();
+		assertThat(this.store.cancel(pending)).isFalse();
+		assertThat(this.store.find(pending).orElseThrow().status()).isEqualTo(JobStatus.CANCELLED);
+		assertThat(claim(10, Map.of("a", 10, "b", 10), Map.of())).isEmpty();
+	}
+
+	@Test
+	void pausedQueueIsNotClaimed() {
+		enqueue(job("a"));
+		this.store.setQueuePaused("default", true);
+		assertThat(this.store.pausedQueues()).containsExactly("default");
+		assertThat(claim(10, Map.of("a", 10), Map.of())).isEmpty();
+		this.store.setQueuePaused("default", false);
+		assertThat(this.store.pausedQueues()).isEmpty();
+		assertThat(claim(10, Map.of("a", 10), Map.of())).hasSize(1);
+	}
+
+	@Test
+	void replayedClaimAnswersWithItsOwnClaims() {
+		for (int i = 0; i < 4; i++) {
+			enqueue(job("a"));
+		}
+		UUID batch = UUID.randomUUID();
+		ClaimRequest request = request(2, Map.of("a", 10), Map.of(), Set.of("default")).request();
+		List<ClaimedJob> first = this.store.claim(request, batch);
+		// The same batch again (as Lettuce re-sends it after a reconnect) claims nothing new.
+		List<ClaimedJob> again = this.store.claim(request, batch);
+		assertThat(again).extracting(ClaimedJob::claim).containsExactlyElementsOf(
+				first.stream().map(ClaimedJob::claim).toList());
+		assertThat(this.store.recoverClaim("i1", batch)).extracting(ClaimedJob::claim)
+			.containsExactlyElementsOf(first.stream().map(ClaimedJob::claim).toList());
+		assertThat(this.store.recoverClaim("other", batch)).isEmpty();
+		this.store.finish(List.of(new Outcome.Succeeded(first.get(0).claim(), null)), false);
+		assertThat(this.store.recoverClaim("i1", batch)).extracting(ClaimedJob::claim)
+			.containsExactly(first.get(1).claim());
+		assertThat(this.store.countClaims(Set.of("a"), Set.of()).task("a")).isEqualTo(1);
+	}
+
+	@Test
+	void heartbeatRenewsHeldClaimsAndReportsSmallestCaps() {
+		enqueue(job("a"));
+		ClaimedJob claimed = this.store.claim(request(1, Map.of("a", 1), Map.of(), Set.of("default"))
+			.withLease(Duration.ofMillis(200)), UUID.randomUUID()).get(0);
+		ClaimRef lost = new ClaimRef(JobId.newId(), UUID.randomUUID());
+		HeartbeatResult result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3, "b", 2),
+				Map.of("default", 10), List.of(claimed.claim(), lost)));
+		assertThat(result.renewed()).containsExactly(claimed.claim());
+		assertThat(result.clusterCaps().byTask()).containsEntry("a", 3).containsEntry("b", 2);
+		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20), List.of()));
+		assertThat(result.clusterCaps().byTask()).containsEntry("a", 1).containsEntry("b", 2);
+		assertThat(result.clusterCaps().byQueue()).containsEntry("default", 10);
+		this.store.removeInstance("i2");
+		result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3), Map.of(), List.of()));
+		assertThat(result.clusterCaps().byTask()).containsOnly(Map.entry("a", 3));
+		// The lease was renewed to 30 s, so the claim outlives its original 200 ms.
+		assertThat(this.store.reap(Duration.ZERO)).isEmpty();
+	}
+
+	@Test
+	void reapTakesBackExpiredLeasesOnly() throws Exception {
+		JobId retried = enqueue(job("a").maxRetries(1).build());
+		JobId dies = enqueue(job("b").maxRetries(0).build());
+		JobId kept = enqueue(job("c"));
+		this.store.claim(request(2, Map.of("a", 1, "b", 1), Map.of(), Set.of("default")).withLease(Duration.ofMillis(50)),
+				UUID.randomUUID());
+		ClaimedJob held = claim(1, Map.of("c", 1), Map.of()).get(0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> !this.store.reap(Duration.ofMillis(100)).isEmpty()
+				|| this.store.find(retried).orElseThrow().status() != JobStatus.RUNNING);
+		assertThat(this.store.find(retried).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+		assertThat(this.store.find(retried).orElseThrow().attempts()).isEqualTo(1);
+		JobView dead = this.store.find(dies).orElseThrow();
+		assertThat(dead.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(dead.lastError()).contains("i1");
+		assertThat(this.store.find(kept).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(this.store.countClaims(Set.of("a", "b", "c"), Set.of("default")).queue("default")).isEqualTo(1);
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(held.claim(), null)), false)).hasSize(1);
+	}
+
+	@Test
+	void reapReportsWhatItTookBack() {
+		JobId id = enqueue(job("a"));
+		this.store.claim(request(1, Map.of("a", 1), Map.of(), Set.of("default")).withLease(Duration.ZERO),
+				UUID.randomUUID());
+		List<ReapedJob> reaped = this.store.reap(Duration.ZERO);
+		assertThat(reaped).containsExactly(new ReapedJob(id, "a", "i1", JobStatus.PENDING));
+	}
+
+	@Test
+	void tokenBucketsStartFullAndRefill() {
+		RateLimit limit = new RateLimit(3, Duration.ofSeconds(1));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:a", limit, 2)))).containsEntry("task:a", 2);
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:a", limit, 5)))).containsEntry("task:a", 1);
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:a", limit, 1)))).containsEntry("task:a", 0);
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:a", limit, -2)))).containsEntry("task:a", 0);
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:a", limit, 5)))).containsEntry("task:a", 2);
+		await().atMost(Duration.ofSeconds(3))
+			.until(() -> this.store.takeTokens(List.of(new TokenRequest("task:a", limit, 1))).get("task:a") == 1);
+	}
+
+	@Test
+	void purgeDeletesOnlyFinishedJobsPastRetention() {
+		JobId done = enqueue(job("a"));
+		JobId pending = enqueue(job("b"));
+		ClaimedJob claimed = claim(1, Map.of("a", 1), Map.of()).get(0);
+		this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), false);
+		assertThat(this.store.purge(Duration.ofHours(1), Duration.ofHours(1))).isZero();
+		assertThat(this.store.purge(Duration.ZERO, Duration.ZERO)).isEqualTo(1);
+		assertThat(this.store.find(done)).isEmpty();
+		assertThat(this.store.find(pending)).isPresent();
+	}
+
+	@Test
+	void wakeUpListenersHearEnqueuesAndFreedSlots() {
+		AtomicInteger wakeUps = new AtomicInteger();
+		this.store.addWakeUpListener(wakeUps::incrementAndGet);
+		enqueue(job("a"));
+		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() >= 1);
+		ClaimedJob claimed = claim(1, Map.of("a", 1), Map.of()).get(0);
+		int before = wakeUps.get();
+		this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), true);
+		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() > before);
+	}
+
+	@Test
+	void lostScriptsAreLoadedAgain() {
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			admin.sync().scriptFlush();
+		}
+		JobId id = enqueue(job("a"));
+		assertThat(this.store.find(id)).isPresent();
+		assertThat(claim(1, Map.of("a", 1), Map.of())).hasSize(1);
+	}
+
+	private JobId enqueue(NewJob job) {
+		return this.store.enqueue(List.of(job)).get(0);
+	}
+
+	private JobId enqueue(JobBuilder job) {
+		return enqueue(job.build());
+	}
+
+	private List<ClaimedJob> claim(int limit, Map<String, Integer> taskLimits, Map<String, Integer> queueLimits) {
+		return claim(limit, taskLimits, queueLimits, Set.of("default"));
+	}
+
+	private List<ClaimedJob> claim(int limit, Map<String, Integer> taskLimits, Map<String, Integer> queueLimits,
+			Set<String> queues) {
+		return this.store.claim(request(limit, taskLimits, queueLimits, queues).request(), UUID.randomUUID());
+	}
+
+	private static Request request(int limit, Map<String, Integer> taskLimits, Map<String, Integer> queueLimits,
+			Set<String> queues) {
+		return new Request(new ClaimRequest("i1", LEASE, limit, queues, taskLimits, queueLimits));
+	}
+
+	private static JobBuilder job(String task) {
+		return new JobBuilder(task);
+	}
+
+	/**
+	 * A claim request whose lease a test can shorten.
+	 */
+	private record Request(ClaimRequest request) {
+
+		ClaimRequest withLease(Duration lease) {
+			return new ClaimRequest(this.request.instanceId(), lease, this.request.limit(), this.request.queues(),
+					this.request.taskLimits(), this.request.queueLimits());
+		}
+
+	}
+
+	/**
+	 * New jobs with defaults, each option changeable.
+	 */
+	private static final class JobBuilder {
+
+		private final String task;
+
+		private String queue = "default";
+
+		private int priority;
+
+		private Duration delay = Duration.ZERO;
+
+		private Instant runAt;
+
+		private String uniqueKey;
+
+		private int maxRetries = 3;
+
+		JobBuilder(String task) {
+			this.task = task;
+		}
+
+		JobBuilder queue(String queue) {
+			this.queue = queue;
+			return this;
+		}
+
+		JobBuilder priority(int priority) {
+			this.priority = priority;
+			return this;
+		}
+
+		JobBuilder delay(Duration delay) {
+			this.delay = delay;
+			return this;
+		}
+
+		JobBuilder runAt(Instant runAt) {
+			this.runAt = runAt;
+			return this;
+		}
+
+		JobBuilder uniqueKey(String uniqueKey) {
+			this.uniqueKey = uniqueKey;
+			return this;
+		}
+
+		JobBuilder maxRetries(int maxRetries) {
+			this.maxRetries = maxRetries;
+			return this;
+		}
+
+		NewJob build() {
+			return new NewJob(JobId.newId(), this.task, this.queue, "[]", this.priority, this.delay, this.runAt,
+					this.uniqueKey, this.maxRetries, null);
+		}
+
+	}
+
+}
