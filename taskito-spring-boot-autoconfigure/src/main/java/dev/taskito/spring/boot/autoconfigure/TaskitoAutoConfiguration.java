@@ -43,6 +43,7 @@ import dev.taskito.store.ClaimStore;
 		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" })
 @EnableConfigurationProperties(TaskitoProperties.class)
 @Import({ TaskitoStoreConfigurations.UserDataSourceConfiguration.class,
+		TaskitoStoreConfigurations.RedisConfiguration.class,
 		TaskitoStoreConfigurations.EmbeddedConfiguration.class,
 		TaskitoStoreConfigurations.RedisMissingConfiguration.class })
 public final class TaskitoAutoConfiguration {

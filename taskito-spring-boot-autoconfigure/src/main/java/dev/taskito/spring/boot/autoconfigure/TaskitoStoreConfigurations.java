@@ -2,6 +2,9 @@ package dev.taskito.spring.boot.autoconfigure;
 
 import javax.sql.DataSource;
 
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+
 import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
@@ -20,11 +23,14 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ConfigurationCondition;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 
 import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.jdbc.JdbcClaimStore;
+import dev.taskito.store.redis.RedisClaimStore;
 
 /**
  * The store configurations, imported in order by {@link TaskitoAutoConfiguration}: the
@@ -83,6 +89,47 @@ final class TaskitoStoreConfigurations {
 				throw new TaskitoException("The application has several DataSource beans (" + String.join(", ", names)
 						+ ") and none is @Primary: set taskito.jdbc.data-source to the one Taskito should keep its jobs in",
 						ex);
+			}
+		}
+
+	}
+
+	/**
+	 * Redis, through the application's Lettuce connection factory, when
+	 * {@code taskito.store.type=redis}, or when unset and there is a Redis connection
+	 * factory but no {@code DataSource}.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { "io.lettuce.core.RedisClient",
+			"org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
+			"dev.taskito.store.redis.RedisClaimStore" })
+	@ConditionalOnMissingBean(ClaimStore.class)
+	@ConditionalOnBean(type = "org.springframework.data.redis.connection.RedisConnectionFactory")
+	@Conditional(RedisChosenCondition.class)
+	static class RedisConfiguration {
+
+		@Bean(initMethod = "start")
+		RedisClaimStore taskitoClaimStore(RedisConnectionFactory connectionFactory, TaskitoProperties properties) {
+			if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+				throw new TaskitoException("Taskito's Redis store needs Lettuce, but the RedisConnectionFactory is a "
+						+ connectionFactory.getClass().getName() + ": use Spring Boot's default Lettuce client"
+						+ " (spring.data.redis.client-type=lettuce)");
+			}
+			if (!lettuce.isRunning()) {
+				lettuce.start();
+			}
+			AbstractRedisClient client = lettuce.getRequiredNativeClient();
+			if (!(client instanceof RedisClient redisClient)) {
+				throw new TaskitoException("Taskito's Redis store needs a standalone Redis client, but the connection "
+						+ "factory uses a " + client.getClass().getSimpleName()
+						+ " (Redis Cluster or Sentinel through spring.data.redis.*); point spring.data.redis.url at one"
+						+ " Redis server, or use taskito.store.type=jdbc");
+			}
+			try {
+				return RedisClaimStore.builder(redisClient).keyPrefix(properties.getRedis().getKeyPrefix()).build();
+			}
+			catch (IllegalArgumentException ex) {
+				throw new TaskitoException("taskito.redis.key-prefix: " + ex.getMessage(), ex);
 			}
 		}
 

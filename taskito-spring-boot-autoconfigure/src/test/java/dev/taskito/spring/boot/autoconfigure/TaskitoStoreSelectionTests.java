@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -23,6 +24,7 @@ import dev.taskito.TaskQueue;
 import dev.taskito.dispatch.TaskDispatcher;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.jdbc.JdbcClaimStore;
+import dev.taskito.store.redis.RedisClaimStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application's DataSource, Redis, or the embedded H2 file, and the errors when none fits.
  */
 class TaskitoStoreSelectionTests {
+
+	static final String REDIS_URL = (System.getenv("TASKITO_TEST_REDIS_URL") != null)
+			? System.getenv("TASKITO_TEST_REDIS_URL") : "redis://127.0.0.1:6379";
 
 	@TempDir
 	Path embedded;
@@ -155,6 +160,45 @@ class TaskitoStoreSelectionTests {
 			});
 		runner().withClassLoader(new FilteredClassLoader("io.lettuce", "org.springframework.data.redis"))
 			.run((context) -> assertThat(context).hasSingleBean(TaskitoEmbeddedDatabase.class));
+	}
+
+	@Test
+	void autoUsesRedisWhenThereIsAConnectionFactoryAndNoDataSource() {
+		withRedis().run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).getBean(ClaimStore.class).isInstanceOf(RedisClaimStore.class);
+			assertThat(context).doesNotHaveBean(TaskitoEmbeddedDatabase.class);
+			assertThat(context.getBean(RedisClaimStore.class).namespace()).isEqualTo("{taskito-selection}:");
+		});
+	}
+
+	@Test
+	void typeRedisWinsOverTheApplicationsDataSource() {
+		withRedis().withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class))
+			.withPropertyValues("spring.datasource.url=jdbc:h2:mem:redis-wins;DB_CLOSE_DELAY=-1",
+					"taskito.store.type=redis")
+			.run((context) -> assertThat(context).getBean(ClaimStore.class).isInstanceOf(RedisClaimStore.class));
+	}
+
+	@Test
+	void autoPrefersTheApplicationsDataSourceOverRedis() {
+		withRedis().withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class))
+			.withPropertyValues("spring.datasource.url=jdbc:h2:mem:datasource-first;DB_CLOSE_DELAY=-1")
+			.run((context) -> {
+				assertThat(context).getBean(ClaimStore.class).isInstanceOf(JdbcClaimStore.class);
+				assertThat(context).doesNotHaveBean(TaskitoEmbeddedDatabase.class);
+			});
+	}
+
+	@Test
+	void redisStoreAbsentFallsBackToTheEmbeddedFile() {
+		withRedis().withClassLoader(new FilteredClassLoader(RedisClaimStore.class))
+			.run((context) -> assertThat(context).hasSingleBean(TaskitoEmbeddedDatabase.class));
+	}
+
+	private ApplicationContextRunner withRedis() {
+		return runner().withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.url=" + REDIS_URL, "taskito.redis.key-prefix=taskito-selection:");
 	}
 
 	@Test
