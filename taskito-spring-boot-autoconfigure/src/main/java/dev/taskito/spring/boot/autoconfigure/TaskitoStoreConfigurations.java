@@ -1,12 +1,16 @@
 package dev.taskito.spring.boot.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import javax.sql.DataSource;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.BeanFactoryUtils;
-import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
@@ -22,10 +26,12 @@ import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.ConfigurationCondition;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabase;
+import org.springframework.util.ClassUtils;
 
 import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimStore;
@@ -39,6 +45,18 @@ import dev.taskito.store.redis.RedisClaimStore;
  * {@code DataSource}, else Redis, else the embedded H2 file.
  */
 final class TaskitoStoreConfigurations {
+
+	private static final Log logger = LogFactory.getLog(TaskitoStoreConfigurations.class);
+
+	private static final boolean TRANSACTION_AWARE_PROXY_PRESENT = ClassUtils.isPresent(
+			"org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy",
+			TaskitoStoreConfigurations.class.getClassLoader());
+
+	private static final String BOOT_JDBC_PACKAGE = "org.springframework.boot.jdbc.autoconfigure.";
+
+	private static final boolean EMBEDDED_DATABASE_PRESENT = ClassUtils.isPresent(
+			"org.springframework.jdbc.datasource.embedded.EmbeddedDatabase",
+			TaskitoStoreConfigurations.class.getClassLoader());
 
 	private TaskitoStoreConfigurations() {
 	}
@@ -55,23 +73,30 @@ final class TaskitoStoreConfigurations {
 	 * transaction-aware proxy so they join the caller's {@code @Transactional} work.
 	 */
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(TransactionAwareDataSourceProxy.class)
 	@ConditionalOnMissingBean(ClaimStore.class)
-	@ConditionalOnBean(DataSource.class)
-	@ConditionalOnProperty(name = "taskito.store.type", havingValue = "jdbc", matchIfMissing = true)
+	@Conditional(ApplicationDataSourceCondition.class)
 	static class UserDataSourceConfiguration {
 
 		@Bean(initMethod = "start")
 		@DependsOnDatabaseInitialization
-		JdbcClaimStore taskitoClaimStore(ListableBeanFactory beanFactory, TaskitoProperties properties) {
-			DataSource dataSource = userDataSource(beanFactory, properties.getJdbc().getDataSource());
-			return jdbcStore(dataSource, properties)
-				.transactionalDataSource(new TransactionAwareDataSourceProxy(dataSource))
-				.build();
+		JdbcClaimStore taskitoClaimStore(ConfigurableListableBeanFactory beanFactory, TaskitoProperties properties,
+				Environment environment) {
+			DataSource dataSource = userDataSource(beanFactory, environment, properties.getJdbc().getDataSource(),
+					!environment.containsProperty("taskito.store.type"));
+			JdbcClaimStore.Builder builder = jdbcStore(dataSource, properties);
+			if (TRANSACTION_AWARE_PROXY_PRESENT) {
+				builder.transactionalDataSource(SpringJdbcSupport.transactionAware(dataSource));
+			}
+			else {
+				logger.warn("spring-jdbc is not on the classpath, so Taskito's enqueue and cancel cannot join the "
+						+ "application's transactions: add spring-boot-starter-jdbc");
+			}
+			return builder.build();
 		}
 
-		private static DataSource userDataSource(ListableBeanFactory beanFactory, String name) {
-			String[] names = BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, DataSource.class);
+		private static DataSource userDataSource(ConfigurableListableBeanFactory beanFactory, Environment environment,
+				String name, boolean auto) {
+			List<String> names = applicationDataSources(beanFactory, environment, auto);
 			if (name != null && !name.isBlank()) {
 				try {
 					return beanFactory.getBean(name, DataSource.class);
@@ -82,6 +107,9 @@ final class TaskitoStoreConfigurations {
 							+ String.join(", ", names), ex);
 				}
 			}
+			if (names.size() == 1) {
+				return beanFactory.getBean(names.get(0), DataSource.class);
+			}
 			try {
 				return beanFactory.getBeanProvider(DataSource.class).getObject();
 			}
@@ -90,6 +118,94 @@ final class TaskitoStoreConfigurations {
 						+ ") and none is @Primary: set taskito.jdbc.data-source to the one Taskito should keep its jobs in",
 						ex);
 			}
+		}
+
+	}
+
+	/**
+	 * The application's DataSource beans that Taskito may keep jobs in. In auto mode a
+	 * database that Spring Boot generated in memory (because an embedded driver such as the
+	 * H2 this starter brings is on the classpath and neither {@code spring.datasource.url}
+	 * nor a service connection says where the database is) does not count: jobs there would
+	 * not survive a restart, so the embedded file is the better default.
+	 * {@code taskito.store.type=jdbc} or {@code taskito.jdbc.data-source} still choose it.
+	 */
+	static List<String> applicationDataSources(ConfigurableListableBeanFactory beanFactory, Environment environment,
+			boolean auto) {
+		List<String> names = new ArrayList<>();
+		for (String name : BeanFactoryUtils.beanNamesForTypeIncludingAncestors(beanFactory, DataSource.class, true,
+				false)) {
+			if (!auto || !isGeneratedInMemory(beanFactory, environment, name)) {
+				names.add(name);
+			}
+		}
+		return names;
+	}
+
+	private static boolean isGeneratedInMemory(ConfigurableListableBeanFactory beanFactory, Environment environment,
+			String name) {
+		if (environment.containsProperty("spring.datasource.url")
+				|| environment.containsProperty("spring.datasource.jndi-name")) {
+			return false;
+		}
+		if (!beanFactory.containsBeanDefinition(name)) {
+			return false;
+		}
+		String factoryBean = beanFactory.getBeanDefinition(name).getFactoryBeanName();
+		boolean fromBoot = (factoryBean != null && factoryBean.startsWith(BOOT_JDBC_PACKAGE))
+				|| (EMBEDDED_DATABASE_PRESENT && beanFactory.isTypeMatch(name, EmbeddedDatabase.class));
+		if (!fromBoot) {
+			return false;
+		}
+		// A service connection (Testcontainers, Docker Compose) names a real database
+		// through its own JdbcConnectionDetails rather than spring.datasource.url.
+		for (String details : beanFactory.getBeanDefinitionNames()) {
+			Class<?> type = beanFactory.getType(details, false);
+			if (type != null && isJdbcConnectionDetails(type)
+					&& !type.getSimpleName().equals("PropertiesJdbcConnectionDetails")) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static boolean isJdbcConnectionDetails(Class<?> type) {
+		for (Class<?> candidate : ClassUtils.getAllInterfacesForClassAsSet(type)) {
+			if (candidate.getName().equals(BOOT_JDBC_PACKAGE + "JdbcConnectionDetails")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Matches when the application has a DataSource for Taskito: with
+	 * {@code taskito.store.type} {@code jdbc} or unset, a DataSource bean that is not a
+	 * generated in-memory one (unless named by {@code taskito.jdbc.data-source}).
+	 */
+	static class ApplicationDataSourceCondition extends SpringBootCondition implements ConfigurationCondition {
+
+		@Override
+		public ConfigurationPhase getConfigurationPhase() {
+			return ConfigurationPhase.REGISTER_BEAN;
+		}
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			ConditionMessage.Builder message = ConditionMessage.forCondition("Taskito JDBC store on a DataSource");
+			String type = context.getEnvironment().getProperty("taskito.store.type");
+			boolean auto = type == null || type.isBlank();
+			if (!auto && !"jdbc".equalsIgnoreCase(type.trim())) {
+				return ConditionOutcome.noMatch(message.because("type is " + type));
+			}
+			if (context.getBeanFactory() == null) {
+				return ConditionOutcome.noMatch(message.because("no bean factory"));
+			}
+			boolean named = context.getEnvironment().containsProperty("taskito.jdbc.data-source");
+			List<String> names = applicationDataSources(context.getBeanFactory(), context.getEnvironment(),
+					auto && !named);
+			return names.isEmpty() ? ConditionOutcome.noMatch(message.didNotFind("DataSource").atAll())
+					: ConditionOutcome.match(message.found("DataSource").items(names));
 		}
 
 	}
@@ -198,7 +314,7 @@ final class TaskitoStoreConfigurations {
 			if (beanFactory == null) {
 				return ConditionOutcome.noMatch(message.because("no bean factory"));
 			}
-			if (hasBean(beanFactory, DataSource.class.getName(), context)) {
+			if (!applicationDataSources(beanFactory, context.getEnvironment(), true).isEmpty()) {
 				return ConditionOutcome.noMatch(message.because("a DataSource comes first"));
 			}
 			if (hasBean(beanFactory, "org.springframework.data.redis.connection.RedisConnectionFactory", context)) {

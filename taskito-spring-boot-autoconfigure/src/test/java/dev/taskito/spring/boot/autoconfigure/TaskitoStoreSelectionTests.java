@@ -87,6 +87,21 @@ class TaskitoStoreSelectionTests {
 	}
 
 	@Test
+	void autoIgnoresTheInMemoryDatabaseBootGeneratesForTheEmbeddedDriver() {
+		runner().withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class)).run((context) -> {
+			assertThat(context).hasSingleBean(DataSource.class);
+			assertThat(context).hasSingleBean(TaskitoEmbeddedDatabase.class);
+			assertThat(tableExists(context.getBean(DataSource.class), "taskito_jobs")).isFalse();
+		});
+		runner().withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class))
+			.withPropertyValues("taskito.store.type=jdbc")
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(TaskitoEmbeddedDatabase.class);
+				assertThat(tableExists(context.getBean(DataSource.class), "taskito_jobs")).isTrue();
+			});
+	}
+
+	@Test
 	void typeJdbcUsesTheApplicationsDataSource() {
 		withApplicationDataSource("typed").withPropertyValues("taskito.store.type=jdbc", "taskito.jdbc.table-prefix=jobs_")
 			.run((context) -> {
