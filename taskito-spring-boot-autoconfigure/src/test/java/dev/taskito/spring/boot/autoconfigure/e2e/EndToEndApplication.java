@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.context.annotation.Import;
@@ -15,10 +16,8 @@ import dev.taskito.Task;
 import dev.taskito.spring.boot.autoconfigure.TaskitoAutoConfiguration;
 
 /**
- * The application the end-to-end tests start: Taskito's auto-configuration, Spring Boot's
- * JDBC auto-configurations (which back off when no {@code spring.datasource.url} is set and
- * no driver is embedded... so tests that want the embedded file leave them out), and the
- * tasks below.
+ * The applications the end-to-end tests start: Taskito's auto-configuration with the
+ * auto-configurations of one kind of store each, and the tasks below.
  */
 final class EndToEndApplication {
 
@@ -44,6 +43,16 @@ final class EndToEndApplication {
 			TaskitoAutoConfiguration.class })
 	@Import(Tasks.class)
 	static class WithDataSource {
+
+	}
+
+	/**
+	 * An application with Spring Data Redis and no DataSource: Taskito picks Redis.
+	 */
+	@SpringBootConfiguration
+	@ImportAutoConfiguration({ DataRedisAutoConfiguration.class, TaskitoAutoConfiguration.class })
+	@Import(Tasks.class)
+	static class WithRedis {
 
 	}
 
