@@ -22,6 +22,7 @@ import dev.taskito.TaskQueue;
 import dev.taskito.spring.boot.autoconfigure.TaskitoEmbeddedDatabase;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.jdbc.JdbcClaimStore;
+import dev.taskito.store.redis.RedisClaimStore;
 
 /**
  * Enqueues the jobs, prints progress while they run, and reports whether the cap held.
@@ -51,6 +52,9 @@ public class QuickstartRunner implements ApplicationRunner, ExitCodeGenerator {
 		}
 		else if (store instanceof JdbcClaimStore && dataSource.getIfUnique() instanceof HikariDataSource hikari) {
 			this.storeDescription = "the application's DataSource, " + hikari.getJdbcUrl();
+		}
+		else if (store instanceof RedisClaimStore redis) {
+			this.storeDescription = "Redis, under the keys " + redis.namespace() + "*";
 		}
 		else {
 			this.storeDescription = store.toString();

@@ -16,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's property table lists every property the configuration processor found, with
+ * The IDE metadata and the README's property table show the real defaults; the table lists every property the configuration processor found, with
  * the default the properties class really has.
  */
 class ReadmePropertiesTests {
@@ -59,6 +59,40 @@ class ReadmePropertiesTests {
 			.containsEntry("taskito.shutdown.timeout", code(defaults.getShutdown().getTimeout()))
 			.containsEntry("taskito.retention.succeeded", code(defaults.getRetention().getSucceeded()))
 			.containsEntry("taskito.retention.dead", code(defaults.getRetention().getDead()));
+	}
+
+	@Test
+	void metadataDefaultsAgreeWithTheProperties() throws IOException {
+		JsonNode metadata = JsonMapper.builder()
+			.build()
+			.readTree(Path.of("target", "classes", "META-INF", "spring-configuration-metadata.json").toFile());
+		Map<String, String> defaults = new LinkedHashMap<>();
+		for (JsonNode property : metadata.get("properties")) {
+			if (property.has("defaultValue")) {
+				defaults.put(property.get("name").asString(), property.get("defaultValue").asString());
+			}
+		}
+		TaskitoProperties properties = new TaskitoProperties();
+		assertThat(defaults).containsEntry("taskito.jdbc.embedded-path", properties.getJdbc().getEmbeddedPath())
+			.containsEntry("taskito.jdbc.table-prefix", properties.getJdbc().getTablePrefix())
+			.containsEntry("taskito.jdbc.initialize-schema", "always")
+			.containsEntry("taskito.redis.key-prefix", properties.getRedis().getKeyPrefix())
+			.containsEntry("taskito.worker.concurrency", plain(properties.getWorker().getConcurrency()))
+			.containsEntry("taskito.dispatcher.enabled", plain(properties.getDispatcher().isEnabled()))
+			.containsEntry("taskito.dispatcher.poll-interval", plain(properties.getDispatcher().getPollInterval()))
+			.containsEntry("taskito.dispatcher.batch-size", plain(properties.getDispatcher().getBatchSize()))
+			.containsEntry("taskito.lease.duration", plain(properties.getLease().getDuration()))
+			.containsEntry("taskito.lease.heartbeat-interval", plain(properties.getLease().getHeartbeatInterval()))
+			.containsEntry("taskito.retry.max-retries", plain(properties.getRetry().getMaxRetries()))
+			.containsEntry("taskito.retry.backoff", plain(properties.getRetry().getBackoff()))
+			.containsEntry("taskito.retry.max-backoff", plain(properties.getRetry().getMaxBackoff()))
+			.containsEntry("taskito.shutdown.timeout", plain(properties.getShutdown().getTimeout()))
+			.containsEntry("taskito.retention.succeeded", plain(properties.getRetention().getSucceeded()))
+			.containsEntry("taskito.retention.dead", plain(properties.getRetention().getDead()));
+	}
+
+	private static String plain(Object value) {
+		return (value instanceof Duration duration) ? format(duration) : String.valueOf(value);
 	}
 
 	private static String code(Object value) {
