@@ -21,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -224,7 +225,9 @@ final class TaskitoStoreConfigurations {
 	@Conditional(RedisChosenCondition.class)
 	static class RedisConfiguration {
 
-		@Bean(initMethod = "start")
+		// Closed by the lifecycle below rather than at destruction: the connection factory
+		// shuts its client (and with it the store's connections) down when it stops.
+		@Bean(initMethod = "start", destroyMethod = "")
 		RedisClaimStore taskitoClaimStore(RedisConnectionFactory connectionFactory, TaskitoProperties properties) {
 			if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
 				throw new TaskitoException("Taskito's Redis store needs Lettuce, but the RedisConnectionFactory is a "
@@ -247,6 +250,52 @@ final class TaskitoStoreConfigurations {
 			catch (IllegalArgumentException ex) {
 				throw new TaskitoException("taskito.redis.key-prefix: " + ex.getMessage(), ex);
 			}
+		}
+
+		@Bean
+		SmartLifecycle taskitoRedisClaimStoreCloser(RedisClaimStore store, RedisConnectionFactory connectionFactory) {
+			int factoryPhase = (connectionFactory instanceof SmartLifecycle lifecycle) ? lifecycle.getPhase() : 0;
+			return new StoreCloser(store, factoryPhase + 1);
+		}
+
+	}
+
+	/**
+	 * Closes a store just before the lifecycle phase that takes its connections away, after
+	 * the dispatcher (a later phase) has drained.
+	 */
+	static final class StoreCloser implements SmartLifecycle {
+
+		private final ClaimStore store;
+
+		private final int phase;
+
+		private volatile boolean running;
+
+		StoreCloser(ClaimStore store, int phase) {
+			this.store = store;
+			this.phase = phase;
+		}
+
+		@Override
+		public void start() {
+			this.running = true;
+		}
+
+		@Override
+		public void stop() {
+			this.running = false;
+			this.store.close();
+		}
+
+		@Override
+		public boolean isRunning() {
+			return this.running;
+		}
+
+		@Override
+		public int getPhase() {
+			return this.phase;
 		}
 
 	}
