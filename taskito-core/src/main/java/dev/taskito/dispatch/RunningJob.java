@@ -30,8 +30,11 @@ final class RunningJob implements JobContext {
 
 	volatile Interruption interruption = Interruption.NONE;
 
-	/** Set once the handler has returned; guarded by the worker's own sequencing. */
+	/** Set once the handler has returned. */
 	volatile boolean returned;
+
+	/** Set once its outcome is queued for commit: from then on the store's fencing decides. */
+	volatile boolean outcomeSubmitted;
 
 	RunningJob(ClaimedJob job, TaskDefinition task) {
 		this.job = job;

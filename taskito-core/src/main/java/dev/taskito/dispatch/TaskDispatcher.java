@@ -226,6 +226,10 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * @throws IllegalStateException if already started or closed
 	 */
 	public void start() {
+		start(true);
+	}
+
+	private void start(boolean withDispatchLoop) {
 		synchronized (this.lifecycleMonitor) {
 			if (this.started || this.closed) {
 				throw new IllegalStateException("TaskDispatcher " + this.instanceId + " was already started");
@@ -250,9 +254,11 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.scheduler.scheduleWithFixedDelay(this::purge, 0, PURGE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 			this.completerThread = namedThreads("taskito-completer-", true).newThread(this::completeLoop);
 			this.completerThread.start();
-			this.dispatching = true;
-			this.dispatchThread = namedThreads("taskito-dispatcher-", true).newThread(this::dispatchLoop);
-			this.dispatchThread.start();
+			if (withDispatchLoop) {
+				this.dispatching = true;
+				this.dispatchThread = namedThreads("taskito-dispatcher-", true).newThread(this::dispatchLoop);
+				this.dispatchThread.start();
+			}
 			logger.info("Taskito instance {} started: {} worker(s), tasks {}", this.instanceId, this.concurrency,
 					this.registry.taskNames());
 		}
@@ -286,6 +292,12 @@ public final class TaskDispatcher implements AutoCloseable {
 		// Handlers that honour the interrupt return promptly and are given back (see afterHandler).
 		awaitIdleWorkers(TimeUnit.SECONDS.toNanos(2));
 		this.workers.shutdown();
+		try {
+			this.workers.awaitTermination(1, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 		this.completerThread.interrupt();
 		join(this.completerThread);
 		flushOutcomes();
@@ -669,7 +681,29 @@ public final class TaskDispatcher implements AutoCloseable {
 				admittedByQueue.merge(job.queue(), 1, Integer::sum);
 			}
 		}
+		markFullCaps(counts, batchByTask, batchByQueue, admittedByTask, admittedByQueue);
 		return new Admission(admitted, rejected);
+	}
+
+	/**
+	 * Remembers the caps this check found full, so the next passes do not claim (and roll
+	 * back) their jobs until a wake-up says a slot was freed somewhere.
+	 */
+	private void markFullCaps(ClaimCounts counts, Map<String, Integer> batchByTask, Map<String, Integer> batchByQueue,
+			Map<String, Integer> admittedByTask, Map<String, Integer> admittedByQueue) {
+		long until = System.nanoTime() + this.pollInterval.toNanos();
+		counts.byTask().forEach((task, count) -> {
+			int running = count - batchByTask.getOrDefault(task, 0) + admittedByTask.getOrDefault(task, 0);
+			if (taskCap(task) > 0 && running >= taskCap(task)) {
+				this.saturatedUntilNanos.put("task:" + task, until);
+			}
+		});
+		counts.byQueue().forEach((queue, count) -> {
+			int running = count - batchByQueue.getOrDefault(queue, 0) + admittedByQueue.getOrDefault(queue, 0);
+			if (queueCap(queue) > 0 && running >= queueCap(queue)) {
+				this.saturatedUntilNanos.put("queue:" + queue, until);
+			}
+		});
 	}
 
 	private boolean exceedsCap(int countIncludingThisJob, int cap) {
@@ -710,7 +744,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * Step 6: hands admitted jobs to the worker pool; a job whose stored payload no longer
 	 * binds to its handler goes to DEAD with the reason, and the pass carries on.
 	 */
-	private void handToWorkers(List<ClaimedJob> admitted) {
+	void handToWorkers(List<ClaimedJob> admitted) {
 		for (ClaimedJob claimedJob : admitted) {
 			RunningJob job = this.held.get(claimedJob.claim());
 			if (job == null) {
@@ -727,8 +761,8 @@ public final class TaskDispatcher implements AutoCloseable {
 			catch (PayloadCodec.PayloadException ex) {
 				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
 				job.finished();
-				releaseSlot(job);
 				submitOutcome(job, new Outcome.Failed(job.claim(), ex.getMessage(), null));
+				releaseSlot(job);
 				continue;
 			}
 			this.workers.execute(() -> runJob(job, args));
@@ -786,32 +820,38 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void afterHandler(RunningJob job, Outcome outcome) {
-		switch (job.interruption) {
-			case LEASE_LOST -> {
-				logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
-				this.held.remove(job.claim());
-				releaseSlot(job);
-			}
-			case SHUTDOWN -> {
-				releaseSlot(job);
-				if (outcome instanceof Outcome.Succeeded) {
-					// It finished despite the interrupt: its result stands.
-					submitOutcome(job, outcome);
-					return;
-				}
-				// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
-				try {
-					this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
+		// The slot is released last, so close(), which waits for free slots, never misses an outcome.
+		try {
+			switch (job.interruption) {
+				case LEASE_LOST -> {
+					logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
 					this.held.remove(job.claim());
 				}
-				catch (RuntimeException ex) {
-					logger.warn("Could not give back {} at shutdown; its lease will expire", job, ex);
+				case SHUTDOWN -> {
+					if (outcome instanceof Outcome.Succeeded) {
+						// It finished despite the interrupt: its result stands.
+						submitOutcome(job, outcome);
+					}
+					else {
+						giveBackAtShutdown(job);
+					}
 				}
+				default -> submitOutcome(job, outcome);
 			}
-			default -> {
-				releaseSlot(job);
-				submitOutcome(job, outcome);
-			}
+		}
+		finally {
+			releaseSlot(job);
+		}
+	}
+
+	private void giveBackAtShutdown(RunningJob job) {
+		// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
+		try {
+			this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
+			this.held.remove(job.claim());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not give back {} at shutdown; its lease will expire and it will be retried", job, ex);
 		}
 	}
 
@@ -857,6 +897,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void submitOutcome(RunningJob job, Outcome outcome) {
+		job.outcomeSubmitted = true;
 		this.outcomes.add(new PendingOutcome(job, outcome));
 	}
 
@@ -960,6 +1001,10 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	private void leaseLost(RunningJob job, String why) {
+		if (job.outcomeSubmitted) {
+			// Its outcome may have committed while the heartbeat ran; if not, the store rejects it.
+			return;
+		}
 		logger.warn("{} lost its lease ({}); interrupting it and discarding its outcome", job, why);
 		job.interrupt(RunningJob.Interruption.LEASE_LOST);
 		if (job.returned) {
@@ -1156,6 +1201,13 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	// ------------------------------------------------------------------ test seams
+
+	/**
+	 * Starts everything but the dispatch loop, so a test can drive the steps itself.
+	 */
+	void startWithoutDispatchLoop() {
+		start(false);
+	}
 
 	/** Chooses how the post-claim check decides; tests only. */
 	void setCapCheck(CapCheck capCheck) {

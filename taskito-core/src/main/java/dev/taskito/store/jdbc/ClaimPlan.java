@@ -1,5 +1,6 @@
 package dev.taskito.store.jdbc;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,5 +19,33 @@ import java.util.UUID;
  */
 record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, List<String> queues,
 		Map<String, Integer> taskLimits, Map<String, Integer> queueLimits) {
+
+	/**
+	 * How many jobs to lock at most for each task in each queue: the smallest of the task's,
+	 * the queue's and the overall limit. Quotas per pair keep a queue at its limit from
+	 * crowding the other queues' jobs out of a task's candidates.
+	 * @return the quotas, tasks and queues in a stable order
+	 */
+	List<Quota> quotas() {
+		List<Quota> quotas = new ArrayList<>();
+		this.taskLimits.forEach((task, taskLimit) -> {
+			for (String queue : this.queues) {
+				int quota = Math.min(Math.min(taskLimit, this.limit), this.queueLimits.getOrDefault(queue, this.limit));
+				if (quota > 0) {
+					quotas.add(new Quota(task, queue, quota));
+				}
+			}
+		});
+		return quotas;
+	}
+
+	/**
+	 * @param task a task
+	 * @param queue a queue
+	 * @param limit the most jobs of that task to lock in that queue
+	 */
+	record Quota(String task, String queue, int limit) {
+
+	}
 
 }

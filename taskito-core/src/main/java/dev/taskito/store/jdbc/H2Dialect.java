@@ -53,7 +53,8 @@ public final class H2Dialect implements JdbcDialect {
 
 	@Override
 	public void lockSchema(Connection connection, JdbcStatements statements, String tablePrefix) {
-		// One process opens an H2 database, and H2 runs DDL one statement at a time.
+		// One process opens an H2 database, and the store serialises schema creation within
+		// the JVM.
 	}
 
 	@Override
@@ -75,14 +76,14 @@ public final class H2Dialect implements JdbcDialect {
 			throws SQLException {
 		List<Candidate> candidates = new ArrayList<>();
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-candidates"))) {
-			ps.setArray(2, JdbcRows.array(connection, this, ColumnType.TEXT, plan.queues()));
-			for (Map.Entry<String, Integer> limit : plan.taskLimits().entrySet()) {
-				ps.setString(1, limit.getKey());
-				ps.setInt(3, limit.getValue());
+			for (ClaimPlan.Quota quota : plan.quotas()) {
+				ps.setString(1, quota.task());
+				ps.setString(2, quota.queue());
+				ps.setInt(3, quota.limit());
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
-						candidates.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("queue"),
-								rs.getInt("priority"), JdbcRows.instant(rs, "run_at")));
+						candidates.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("task"),
+								rs.getString("queue"), rs.getInt("priority"), JdbcRows.instant(rs, "run_at")));
 					}
 				}
 			}
@@ -128,20 +129,23 @@ public final class H2Dialect implements JdbcDialect {
 	}
 
 	/**
-	 * Applies the queue limits and the overall limit to the locked candidates, best first.
+	 * Applies the task, queue and overall limits to the locked candidates, best first.
 	 */
 	private static List<UUID> choose(List<Candidate> candidates, ClaimPlan plan) {
 		candidates.sort(CLAIM_ORDER);
 		Map<String, Integer> perQueue = new HashMap<>();
+		Map<String, Integer> perTask = new HashMap<>();
 		List<UUID> chosen = new ArrayList<>();
 		for (Candidate candidate : candidates) {
 			if (chosen.size() == plan.limit()) {
 				break;
 			}
-			Integer queueLimit = plan.queueLimits().get(candidate.queue());
-			int taken = perQueue.getOrDefault(candidate.queue(), 0);
-			if (queueLimit == null || taken < queueLimit) {
-				perQueue.put(candidate.queue(), taken + 1);
+			int queueTaken = perQueue.getOrDefault(candidate.queue(), 0);
+			int taskTaken = perTask.getOrDefault(candidate.task(), 0);
+			if (queueTaken < plan.queueLimits().getOrDefault(candidate.queue(), plan.limit())
+					&& taskTaken < plan.taskLimits().get(candidate.task())) {
+				perQueue.put(candidate.queue(), queueTaken + 1);
+				perTask.put(candidate.task(), taskTaken + 1);
 				chosen.add(candidate.id().value());
 			}
 		}
@@ -154,7 +158,7 @@ public final class H2Dialect implements JdbcDialect {
 		return LocalWakeUpChannel.join(jdbcUrl + "|" + tablePrefix);
 	}
 
-	private record Candidate(JobId id, String queue, int priority, Instant runAt) {
+	private record Candidate(JobId id, String task, String queue, int priority, Instant runAt) {
 
 	}
 

@@ -80,6 +80,8 @@ public final class JdbcClaimStore implements ClaimStore {
 	/** How often enqueue retries rows whose unique key conflict vanished before it could be read. */
 	private static final int ENQUEUE_ROUNDS = 5;
 
+	private static final Object SCHEMA_CREATION = new Object();
+
 	private static final TypeReference<Map<String, Integer>> CAPS = new TypeReference<>() {
 	};
 
@@ -143,15 +145,20 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public void start() {
 		if (this.initializeSchema) {
-			inTransaction("create the schema", table("jobs"), (connection) -> {
-				this.dialect.lockSchema(connection, this.sql, this.tablePrefix);
-				try (Statement statement = connection.createStatement()) {
-					for (String ddl : this.sql.schema()) {
-						statement.execute(ddl);
+			// Stores in one JVM take turns here because H2 fails concurrent CREATE ... IF NOT
+			// EXISTS of one name; stores in other processes take turns through the dialect's
+			// lock (H2 is opened by one process only).
+			synchronized (SCHEMA_CREATION) {
+				inTransaction("create the schema", table("jobs"), (connection) -> {
+					this.dialect.lockSchema(connection, this.sql, this.tablePrefix);
+					try (Statement statement = connection.createStatement()) {
+						for (String ddl : this.sql.schema()) {
+							statement.execute(ddl);
+						}
 					}
-				}
-				return null;
-			});
+					return null;
+				});
+			}
 		}
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {

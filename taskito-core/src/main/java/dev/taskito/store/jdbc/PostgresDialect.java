@@ -66,13 +66,20 @@ public final class PostgresDialect implements JdbcDialect {
 	public List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan)
 			throws SQLException {
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim"))) {
+			List<ClaimPlan.Quota> quotas = plan.quotas();
 			int i = 0;
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, plan.taskLimits().keySet()));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, plan.taskLimits().values()));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, plan.queues()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT,
+					quotas.stream().map(ClaimPlan.Quota::task).toList()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT,
+					quotas.stream().map(ClaimPlan.Quota::queue).toList()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT,
+					quotas.stream().map(ClaimPlan.Quota::limit).toList()));
 			Map<String, Integer> queueLimits = plan.queueLimits();
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, queueLimits.keySet()));
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, queueLimits.values()));
+			Map<String, Integer> taskLimits = plan.taskLimits();
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, taskLimits.keySet()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, taskLimits.values()));
 			ps.setInt(++i, plan.limit());
 			ps.setString(++i, plan.instanceId());
 			ps.setObject(++i, plan.batchId());

@@ -48,9 +48,10 @@ MERGE INTO ${prefix}queues (queue, paused) KEY (queue) VALUES (?, ?);
 SELECT queue FROM ${prefix}queues WHERE paused;
 
 -- name: claim-candidates
--- One task's due jobs in claim order; rows another claimer locked are skipped, not waited for.
-SELECT id, queue, priority, run_at FROM ${prefix}jobs
-WHERE task = ? AND status = 'PENDING' AND run_at <= CURRENT_TIMESTAMP AND queue = ANY(CAST(? AS VARCHAR ARRAY))
+-- One task's due jobs in one queue, in claim order; rows another claimer locked are
+-- skipped, not waited for.
+SELECT id, task, queue, priority, run_at FROM ${prefix}jobs
+WHERE task = ? AND queue = ? AND status = 'PENDING' AND run_at <= CURRENT_TIMESTAMP
 ORDER BY priority DESC, run_at, id
 LIMIT ?
 FOR UPDATE SKIP LOCKED;

@@ -53,34 +53,42 @@ ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
 SELECT queue FROM ${prefix}queues WHERE paused;
 
 -- name: claim
--- One statement: lock up to each task's limit of due jobs (skipping rows other claimers
--- hold), rank them per queue for the queue limits, keep the best "limit" of them, and
--- move exactly those to RUNNING with their claims. MATERIALIZED keeps the picked set from
--- being re-evaluated, which could otherwise claim more rows than the limit. Rows locked
--- but not picked are unlocked at commit.
+-- One statement: lock up to a quota of due jobs per task and queue (skipping rows other
+-- claimers hold), keep those within the queue limits, then within the task limits, then
+-- the best "limit" of them, and move exactly those to RUNNING with their claims.
+-- MATERIALIZED keeps the picked set from being re-evaluated, which could otherwise claim
+-- more rows than the limit. Rows locked but not picked are unlocked at commit.
 WITH now AS (SELECT clock_timestamp() AS ts),
 candidates AS MATERIALIZED (
-	SELECT j.id, j.queue, j.priority, j.run_at
-	FROM unnest(?::text[], ?::int[]) AS lim(task, n)
+	SELECT j.id, j.task, j.queue, j.priority, j.run_at
+	FROM unnest(?::text[], ?::text[], ?::int[]) AS quota(task, queue, n)
 	CROSS JOIN LATERAL (
-		SELECT id, queue, priority, run_at FROM ${prefix}jobs
-		WHERE task = lim.task AND status = 'PENDING' AND run_at <= (SELECT ts FROM now)
-			AND queue = ANY(?::text[])
+		SELECT id, task, queue, priority, run_at FROM ${prefix}jobs
+		WHERE task = quota.task AND queue = quota.queue AND status = 'PENDING'
+			AND run_at <= (SELECT ts FROM now)
 		ORDER BY priority DESC, run_at, id
-		LIMIT lim.n
+		LIMIT quota.n
 		FOR UPDATE SKIP LOCKED
 	) j
 ),
-ranked AS (
-	SELECT c.id, c.queue, c.priority, c.run_at,
-			row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.run_at, c.id) AS queue_rank
+queue_ranked AS (
+	SELECT c.*, row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.run_at, c.id) AS queue_rank
 	FROM candidates c
 ),
-picked AS MATERIALIZED (
-	SELECT r.id FROM ranked r
+within_queue_limits AS (
+	SELECT r.id, r.task, r.priority, r.run_at FROM queue_ranked r
 	LEFT JOIN unnest(?::text[], ?::int[]) AS qlim(queue, n) ON qlim.queue = r.queue
 	WHERE qlim.n IS NULL OR r.queue_rank <= qlim.n
-	ORDER BY r.priority DESC, r.run_at, r.id
+),
+task_ranked AS (
+	SELECT w.*, row_number() OVER (PARTITION BY w.task ORDER BY w.priority DESC, w.run_at, w.id) AS task_rank
+	FROM within_queue_limits w
+),
+picked AS MATERIALIZED (
+	SELECT t.id FROM task_ranked t
+	JOIN unnest(?::text[], ?::int[]) AS tlim(task, n) ON tlim.task = t.task
+	WHERE t.task_rank <= tlim.n
+	ORDER BY t.priority DESC, t.run_at, t.id
 	LIMIT ?
 ),
 claimed AS (

@@ -15,9 +15,11 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 	timeout_ms bigint,
 	unique_key varchar(500),
 	-- H2 has no partial indexes: this column holds the unique key only while the job is
-	-- pending or running, and NULLs never collide in the unique index below.
+	-- pending or running, and NULLs never collide in the unique index below. (A simple CASE,
+	-- not IN (...) or OR: H2 2.4 turns those into a constant set bound to the session that
+	-- created the table, which fails once that connection is closed.)
 	active_unique_key varchar(500) GENERATED ALWAYS AS
-		(CASE WHEN status IN ('PENDING', 'RUNNING') THEN unique_key END),
+		(CASE status WHEN 'PENDING' THEN unique_key WHEN 'RUNNING' THEN unique_key END),
 	created_at timestamp with time zone NOT NULL,
 	run_at timestamp with time zone NOT NULL,
 	started_at timestamp with time zone,
@@ -26,7 +28,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 	result clob
 );
 
-CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending ON ${prefix}jobs (task, status, priority DESC, run_at, id);
+-- The claim's hot path: due pending jobs of one task and queue in claim order.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending ON ${prefix}jobs (task, queue, status, priority DESC, run_at, id);
 
 CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key ON ${prefix}jobs (active_unique_key);
 

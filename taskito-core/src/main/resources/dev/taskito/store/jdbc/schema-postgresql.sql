@@ -22,9 +22,9 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 	result text
 );
 
--- The claim's hot path: due pending jobs of one task in claim order.
+-- The claim's hot path: due pending jobs of one task and queue in claim order.
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending
-	ON ${prefix}jobs (task, priority DESC, run_at, id) WHERE status = 'PENDING';
+	ON ${prefix}jobs (task, queue, priority DESC, run_at, id) WHERE status = 'PENDING';
 
 -- A unique key is held only while its job is pending or running.
 CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key

@@ -1,0 +1,624 @@
+package dev.taskito.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.EnqueueRequest;
+import dev.taskito.InvalidArgumentsException;
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
+import dev.taskito.TaskitoException;
+import dev.taskito.UnknownTaskException;
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.NewJob;
+import dev.taskito.store.RateLimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The dispatcher's promises, on a real store: caps checked after the claim and never
+ * exceeded, retries, timeouts, leases and fencing, graceful close, pause, bad input. Each
+ * store runs it through a subclass of a few lines.
+ *
+ * <p>Run with {@code -Dtaskito.test.capCheck=BROKEN_COUNT_BEFORE_CLAIM} or
+ * {@code BROKEN_GREATER_OR_EQUAL} to watch the cap tests fail against the two bugs the
+ * design exists to prevent.
+ */
+public abstract class AbstractTaskDispatcherTest {
+
+	/** The latch every held handler waits on; generous so a failing test ends on its own. */
+	private static final long HOLD_SECONDS = 30;
+
+	private final List<TaskDispatcher> dispatchers = new CopyOnWriteArrayList<>();
+
+	private final List<ClaimStore> stores = new CopyOnWriteArrayList<>();
+
+	private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+
+	protected final ExecutionRecorder recorder = new ExecutionRecorder();
+
+	/**
+	 * @return a new store object on this test's own, empty namespace (each call a new
+	 *         connection set on the same data, as another instance would have)
+	 */
+	protected abstract ClaimStore newStore();
+
+	@AfterEach
+	void stopEverything() {
+		this.latches.forEach((latch) -> {
+			while (latch.getCount() > 0) {
+				latch.countDown();
+			}
+		});
+		this.dispatchers.forEach(TaskDispatcher::close);
+		this.stores.forEach(ClaimStore::close);
+		dropStoreData();
+	}
+
+	/**
+	 * Deletes this test's namespace, after every dispatcher and store has stopped.
+	 */
+	protected abstract void dropStoreData();
+
+	// ------------------------------------------------------------------ the seed's regressions
+
+	@Test
+	void perTaskConcurrencyAllowsExactlyMax() {
+		Instance instance = instance((registry) -> registry.register(heldTask("capped", 2, null)));
+		List<JobId> ids = enqueue(instance, "capped", 3);
+		Map<JobId, Instant> runAtBefore = runAts(instance, ids);
+
+		List<ClaimedJob> admitted = claimAllThenCheck(instance, "capped", 3, 2);
+
+		instance.dispatcher.handToWorkers(admitted);
+		await().until(() -> this.recorder.running("task:capped") == 2);
+		JobId rejected = ids.stream().filter((id) -> admitted.stream().noneMatch((job) -> job.id().equals(id)))
+			.findFirst().orElseThrow();
+		JobView third = instance.queue.find(rejected).orElseThrow();
+		assertThat(third.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(third.runAt()).isAfter(runAtBefore.get(rejected));
+		assertThat(third.attempts()).as("a rejected claim consumes no attempt").isZero();
+		assertThat(instance.store.countClaims(Set.of("capped"), Set.of()).task("capped"))
+			.as("the rejected job's claim is gone; the two admitted ones remain").isEqualTo(2);
+		assertThat(this.recorder.highest("task:capped")).isEqualTo(2);
+	}
+
+	@Test
+	void perTaskMaxOneDispatchesOne() {
+		Instance instance = instance((registry) -> registry.register(heldTask("single", 1, null)));
+		List<JobId> ids = enqueue(instance, "single", 2);
+
+		List<ClaimedJob> admitted = claimAllThenCheck(instance, "single", 2, 1);
+
+		instance.dispatcher.handToWorkers(admitted);
+		await().until(() -> this.recorder.running("task:single") == 1);
+		assertThat(this.recorder.highest("task:single")).isEqualTo(1);
+		assertThat(ids.stream().map((id) -> instance.queue.find(id).orElseThrow().status()))
+			.containsExactlyInAnyOrder(JobStatus.RUNNING, JobStatus.PENDING);
+	}
+
+	@Test
+	void perQueueConcurrencyAllowsExactlyMax() {
+		Instance instance = instance((registry) -> {
+			registry.register(heldTask("first", 0, "narrow"));
+			registry.register(heldTask("second", 0, "narrow"));
+			registry.configureQueue(new QueueDefinition("narrow", 2, null));
+		});
+		List<JobId> ids = new ArrayList<>(enqueue(instance, "first", 2));
+		ids.addAll(enqueue(instance, "second", 1));
+		instance.dispatcher.startWithoutDispatchLoop();
+
+		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
+				Set.of("narrow"), Map.of("first", 8, "second", 8), Map.of());
+		List<ClaimedJob> claimed = instance.dispatcher
+			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
+		assertThat(claimed).hasSize(3);
+		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, null);
+		instance.dispatcher.rollbackClaimAndReschedule(admission.rejected());
+		assertThat(admission.admitted()).hasSize(2);
+
+		instance.dispatcher.handToWorkers(admission.admitted());
+		await().until(() -> this.recorder.running("queue:narrow") == 2);
+		assertThat(instance.store.countClaims(Set.of(), Set.of("narrow")).queue("narrow")).isEqualTo(2);
+		JobView rejected = instance.queue.find(admission.rejected().get(0).id()).orElseThrow();
+		assertThat(rejected.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(rejected.attempts()).isZero();
+	}
+
+	@Test
+	void capIsUsedFullyWhileJobsWait() {
+		Instance instance = instance((registry) -> registry.register(heldTask("capped", 2, null)));
+		List<JobId> ids = enqueue(instance, "capped", 5);
+		instance.dispatcher.start();
+
+		await().until(() -> this.recorder.running("task:capped") == 2);
+		release();
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(instance, ids, JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:capped")).isEqualTo(2);
+	}
+
+	// ------------------------------------------------------------------ racing dispatchers
+
+	@Test
+	void twoDispatchersHeldBetweenClaimAndCountRunExactlyOne() {
+		CyclicBarrier barrier = new CyclicBarrier(2);
+		Instance first = instance((registry) -> registry.register(heldTask("single", 1, null)));
+		Instance second = instance((registry) -> registry.register(heldTask("single", 1, null)));
+		List<JobId> ids = enqueue(first, "single", 2);
+		for (Instance instance : List.of(first, second)) {
+			AtomicBoolean held = new AtomicBoolean();
+			instance.dispatcher.setAfterClaimHook((claimed) -> {
+				// Both dispatchers have committed a claim before either counts: the race the design must win.
+				if (held.compareAndSet(false, true)) {
+					awaitBarrier(barrier);
+				}
+			});
+		}
+		first.dispatcher.start();
+		second.dispatcher.start();
+
+		await().atMost(Duration.ofSeconds(15)).until(() -> this.recorder.running("task:single") == 1);
+		await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5))
+			.until(() -> this.recorder.running("task:single") <= 1);
+		assertThat(barrier.isBroken()).isFalse();
+		release();
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(first, ids, JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:single")).isEqualTo(1);
+	}
+
+	@Test
+	void smallestCapOfLiveInstancesIsUsed() {
+		// A rolling deploy: the new version lowered the cap from 3 to 2. Both run 2 at most.
+		Instance oldVersion = instance((registry) -> registry.register(heldTask("shared", 3, null)));
+		Instance newVersion = instance((registry) -> registry.register(heldTask("shared", 2, null)));
+		List<JobId> ids = enqueue(oldVersion, "shared", 6);
+		newVersion.dispatcher.start();
+		oldVersion.dispatcher.start();
+
+		await().until(() -> this.recorder.running("task:shared") == 2);
+		await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5))
+			.until(() -> this.recorder.running("task:shared") == 2);
+		release();
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(oldVersion, ids, JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:shared")).isEqualTo(2);
+	}
+
+	// ------------------------------------------------------------------ failures
+
+	@Test
+	void failedJobIsRetriedWithBackoffThenSucceeds() {
+		AtomicInteger calls = new AtomicInteger();
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("flaky", Handlers.noArgs((args, context) -> {
+				if (calls.incrementAndGet() < 3) {
+					throw new IllegalStateException("boom " + context.attempt());
+				}
+				return "ok after " + context.attempt();
+			})).withMaxRetries(3)));
+		JobId id = instance.queue.enqueue("flaky");
+		instance.dispatcher.start();
+
+		await().until(() -> status(instance, id) == JobStatus.SUCCEEDED);
+		JobView job = instance.queue.find(id).orElseThrow();
+		assertThat(job.attempts()).isEqualTo(3);
+		assertThat(job.result()).isEqualTo("\"ok after 3\"");
+		assertThat(job.lastError()).contains("boom 2");
+	}
+
+	@Test
+	void jobOutOfRetriesIsDeadWithItsErrorAndCanBeRetried() {
+		AtomicBoolean fixed = new AtomicBoolean();
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("broken", Handlers.noArgs((args, context) -> {
+				if (!fixed.get()) {
+					throw new IllegalArgumentException("no such customer");
+				}
+				return null;
+			})).withMaxRetries(1)));
+		JobId id = instance.queue.enqueue("broken");
+		instance.dispatcher.start();
+
+		await().until(() -> status(instance, id) == JobStatus.DEAD);
+		JobView dead = instance.queue.find(id).orElseThrow();
+		assertThat(dead.attempts()).isEqualTo(2);
+		assertThat(dead.lastError()).contains("IllegalArgumentException: no such customer")
+			.contains("\tat ");
+		fixed.set(true);
+		assertThat(instance.queue.retry(id)).isEqualTo(id);
+		await().until(() -> status(instance, id) == JobStatus.SUCCEEDED);
+		assertThat(instance.queue.find(id).orElseThrow().attempts()).isEqualTo(1);
+	}
+
+	@Test
+	void retryOfJobThatIsNotDeadFailsNamingItsStatus() {
+		Instance instance = instance((registry) -> registry.register(heldTask("held", 0, null)));
+		JobId id = instance.queue.enqueue("held");
+		assertThatThrownBy(() -> instance.queue.retry(id)).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining(id.toString())
+			.hasMessageContaining("PENDING");
+	}
+
+	@Test
+	void timeoutInterruptsTheHandlerAndCountsAsFailure() {
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("slow", Handlers.noArgs((args, context) -> {
+				Thread.sleep(TimeUnit.SECONDS.toMillis(HOLD_SECONDS));
+				return null;
+			})).withTimeout(Duration.ofMillis(200)).withMaxRetries(0)));
+		JobId id = instance.queue.enqueue("slow");
+		instance.dispatcher.start();
+
+		await().until(() -> status(instance, id) == JobStatus.DEAD);
+		assertThat(instance.queue.find(id).orElseThrow().lastError()).startsWith("Timed out after PT0.2S");
+	}
+
+	@Test
+	void payloadThatNoLongerBindsGoesDeadAndDispatchCarriesOn() {
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("count", Handlers.intArg((args, context) -> args[0]))));
+		JobId corrupt = JobId.newId();
+		instance.store.enqueue(List.of(new NewJob(corrupt, "count", "default", "[\"not a number\"]", 0, null, null,
+				null, 3, null)));
+		JobId notJson = JobId.newId();
+		instance.store.enqueue(
+				List.of(new NewJob(notJson, "count", "default", "{oops", 0, null, null, null, 3, null)));
+		JobId good = instance.queue.enqueue("count", 7);
+		instance.dispatcher.start();
+
+		await().until(() -> status(instance, good) == JobStatus.SUCCEEDED);
+		await().until(() -> status(instance, corrupt) == JobStatus.DEAD && status(instance, notJson) == JobStatus.DEAD);
+		assertThat(instance.queue.find(corrupt).orElseThrow().lastError()).contains("task 'count'")
+			.contains("parameter 'n'");
+		assertThat(instance.queue.find(notJson).orElseThrow().lastError()).contains("not valid JSON");
+		assertThat(instance.queue.find(good).orElseThrow().result()).isEqualTo("7");
+	}
+
+	// ------------------------------------------------------------------ leases and fencing
+
+	@Test
+	void crashedInstanceJobIsTakenOverAndItsStaleOutcomeRejected() {
+		CountDownLatch staleMayReturn = latch();
+		CountDownLatch ownerMayReturn = latch();
+		AtomicInteger executions = new AtomicInteger();
+		Consumer<TaskRegistry> tasks = (registry) -> registry
+			.register(TaskDefinition.of("work", Handlers.noArgs((args, context) -> {
+				if (executions.incrementAndGet() == 1) {
+					awaitUninterruptibly(staleMayReturn);
+					return "stale";
+				}
+				ownerMayReturn.await(HOLD_SECONDS, TimeUnit.SECONDS);
+				return "owner";
+			})));
+		Instance stale = instance(tasks);
+		JobId id = stale.queue.enqueue("work");
+		stale.dispatcher.start();
+		await().until(() -> executions.get() == 1);
+
+		stale.dispatcher.simulateCrash();
+		long crashedAt = System.nanoTime();
+		Instance owner = instance(tasks);
+		owner.dispatcher.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> executions.get() == 2);
+		Duration takeover = Duration.ofNanos(System.nanoTime() - crashedAt);
+		// lease + reaper interval (= heartbeat) + poll interval, plus the reaper's grace and slack for a busy CI machine
+		assertThat(takeover).isLessThan(LEASE.plus(HEARTBEAT).plus(POLL).plus(GRACE).plus(Duration.ofSeconds(2)));
+		assertThat(owner.queue.find(id).orElseThrow().attempts()).as("the lost attempt was consumed").isEqualTo(2);
+
+		staleMayReturn.countDown();
+		await().until(() -> stale.dispatcher.runningJobs() == 0);
+		JobView whileOwnerRuns = owner.queue.find(id).orElseThrow();
+		assertThat(whileOwnerRuns.status()).as("the stale outcome was rejected").isEqualTo(JobStatus.RUNNING);
+		assertThat(whileOwnerRuns.result()).isNull();
+		assertThat(owner.store.countClaims(Set.of("work"), Set.of()).task("work"))
+			.as("the new owner's claim survived").isEqualTo(1);
+
+		ownerMayReturn.countDown();
+		await().until(() -> status(owner, id) == JobStatus.SUCCEEDED);
+		assertThat(owner.queue.find(id).orElseThrow().result()).isEqualTo("\"owner\"");
+	}
+
+	@Test
+	void closeWaitsForRunningJobsThenGivesBackWhatItCannotFinish() {
+		CountDownLatch quickMayReturn = latch();
+		Instance instance = instance((registry) -> {
+			registry.register(TaskDefinition.of("quick", Handlers.noArgs((args, context) -> {
+				quickMayReturn.await(HOLD_SECONDS, TimeUnit.SECONDS);
+				return "done";
+			})));
+			registry.register(TaskDefinition.of("endless", Handlers.noArgs((args, context) -> {
+				this.recorder.start(context, "task:endless");
+				try {
+					Thread.sleep(TimeUnit.SECONDS.toMillis(HOLD_SECONDS));
+				}
+				finally {
+					this.recorder.end("task:endless");
+				}
+				return null;
+			})));
+		});
+		JobId quick = instance.queue.enqueue("quick");
+		JobId endless = instance.queue.enqueue("endless");
+		instance.dispatcher.start();
+		await().until(() -> this.recorder.running("task:endless") == 1
+				&& status(instance, quick) == JobStatus.RUNNING);
+
+		Thread releaser = new Thread(() -> {
+			sleepQuietly(200);
+			quickMayReturn.countDown();
+		});
+		releaser.start();
+		instance.dispatcher.close();
+
+		JobView finished = instance.queue.find(quick).orElseThrow();
+		assertThat(finished.status()).as("a job that finished within the shutdown timeout is recorded")
+			.isEqualTo(JobStatus.SUCCEEDED);
+		JobView givenBack = instance.queue.find(endless).orElseThrow();
+		assertThat(givenBack.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(givenBack.attempts()).as("a job stopped by shutdown keeps its attempt").isZero();
+		assertThat(instance.store.countClaims(Set.of("endless"), Set.of()).task("endless")).isZero();
+	}
+
+	// ------------------------------------------------------------------ queues and limits
+
+	@Test
+	void pausedQueueHoldsOnEveryInstance() {
+		Instance pauser = instance((registry) -> registry.register(recordingTask("mail", "emails")));
+		Instance other = instance((registry) -> registry.register(recordingTask("mail", "emails")));
+		pauser.dispatcher.pauseQueue("emails");
+		other.dispatcher.start();
+		JobId id = other.queue.enqueue("mail");
+
+		await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(5))
+			.until(() -> status(other, id) == JobStatus.PENDING);
+		pauser.dispatcher.resumeQueue("emails");
+		await().until(() -> status(other, id) == JobStatus.SUCCEEDED);
+	}
+
+	@Test
+	void rateLimitAdmitsNoMoreThanItsTokens() {
+		Instance instance = instance((registry) -> registry
+			.register(recordingTask("limited", "default").withRateLimit(RateLimit.parse("3/h"))));
+		List<JobId> ids = enqueue(instance, "limited", 6);
+		instance.dispatcher.start();
+
+		await().until(() -> this.recorder.finished() == 3);
+		await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(5)).until(() -> this.recorder.started() == 3);
+		assertThat(ids.stream().filter((id) -> status(instance, id) == JobStatus.PENDING)).hasSize(3);
+	}
+
+	@Test
+	void delayedJobRunsWhenDueAndHigherPriorityRunsFirst() {
+		List<String> order = new CopyOnWriteArrayList<>();
+		Instance instance = instance((registry) -> registry.register(TaskDefinition.of("step",
+				Handlers.of(List.of(new TaskHandler.Parameter("name", String.class)), (args, context) -> {
+					order.add((String) args[0]);
+					return null;
+				}))), 1);
+		instance.queue.enqueue(EnqueueRequest.of("step", "later").delay(Duration.ofMillis(700)));
+		instance.queue.enqueue(EnqueueRequest.of("step", "low").priority(1));
+		instance.queue.enqueue(EnqueueRequest.of("step", "high").priority(9));
+		instance.dispatcher.start();
+
+		await().until(() -> order.size() == 3);
+		assertThat(order).containsExactly("high", "low", "later");
+	}
+
+	@Test
+	void uniqueKeyReturnsThePendingJob() {
+		Instance instance = instance((registry) -> registry.register(heldTask("report", 0, null)));
+		JobId first = instance.queue.enqueue(EnqueueRequest.of("report").uniqueKey("daily"));
+		JobId second = instance.queue.enqueue(EnqueueRequest.of("report").uniqueKey("daily"));
+		assertThat(second).isEqualTo(first);
+	}
+
+	// ------------------------------------------------------------------ bad input
+
+	@Test
+	void enqueueOfUnknownTaskNamesItAndTheKnownOnes() {
+		Instance instance = instance((registry) -> registry.register(heldTask("known", 0, null)));
+		assertThatThrownBy(() -> instance.queue.enqueue("unknown")).isInstanceOf(UnknownTaskException.class)
+			.hasMessageContaining("'unknown'")
+			.hasMessageContaining("[known]");
+	}
+
+	@Test
+	void argumentsThatDoNotFitNameTheParameter() {
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("count", Handlers.intArg((args, context) -> null))));
+		assertThatThrownBy(() -> instance.queue.enqueue("count", "seven")).isInstanceOf(InvalidArgumentsException.class)
+			.hasMessageContaining("task 'count'")
+			.hasMessageContaining("parameter 'n'");
+		assertThatThrownBy(() -> instance.queue.enqueue("count", 1, 2)).isInstanceOf(InvalidArgumentsException.class)
+			.hasMessageContaining("takes 1 argument(s) (int n) but 2 were given");
+		assertThatThrownBy(() -> instance.queue.enqueueAll(
+				List.of(EnqueueRequest.of("count", 1), EnqueueRequest.of("count", "x"))))
+			.isInstanceOf(InvalidArgumentsException.class);
+		assertThat(instance.store.countClaims(Set.of("count"), Set.of()).task("count")).isZero();
+	}
+
+	@Test
+	void enqueueIntoAQueueNoOneKnowsIsRefused() {
+		Instance instance = instance((registry) -> registry.register(heldTask("known", 0, null)));
+		assertThatThrownBy(() -> instance.queue.enqueue(EnqueueRequest.of("known").queue("nowhere")))
+			.isInstanceOf(TaskitoException.class)
+			.hasMessageContaining("queue 'nowhere'")
+			.hasMessageContaining("taskito.queues.nowhere");
+	}
+
+	// ------------------------------------------------------------------ fixtures
+
+	static final Duration LEASE = Duration.ofSeconds(1);
+
+	static final Duration HEARTBEAT = Duration.ofMillis(250);
+
+	static final Duration GRACE = Duration.ofMillis(200);
+
+	static final Duration POLL = Duration.ofMillis(100);
+
+	/** A store, a registry, a queue and a dispatcher not yet started: one application instance. */
+	protected record Instance(ClaimStore store, TaskRegistry registry, DefaultTaskQueue queue,
+			TaskDispatcher dispatcher) {
+	}
+
+	protected Instance instance(Consumer<TaskRegistry> tasks) {
+		return instance(tasks, 8);
+	}
+
+	protected Instance instance(Consumer<TaskRegistry> tasks, int concurrency) {
+		ClaimStore store = newStore();
+		store.start();
+		this.stores.add(store);
+		TaskRegistry registry = new TaskRegistry();
+		tasks.accept(registry);
+		DefaultTaskQueue queue = new DefaultTaskQueue(store, registry);
+		TaskDispatcher dispatcher = TaskDispatcher.builder(store, registry)
+			.concurrency(concurrency)
+			.pollInterval(POLL)
+			.leaseDuration(LEASE)
+			.heartbeatInterval(HEARTBEAT)
+			.reaperGrace(GRACE)
+			.retryBackoff(Duration.ofMillis(20))
+			.retryMaxBackoff(Duration.ofMillis(100))
+			.shutdownTimeout(Duration.ofMillis(500))
+			.build();
+		String capCheck = System.getProperty("taskito.test.capCheck");
+		if (capCheck != null) {
+			dispatcher.setCapCheck(TaskDispatcher.CapCheck.valueOf(capCheck));
+		}
+		queue.addEnqueueListener(dispatcher::wakeUp);
+		this.dispatchers.add(dispatcher);
+		return new Instance(store, registry, queue, dispatcher);
+	}
+
+	private final CountDownLatch hold = latch();
+
+	/** A task whose handlers record themselves and wait until {@link #release()}. */
+	protected TaskDefinition heldTask(String name, int maxConcurrent, String queue) {
+		String queueName = (queue != null) ? queue : "default";
+		TaskDefinition task = TaskDefinition.of(name, Handlers.noArgs((args, context) -> {
+			this.recorder.start(context, "task:" + name, "queue:" + queueName);
+			try {
+				this.hold.await(HOLD_SECONDS, TimeUnit.SECONDS);
+			}
+			finally {
+				this.recorder.end("task:" + name, "queue:" + queueName);
+			}
+			return null;
+		})).withMaxConcurrent(maxConcurrent);
+		return (queue != null) ? task.withQueue(queue) : task;
+	}
+
+	/** A task whose handlers record themselves and return at once. */
+	protected TaskDefinition recordingTask(String name, String queue) {
+		return TaskDefinition.of(name, Handlers.noArgs((args, context) -> {
+			this.recorder.start(context, "task:" + name);
+			this.recorder.end("task:" + name);
+			return null;
+		})).withQueue(queue);
+	}
+
+	protected void release() {
+		this.hold.countDown();
+	}
+
+	private CountDownLatch latch() {
+		CountDownLatch latch = new CountDownLatch(1);
+		this.latches.add(latch);
+		return latch;
+	}
+
+	/**
+	 * Claims up to 8 jobs of {@code task} past the pre-claim gates (as racing instances
+	 * would), runs the post-claim check and the rollback, and returns what was admitted.
+	 */
+	private List<ClaimedJob> claimAllThenCheck(Instance instance, String task, int expectClaimed, int expectAdmitted) {
+		instance.dispatcher.startWithoutDispatchLoop();
+		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
+				Set.of("default"), Map.of(task, 8), Map.of());
+		List<ClaimedJob> claimed = instance.dispatcher
+			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
+		assertThat(claimed).hasSize(expectClaimed);
+		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, null);
+		instance.dispatcher.rollbackClaimAndReschedule(admission.rejected());
+		assertThat(admission.admitted()).hasSize(expectAdmitted);
+		assertThat(admission.rejected()).hasSize(expectClaimed - expectAdmitted);
+		return admission.admitted();
+	}
+
+	protected static List<JobId> enqueue(Instance instance, String task, int count) {
+		List<EnqueueRequest> requests = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			requests.add(EnqueueRequest.of(task));
+		}
+		return instance.queue.enqueueAll(requests);
+	}
+
+	private static Map<JobId, Instant> runAts(Instance instance, List<JobId> ids) {
+		Map<JobId, Instant> runAts = new java.util.HashMap<>();
+		ids.forEach((id) -> runAts.put(id, instance.queue.find(id).orElseThrow().runAt()));
+		return runAts;
+	}
+
+	protected static JobStatus status(Instance instance, JobId id) {
+		return instance.queue.find(id).orElseThrow().status();
+	}
+
+	protected static boolean allHaveStatus(Instance instance, List<JobId> ids, JobStatus status) {
+		return ids.stream().allMatch((id) -> status(instance, id) == status);
+	}
+
+	private static void awaitBarrier(CyclicBarrier barrier) {
+		try {
+			barrier.await(10, TimeUnit.SECONDS);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("the other dispatcher never reached the barrier", ex);
+		}
+	}
+
+	private static void awaitUninterruptibly(CountDownLatch latch) {
+		boolean interrupted = false;
+		while (true) {
+			try {
+				latch.await(HOLD_SECONDS, TimeUnit.SECONDS);
+				break;
+			}
+			catch (InterruptedException ex) {
+				// A paused process would not see an interrupt either: run on, as a stale worker does.
+				interrupted = true;
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private static void sleepQuietly(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}

@@ -1,0 +1,839 @@
+package dev.taskito.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The promises of {@link ClaimStore}, for every store. A store's test subclasses this,
+ * implements {@link #createStore()} and, where it keeps data outside the JVM,
+ * {@link #cleanUp()}; it adds no test of its own here, because a behaviour one store cannot
+ * offer is a failing test, not a skipped one.
+ * <p>Everything goes through the SPI. Time runs on the store's clock, so tests shorten
+ * leases and delays and wait for conditions with a deadline rather than faking time.
+ */
+public abstract class ClaimStoreContractTest {
+
+	/** A lease long enough never to expire during a test. */
+	protected static final Duration LEASE = Duration.ofSeconds(30);
+
+	/** A lease short enough to watch expire. */
+	protected static final Duration SHORT_LEASE = Duration.ofSeconds(1);
+
+	/** The longest a test waits for a condition on the store's clock. */
+	protected static final Duration PATIENCE = Duration.ofSeconds(10);
+
+	private static final String INSTANCE = "instance-1";
+
+	private final List<ClaimStore> stores = new ArrayList<>();
+
+	/** The store under test, started. */
+	protected ClaimStore store;
+
+	/**
+	 * Creates a store, not yet started. Every call within one test must return a store on
+	 * the same data (as a second instance of the application would see it), and data must
+	 * not leak between tests.
+	 * @return a new store
+	 */
+	protected abstract ClaimStore createStore();
+
+	/**
+	 * Called after each test, once every store it created is closed: drop what the test
+	 * stored outside the JVM.
+	 */
+	protected void cleanUp() {
+	}
+
+	@BeforeEach
+	void startStore() {
+		this.store = newStartedStore();
+	}
+
+	@AfterEach
+	void closeStores() {
+		try {
+			this.stores.forEach(ClaimStore::close);
+		}
+		finally {
+			cleanUp();
+		}
+	}
+
+	/**
+	 * @return another started store on the same data, closed after the test
+	 */
+	protected ClaimStore newStartedStore() {
+		ClaimStore created = createStore();
+		this.stores.add(created);
+		created.start();
+		return created;
+	}
+
+	// enqueue and find
+
+	@Test
+	void enqueuedJobIsFoundWithEveryField() {
+		NewJob job = new NewJob(JobId.newId(), "send-email", "emails", "[\"a@b.c\",1]", 7, Duration.ZERO, null, "key-1",
+				4, Duration.ofSeconds(9));
+		assertThat(this.store.enqueue(List.of(job))).containsExactly(job.id());
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.id()).isEqualTo(job.id());
+		assertThat(view.taskName()).isEqualTo("send-email");
+		assertThat(view.queue()).isEqualTo("emails");
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).isZero();
+		assertThat(view.maxRetries()).isEqualTo(4);
+		assertThat(view.priority()).isEqualTo(7);
+		assertThat(view.uniqueKey()).isEqualTo("key-1");
+		assertThat(view.createdAt()).isNotNull();
+		assertThat(view.runAt()).isEqualTo(view.createdAt());
+		assertThat(view.startedAt()).isNull();
+		assertThat(view.finishedAt()).isNull();
+		assertThat(view.lastError()).isNull();
+		assertThat(view.result()).isNull();
+		ClaimedJob claimed = claimOne("send-email", "emails");
+		assertThat(claimed.payload()).isEqualTo("[\"a@b.c\",1]");
+		assertThat(claimed.timeout()).isEqualTo(Duration.ofSeconds(9));
+		assertThat(claimed.maxRetries()).isEqualTo(4);
+		assertThat(claimed.priority()).isEqualTo(7);
+	}
+
+	@Test
+	void unknownJobIsNotFound() {
+		assertThat(this.store.find(JobId.newId())).isEmpty();
+	}
+
+	@Test
+	void batchIdsComeBackInOrder() {
+		List<NewJob> jobs = new ArrayList<>();
+		for (int i = 0; i < 50; i++) {
+			jobs.add(job("task"));
+		}
+		assertThat(this.store.enqueue(jobs)).containsExactlyElementsOf(jobs.stream().map(NewJob::id).toList());
+		assertThat(jobs).allSatisfy((job) -> assertThat(this.store.find(job.id())).isPresent());
+	}
+
+	@Test
+	void uniqueKeyReturnsTheHoldersIdWhilePendingOrRunningAndIsFreeAfterItFinished() {
+		NewJob first = uniqueJob("task", "k");
+		assertThat(this.store.enqueue(List.of(first))).containsExactly(first.id());
+		NewJob whilePending = uniqueJob("task", "k");
+		assertThat(this.store.enqueue(List.of(whilePending))).containsExactly(first.id());
+		assertThat(this.store.find(whilePending.id())).isEmpty();
+
+		ClaimedJob running = claimOne("task", "default");
+		assertThat(running.id()).isEqualTo(first.id());
+		NewJob whileRunning = uniqueJob("task", "k");
+		assertThat(this.store.enqueue(List.of(whileRunning))).containsExactly(first.id());
+		assertThat(this.store.find(whileRunning.id())).isEmpty();
+
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(running.claim(), null)), false))
+			.containsExactly(running.claim());
+		NewJob afterFinish = uniqueJob("task", "k");
+		assertThat(this.store.enqueue(List.of(afterFinish))).containsExactly(afterFinish.id());
+		assertThat(this.store.find(afterFinish.id()).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+	}
+
+	@Test
+	void equalUniqueKeysInOneCallTakeTheFirstJobsId() {
+		NewJob a = uniqueJob("task", "k1");
+		NewJob b = uniqueJob("task", "k1");
+		NewJob c = job("task");
+		NewJob d = uniqueJob("task", "k2");
+		NewJob e = uniqueJob("task", "k2");
+		NewJob f = job("task");
+		assertThat(this.store.enqueue(List.of(a, b, c, d, e, f))).containsExactly(a.id(), a.id(), c.id(), d.id(),
+				d.id(), f.id());
+		assertThat(this.store.find(b.id())).isEmpty();
+		assertThat(this.store.find(e.id())).isEmpty();
+		assertThat(claimAll("task")).extracting(ClaimedJob::id).containsExactlyInAnyOrder(a.id(), c.id(), d.id(), f.id());
+	}
+
+	@Test
+	void uniqueKeyHeldByAnEarlierCallStandsInWithinABatch() {
+		NewJob holder = uniqueJob("task", "held");
+		this.store.enqueue(List.of(holder));
+		NewJob fresh = uniqueJob("task", "fresh");
+		NewJob clash = uniqueJob("task", "held");
+		NewJob plain = job("task");
+		assertThat(this.store.enqueue(List.of(fresh, clash, plain))).containsExactly(fresh.id(), holder.id(),
+				plain.id());
+		assertThat(this.store.find(clash.id())).isEmpty();
+	}
+
+	// due times and order
+
+	@Test
+	void delayedJobIsNotClaimedBeforeItIsDue() {
+		NewJob delayed = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofMillis(1500), null, null, 3,
+				null);
+		this.store.enqueue(List.of(delayed));
+		JobView view = this.store.find(delayed.id()).orElseThrow();
+		assertThat(Duration.between(view.createdAt(), view.runAt())).isBetween(Duration.ofMillis(1400),
+				Duration.ofMillis(1600));
+		assertThat(claimAll("task")).isEmpty();
+		List<ClaimedJob> claimed = new ArrayList<>();
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> {
+			claimed.addAll(claimAll("task"));
+			return !claimed.isEmpty();
+		});
+		assertThat(claimed).extracting(ClaimedJob::id).containsExactly(delayed.id());
+	}
+
+	@Test
+	void runAtIsRespected() {
+		Instant future = Instant.now().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+		Instant past = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+		NewJob later = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofHours(-5), future, null, 3,
+				null);
+		NewJob due = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofHours(5), past, null, 3, null);
+		this.store.enqueue(List.of(later, due));
+		assertThat(this.store.find(later.id()).orElseThrow().runAt()).isEqualTo(future);
+		assertThat(this.store.find(due.id()).orElseThrow().runAt()).isEqualTo(past);
+		assertThat(claimAll("task")).extracting(ClaimedJob::id).containsExactly(due.id());
+	}
+
+	@Test
+	void claimsByPriorityThenDueTimeThenAge() {
+		Instant now = Instant.now();
+		NewJob lowOld = dueAt("task", 0, now.minus(Duration.ofHours(3)));
+		NewJob highNew = dueAt("task", 5, now.minus(Duration.ofHours(1)));
+		NewJob highOld = dueAt("task", 5, now.minus(Duration.ofHours(2)));
+		NewJob lowOlder = dueAt("task", 0, now.minus(Duration.ofHours(4)));
+		NewJob sameTimeFirst = dueAt("task", 0, now.minus(Duration.ofHours(5)));
+		NewJob sameTimeSecond = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ZERO,
+				sameTimeFirst.runAt(), null, 3, null);
+		this.store.enqueue(List.of(lowOld, highNew, highOld, lowOlder, sameTimeSecond, sameTimeFirst));
+		JobId older = (sameTimeFirst.id().compareTo(sameTimeSecond.id()) < 0) ? sameTimeFirst.id() : sameTimeSecond.id();
+		JobId younger = older.equals(sameTimeFirst.id()) ? sameTimeSecond.id() : sameTimeFirst.id();
+		assertThat(claim(request(1, Map.of("task", 10), Set.of("default"), Map.of()))).extracting(ClaimedJob::id)
+			.containsExactly(highOld.id());
+		assertThat(claimAll("task")).extracting(ClaimedJob::id)
+			.containsExactly(highNew.id(), older, younger, lowOlder.id(), lowOld.id());
+	}
+
+	// limits
+
+	@Test
+	void claimTakesNoMoreThanTheLimit() {
+		enqueue("task", 5);
+		assertThat(claim(request(3, Map.of("task", 10), Set.of("default"), Map.of()))).hasSize(3);
+		assertThat(claim(request(3, Map.of("task", 10), Set.of("default"), Map.of()))).hasSize(2);
+		assertThat(claim(request(3, Map.of("task", 10), Set.of("default"), Map.of()))).isEmpty();
+	}
+
+	@Test
+	void claimTakesNoMoreOfATaskThanItsLimit() {
+		enqueue("a", 3);
+		enqueue("b", 3);
+		List<ClaimedJob> claimed = claim(request(10, Map.of("a", 1, "b", 2), Set.of("default"), Map.of()));
+		assertThat(claimed).filteredOn((job) -> job.taskName().equals("a")).hasSize(1);
+		assertThat(claimed).filteredOn((job) -> job.taskName().equals("b")).hasSize(2);
+	}
+
+	@Test
+	void claimTakesOnlyListedTasksWithALimitAboveZero() {
+		enqueue("listed", 2);
+		enqueue("zero", 2);
+		enqueue("unlisted", 2);
+		List<ClaimedJob> claimed = claim(request(10, Map.of("listed", 5, "zero", 0), Set.of("default"), Map.of()));
+		assertThat(claimed).extracting(ClaimedJob::taskName).containsOnly("listed").hasSize(2);
+	}
+
+	@Test
+	void claimTakesOnlyListedQueues() {
+		this.store.enqueue(List.of(inQueue("task", "q1"), inQueue("task", "q1"), inQueue("task", "q2")));
+		List<ClaimedJob> claimed = claim(request(10, Map.of("task", 10), Set.of("q1"), Map.of()));
+		assertThat(claimed).extracting(ClaimedJob::queue).containsExactly("q1", "q1");
+		assertThat(claim(request(10, Map.of("task", 10), Set.of(), Map.of()))).isEmpty();
+	}
+
+	@Test
+	void claimTakesNoMoreOfAQueueThanItsLimit() {
+		for (int i = 0; i < 3; i++) {
+			this.store.enqueue(List.of(inQueue("task", "q1"), inQueue("task", "q2"), inQueue("task", "q3")));
+		}
+		List<ClaimedJob> claimed = claim(request(10, Map.of("task", 10), Set.of("q1", "q2", "q3"),
+				Map.of("q1", 1, "q3", 0)));
+		assertThat(claimed).filteredOn((job) -> job.queue().equals("q1")).hasSize(1);
+		assertThat(claimed).filteredOn((job) -> job.queue().equals("q2")).hasSize(3);
+		assertThat(claimed).filteredOn((job) -> job.queue().equals("q3")).isEmpty();
+	}
+
+	@Test
+	void queueLimitLeavesRoomForOtherQueuesWithinTheOverallLimit() {
+		Instant now = Instant.now();
+		// The best jobs are all in q1, which may give only one.
+		this.store.enqueue(List.of(dueIn("task", "q1", 9, now), dueIn("task", "q1", 9, now), dueIn("task", "q1", 9, now),
+				dueIn("task", "q2", 1, now), dueIn("task", "q2", 1, now)));
+		List<ClaimedJob> claimed = claim(request(3, Map.of("task", 10), Set.of("q1", "q2"), Map.of("q1", 1)));
+		assertThat(claimed).extracting(ClaimedJob::queue).containsExactly("q1", "q2", "q2");
+	}
+
+	@Test
+	void pausedQueuesAreSharedAndLeftOutOfTheClaim() {
+		this.store.enqueue(List.of(inQueue("task", "open"), inQueue("task", "paused")));
+		this.store.setQueuePaused("paused", true);
+		this.store.setQueuePaused("paused", true);
+		ClaimStore other = newStartedStore();
+		assertThat(other.pausedQueues()).containsExactly("paused");
+		Set<String> active = new HashSet<>(Set.of("open", "paused"));
+		active.removeAll(other.pausedQueues());
+		assertThat(claim(request(10, Map.of("task", 10), active, Map.of()))).extracting(ClaimedJob::queue)
+			.containsExactly("open");
+		other.setQueuePaused("paused", false);
+		assertThat(this.store.pausedQueues()).isEmpty();
+		assertThat(claimAll(Set.of("open", "paused"), "task")).extracting(ClaimedJob::queue).containsExactly("paused");
+	}
+
+	// claim
+
+	@Test
+	void claimMovesTheJobToRunningCountsTheAttemptAndWritesALease() {
+		NewJob job = job("task");
+		this.store.enqueue(List.of(job));
+		ClaimedJob claimed = claimOne("task", "default");
+		assertThat(claimed.attempt()).isEqualTo(1);
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(view.attempts()).isEqualTo(1);
+		assertThat(view.startedAt()).isNotNull();
+		assertThat(claimed.leaseExpiresAt()).isCloseTo(view.startedAt().plus(LEASE), within(1, java.time.temporal.ChronoUnit.SECONDS));
+		assertThat(this.store.countClaims(Set.of("task"), Set.of("default"))).satisfies((counts) -> {
+			assertThat(counts.task("task")).isEqualTo(1);
+			assertThat(counts.queue("default")).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void concurrentClaimersNeverGetTheSameJob() throws Exception {
+		int jobs = 300;
+		enqueue("task", jobs);
+		List<ClaimStore> claimers = List.of(this.store, newStartedStore());
+		Set<JobId> claimed = ConcurrentHashMap.newKeySet();
+		AtomicInteger duplicates = new AtomicInteger();
+		AtomicInteger total = new AtomicInteger();
+		int threads = 4;
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				ClaimStore claimer = claimers.get(t % claimers.size());
+				String instance = "instance-" + t;
+				futures.add(executor.submit(() -> {
+					start.await();
+					long deadline = System.nanoTime() + PATIENCE.multipliedBy(3).toNanos();
+					while (total.get() < jobs && System.nanoTime() < deadline) {
+						ClaimRequest request = new ClaimRequest(instance, LEASE, 7, Set.of("default"),
+								Map.of("task", 7), Map.of());
+						for (ClaimedJob job : claimer.claim(request, UUID.randomUUID())) {
+							total.incrementAndGet();
+							if (!claimed.add(job.id())) {
+								duplicates.incrementAndGet();
+							}
+						}
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> future : futures) {
+				future.get(PATIENCE.multipliedBy(4).toSeconds(), TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(duplicates.get()).isZero();
+		assertThat(claimed).hasSize(jobs);
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isEqualTo(jobs);
+	}
+
+	@Test
+	void recoverClaimFindsTheJobsOfABatch() {
+		enqueue("task", 3);
+		UUID batch = UUID.randomUUID();
+		List<ClaimedJob> first = this.store.claim(request(2, Map.of("task", 10), Set.of("default"), Map.of()), batch);
+		List<ClaimedJob> second = claimAll("task");
+		assertThat(first).hasSize(2);
+		assertThat(second).hasSize(1);
+		assertThat(this.store.recoverClaim(INSTANCE, batch)).extracting(ClaimedJob::claim)
+			.containsExactlyElementsOf(first.stream().map(ClaimedJob::claim).toList());
+		assertThat(this.store.recoverClaim("another-instance", batch)).isEmpty();
+		this.store.finish(List.of(new Outcome.Succeeded(first.get(0).claim(), null)), false);
+		assertThat(this.store.recoverClaim(INSTANCE, batch)).extracting(ClaimedJob::claim)
+			.containsExactly(first.get(1).claim());
+	}
+
+	@Test
+	void countClaimsCountsEveryInstancesClaimsIncludingExpiredOnes() {
+		this.store.enqueue(List.of(inQueue("a", "q1"), inQueue("a", "q2"), inQueue("b", "q1"), inQueue("c", "q1")));
+		ClaimStore other = newStartedStore();
+		Duration instantLease = Duration.ofMillis(1);
+		this.store.claim(new ClaimRequest("one", instantLease, 10, Set.of("q1", "q2"), Map.of("a", 10), Map.of()),
+				UUID.randomUUID());
+		other.claim(new ClaimRequest("two", LEASE, 10, Set.of("q1", "q2"), Map.of("b", 10), Map.of()),
+				UUID.randomUUID());
+		// A job due 100 ms after the expiring claims becomes claimable only once the store's
+		// clock is well past their leases.
+		NewJob marker = new NewJob(JobId.newId(), "marker", "markers", "[]", 0, Duration.ofMillis(100), null, null, 0,
+				null);
+		this.store.enqueue(List.of(marker));
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+			.until(() -> !claimAll(Set.of("markers"), "marker").isEmpty());
+		ClaimCounts counts = other.countClaims(Set.of("a", "b", "c"), Set.of("q1", "q2", "q3"));
+		assertThat(counts.task("a")).isEqualTo(2);
+		assertThat(counts.task("b")).isEqualTo(1);
+		assertThat(counts.task("c")).isZero();
+		assertThat(counts.queue("q1")).isEqualTo(2);
+		assertThat(counts.queue("q2")).isEqualTo(1);
+		assertThat(counts.queue("q3")).isZero();
+	}
+
+	// rollback
+
+	@Test
+	void rollbackGivesTheClaimBackWithoutConsumingTheAttempt() {
+		NewJob job = job("task");
+		this.store.enqueue(List.of(job));
+		ClaimedJob firstAttempt = claimOne("task", "default");
+		this.store.finish(List.of(new Outcome.Failed(firstAttempt.claim(), "boom", Duration.ZERO)), false);
+		ClaimedJob secondAttempt = claimOne("task", "default");
+		assertThat(secondAttempt.attempt()).isEqualTo(2);
+		Instant startedAt = this.store.find(job.id()).orElseThrow().startedAt();
+
+		Set<ClaimRef> rolledBack = this.store.rollback(List.of(new Reschedule(secondAttempt.claim(), Duration.ofHours(1))));
+
+		assertThat(rolledBack).containsExactly(secondAttempt.claim());
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).isEqualTo(1);
+		assertThat(view.runAt()).isAfter(startedAt.plus(Duration.ofMinutes(59)));
+		assertThat(this.store.countClaims(Set.of("task"), Set.of("default")).task("task")).isZero();
+		assertThat(this.store.countClaims(Set.of("task"), Set.of("default")).queue("default")).isZero();
+		assertThat(claimAll("task")).isEmpty();
+		assertThat(this.store.rollback(List.of(new Reschedule(secondAttempt.claim(), Duration.ZERO)))).isEmpty();
+		assertThat(this.store.find(job.id()).orElseThrow().attempts()).isEqualTo(1);
+	}
+
+	@Test
+	void rolledBackJobIsClaimableAgainAfterItsDelay() {
+		enqueue("task", 1);
+		ClaimedJob claimed = claimOne("task", "default");
+		this.store.rollback(List.of(new Reschedule(claimed.claim(), Duration.ZERO)));
+		ClaimedJob again = claimOne("task", "default");
+		assertThat(again.id()).isEqualTo(claimed.id());
+		assertThat(again.attempt()).isEqualTo(1);
+		assertThat(again.claim().token()).isNotEqualTo(claimed.claim().token());
+	}
+
+	// finish
+
+	@Test
+	void succeededStoresTheResultAndRemovesTheClaim() {
+		NewJob job = job("task");
+		this.store.enqueue(List.of(job));
+		ClaimedJob claimed = claimOne("task", "default");
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), "{\"ok\":true}")), true))
+			.containsExactly(claimed.claim());
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(view.result()).isEqualTo("{\"ok\":true}");
+		assertThat(view.finishedAt()).isNotNull();
+		assertThat(view.attempts()).isEqualTo(1);
+		assertThat(this.store.countClaims(Set.of("task"), Set.of("default")).task("task")).isZero();
+		assertThat(this.store.recoverClaim(INSTANCE, UUID.randomUUID())).isEmpty();
+	}
+
+	@Test
+	void failedWithADelayIsPendingAgainWithItsErrorAndTheAttemptKept() {
+		NewJob job = job("task");
+		this.store.enqueue(List.of(job));
+		ClaimedJob claimed = claimOne("task", "default");
+		Instant startedAt = this.store.find(job.id()).orElseThrow().startedAt();
+		assertThat(this.store.finish(List.of(new Outcome.Failed(claimed.claim(), "it broke", Duration.ofHours(1))),
+				false))
+			.containsExactly(claimed.claim());
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.lastError()).isEqualTo("it broke");
+		assertThat(view.attempts()).isEqualTo(1);
+		assertThat(view.finishedAt()).isNull();
+		assertThat(view.runAt()).isAfter(startedAt.plus(Duration.ofMinutes(59)));
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isZero();
+		assertThat(claimAll("task")).isEmpty();
+	}
+
+	@Test
+	void failedWithoutADelayIsDead() {
+		NewJob job = job("task");
+		this.store.enqueue(List.of(job));
+		ClaimedJob claimed = claimOne("task", "default");
+		this.store.finish(List.of(new Outcome.Failed(claimed.claim(), "gave up", null)), true);
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(view.lastError()).isEqualTo("gave up");
+		assertThat(view.finishedAt()).isNotNull();
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isZero();
+	}
+
+	@Test
+	void finishRecordsABatchAndRejectsOnlyItsStaleOutcomes() {
+		enqueue("task", 3);
+		List<ClaimedJob> claimed = claimAll("task");
+		ClaimRef stale = new ClaimRef(claimed.get(2).id(), UUID.randomUUID());
+		Set<ClaimRef> recorded = this.store.finish(List.of(new Outcome.Succeeded(claimed.get(0).claim(), "1"),
+				new Outcome.Failed(claimed.get(1).claim(), "no", null), new Outcome.Succeeded(stale, "3")), false);
+		assertThat(recorded).containsExactlyInAnyOrder(claimed.get(0).claim(), claimed.get(1).claim());
+		assertThat(this.store.find(claimed.get(0).id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(this.store.find(claimed.get(1).id()).orElseThrow().status()).isEqualTo(JobStatus.DEAD);
+		JobView untouched = this.store.find(claimed.get(2).id()).orElseThrow();
+		assertThat(untouched.status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(untouched.result()).isNull();
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isEqualTo(1);
+	}
+
+	@Test
+	void staleTokenAfterRollbackAndReclaimChangesNothing() {
+		enqueue("task", 1);
+		ClaimedJob lost = claimOne("task", "default");
+		this.store.rollback(List.of(new Reschedule(lost.claim(), Duration.ZERO)));
+		ClaimedJob current = claimOne("task", "default");
+
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(lost.claim(), "stale")), true)).isEmpty();
+		assertThat(this.store.rollback(List.of(new Reschedule(lost.claim(), Duration.ZERO)))).isEmpty();
+		JobView view = this.store.find(current.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(view.result()).isNull();
+		assertThat(view.attempts()).isEqualTo(1);
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isEqualTo(1);
+
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(current.claim(), "fresh")), false))
+			.containsExactly(current.claim());
+		assertThat(this.store.find(current.id()).orElseThrow().result()).isEqualTo("fresh");
+	}
+
+	@Test
+	void staleTokenAfterReapChangesNothing() {
+		NewJob job = job("task");
+		this.store.enqueue(List.of(job));
+		ClaimedJob lost = claimOne("task", "default", SHORT_LEASE);
+		awaitReaped(job.id());
+
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(lost.claim(), "too late")), false)).isEmpty();
+		assertThat(this.store.rollback(List.of(new Reschedule(lost.claim(), Duration.ZERO)))).isEmpty();
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.result()).isNull();
+		assertThat(view.attempts()).isEqualTo(1);
+	}
+
+	// heartbeat and caps
+
+	@Test
+	void heartbeatRenewsTheNamedClaimsAndOmitsLostOnes() {
+		enqueue("task", 3);
+		UUID batch = UUID.randomUUID();
+		List<ClaimedJob> claimed = this.store.claim(request(3, Map.of("task", 3), Set.of("default"), Map.of(),
+				SHORT_LEASE), batch);
+		assertThat(claimed).hasSize(3);
+		this.store.finish(List.of(new Outcome.Succeeded(claimed.get(2).claim(), null)), false);
+		ClaimRef neverHeld = new ClaimRef(JobId.newId(), UUID.randomUUID());
+		ClaimRef wrongToken = new ClaimRef(claimed.get(1).id(), UUID.randomUUID());
+
+		HeartbeatResult result = this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(),
+				List.of(claimed.get(0).claim(), claimed.get(1).claim(), claimed.get(2).claim(), neverHeld, wrongToken)));
+
+		assertThat(result.renewed()).containsExactlyInAnyOrder(claimed.get(0).claim(), claimed.get(1).claim());
+		assertThat(this.store.recoverClaim(INSTANCE, batch)).allSatisfy((job) -> assertThat(job.leaseExpiresAt())
+			.isAfter(claimed.get(0).leaseExpiresAt().plus(Duration.ofSeconds(20))));
+		assertThat(this.store.reap(Duration.ZERO)).isEmpty();
+	}
+
+	@Test
+	void clusterCapsAreTheSmallestThatALiveInstanceDeclares() {
+		ClaimStore other = newStartedStore();
+		this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7), Map.of("q", 5), List.of()));
+		HeartbeatResult fromB = other.heartbeat(new Heartbeat("b", LEASE, Map.of("t", 2), Map.of("q", 9), List.of()));
+		assertThat(fromB.clusterCaps().byTask()).isEqualTo(Map.of("t", 2, "only-a", 7));
+		assertThat(fromB.clusterCaps().byQueue()).isEqualTo(Map.of("q", 5));
+
+		other.removeInstance("b");
+		HeartbeatResult fromA = this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7),
+				Map.of("q", 5), List.of()));
+		assertThat(fromA.clusterCaps().byTask()).isEqualTo(Map.of("t", 3, "only-a", 7));
+	}
+
+	@Test
+	void anInstanceWhoseHeartbeatExpiredNoLongerCounts() {
+		this.store.heartbeat(new Heartbeat("gone", SHORT_LEASE, Map.of("t", 1), Map.of("q", 1), List.of()));
+		HeartbeatResult first = this.store.heartbeat(new Heartbeat("alive", SHORT_LEASE, Map.of("t", 4), Map.of(),
+				List.of()));
+		assertThat(first.clusterCaps().task("t")).isEqualTo(1);
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+			HeartbeatResult later = this.store.heartbeat(new Heartbeat("alive", SHORT_LEASE, Map.of("t", 4), Map.of(),
+					List.of()));
+			assertThat(later.clusterCaps().byTask()).isEqualTo(Map.of("t", 4));
+			assertThat(later.clusterCaps().byQueue()).isEmpty();
+		});
+	}
+
+	@Test
+	void removingAnInstanceLeavesItsClaims() {
+		enqueue("task", 1);
+		this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), List.of()));
+		ClaimedJob claimed = claimOne("task", "default");
+		this.store.removeInstance(INSTANCE);
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isEqualTo(1);
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), false)).hasSize(1);
+	}
+
+	// reap
+
+	@Test
+	void reapTakesBackOnlyLeasesExpiredLongerThanTheGrace() {
+		this.store.enqueue(List.of(job("short"), job("long")));
+		ClaimedJob expiring = claimOne("short", "default", SHORT_LEASE);
+		ClaimedJob healthy = claimOne("long", "default", LEASE);
+		assertThat(this.store.reap(Duration.ofHours(1))).isEmpty();
+
+		List<ReapedJob> reaped = awaitReaped(expiring.id());
+
+		assertThat(reaped).containsExactly(new ReapedJob(expiring.id(), "short", INSTANCE, JobStatus.PENDING));
+		JobView view = this.store.find(expiring.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).isEqualTo(1);
+		assertThat(view.lastError()).contains(INSTANCE).contains("expired");
+		assertThat(this.store.find(healthy.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(this.store.countClaims(Set.of("short", "long"), Set.of()).byTask()).isEqualTo(Map.of("long", 1));
+		ClaimedJob again = claimOne("short", "default");
+		assertThat(again.attempt()).isEqualTo(2);
+	}
+
+	@Test
+	void reapMakesAJobWithoutRetriesLeftDead() {
+		NewJob job = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ZERO, null, null, 0, null);
+		this.store.enqueue(List.of(job));
+		claimOne("task", "default", SHORT_LEASE);
+		List<ReapedJob> reaped = awaitReaped(job.id());
+		assertThat(reaped).extracting(ReapedJob::status).containsExactly(JobStatus.DEAD);
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(view.finishedAt()).isNotNull();
+		assertThat(view.lastError()).contains(INSTANCE).contains("expired");
+		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isZero();
+	}
+
+	// cancel, retry, purge
+
+	@Test
+	void cancelMovesOnlyAPendingJob() {
+		NewJob pending = job("task");
+		NewJob running = job("other");
+		this.store.enqueue(List.of(pending, running));
+		claimOne("other", "default");
+		assertThat(this.store.cancel(pending.id())).isTrue();
+		JobView view = this.store.find(pending.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.CANCELLED);
+		assertThat(view.finishedAt()).isNotNull();
+		assertThat(this.store.cancel(pending.id())).isFalse();
+		assertThat(this.store.cancel(running.id())).isFalse();
+		assertThat(this.store.find(running.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(this.store.cancel(JobId.newId())).isFalse();
+		assertThat(claimAll("task")).isEmpty();
+	}
+
+	@Test
+	void retryMovesOnlyADeadJobBackWithItsAttemptsReset() {
+		NewJob job = job("task");
+		NewJob pending = job("other");
+		this.store.enqueue(List.of(job, pending));
+		assertThat(this.store.retry(job.id())).isFalse();
+		ClaimedJob claimed = claimOne("task", "default");
+		assertThat(this.store.retry(job.id())).isFalse();
+		this.store.finish(List.of(new Outcome.Failed(claimed.claim(), "fatal", null)), false);
+
+		assertThat(this.store.retry(job.id())).isTrue();
+
+		JobView view = this.store.find(job.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).isZero();
+		assertThat(view.lastError()).isEqualTo("fatal");
+		assertThat(view.finishedAt()).isNull();
+		assertThat(this.store.retry(job.id())).isFalse();
+		assertThat(this.store.retry(pending.id())).isFalse();
+		assertThat(claimOne("task", "default").attempt()).isEqualTo(1);
+	}
+
+	@Test
+	void purgeDeletesFinishedJobsOlderThanTheirRetention() {
+		NewJob succeeded = job("s");
+		NewJob cancelled = job("c");
+		NewJob dead = job("d");
+		NewJob pending = job("p");
+		NewJob running = job("r");
+		this.store.enqueue(List.of(succeeded, cancelled, dead, pending, running));
+		this.store.finish(List.of(new Outcome.Succeeded(claimOne("s", "default").claim(), null)), false);
+		this.store.finish(List.of(new Outcome.Failed(claimOne("d", "default").claim(), "x", null)), false);
+		claimOne("r", "default");
+		this.store.cancel(cancelled.id());
+
+		assertThat(this.store.purge(Duration.ofHours(1), Duration.ofHours(1))).isZero();
+		AtomicInteger purged = new AtomicInteger();
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> {
+			purged.addAndGet(this.store.purge(Duration.ZERO, Duration.ofHours(1)));
+			return this.store.find(succeeded.id()).isEmpty() && this.store.find(cancelled.id()).isEmpty();
+		});
+		assertThat(purged.get()).isEqualTo(2);
+		assertThat(this.store.find(dead.id())).isPresent();
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> {
+			this.store.purge(Duration.ZERO, Duration.ZERO);
+			return this.store.find(dead.id()).isEmpty();
+		});
+		assertThat(this.store.find(pending.id())).isPresent();
+		assertThat(this.store.find(running.id())).isPresent();
+	}
+
+	// rate limits
+
+	@Test
+	void tokenBucketStartsFullAndNeverHoldsMoreThanItsBurst() {
+		String bucket = "task:" + UUID.randomUUID();
+		RateLimit limit = RateLimit.parse("10/h");
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(bucket, limit, 4)))).isEqualTo(Map.of(bucket, 4));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(bucket, limit, 100)))).isEqualTo(Map.of(bucket, 6));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(bucket, limit, 1)))).isEqualTo(Map.of(bucket, 0));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(bucket, limit, -3)))).isEqualTo(Map.of(bucket, 0));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(bucket, limit, 100)))).isEqualTo(Map.of(bucket, 3));
+		this.store.takeTokens(List.of(new TokenRequest(bucket, limit, -50)));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(bucket, limit, 100)))).isEqualTo(Map.of(bucket, 10));
+	}
+
+	@Test
+	void tokenBucketsRefillAtTheirRateUpToTheBurst() {
+		String slow = "queue:" + UUID.randomUUID();
+		String fast = "task:" + UUID.randomUUID();
+		RateLimit slowLimit = RateLimit.parse("1/h");
+		RateLimit fastLimit = RateLimit.parse("4/s");
+		Map<String, Integer> first = this.store.takeTokens(
+				List.of(new TokenRequest(fast, fastLimit, 4), new TokenRequest(slow, slowLimit, 5)));
+		assertThat(first).isEqualTo(Map.of(fast, 4, slow, 1));
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+			.until(() -> this.store.takeTokens(List.of(new TokenRequest(fast, fastLimit, 1))).get(fast) == 1);
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(slow, slowLimit, 1)))).isEqualTo(Map.of(slow, 0));
+		// After well over a second at 4/s, the bucket holds its burst of 4 and no more.
+		await().pollDelay(Duration.ofMillis(1500)).atMost(PATIENCE).until(() -> true);
+		assertThat(this.store.takeTokens(List.of(new TokenRequest(fast, fastLimit, 10)))).isEqualTo(Map.of(fast, 4));
+	}
+
+	// helpers
+
+	/**
+	 * @param task a task name
+	 * @return a job of that task in queue {@code default}, due now
+	 */
+	protected static NewJob job(String task) {
+		return new NewJob(JobId.newId(), task, "default", "[]", 0, Duration.ZERO, null, null, 3, null);
+	}
+
+	private static NewJob uniqueJob(String task, String key) {
+		return new NewJob(JobId.newId(), task, "default", "[]", 0, Duration.ZERO, null, key, 3, null);
+	}
+
+	private static NewJob inQueue(String task, String queue) {
+		return new NewJob(JobId.newId(), task, queue, "[]", 0, Duration.ZERO, null, null, 3, null);
+	}
+
+	private static NewJob dueAt(String task, int priority, Instant runAt) {
+		return new NewJob(JobId.newId(), task, "default", "[]", priority, Duration.ZERO, runAt, null, 3, null);
+	}
+
+	private static NewJob dueIn(String task, String queue, int priority, Instant runAt) {
+		return new NewJob(JobId.newId(), task, queue, "[]", priority, Duration.ZERO, runAt.minusSeconds(60), null, 3,
+				null);
+	}
+
+	private void enqueue(String task, int count) {
+		List<NewJob> jobs = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			jobs.add(job(task));
+		}
+		this.store.enqueue(jobs);
+	}
+
+	private static ClaimRequest request(int limit, Map<String, Integer> taskLimits, Set<String> queues,
+			Map<String, Integer> queueLimits) {
+		return request(limit, taskLimits, queues, queueLimits, LEASE);
+	}
+
+	private static ClaimRequest request(int limit, Map<String, Integer> taskLimits, Set<String> queues,
+			Map<String, Integer> queueLimits, Duration lease) {
+		return new ClaimRequest(INSTANCE, lease, limit, queues, taskLimits, queueLimits);
+	}
+
+	private List<ClaimedJob> claim(ClaimRequest request) {
+		return this.store.claim(request, UUID.randomUUID());
+	}
+
+	private List<ClaimedJob> claimAll(String... tasks) {
+		return claimAll(Set.of("default"), tasks);
+	}
+
+	private List<ClaimedJob> claimAll(Set<String> queues, String... tasks) {
+		Map<String, Integer> limits = new java.util.HashMap<>();
+		for (String task : tasks) {
+			limits.put(task, 1000);
+		}
+		return claim(request(1000, limits, queues, Map.of()));
+	}
+
+	private ClaimedJob claimOne(String task, String queue) {
+		return claimOne(task, queue, LEASE);
+	}
+
+	private ClaimedJob claimOne(String task, String queue, Duration lease) {
+		List<ClaimedJob> claimed = claim(request(1, Map.of(task, 1), Set.of(queue), Map.of(), lease));
+		assertThat(claimed).as("a claimable job of task %s in queue %s", task, queue).hasSize(1);
+		return claimed.get(0);
+	}
+
+	/**
+	 * Reaps with no grace until the job is taken back.
+	 */
+	private List<ReapedJob> awaitReaped(JobId id) {
+		List<ReapedJob> reaped = Collections.synchronizedList(new ArrayList<>());
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+			reaped.addAll(this.store.reap(Duration.ZERO));
+			return reaped.stream().anyMatch((job) -> job.jobId().equals(id));
+		});
+		return reaped;
+	}
+
+}

@@ -1,0 +1,379 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.TaskitoException;
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.NewJob;
+import dev.taskito.store.Outcome;
+import dev.taskito.store.StoreUnavailableException;
+import dev.taskito.testsupport.TestH2;
+import dev.taskito.testsupport.TestPostgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What only the JDBC store promises: schema handling, table prefixes, joining the caller's
+ * transaction, wake-ups and error translation, on H2 and on PostgreSQL.
+ */
+class JdbcClaimStoreTest {
+
+	@Test
+	void tablePrefixMustBeASafeIdentifier() {
+		JdbcClaimStore.Builder builder = JdbcClaimStore.builder(TestH2.newDataSource());
+		for (String prefix : List.of("", "Taskito_", "task-ito_", "1abc_", "x;drop table y;", "a".repeat(41))) {
+			assertThatIllegalArgumentException().isThrownBy(() -> builder.tablePrefix(prefix))
+				.withMessageContaining("taskito.jdbc.table-prefix")
+				.withMessageContaining("'" + prefix + "'");
+		}
+		builder.tablePrefix("my_app_2_");
+	}
+
+	/**
+	 * The cases, run on each database.
+	 */
+	abstract static class Cases {
+
+		private final List<JdbcClaimStore> stores = new ArrayList<>();
+
+		private final List<String> prefixes = new ArrayList<>();
+
+		abstract DataSource dataSource();
+
+		abstract void dropTables(String prefix);
+
+		abstract void dropDatabase();
+
+		abstract Class<? extends JdbcDialect> expectedDialect();
+
+		abstract String schemaFile();
+
+		String newPrefix() {
+			String prefix = TestPostgres.newTablePrefix();
+			this.prefixes.add(prefix);
+			return prefix;
+		}
+
+		JdbcClaimStore store(String prefix) {
+			return store(JdbcClaimStore.builder(dataSource()).tablePrefix(prefix));
+		}
+
+		JdbcClaimStore store(JdbcClaimStore.Builder builder) {
+			JdbcClaimStore store = builder.build();
+			this.stores.add(store);
+			return store;
+		}
+
+		@AfterEach
+		void cleanUp() {
+			try {
+				this.stores.forEach(JdbcClaimStore::close);
+				this.prefixes.forEach(this::dropTables);
+			}
+			finally {
+				dropDatabase();
+			}
+		}
+
+		@Test
+		void detectsTheDialect() {
+			assertThat(store(newPrefix()).dialect()).isInstanceOf(expectedDialect());
+		}
+
+		@Test
+		void neverInitializingWithoutTablesFailsNamingThePropertyAndTheFile() {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(JdbcClaimStore.builder(dataSource()).tablePrefix(prefix).initializeSchema(false));
+			assertThatExceptionOfType(TaskitoException.class).isThrownBy(store::start)
+				.withMessageContaining("taskito.jdbc.initialize-schema")
+				.withMessageContaining("classpath:dev/taskito/store/jdbc/" + schemaFile())
+				.withMessageContaining("${prefix}")
+				.withMessageContaining("'" + prefix + "'");
+		}
+
+		@Test
+		void neverInitializingStartsOnTablesSomeoneElseCreated() {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcClaimStore store = store(JdbcClaimStore.builder(dataSource()).tablePrefix(prefix).initializeSchema(false));
+			store.start();
+			JobId id = store.enqueue(List.of(job("task"))).get(0);
+			assertThat(store.find(id)).isPresent();
+		}
+
+		@Test
+		void startingIsIdempotentAndSafeWhenInstancesStartTogether() throws Exception {
+			String prefix = newPrefix();
+			int instances = 4;
+			CountDownLatch ready = new CountDownLatch(1);
+			ExecutorService executor = Executors.newFixedThreadPool(instances);
+			try {
+				List<Future<?>> starts = new ArrayList<>();
+				for (int i = 0; i < instances; i++) {
+					JdbcClaimStore store = store(prefix);
+					starts.add(executor.submit(() -> {
+						ready.await();
+						store.start();
+						store.start();
+						return null;
+					}));
+				}
+				ready.countDown();
+				for (Future<?> start : starts) {
+					start.get(30, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+		}
+
+		@Test
+		void tablesCarryThePrefix() throws SQLException {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			store.enqueue(List.of(job("task"), job("task")));
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				var rs = statement.executeQuery("SELECT count(*) FROM " + prefix + "jobs");
+				rs.next();
+				assertThat(rs.getInt(1)).isEqualTo(2);
+			}
+		}
+
+		@Test
+		void storesWithDifferentPrefixesDoNotSeeEachOther() {
+			JdbcClaimStore first = store(newPrefix());
+			JdbcClaimStore second = store(newPrefix());
+			first.start();
+			second.start();
+			NewJob job = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ZERO, null, "same-key", 3, null);
+			first.enqueue(List.of(job));
+			assertThat(second.find(job.id())).isEmpty();
+			assertThat(claim(second)).isEmpty();
+			NewJob twin = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ZERO, null, "same-key", 3, null);
+			assertThat(second.enqueue(List.of(twin))).containsExactly(twin.id());
+			first.setQueuePaused("default", true);
+			assertThat(second.pausedQueues()).isEmpty();
+			assertThat(claim(first)).extracting(ClaimedJob::id).containsExactly(job.id());
+			assertThat(second.countClaims(Set.of("task"), Set.of("default")).task("task")).isZero();
+		}
+
+		@Test
+		void enqueueAndCancelJoinTheCallersTransaction() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JobId kept = store(prefix).enqueue(List.of(job("task"))).get(0);
+			try (Connection callers = dataSource().getConnection()) {
+				callers.setAutoCommit(false);
+				ConnectionBoundDataSource bound = new ConnectionBoundDataSource(callers);
+				JdbcClaimStore store = store(JdbcClaimStore.builder(dataSource())
+					.tablePrefix(prefix)
+					.transactionalDataSource(bound));
+
+				JobId rolledBack = store.enqueue(List.of(job("task"))).get(0);
+				assertThat(store.cancel(kept)).isTrue();
+				assertThat(store.find(rolledBack)).as("invisible before the caller commits").isEmpty();
+				callers.rollback();
+
+				assertThat(store.find(rolledBack)).isEmpty();
+				assertThat(store.find(kept).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+
+				JobId committed = store.enqueue(List.of(job("task"))).get(0);
+				callers.commit();
+				assertThat(store.find(committed)).isPresent();
+				assertThat(bound.forbiddenCalls()).isEmpty();
+				callers.setAutoCommit(true);
+			}
+		}
+
+		@Test
+		void enqueueInAnAutoCommitConnectionCommitsAtOnce() {
+			String prefix = newPrefix();
+			store(prefix).start();
+			try (Connection callers = dataSource().getConnection()) {
+				ConnectionBoundDataSource bound = new ConnectionBoundDataSource(callers);
+				JdbcClaimStore store = store(JdbcClaimStore.builder(dataSource())
+					.tablePrefix(prefix)
+					.transactionalDataSource(bound));
+				JobId id = store.enqueue(List.of(job("task"))).get(0);
+				assertThat(store(prefix).find(id)).isPresent();
+				assertThat(bound.forbiddenCalls()).isEmpty();
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		@Test
+		void enqueueWakesAnotherStoresListeners() {
+			String prefix = newPrefix();
+			JdbcClaimStore listening = store(prefix);
+			JdbcClaimStore producing = store(prefix);
+			listening.start();
+			producing.start();
+			AtomicInteger wakeUps = new AtomicInteger();
+			listening.addWakeUpListener(wakeUps::incrementAndGet);
+			// Enqueue until heard: a listener may need a moment before it listens.
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				producing.enqueue(List.of(job("task")));
+				return wakeUps.get() > 0;
+			});
+		}
+
+		@Test
+		void finishingWithWakeOthersWakesAnotherStoresListeners() {
+			String prefix = newPrefix();
+			JdbcClaimStore listening = store(prefix);
+			JdbcClaimStore finishing = store(prefix);
+			listening.start();
+			finishing.start();
+			List<NewJob> jobs = new ArrayList<>();
+			for (int i = 0; i < 100; i++) {
+				jobs.add(job("task"));
+			}
+			finishing.enqueue(jobs);
+			List<ClaimedJob> claimed = new ArrayList<>(claim(finishing));
+			// Registered after the enqueue committed, so only a finish can wake it.
+			AtomicInteger wakeUps = new AtomicInteger();
+			listening.addWakeUpListener(wakeUps::incrementAndGet);
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				ClaimedJob next = claimed.remove(0);
+				finishing.finish(List.of(new Outcome.Succeeded(next.claim(), null)), true);
+				return wakeUps.get() > 0;
+			});
+		}
+
+		@Test
+		void anUnreachableDatabaseIsStoreUnavailableNamingTheOperation() {
+			SwitchableDataSource switchable = new SwitchableDataSource(dataSource());
+			JdbcClaimStore store = store(JdbcClaimStore.builder(switchable).tablePrefix(newPrefix()));
+			store.start();
+			switchable.setDown(true);
+			assertThatExceptionOfType(StoreUnavailableException.class).isThrownBy(() -> store.find(JobId.newId()))
+				.withMessageContaining("find a job");
+			assertThatExceptionOfType(StoreUnavailableException.class).isThrownBy(() -> claim(store))
+				.withMessageContaining("claim jobs");
+			switchable.setDown(false);
+			assertThat(store.find(JobId.newId())).isEmpty();
+		}
+
+		@Test
+		void otherDatabaseErrorsNameTheOperationAndTable() {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			dropTables(prefix);
+			assertThatExceptionOfType(TaskitoException.class).isThrownBy(() -> store.find(JobId.newId()))
+				.isNotInstanceOf(StoreUnavailableException.class)
+				.withMessageContaining("find a job")
+				.withMessageContaining(prefix + "jobs");
+		}
+
+		private static List<ClaimedJob> claim(JdbcClaimStore store) {
+			return store.claim(new ClaimRequest("instance", Duration.ofSeconds(30), 1000, Set.of("default"),
+					Map.of("task", 1000), Map.of()), UUID.randomUUID());
+		}
+
+		private static NewJob job(String task) {
+			return new NewJob(JobId.newId(), task, "default", "[]", 0, Duration.ZERO, null, null, 3, null);
+		}
+
+	}
+
+	@Nested
+	class OnH2 extends Cases {
+
+		private final DataSource dataSource = TestH2.newDataSource();
+
+		@Override
+		DataSource dataSource() {
+			return this.dataSource;
+		}
+
+		@Override
+		void dropTables(String prefix) {
+			try (Connection connection = this.dataSource.getConnection();
+					Statement statement = connection.createStatement()) {
+				for (String table : List.of("jobs", "claims", "instances", "queues", "rate_buckets")) {
+					statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+				}
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		@Override
+		void dropDatabase() {
+			TestH2.shutdown(this.dataSource);
+		}
+
+		@Override
+		Class<? extends JdbcDialect> expectedDialect() {
+			return H2Dialect.class;
+		}
+
+		@Override
+		String schemaFile() {
+			return "schema-h2.sql";
+		}
+
+	}
+
+	@Nested
+	class OnPostgres extends Cases {
+
+		@Override
+		DataSource dataSource() {
+			return TestPostgres.dataSource();
+		}
+
+		@Override
+		void dropTables(String prefix) {
+			TestPostgres.dropTables(prefix);
+		}
+
+		@Override
+		void dropDatabase() {
+		}
+
+		@Override
+		Class<? extends JdbcDialect> expectedDialect() {
+			return PostgresDialect.class;
+		}
+
+		@Override
+		String schemaFile() {
+			return "schema-postgresql.sql";
+		}
+
+	}
+
+}

@@ -1,0 +1,47 @@
+package dev.taskito.testsupport;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.h2.jdbcx.JdbcDataSource;
+
+/**
+ * Fresh in-memory H2 databases for tests, one per call, so tests never see each other's
+ * rows.
+ */
+public final class TestH2 {
+
+	private TestH2() {
+	}
+
+	/**
+	 * @return a DataSource on a new, empty in-memory database that lives until
+	 *         {@link #shutdown(DataSource)}
+	 */
+	public static DataSource newDataSource() {
+		JdbcDataSource dataSource = new JdbcDataSource();
+		// DB_CLOSE_DELAY=-1 keeps the database while no connection is open.
+		dataSource.setURL("jdbc:h2:mem:taskito-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+		dataSource.setUser("sa");
+		dataSource.setPassword("");
+		return dataSource;
+	}
+
+	/**
+	 * Drops a database made by {@link #newDataSource()}, freeing its memory.
+	 * @param dataSource the database
+	 */
+	public static void shutdown(DataSource dataSource) {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			statement.execute("SHUTDOWN");
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not shut the test H2 database down", ex);
+		}
+	}
+
+}
