@@ -3,6 +3,7 @@ package dev.taskito.spring.boot.autoconfigure.e2e;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -86,6 +87,14 @@ final class EndToEndApplication {
 				this.running.decrementAndGet();
 				this.done.incrementAndGet();
 			}
+		}
+
+		final CountDownLatch slowStarted = new CountDownLatch(1);
+
+		@Task(name = "slow")
+		void slow() throws InterruptedException {
+			this.slowStarted.countDown();
+			Thread.sleep(60_000);
 		}
 
 		@Task(name = "record")

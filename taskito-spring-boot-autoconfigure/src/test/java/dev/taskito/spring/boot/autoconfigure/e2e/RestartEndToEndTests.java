@@ -2,8 +2,9 @@ package dev.taskito.spring.boot.autoconfigure.e2e;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,22 @@ class RestartEndToEndTests {
 			await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ids)
 				.allSatisfy((id) -> assertThat(queue.find(id)).map(JobView::status).contains(JobStatus.SUCCEEDED)));
 			assertThat(tasks.ran).hasSize(10);
+		}
+	}
+
+	@Test
+	void shutdownGivesBackAJobStillRunningWithoutConsumingAnAttempt() throws InterruptedException {
+		JobId slow;
+		try (ConfigurableApplicationContext context = start("--taskito.shutdown.timeout=300ms")) {
+			slow = context.getBean(TaskQueue.class).enqueue("slow");
+			assertThat(context.getBean(EndToEndApplication.Tasks.class).slowStarted.await(30, TimeUnit.SECONDS))
+				.isTrue();
+			assertThat(context.getBean(TaskQueue.class).find(slow)).map(JobView::status).contains(JobStatus.RUNNING);
+		}
+		try (ConfigurableApplicationContext context = start("--taskito.dispatcher.enabled=false")) {
+			JobView job = context.getBean(TaskQueue.class).find(slow).orElseThrow();
+			assertThat(job.status()).isEqualTo(JobStatus.PENDING);
+			assertThat(job.attempts()).isZero();
 		}
 	}
 
