@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -181,6 +182,24 @@ class TaskitoAutoConfigurationTests {
 				assertThat(context).hasNotFailed();
 				assertThat(output).doesNotContain("has no virtual threads");
 			});
+	}
+
+	@Test
+	void isRegisteredAndOrderedAfterBootsStoreAutoConfigurations() throws Exception {
+		String imports = new String(getClass().getClassLoader()
+			.getResourceAsStream("META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports")
+			.readAllBytes());
+		assertThat(imports.lines()).contains(TaskitoAutoConfiguration.class.getName());
+		AutoConfiguration annotation = TaskitoAutoConfiguration.class.getAnnotation(AutoConfiguration.class);
+		assertThat(annotation.afterName()).contains(
+				"org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration",
+				"org.springframework.boot.liquibase.autoconfigure.LiquibaseAutoConfiguration");
+		// Flyway and Liquibase are not on this classpath; every other name must be a real class.
+		for (String name : annotation.afterName()) {
+			if (!name.contains(".flyway.") && !name.contains(".liquibase.")) {
+				assertThat(Class.forName(name)).as(name).isNotNull();
+			}
+		}
 	}
 
 	static class EmailTasks {
