@@ -48,12 +48,17 @@ MERGE INTO ${prefix}queues (queue, paused) KEY (queue) VALUES (?, ?);
 SELECT queue FROM ${prefix}queues WHERE paused;
 
 -- name: claim-candidates
--- One task's due jobs in one queue, in claim order; rows another claimer locked are
--- skipped, not waited for.
+-- One task's due jobs in one queue, in claim order. No FOR UPDATE: H2 then sorts every
+-- pending row instead of walking the index (ORDER BY repeats the index's leading columns
+-- so it is "index sorted"). claim-lock then locks the ones still free.
 SELECT id, task, queue, priority, run_at FROM ${prefix}jobs
 WHERE task = ? AND queue = ? AND status = 'PENDING' AND run_at <= CURRENT_TIMESTAMP
-ORDER BY priority DESC, run_at, id
-LIMIT ?
+ORDER BY task, queue, status, priority DESC, run_at, id
+LIMIT ?;
+
+-- name: claim-lock
+-- The candidates still pending that no concurrent claimer has locked.
+SELECT id FROM ${prefix}jobs WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
 FOR UPDATE SKIP LOCKED;
 
 -- name: claim-jobs
