@@ -18,14 +18,21 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -84,6 +91,23 @@ public final class RedisClaimStore implements ClaimStore {
 	/** How many leases or finished jobs one reap or purge script handles, to keep each short. */
 	private static final int SWEEP_SIZE = 500;
 
+	/**
+	 * Scripts whose replay would not answer as their first run: a second take of tokens
+	 * takes more, a second cancel or retry answers {@code false}.
+	 */
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+
+	/** The wake-up the finish script publishes when it freed a capped slot. */
+	private static final String FREED = "freed";
+
+	/** How long after another instance freed a slot this one hears of it, at least and at most. */
+	private static final long FREED_DELAY_MIN_MICROS = 500;
+
+	private static final long FREED_DELAY_MAX_MICROS = 5_000;
+
+	/** How often a repeatable command is tried when its connection drops under it. */
+	private static final int ATTEMPTS_AFTER_DROP = 3;
+
 	private final RedisClient client;
 
 	private final String namespace;
@@ -102,6 +126,8 @@ public final class RedisClaimStore implements ClaimStore {
 
 	private volatile StatefulRedisPubSubConnection<String, String> pubSubConnection;
 
+	private volatile ScheduledExecutorService wakeUpDelayer;
+
 	private RedisClaimStore(Builder builder) {
 		this.client = builder.client;
 		this.namespace = namespaceOf(builder.keyPrefix);
@@ -110,7 +136,7 @@ public final class RedisClaimStore implements ClaimStore {
 		String library = readScript("lib");
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
 				"remove_instance", "pause", "tokens", "reap", "purge", "cancel", "retry")) {
-			this.scripts.put(name, new Script(library + "\n" + readScript(name)));
+			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}
 
@@ -178,10 +204,9 @@ public final class RedisClaimStore implements ClaimStore {
 				if (this.commandTimeout != null) {
 					opened.setTimeout(this.commandTimeout);
 				}
-				// Lettuce keeps the name and sets it again after every reconnect, so operators
-				// (and the fault tests) can always tell the store's connections apart.
-				opened.sync().clientSetname(this.clientName);
+				nameConnection(opened, this.clientName);
 				checkVersion(opened.sync());
+				checkSafety(opened.sync());
 				for (Script script : this.scripts.values()) {
 					script.sha = opened.sync().scriptLoad(script.source);
 				}
@@ -194,6 +219,47 @@ public final class RedisClaimStore implements ClaimStore {
 			if (!this.wakeUpListeners.isEmpty()) {
 				subscribe();
 			}
+		}
+	}
+
+	/**
+	 * Names a connection so that operators (and the fault tests) can tell the store's
+	 * connections apart in {@code CLIENT LIST}. A plain {@code CLIENT SETNAME} is forgotten
+	 * when Lettuce reconnects; the connection's own {@code setClientName} is kept in its
+	 * state and sent again in every reconnect's handshake.
+	 */
+	private static void nameConnection(StatefulRedisConnection<String, String> connection, String name) {
+		if (connection instanceof StatefulRedisConnectionImpl<String, String> impl) {
+			impl.setClientName(name);
+		}
+		else {
+			connection.sync().clientSetname(name);
+		}
+	}
+
+	/**
+	 * Warns about settings that lose jobs. Managed Redis services often refuse
+	 * {@code CONFIG}, so not being able to look is no reason to stop.
+	 */
+	private void checkSafety(RedisCommands<String, String> commands) {
+		try {
+			// One name per CONFIG GET: several at once needs Redis 7.
+			Map<String, String> config = new HashMap<>();
+			for (String name : List.of("maxmemory-policy", "appendonly", "save")) {
+				config.putAll(commands.configGet(name));
+			}
+			String policy = config.getOrDefault("maxmemory-policy", "noeviction");
+			if (!"noeviction".equals(policy)) {
+				logger.warn("Redis evicts keys under memory pressure (maxmemory-policy {}): it could delete pending "
+						+ "Taskito jobs in {}. Set maxmemory-policy noeviction.", policy, this.namespace);
+			}
+			if ("no".equals(config.get("appendonly")) && config.getOrDefault("save", "").isBlank()) {
+				logger.info("Redis keeps nothing on disk (appendonly no, no save points): Taskito jobs in {} are lost "
+						+ "when Redis restarts. Use appendonly yes for jobs that must survive.", this.namespace);
+			}
+		}
+		catch (RedisException ex) {
+			logger.debug("Cannot read the Redis configuration to check persistence and eviction", ex);
 		}
 	}
 
@@ -235,7 +301,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public Optional<JobView> find(JobId id) {
-		Map<String, String> job = call("find job " + id, () -> commands().hgetall(this.namespace + "job:" + id));
+		Map<String, String> job = call("find job " + id, true, () -> commands().hgetall(this.namespace + "job:" + id));
 		if (job == null || job.isEmpty()) {
 			return Optional.empty();
 		}
@@ -263,7 +329,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public Set<String> pausedQueues() {
-		return Set.copyOf(call("read paused queues", () -> commands().smembers(this.namespace + "paused")));
+		return Set.copyOf(call("read paused queues", true, () -> commands().smembers(this.namespace + "paused")));
 	}
 
 	@Override
@@ -310,13 +376,20 @@ public final class RedisClaimStore implements ClaimStore {
 		List<Object> reply = run("count", "count claims", args);
 		Map<String, Integer> byTask = new HashMap<>();
 		Map<String, Integer> byQueue = new HashMap<>();
+		// Like the JDBC store's GROUP BY, a task or queue without claims is left out.
 		for (int i = 0; i < taskList.size(); i++) {
-			byTask.put(taskList.get(i), (int) number(reply.get(i)));
+			putIfClaimed(byTask, taskList.get(i), number(reply.get(i)));
 		}
 		for (int i = 0; i < queueList.size(); i++) {
-			byQueue.put(queueList.get(i), (int) number(reply.get(taskList.size() + i)));
+			putIfClaimed(byQueue, queueList.get(i), number(reply.get(taskList.size() + i)));
 		}
 		return new ClaimCounts(byTask, byQueue);
+	}
+
+	private static void putIfClaimed(Map<String, Integer> counts, String name, long count) {
+		if (count > 0) {
+			counts.put(name, (int) count);
+		}
 	}
 
 	@Override
@@ -325,14 +398,11 @@ public final class RedisClaimStore implements ClaimStore {
 			return Set.of();
 		}
 		List<String> args = new ArrayList<>();
-		Map<String, ClaimRef> byId = new HashMap<>();
 		for (Reschedule reschedule : reschedules) {
-			args.add(reschedule.claim().jobId().toString());
-			args.add(reschedule.claim().token().toString());
+			addClaim(args, reschedule.claim());
 			args.add(Long.toString(Math.max(0, reschedule.delay().toMillis())));
-			byId.put(reschedule.claim().jobId().toString(), reschedule.claim());
 		}
-		return claimsOf(run("rollback", "roll back " + reschedules.size() + " claims", args), byId);
+		return claimsOf(run("rollback", "roll back " + reschedules.size() + " claims", args));
 	}
 
 	@Override
@@ -342,7 +412,6 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 		List<String> args = new ArrayList<>();
 		args.add(wakeOthers ? "1" : "0");
-		Map<String, ClaimRef> byId = new HashMap<>();
 		for (Outcome outcome : outcomes) {
 			if (outcome instanceof Outcome.Succeeded succeeded) {
 				args.add((succeeded.result() != null) ? "R" : "S");
@@ -356,9 +425,8 @@ public final class RedisClaimStore implements ClaimStore {
 				args.add(failed.error());
 				args.add(failed.isDead() ? "0" : Long.toString(Math.max(0, failed.retryDelay().toMillis())));
 			}
-			byId.put(outcome.claim().jobId().toString(), outcome.claim());
 		}
-		return claimsOf(run("finish", "record " + outcomes.size() + " outcomes", args), byId);
+		return claimsOf(run("finish", "record " + outcomes.size() + " outcomes", args));
 	}
 
 	private static void addClaim(List<String> args, ClaimRef claim) {
@@ -373,13 +441,11 @@ public final class RedisClaimStore implements ClaimStore {
 		args.add(Long.toString(heartbeat.lease().toMillis()));
 		addCaps(args, heartbeat.taskCaps());
 		addCaps(args, heartbeat.queueCaps());
-		Map<String, ClaimRef> byId = new HashMap<>();
 		for (ClaimRef claim : heartbeat.claims()) {
 			addClaim(args, claim);
-			byId.put(claim.jobId().toString(), claim);
 		}
 		List<Object> reply = run("heartbeat", "heartbeat of instance " + heartbeat.instanceId(), args);
-		Set<ClaimRef> renewed = claimsOf(list(reply.get(0)), byId);
+		Set<ClaimRef> renewed = claimsOf(list(reply.get(0)));
 		List<Object> caps = list(reply.get(1));
 		Map<String, Integer> taskCaps = new HashMap<>();
 		Map<String, Integer> queueCaps = new HashMap<>();
@@ -476,6 +542,11 @@ public final class RedisClaimStore implements ClaimStore {
 			return;
 		}
 		StatefulRedisPubSubConnection<String, String> pubSub;
+		this.wakeUpDelayer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "taskito-redis-wakeup");
+			thread.setDaemon(true);
+			return thread;
+		});
 		try {
 			pubSub = this.client.connectPubSub();
 		}
@@ -487,11 +558,11 @@ public final class RedisClaimStore implements ClaimStore {
 
 				@Override
 				public void message(String channel, String message) {
-					notifyWakeUpListeners();
+					onWakeUpMessage(message);
 				}
 
 			});
-			pubSub.sync().clientSetname(this.clientName + "-wakeup");
+			nameConnection(pubSub, this.clientName + "-wakeup");
 			pubSub.sync().subscribe(this.namespace + "wakeup");
 		}
 		catch (RuntimeException ex) {
@@ -499,6 +570,30 @@ public final class RedisClaimStore implements ClaimStore {
 			throw translate("subscribe to wake-ups", ex);
 		}
 		this.pubSubConnection = pubSub;
+	}
+
+	/**
+	 * Passes a wake-up on. A freed slot reaches every instance at the same moment, and
+	 * instances that all claim at once all count each other's claims and all roll back,
+	 * leaving the cap idle. The instance that freed the slot wakes itself at once, so the
+	 * others hear of it a random few milliseconds later: by then the first has usually
+	 * claimed and counted, and they see the slot taken instead of fighting over it. New
+	 * jobs wake everyone at once.
+	 */
+	private void onWakeUpMessage(String reason) {
+		ScheduledExecutorService delayer = this.wakeUpDelayer;
+		if (FREED.equals(reason) && delayer != null) {
+			long delayMicros = ThreadLocalRandom.current().nextLong(FREED_DELAY_MIN_MICROS, FREED_DELAY_MAX_MICROS);
+			try {
+				delayer.schedule(this::notifyWakeUpListeners, delayMicros, TimeUnit.MICROSECONDS);
+				return;
+			}
+			catch (RejectedExecutionException ex) {
+				// Closing: nobody to wake.
+				return;
+			}
+		}
+		notifyWakeUpListeners();
 	}
 
 	private void notifyWakeUpListeners() {
@@ -521,6 +616,10 @@ public final class RedisClaimStore implements ClaimStore {
 			if (this.pubSubConnection != null) {
 				this.pubSubConnection.close();
 				this.pubSubConnection = null;
+			}
+			if (this.wakeUpDelayer != null) {
+				this.wakeUpDelayer.shutdownNow();
+				this.wakeUpDelayer = null;
 			}
 			if (this.connection != null) {
 				this.connection.close();
@@ -545,7 +644,7 @@ public final class RedisClaimStore implements ClaimStore {
 		Script script = this.scripts.get(name);
 		String[] keys = { this.namespace };
 		String[] values = args.toArray(new String[0]);
-		return call(operation, () -> {
+		return call(operation, script.repeatable, () -> {
 			RedisCommands<String, String> commands = commands();
 			Object reply;
 			try {
@@ -559,13 +658,31 @@ public final class RedisClaimStore implements ClaimStore {
 		});
 	}
 
-	private <T> T call(String operation, Supplier<T> action) {
-		try {
-			return action.get();
+	/**
+	 * Runs a command, repeating it (at most {@value #ATTEMPTS_AFTER_DROP} times in all) when
+	 * the connection dropped under it and it is safe to repeat: reads, and scripts whose
+	 * replay finds their own earlier effect (a batch id, a job id, a claim token) and
+	 * answers as the first run would have. Lettuce reconnects by itself and holds the
+	 * repeated command until it has, so a killed connection costs the caller nothing. A
+	 * timeout is not repeated: Redis may still be running the command.
+	 */
+	private <T> T call(String operation, boolean repeatable, Supplier<T> action) {
+		for (int attempt = 1;; attempt++) {
+			try {
+				return action.get();
+			}
+			catch (RuntimeException ex) {
+				if (!repeatable || attempt >= ATTEMPTS_AFTER_DROP || !isDroppedConnection(ex)) {
+					throw translate(operation, ex);
+				}
+				logger.debug("Redis connection dropped while trying to {}; repeating it", operation, ex);
+			}
 		}
-		catch (RuntimeException ex) {
-			throw translate(operation, ex);
-		}
+	}
+
+	private static boolean isDroppedConnection(RuntimeException ex) {
+		return ex instanceof RedisException && !(ex instanceof RedisCommandExecutionException)
+				&& !(ex instanceof RedisCommandTimeoutException) && !(ex instanceof RedisCommandInterruptedException);
 	}
 
 	/**
@@ -587,7 +704,7 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 		if (ex instanceof RedisException) {
 			return new StoreUnavailableException("Redis did not answer while trying to " + operation
-					+ "; whether it took effect is unknown", ex);
+					+ " (" + ex.getMessage() + "); whether it took effect is unknown", ex);
 		}
 		return ex;
 	}
@@ -606,13 +723,13 @@ public final class RedisClaimStore implements ClaimStore {
 		return jobs;
 	}
 
-	private static Set<ClaimRef> claimsOf(List<Object> ids, Map<String, ClaimRef> byId) {
+	/**
+	 * Reads the claims a script answers with, as id and token each.
+	 */
+	private static Set<ClaimRef> claimsOf(List<Object> reply) {
 		Set<ClaimRef> claims = new LinkedHashSet<>();
-		for (Object id : ids) {
-			ClaimRef claim = byId.get(id.toString());
-			if (claim != null) {
-				claims.add(claim);
-			}
+		for (int i = 0; i + 1 < reply.size(); i += 2) {
+			claims.add(new ClaimRef(JobId.parse(reply.get(i).toString()), UUID.fromString(reply.get(i + 1).toString())));
 		}
 		return claims;
 	}
@@ -677,10 +794,14 @@ public final class RedisClaimStore implements ClaimStore {
 
 		final String source;
 
+		/** Whether a replay after a dropped connection answers as the first run would. */
+		final boolean repeatable;
+
 		volatile String sha;
 
-		Script(String source) {
+		Script(String source, boolean repeatable) {
 			this.source = source;
+			this.repeatable = repeatable;
 		}
 
 	}
@@ -690,7 +811,24 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	public static final class Builder {
 
-		private final RedisClient client;
+		/**
+	 * Scripts whose replay would not answer as their first run: a second take of tokens
+	 * takes more, a second cancel or retry answers {@code false}.
+	 */
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+
+	/** The wake-up the finish script publishes when it freed a capped slot. */
+	private static final String FREED = "freed";
+
+	/** How long after another instance freed a slot this one hears of it, at least and at most. */
+	private static final long FREED_DELAY_MIN_MICROS = 500;
+
+	private static final long FREED_DELAY_MAX_MICROS = 5_000;
+
+	/** How often a repeatable command is tried when its connection drops under it. */
+	private static final int ATTEMPTS_AFTER_DROP = 3;
+
+	private final RedisClient client;
 
 		private String keyPrefix = TaskitoDefaults.KEY_PREFIX;
 

@@ -72,7 +72,7 @@ for _, c in ipairs(candidates) do
   if taken >= limit then break end
   local tt, tq = taken_task[c.task] or 0, taken_queue[c.queue] or 0
   if tt < task_limit[c.task] and tq < math.min(limit, queue_limit[c.queue] or limit) then
-    local id = string.sub(c.member, 36)
+    local id = string.sub(c.member, READY_ID_AT)
     local jk = job_key(id)
     redis.call('ZREM', ready_key(c.queue, c.task), c.member)
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority')

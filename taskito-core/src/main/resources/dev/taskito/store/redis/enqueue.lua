@@ -34,16 +34,15 @@ for _, job in ipairs(jobs) do
   elseif holder then
     out[#out + 1] = holder
   else
-    local seq = redis.call('INCR', K_SEQ)
     local run_at = job.run_at or (now + job.delay)
     redis.call('HSET', jk, 'id', job.id, 'task', job.task, 'queue', job.queue, 'payload', job.payload,
-      'priority', job.priority, 'attempts', 0, 'max_retries', job.max_retries, 'created', now, 'seq', seq)
+      'priority', job.priority, 'attempts', 0, 'max_retries', job.max_retries, 'created', now)
     if job.timeout then redis.call('HSET', jk, 'timeout', job.timeout) end
     if job.unique_key ~= '' then
       redis.call('HSET', jk, 'unique_key', job.unique_key)
       redis.call('HSET', K_UNIQUE, job.unique_key, job.id)
     end
-    make_pending(jk, job.id, job.queue, job.task, job.priority, seq, run_at, now)
+    make_pending(jk, job.id, job.queue, job.task, job.priority, run_at, now)
     if run_at <= now then due = true end
     out[#out + 1] = job.id
   end

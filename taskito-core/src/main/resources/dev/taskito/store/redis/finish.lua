@@ -2,7 +2,7 @@
 -- ARGV: wake ('1' to publish a wake-up), then 5 per outcome: kind, id, token, text, delay_ms,
 -- where kind is S (succeeded, no result), R (succeeded with result text), F (failed, pending
 -- again after delay_ms, error text) or D (failed, dead, error text).
--- Returns the ids whose outcome is recorded.
+-- Returns id and token of each outcome recorded.
 local FIELDS = 5
 local wake = ARGV[1] == '1'
 if (#ARGV - 1) % FIELDS ~= 0 then
@@ -22,11 +22,11 @@ local now = now_ms()
 local recorded = {}
 for _, o in ipairs(outcomes) do
   local jk = job_key(o.id)
-  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'unique_key', 'priority', 'seq',
-    'ended_token', 'ended_by')
+  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'unique_key', 'priority',
+    'finished_token')
   if f[1] == 'RUNNING' and f[2] == o.token then
     drop_claim(jk, o.id, f[3], f[4])
-    redis.call('HSET', jk, 'ended_token', o.token, 'ended_by', 'finish')
+    redis.call('HSET', jk, 'finished_token', o.token)
     if o.kind == 'S' or o.kind == 'R' then
       redis.call('HSET', jk, 'status', 'SUCCEEDED', 'finished', now)
       if o.kind == 'R' then redis.call('HSET', jk, 'result', o.text) else redis.call('HDEL', jk, 'result') end
@@ -39,13 +39,15 @@ for _, o in ipairs(outcomes) do
     else
       -- The attempt stays consumed, and the unique key stays held: the job is still PENDING.
       redis.call('HSET', jk, 'error', o.text)
-      make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), tonumber(f[7]), now + o.delay, now)
+      make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), now + o.delay, now)
     end
     recorded[#recorded + 1] = o.id
-  elseif f[8] == o.token and f[9] == 'finish' then
+    recorded[#recorded + 1] = o.token
+  elseif f[7] == o.token then
     -- This outcome was recorded by an earlier call whose answer was lost (or that Lettuce
     -- re-sent): say so again, so that the caller does not take it for a lost lease.
     recorded[#recorded + 1] = o.id
+    recorded[#recorded + 1] = o.token
   end
 end
 if wake and #recorded > 0 then publish_wake_up('freed') end

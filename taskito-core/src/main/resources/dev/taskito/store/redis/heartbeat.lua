@@ -2,7 +2,7 @@
 -- it still holds, in one step.
 -- ARGV: instance, lease_ms, task-cap count, (task, cap)..., queue-cap count, (queue, cap)...,
 --   then (id, token) per claim.
--- Returns { renewed ids, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... } }.
+-- Returns { id and token of each renewed claim, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... } }.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
 local caps = {}
@@ -26,12 +26,6 @@ end
 local now = now_ms()
 local until_ms = now + lease_ms
 
--- Forget instances that stopped heartbeating, so their caps no longer count.
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
-  redis.call('DEL', instance_key(gone))
-end
-redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
-
 local ik = instance_key(instance)
 redis.call('DEL', ik)
 if #caps > 0 then
@@ -49,26 +43,9 @@ for j = i, #ARGV, 2 do
     redis.call('HSET', jk, 'lease', until_ms)
     redis.call('ZADD', K_LEASES, until_ms, id)
     renewed[#renewed + 1] = id
+    renewed[#renewed + 1] = token
   end
 end
 
-local smallest = {}
-local names = {}
-for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
-  local declared = redis.call('HGETALL', instance_key(live))
-  for k = 1, #declared, 2 do
-    local name, cap = declared[k], tonumber(declared[k + 1])
-    if smallest[name] == nil then
-      names[#names + 1] = name
-      smallest[name] = cap
-    elseif cap < smallest[name] then
-      smallest[name] = cap
-    end
-  end
-end
-local flat = {}
-for _, name in ipairs(names) do
-  flat[#flat + 1] = name
-  flat[#flat + 1] = smallest[name]
-end
-return { renewed, flat }
+-- Instances that stopped heartbeating are forgotten here, so their caps no longer count.
+return { renewed, refresh_cluster_caps(now) }

@@ -6,7 +6,6 @@
 -- it, so its hash tag puts every key of a namespace in one Redis Cluster slot.
 local B = KEYS[1]
 
-local K_SEQ = B .. 'seq'
 local K_DELAYED = B .. 'delayed'
 local K_LEASES = B .. 'leases'
 local K_UNIQUE = B .. 'unique'
@@ -49,24 +48,27 @@ local function now_ms()
 end
 
 -- A due job's member in its ready set. Every member has score 0, so the set orders them
--- by bytes: highest priority first (inverted, fixed width), then earliest due, then the
--- enqueue sequence (oldest first), then the id that the claim needs.
-local function ready_member(id, priority, run_at, seq)
-  return string.format('%08x%015d%012d', 2147483647 - priority, math.max(run_at, 0), seq) .. id
+-- by bytes: highest priority first (inverted, fixed width), then earliest due, then oldest
+-- (job ids are UUIDv7, whose lowercase text sorts by creation time); the id is also what
+-- the claim needs. Fixed-width digits and lowercase hex sort alike in every collation, so
+-- Lua's string comparison (strcoll) orders them as the set does.
+local READY_ID_AT = 24
+local function ready_member(id, priority, run_at)
+  return string.format('%08x%015d', 2147483647 - priority, math.max(run_at, 0)) .. id
 end
 
-local function make_ready(jk, id, queue, task, priority, seq, run_at)
-  local member = ready_member(id, priority, run_at, seq)
+local function make_ready(jk, id, queue, task, priority, run_at)
+  local member = ready_member(id, priority, run_at)
   redis.call('ZADD', ready_key(queue, task), 0, member)
   redis.call('HSET', jk, 'ready', member)
 end
 
 -- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
 -- from which the dequeue script moves it when due (no per-job timer or poll).
-local function make_pending(jk, id, queue, task, priority, seq, run_at, now)
+local function make_pending(jk, id, queue, task, priority, run_at, now)
   redis.call('HSET', jk, 'status', 'PENDING', 'run_at', run_at)
   if run_at <= now then
-    make_ready(jk, id, queue, task, priority, seq, run_at)
+    make_ready(jk, id, queue, task, priority, run_at)
   else
     redis.call('HDEL', jk, 'ready')
     redis.call('ZADD', K_DELAYED, run_at, id)
@@ -78,9 +80,9 @@ local function promote_due(now)
   for _, id in ipairs(due) do
     redis.call('ZREM', K_DELAYED, id)
     local jk = job_key(id)
-    local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'seq', 'run_at')
+    local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'run_at')
     if f[1] == 'PENDING' then
-      make_ready(jk, id, f[2], f[3], tonumber(f[4]), tonumber(f[5]), tonumber(f[6]))
+      make_ready(jk, id, f[2], f[3], tonumber(f[4]), tonumber(f[5]))
     end
   end
 end
@@ -114,6 +116,34 @@ local function held_claims(batch, instance)
     end
   end
   return out
+end
+
+-- Forgets instances whose heartbeat expired, then returns the smallest cap that a live
+-- instance declares per task ('t:' .. name) and queue ('q:' .. name), as a flat list.
+local function refresh_cluster_caps(now)
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
+    redis.call('DEL', instance_key(gone))
+  end
+  redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
+  local smallest, names = {}, {}
+  for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
+    local declared = redis.call('HGETALL', instance_key(live))
+    for k = 1, #declared, 2 do
+      local name, cap = declared[k], tonumber(declared[k + 1])
+      if smallest[name] == nil then
+        names[#names + 1] = name
+        smallest[name] = cap
+      elseif cap < smallest[name] then
+        smallest[name] = cap
+      end
+    end
+  end
+  local flat = {}
+  for _, name in ipairs(names) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = smallest[name]
+  end
+  return flat
 end
 
 local function publish_wake_up(reason)

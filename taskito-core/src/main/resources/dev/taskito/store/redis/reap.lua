@@ -9,19 +9,21 @@ local pending = false
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now - grace, 'LIMIT', 0, max)) do
   local jk = job_key(id)
   local f = redis.call('HMGET', jk, 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries',
-    'unique_key', 'priority', 'seq', 'lease')
+    'unique_key', 'priority', 'lease')
   if f[1] == 'RUNNING' then
     drop_claim(jk, id, f[2], f[3])
     local instance = f[4] or ''
     local status
+    local reason = 'The lease of instance ' .. instance .. ' expired at ' .. tostring(f[9])
+      .. ' (ms on the store clock) before the attempt finished'
     if tonumber(f[5]) <= tonumber(f[6]) then
       status = 'PENDING'
-      make_pending(jk, id, f[3], f[2], tonumber(f[8]), tonumber(f[9]), now, now)
+      redis.call('HSET', jk, 'error', reason)
+      make_pending(jk, id, f[3], f[2], tonumber(f[8]), now, now)
       pending = true
     else
       status = 'DEAD'
-      redis.call('HSET', jk, 'status', 'DEAD', 'finished', now, 'error', 'The lease of instance ' .. instance
-        .. ' expired at ' .. tostring(f[10]) .. ' ms (store clock) and no retries were left')
+      redis.call('HSET', jk, 'status', 'DEAD', 'finished', now, 'error', reason .. '; no retries were left')
       release_unique(f[7], id)
       redis.call('ZADD', K_DEAD, now, id)
     end

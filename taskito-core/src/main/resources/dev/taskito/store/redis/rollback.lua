@@ -1,6 +1,7 @@
 -- Gives claims back without consuming their attempts, fenced by claim token: each job is
 -- PENDING again, due delay_ms from now, with the attempts and start time it had before.
--- ARGV: 3 per claim: id, token, delay_ms. Returns the ids given back.
+-- ARGV: 3 per claim: id, token, delay_ms. Returns id and token of each claim given back; a
+-- claim given back already is not given back again, and is not in the answer.
 local FIELDS = 3
 if #ARGV % FIELDS ~= 0 then
   error('taskito: rollback needs ' .. FIELDS .. ' arguments per claim, got ' .. #ARGV)
@@ -15,17 +16,14 @@ local now = now_ms()
 local out = {}
 for _, c in ipairs(claims) do
   local jk = job_key(c.id)
-  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'priority', 'seq', 'attempts',
-    'prev_started', 'ended_token', 'ended_by')
+  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'priority', 'attempts', 'prev_started')
   if f[1] == 'RUNNING' and f[2] == c.token then
     drop_claim(jk, c.id, f[3], f[4])
-    redis.call('HSET', jk, 'ended_token', c.token, 'ended_by', 'rollback')
-    if tonumber(f[7]) > 0 then redis.call('HINCRBY', jk, 'attempts', -1) end
-    if f[8] and f[8] ~= '' then redis.call('HSET', jk, 'started', f[8]) else redis.call('HDEL', jk, 'started') end
-    make_pending(jk, c.id, f[4], f[3], tonumber(f[5]), tonumber(f[6]), now + c.delay, now)
+    if tonumber(f[6]) > 0 then redis.call('HINCRBY', jk, 'attempts', -1) end
+    if f[7] and f[7] ~= '' then redis.call('HSET', jk, 'started', f[7]) else redis.call('HDEL', jk, 'started') end
+    make_pending(jk, c.id, f[4], f[3], tonumber(f[5]), now + c.delay, now)
     out[#out + 1] = c.id
-  elseif f[9] == c.token and f[10] == 'rollback' then
-    out[#out + 1] = c.id
+    out[#out + 1] = c.token
   end
 end
 return out
