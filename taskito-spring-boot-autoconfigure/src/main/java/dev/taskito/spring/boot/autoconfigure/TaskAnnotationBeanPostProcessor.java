@@ -10,10 +10,15 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import org.springframework.aop.framework.AopProxyUtils;
+import org.springframework.aop.scope.ScopedProxyUtils;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 import dev.taskito.Task;
@@ -35,13 +40,16 @@ import dev.taskito.store.RateLimit;
  * {@code taskito.tasks.<name>} or {@code taskito.queues.<name>} entry that matches no task
  * or queue.
  */
-public class TaskAnnotationBeanPostProcessor implements BeanPostProcessor, SmartInitializingSingleton {
+public class TaskAnnotationBeanPostProcessor
+		implements BeanPostProcessor, SmartInitializingSingleton, BeanFactoryAware {
 
 	private final Supplier<TaskRegistry> registry;
 
 	private final Supplier<TaskitoProperties> properties;
 
 	private final Set<Class<?>> classesWithoutTasks = ConcurrentHashMap.newKeySet();
+
+	private ConfigurableListableBeanFactory beanFactory;
 
 	/**
 	 * @param registry supplies the registry, resolved when the first {@code @Task} bean
@@ -54,17 +62,34 @@ public class TaskAnnotationBeanPostProcessor implements BeanPostProcessor, Smart
 	}
 
 	@Override
+	public void setBeanFactory(BeanFactory beanFactory) {
+		if (beanFactory instanceof ConfigurableListableBeanFactory listable) {
+			this.beanFactory = listable;
+		}
+	}
+
+	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
 		if (bean instanceof TaskRegistry || bean instanceof TaskitoProperties) {
 			return bean;
 		}
-		Class<?> userClass = AopProxyUtils.ultimateTargetClass(bean);
+		// The scoped proxy registers the tasks of a scoped bean; its target must not again.
+		if (ScopedProxyUtils.isScopedTarget(beanName)) {
+			return bean;
+		}
+		Class<?> userClass = ClassUtils.getUserClass(AopProxyUtils.ultimateTargetClass(bean));
 		if (this.classesWithoutTasks.contains(userClass)) {
 			return bean;
 		}
 		if (!hasTaskMethod(userClass)) {
 			this.classesWithoutTasks.add(userClass);
 			return bean;
+		}
+		if (this.beanFactory != null && this.beanFactory.containsBeanDefinition(beanName)
+				&& !this.beanFactory.isSingleton(beanName)) {
+			throw new TaskitoException("Bean '" + beanName + "' (" + userClass.getName() + ") declares @Task methods"
+					+ " but is not a singleton: each of its instances would register the same tasks. Make it a"
+					+ " singleton (the default scope)");
 		}
 		register(bean, userClass, beanName);
 		return bean;

@@ -101,6 +101,24 @@ class TaskBeanPostProcessorTests {
 	}
 
 	@Test
+	void configurationClassesNameTasksAfterTheirOwnClass() {
+		this.runner.withUserConfiguration(TasksInAConfiguration.class).run((context) -> {
+			assertThat(context.getBean(TaskRegistry.class).taskNames()).containsExactly("TasksInAConfiguration.tidy");
+		});
+	}
+
+	@Test
+	void prototypeBeanWithTasksFailsStartup() {
+		this.runner.withBean("perUse", EmailTasks.class, EmailTasks::new, (definition) -> definition.setScope("prototype"))
+			.withBean("user", PrototypeUser.class)
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(taskitoFailure(context)).hasMessageContaining("Bean 'perUse'")
+					.hasMessageContaining("is not a singleton");
+			});
+	}
+
+	@Test
 	void usesTheApplicationsJsonMapper() {
 		this.runner.withBean("emailTasks", EmailTasks.class)
 			.withBean(JsonMapper.class,
@@ -237,6 +255,22 @@ class TaskBeanPostProcessorTests {
 
 		@Task
 		void unnamed(Address address) {
+		}
+
+	}
+
+	@Configuration
+	static class TasksInAConfiguration {
+
+		@Task
+		void tidy() {
+		}
+
+	}
+
+	static class PrototypeUser {
+
+		PrototypeUser(EmailTasks tasks) {
 		}
 
 	}
