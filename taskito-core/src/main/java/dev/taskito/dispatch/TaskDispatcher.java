@@ -142,6 +142,9 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private volatile CapCheck capCheck = CapCheck.AFTER_CLAIM;
 
+	private volatile Runnable beforeClaimHook = () -> {
+	};
+
 	private volatile Consumer<List<ClaimedJob>> afterClaimHook = (claimed) -> {
 	};
 
@@ -473,13 +476,22 @@ public final class TaskDispatcher implements AutoCloseable {
 				? this.store.countClaims(cappedTasks(gates.request.taskLimits().keySet()),
 						cappedQueues(gates.request.queues()))
 				: null;
+		this.beforeClaimHook.run();
 		List<ClaimedJob> claimed = claimForDispatch(gates);
 		if (claimed.isEmpty()) {
 			giveBackTokens(gates, Map.of(), Map.of());
 			return PassResult.IDLE;
 		}
-		this.afterClaimHook.accept(claimed);
-		Admission admission = checkPostClaimConcurrency(claimed, countedBeforeClaim);
+		Admission admission;
+		try {
+			this.afterClaimHook.accept(claimed);
+			admission = checkPostClaimConcurrency(claimed, countedBeforeClaim);
+		}
+		catch (RuntimeException ex) {
+			// Unchecked claims must not run, nor sit in our heartbeat forever: give them back.
+			giveBackUnchecked(claimed, ex);
+			throw ex;
+		}
 		rollbackClaimAndReschedule(admission.rejected);
 		giveBackTokens(gates, countByTask(admission.admitted), countByQueue(admission.admitted));
 		handToWorkers(admission.admitted);
@@ -737,6 +749,17 @@ public final class TaskDispatcher implements AutoCloseable {
 			for (ClaimedJob job : rejected) {
 				releaseSlot(this.held.remove(job.claim()));
 			}
+		}
+	}
+
+	private void giveBackUnchecked(List<ClaimedJob> claimed, RuntimeException cause) {
+		try {
+			rollbackClaimAndReschedule(claimed);
+		}
+		catch (RuntimeException ex) {
+			cause.addSuppressed(ex);
+			// rollbackClaimAndReschedule dropped them from the heartbeat: their leases expire and
+			// the reaper takes them back.
 		}
 	}
 
@@ -1212,6 +1235,11 @@ public final class TaskDispatcher implements AutoCloseable {
 	/** Chooses how the post-claim check decides; tests only. */
 	void setCapCheck(CapCheck capCheck) {
 		this.capCheck = capCheck;
+	}
+
+	/** Runs right before the claim; tests hold dispatchers there. */
+	void setBeforeClaimHook(Runnable beforeClaimHook) {
+		this.beforeClaimHook = beforeClaimHook;
 	}
 
 	/** Runs between the claim and the post-claim count; tests hold dispatchers there. */

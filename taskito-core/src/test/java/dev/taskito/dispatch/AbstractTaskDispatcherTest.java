@@ -24,6 +24,7 @@ import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.TaskitoException;
 import dev.taskito.UnknownTaskException;
+import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
@@ -129,10 +130,11 @@ public abstract class AbstractTaskDispatcherTest {
 
 		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
 				Set.of("narrow"), Map.of("first", 8, "second", 8), Map.of());
+		ClaimCounts before = instance.store.countClaims(Set.of("first", "second"), Set.of("narrow"));
 		List<ClaimedJob> claimed = instance.dispatcher
 			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
 		assertThat(claimed).hasSize(3);
-		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, null);
+		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, before);
 		instance.dispatcher.rollbackClaimAndReschedule(admission.rejected());
 		assertThat(admission.admitted()).hasSize(2);
 
@@ -164,11 +166,19 @@ public abstract class AbstractTaskDispatcherTest {
 		Instance first = instance((registry) -> registry.register(heldTask("single", 1, null)));
 		Instance second = instance((registry) -> registry.register(heldTask("single", 1, null)));
 		List<JobId> ids = enqueue(first, "single", 2);
+		CyclicBarrier beforeClaim = new CyclicBarrier(2);
 		for (Instance instance : List.of(first, second)) {
-			AtomicBoolean held = new AtomicBoolean();
+			AtomicBoolean heldBeforeClaim = new AtomicBoolean();
+			AtomicBoolean heldAfterClaim = new AtomicBoolean();
+			// Neither claims before both are ready (so a count taken before the claim sees neither
+			// claim), and neither counts before both claims committed: the race the design must win.
+			instance.dispatcher.setBeforeClaimHook(() -> {
+				if (heldBeforeClaim.compareAndSet(false, true)) {
+					awaitBarrier(beforeClaim);
+				}
+			});
 			instance.dispatcher.setAfterClaimHook((claimed) -> {
-				// Both dispatchers have committed a claim before either counts: the race the design must win.
-				if (held.compareAndSet(false, true)) {
+				if (heldAfterClaim.compareAndSet(false, true)) {
 					awaitBarrier(barrier);
 				}
 			});
@@ -176,10 +186,12 @@ public abstract class AbstractTaskDispatcherTest {
 		first.dispatcher.start();
 		second.dispatcher.start();
 
-		await().atMost(Duration.ofSeconds(15)).until(() -> this.recorder.running("task:single") == 1);
-		await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5))
-			.until(() -> this.recorder.running("task:single") <= 1);
-		assertThat(barrier.isBroken()).isFalse();
+		await().atMost(Duration.ofSeconds(15)).until(() -> this.recorder.running("task:single") >= 1);
+		// Give a wrongly admitted second job time to start, then look.
+		await().pollDelay(Duration.ofMillis(600)).until(() -> true);
+		assertThat(this.recorder.highest("task:single")).as("most ever running at once").isEqualTo(1);
+		assertThat(this.recorder.running("task:single")).isEqualTo(1);
+		assertThat(barrier.isBroken() || beforeClaim.isBroken()).as("both dispatchers reached both barriers").isFalse();
 		release();
 		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(first, ids, JobStatus.SUCCEEDED));
 		assertThat(this.recorder.highest("task:single")).isEqualTo(1);
@@ -554,10 +566,12 @@ public abstract class AbstractTaskDispatcherTest {
 		instance.dispatcher.startWithoutDispatchLoop();
 		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
 				Set.of("default"), Map.of(task, 8), Map.of());
+		// Only the broken "count before claim" variant reads this count.
+		ClaimCounts before = instance.store.countClaims(Set.of(task), Set.of("default"));
 		List<ClaimedJob> claimed = instance.dispatcher
 			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
 		assertThat(claimed).hasSize(expectClaimed);
-		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, null);
+		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, before);
 		instance.dispatcher.rollbackClaimAndReschedule(admission.rejected());
 		assertThat(admission.admitted()).hasSize(expectAdmitted);
 		assertThat(admission.rejected()).hasSize(expectClaimed - expectAdmitted);

@@ -20,14 +20,14 @@ import dev.taskito.JobId;
 import dev.taskito.store.ClaimedJob;
 
 /**
- * H2, for one process: a claim locks each task's due jobs with
- * {@code FOR UPDATE SKIP LOCKED} and then moves the chosen ones to {@code RUNNING} in the
- * same transaction; wake-ups are an in-JVM broadcast between the stores on one database.
+ * H2, for one process: a claim reads each task's best due jobs, locks them by id with
+ * {@code FOR UPDATE SKIP LOCKED}, and moves the chosen ones to {@code RUNNING} in the same
+ * transaction; wake-ups are an in-JVM broadcast between the stores on one database.
  */
 public final class H2Dialect implements JdbcDialect {
 
-	private static final int CANDIDATE_OVERFETCH = 3;
-
+	/** Extra candidates read per task and queue, for those that concurrent claimers hold. */
+	private static final int CANDIDATE_SLACK = 16;
 
 	private static final Comparator<Candidate> CLAIM_ORDER = Comparator.comparingInt(Candidate::priority)
 		.reversed()
@@ -82,18 +82,18 @@ public final class H2Dialect implements JdbcDialect {
 			for (ClaimPlan.Quota quota : plan.quotas()) {
 				ps.setString(1, quota.task());
 				ps.setString(2, quota.queue());
-				// Racing claimers see the same best rows; fetching more lets each lock a share of them.
-				ps.setInt(3, quota.limit() * CANDIDATE_OVERFETCH);
+				// Room for candidates that concurrent claimers lock first.
+				ps.setInt(3, quota.limit() + Math.max(quota.limit(), CANDIDATE_SLACK));
+				List<Candidate> read = new ArrayList<>();
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
-						candidates.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("task"),
+						read.add(new Candidate(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("task"),
 								rs.getString("queue"), rs.getInt("priority"), JdbcRows.instant(rs, "run_at")));
 					}
 				}
+				candidates.addAll(lock(connection, statements, read, quota.limit()));
 			}
 		}
-		Set<UUID> locked = lockFree(connection, statements, candidates);
-		candidates.removeIf((candidate) -> !locked.contains(candidate.id().value()));
 		List<UUID> chosen = choose(candidates, plan);
 		if (chosen.isEmpty()) {
 			return List.of();
@@ -135,26 +135,26 @@ public final class H2Dialect implements JdbcDialect {
 	}
 
 	/**
-	 * Locks the candidates no other claimer holds, skipping (never waiting for) the others.
-	 * Locking by id, after an unlocked index-sorted read, keeps H2 from sorting every
-	 * pending row, which it does for a {@code FOR UPDATE} query with {@code ORDER BY}.
+	 * Locks the best of the candidates that no one else holds, at most {@code limit}.
 	 */
-	private Set<UUID> lockFree(Connection connection, JdbcStatements statements, List<Candidate> candidates)
-			throws SQLException {
-		Set<UUID> locked = new HashSet<>();
+	private List<Candidate> lock(Connection connection, JdbcStatements statements, List<Candidate> candidates,
+			int limit) throws SQLException {
 		if (candidates.isEmpty()) {
-			return locked;
+			return candidates;
 		}
-		List<UUID> ids = candidates.stream().map((candidate) -> candidate.id().value()).toList();
+		Set<UUID> locked = new HashSet<>();
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-lock"))) {
-			ps.setArray(1, JdbcRows.array(connection, this, ColumnType.UUID, ids));
+			ps.setArray(1, JdbcRows.array(connection, this, ColumnType.UUID,
+					candidates.stream().map((candidate) -> candidate.id().value()).toList()));
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					locked.add(JdbcRows.uuid(rs, "id"));
 				}
 			}
 		}
-		return locked;
+		// Rows locked beyond the limit stay locked until commit, which is harmless: this
+		// transaction ends in a moment.
+		return candidates.stream().filter((candidate) -> locked.contains(candidate.id().value())).limit(limit).toList();
 	}
 
 	/**

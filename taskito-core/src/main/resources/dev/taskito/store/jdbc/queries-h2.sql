@@ -22,7 +22,9 @@ SELECT id FROM FINAL TABLE (
 			CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY))
 		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us)
 	WHERE NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.id = n.id)
-		AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.active_unique_key = n.unique_key)
+		-- The IS NULL test first: H2 would otherwise walk every NULL key in the index.
+		AND (n.unique_key IS NULL
+			OR NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.active_unique_key = n.unique_key))
 );
 
 -- name: enqueue-existing
@@ -48,17 +50,20 @@ MERGE INTO ${prefix}queues (queue, paused) KEY (queue) VALUES (?, ?);
 SELECT queue FROM ${prefix}queues WHERE paused;
 
 -- name: claim-candidates
--- One task's due jobs in one queue, in claim order. No FOR UPDATE: H2 then sorts every
--- pending row instead of walking the index (ORDER BY repeats the index's leading columns
--- so it is "index sorted"). claim-lock then locks the ones still free.
+-- One task's due jobs in one queue, best first, read without locks: H2 locks every
+-- matching row (and sorts them all) when FOR UPDATE meets ORDER BY ... LIMIT, so the
+-- candidates are locked by id in claim-lock. The leading ORDER BY columns let H2 read them
+-- in index order.
 SELECT id, task, queue, priority, run_at FROM ${prefix}jobs
 WHERE task = ? AND queue = ? AND status = 'PENDING' AND run_at <= CURRENT_TIMESTAMP
 ORDER BY task, queue, status, priority DESC, run_at, id
 LIMIT ?;
 
 -- name: claim-lock
--- The candidates still pending that no concurrent claimer has locked.
-SELECT id FROM ${prefix}jobs WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
+-- Rows another claimer holds are skipped, not waited for; H2 checks the condition again on
+-- the row it locked, so a job claimed and committed meanwhile is not returned.
+SELECT id FROM ${prefix}jobs
+WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
 FOR UPDATE SKIP LOCKED;
 
 -- name: claim-jobs
@@ -90,10 +95,12 @@ WHERE queue = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY queue;
 
 -- name: delete-claims
 -- The fence: a claim goes only when both its job and its token match.
+-- (The token test by itself lets H2 find the rows through the token's index.)
 SELECT job_id, claim_token FROM OLD TABLE (
 	DELETE FROM ${prefix}claims
-	WHERE (job_id, claim_token) IN (
-		SELECT r.job_id, r.token FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS UUID ARRAY)) AS r(job_id, token))
+	WHERE claim_token = ANY(CAST(?2 AS UUID ARRAY))
+		AND (job_id, claim_token) IN (
+			SELECT r.job_id, r.token FROM UNNEST(CAST(?1 AS UUID ARRAY), CAST(?2 AS UUID ARRAY)) AS r(job_id, token))
 );
 
 -- name: rollback-jobs
@@ -159,9 +166,10 @@ WHERE j.status = 'RUNNING'
 -- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
 SELECT job_id FROM OLD TABLE (
 	DELETE FROM ${prefix}claims
-	WHERE (job_id, claim_token) IN (
-			SELECT r.job_id, r.token FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS UUID ARRAY)) AS r(job_id, token))
-		AND lease_expires_at <= DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP)
+	WHERE claim_token = ANY(CAST(?2 AS UUID ARRAY))
+		AND (job_id, claim_token) IN (
+			SELECT r.job_id, r.token FROM UNNEST(CAST(?1 AS UUID ARRAY), CAST(?2 AS UUID ARRAY)) AS r(job_id, token))
+		AND lease_expires_at <= DATEADD(MILLISECOND, -CAST(?3 AS BIGINT), CURRENT_TIMESTAMP)
 );
 
 -- name: reap-jobs
