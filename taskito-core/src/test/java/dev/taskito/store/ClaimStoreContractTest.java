@@ -2,8 +2,10 @@ package dev.taskito.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -187,6 +189,38 @@ public abstract class ClaimStoreContractTest {
 		assertThat(this.store.find(clash.id())).isEmpty();
 	}
 
+	@Test
+	void concurrentEnqueuesOfOneUniqueKeyStoreOneJob() throws Exception {
+		int threads = 4;
+		List<ClaimStore> producers = List.of(this.store, newStartedStore());
+		Set<JobId> answers = ConcurrentHashMap.newKeySet();
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService executor = Executors.newFixedThreadPool(threads);
+		try {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				ClaimStore producer = producers.get(t % producers.size());
+				futures.add(executor.submit(() -> {
+					start.await();
+					for (int i = 0; i < 10; i++) {
+						answers.addAll(producer.enqueue(List.of(uniqueJob("task", "contended"), job("task"))).subList(0, 1));
+					}
+					return null;
+				}));
+			}
+			start.countDown();
+			for (Future<?> future : futures) {
+				future.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(answers).hasSize(1);
+		assertThat(this.store.find(answers.iterator().next()).orElseThrow().uniqueKey()).isEqualTo("contended");
+		assertThat(claimAll("task")).hasSize(threads * 10 + 1);
+	}
+
 	// due times and order
 
 	@Test
@@ -208,8 +242,8 @@ public abstract class ClaimStoreContractTest {
 
 	@Test
 	void runAtIsRespected() {
-		Instant future = Instant.now().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-		Instant past = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+		Instant future = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+		Instant past = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
 		NewJob later = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofHours(-5), future, null, 3,
 				null);
 		NewJob due = new NewJob(JobId.newId(), "task", "default", "[]", 0, Duration.ofHours(5), past, null, 3, null);
@@ -324,7 +358,7 @@ public abstract class ClaimStoreContractTest {
 		assertThat(view.status()).isEqualTo(JobStatus.RUNNING);
 		assertThat(view.attempts()).isEqualTo(1);
 		assertThat(view.startedAt()).isNotNull();
-		assertThat(claimed.leaseExpiresAt()).isCloseTo(view.startedAt().plus(LEASE), within(1, java.time.temporal.ChronoUnit.SECONDS));
+		assertThat(claimed.leaseExpiresAt()).isCloseTo(view.startedAt().plus(LEASE), within(1, ChronoUnit.SECONDS));
 		assertThat(this.store.countClaims(Set.of("task"), Set.of("default"))).satisfies((counts) -> {
 			assertThat(counts.task("task")).isEqualTo(1);
 			assertThat(counts.queue("default")).isEqualTo(1);
@@ -807,7 +841,7 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	private List<ClaimedJob> claimAll(Set<String> queues, String... tasks) {
-		Map<String, Integer> limits = new java.util.HashMap<>();
+		Map<String, Integer> limits = new HashMap<>();
 		for (String task : tasks) {
 			limits.put(task, 1000);
 		}

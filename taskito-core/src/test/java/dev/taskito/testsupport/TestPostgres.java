@@ -96,23 +96,10 @@ public final class TestPostgres {
 			String password = System.getenv().getOrDefault("TASKITO_TEST_POSTGRES_PASSWORD", "");
 			return connect(url, user, password, "the URL in " + URL_VARIABLE);
 		}
-		if (dockerAvailable()) {
-			PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
-			// Stopped by Testcontainers' reaper when the JVM exits.
-			container.start();
-			return connect(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
-					"a Testcontainers container");
+		if (Docker.available()) {
+			return Docker.startPostgres();
 		}
 		return connect(LOCAL_URL, "postgres", "", "the local default " + LOCAL_URL);
-	}
-
-	private static boolean dockerAvailable() {
-		try {
-			return DockerClientFactory.instance().isDockerAvailable();
-		}
-		catch (RuntimeException | LinkageError ex) {
-			return false;
-		}
 	}
 
 	private static HikariDataSource connect(String url, String user, String password, String source) {
@@ -141,6 +128,31 @@ public final class TestPostgres {
 					+ " (and TASKITO_TEST_POSTGRES_USER / TASKITO_TEST_POSTGRES_PASSWORD) to a JDBC URL of one. Cause: "
 					+ ex.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * Everything that touches Testcontainers, loaded only when asked, so that a module using
+	 * this class without Testcontainers on its classpath still reaches the other sources.
+	 */
+	private static final class Docker {
+
+		static boolean available() {
+			try {
+				return DockerClientFactory.instance().isDockerAvailable();
+			}
+			catch (RuntimeException | LinkageError ex) {
+				return false;
+			}
+		}
+
+		static HikariDataSource startPostgres() {
+			PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
+			// Stopped by Testcontainers' reaper when the JVM exits.
+			container.start();
+			return connect(container.getJdbcUrl(), container.getUsername(), container.getPassword(),
+					"a Testcontainers container");
+		}
+
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.taskito.store.jdbc;
 
+import java.io.IOException;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -757,7 +759,7 @@ public final class JdbcClaimStore implements ClaimStore {
 		}
 	}
 
-	private java.sql.Array array(Connection connection, ColumnType type, Collection<?> values) throws SQLException {
+	private Array array(Connection connection, ColumnType type, Collection<?> values) throws SQLException {
 		return JdbcRows.array(connection, this.dialect, type, values);
 	}
 
@@ -853,7 +855,7 @@ public final class JdbcClaimStore implements ClaimStore {
 	private static boolean isUnavailable(SQLException ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
 			if (cause instanceof SQLTransientConnectionException || cause instanceof SQLNonTransientConnectionException
-					|| cause instanceof SQLRecoverableException || cause instanceof java.io.IOException) {
+					|| cause instanceof SQLRecoverableException || cause instanceof IOException) {
 				return true;
 			}
 			if (cause instanceof SQLException sqlException) {

@@ -97,6 +97,7 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 
 	private void listen() {
 		long backoffMillis = 100;
+		boolean reconnecting = false;
 		while (!this.closed) {
 			try (Connection connection = this.dataSource.getConnection()) {
 				if (!connection.getAutoCommit()) {
@@ -108,8 +109,11 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 				}
 				PGConnection pg = connection.unwrap(PGConnection.class);
 				backoffMillis = 100;
-				// Jobs may have arrived while this thread was not listening.
-				fire();
+				if (reconnecting) {
+					// Notifications sent while the connection was down are lost: wake anyway.
+					fire();
+				}
+				reconnecting = true;
 				while (!this.closed) {
 					PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
 					if (notifications != null && notifications.length > 0) {

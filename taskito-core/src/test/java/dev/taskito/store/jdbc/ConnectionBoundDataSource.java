@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -86,8 +87,8 @@ class ConnectionBoundDataSource implements DataSource {
 	}
 
 	@Override
-	public <T> T unwrap(Class<T> type) throws java.sql.SQLException {
-		throw new java.sql.SQLException("Not a wrapper");
+	public <T> T unwrap(Class<T> type) throws SQLException {
+		throw new SQLException("Not a wrapper");
 	}
 
 	@Override

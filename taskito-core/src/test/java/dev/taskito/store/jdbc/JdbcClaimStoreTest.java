@@ -271,6 +271,26 @@ class JdbcClaimStoreTest {
 		}
 
 		@Test
+		void reapTakesBackARunningJobThatLostItsClaimRow() throws SQLException {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			JobId id = store.enqueue(List.of(job("task"))).get(0);
+			ClaimedJob claimed = claim(store).get(0);
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				// Only corruption (or a hand-made change) leaves a RUNNING job without its claim.
+				statement.execute("DELETE FROM " + prefix + "claims");
+			}
+			assertThat(store.reap(Duration.ofHours(1))).singleElement().satisfies((reaped) -> {
+				assertThat(reaped.jobId()).isEqualTo(id);
+				assertThat(reaped.status()).isEqualTo(JobStatus.PENDING);
+			});
+			assertThat(store.find(id).orElseThrow().lastError()).contains("without a claim");
+			assertThat(store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), false)).isEmpty();
+			assertThat(claim(store)).extracting(ClaimedJob::attempt).containsExactly(2);
+		}
+
+		@Test
 		void anUnreachableDatabaseIsStoreUnavailableNamingTheOperation() {
 			SwitchableDataSource switchable = new SwitchableDataSource(dataSource());
 			JdbcClaimStore store = store(JdbcClaimStore.builder(switchable).tablePrefix(newPrefix()));
@@ -301,7 +321,7 @@ class JdbcClaimStoreTest {
 					Map.of("task", 1000), Map.of()), UUID.randomUUID());
 		}
 
-		private static NewJob job(String task) {
+		static NewJob job(String task) {
 			return new NewJob(JobId.newId(), task, "default", "[]", 0, Duration.ZERO, null, null, 3, null);
 		}
 
@@ -372,6 +392,34 @@ class JdbcClaimStoreTest {
 		@Override
 		String schemaFile() {
 			return "schema-postgresql.sql";
+		}
+
+		@Test
+		void listenerReconnectsWhenItsConnectionDrops() throws SQLException {
+			String prefix = newPrefix();
+			JdbcClaimStore listening = store(prefix);
+			JdbcClaimStore producing = store(prefix);
+			listening.start();
+			producing.start();
+			AtomicInteger wakeUps = new AtomicInteger();
+			listening.addWakeUpListener(wakeUps::incrementAndGet);
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				producing.enqueue(List.of(Cases.job("task")));
+				return wakeUps.get() > 0;
+			});
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				wakeUps.set(0);
+				statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN "
+						+ prefix + "wakeup'");
+			}
+			// A reconnected listener wakes once for what it may have missed...
+			await().atMost(Duration.ofSeconds(10)).until(() -> wakeUps.get() > 0);
+			wakeUps.set(0);
+			// ...and hears notifications again.
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				producing.enqueue(List.of(Cases.job("task")));
+				return wakeUps.get() > 0;
+			});
 		}
 
 	}
