@@ -52,19 +52,28 @@ public final class TestRedis {
 	public static synchronized RedisClient client() {
 		if (client == null) {
 			url = resolveUrl();
-			RedisClient candidate = RedisClient.create(RedisURI.create(url));
-			candidate.setDefaultTimeout(Duration.ofSeconds(10));
-			try (StatefulRedisConnection<String, String> connection = candidate.connect()) {
-				connection.sync().ping();
-			}
-			catch (RuntimeException ex) {
-				candidate.shutdown();
-				throw new AssertionError("No Redis answers at " + url + ". " + HOW_TO_START, ex);
-			}
-			client = candidate;
+			client = connect(url);
 			Runtime.getRuntime().addShutdownHook(new Thread(TestRedis::shutdown, "test-redis-shutdown"));
 		}
 		return client;
+	}
+
+	/**
+	 * @param url a Redis URL
+	 * @return a client whose Redis answered a {@code PING}
+	 * @throws AssertionError saying how to start Redis when it does not answer
+	 */
+	static RedisClient connect(String url) {
+		RedisClient candidate = RedisClient.create(RedisURI.create(url));
+		candidate.setDefaultTimeout(Duration.ofSeconds(10));
+		try (StatefulRedisConnection<String, String> connection = candidate.connect()) {
+			connection.sync().ping();
+			return candidate;
+		}
+		catch (RuntimeException ex) {
+			candidate.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+			throw new AssertionError("No Redis answers at " + url + ". " + HOW_TO_START, ex);
+		}
 	}
 
 	/**

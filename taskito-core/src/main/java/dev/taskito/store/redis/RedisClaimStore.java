@@ -92,10 +92,18 @@ public final class RedisClaimStore implements ClaimStore {
 	private static final int SWEEP_SIZE = 500;
 
 	/**
-	 * Scripts whose replay would not answer as their first run: a second take of tokens
-	 * takes more, a second cancel or retry answers {@code false}.
+	 * Scripts whose replay would not answer as their first run: a second cancel or retry
+	 * answers {@code false}. (A replayed take of tokens takes them twice, which only slows
+	 * the rate down, and a give-back that fails would leave the dispatcher's batch behind.)
 	 */
-	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry");
+
+	/**
+	 * How long the store's commands wait by default: well under a lease, so that a heartbeat
+	 * that cannot reach Redis fails soon enough for the dispatcher to stop its jobs before
+	 * their leases expire, and to try again.
+	 */
+	static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
 
 	/** The wake-up the finish script publishes when it freed a capped slot. */
 	private static final String FREED = "freed";
@@ -159,7 +167,7 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	static String namespaceOf(String keyPrefix) {
 		if (keyPrefix.matches(".*\\{[^}]+}.*")) {
-			return keyPrefix;
+			return keyPrefix.endsWith(":") ? keyPrefix : keyPrefix + ":";
 		}
 		String name = keyPrefix.endsWith(":") ? keyPrefix.substring(0, keyPrefix.length() - 1) : keyPrefix;
 		if (name.isEmpty()) {
@@ -556,9 +564,21 @@ public final class RedisClaimStore implements ClaimStore {
 		try {
 			pubSub.addListener(new RedisPubSubAdapter<>() {
 
+				private boolean subscribedBefore;
+
 				@Override
 				public void message(String channel, String message) {
 					onWakeUpMessage(message);
+				}
+
+				@Override
+				public void subscribed(String channel, long count) {
+					// Lettuce subscribes again after a reconnect; whatever was published while
+					// the connection was down is lost, so look for due work now.
+					if (this.subscribedBefore) {
+						notifyWakeUpListeners();
+					}
+					this.subscribedBefore = true;
 				}
 
 			});
@@ -812,10 +832,18 @@ public final class RedisClaimStore implements ClaimStore {
 	public static final class Builder {
 
 		/**
-	 * Scripts whose replay would not answer as their first run: a second take of tokens
-	 * takes more, a second cancel or retry answers {@code false}.
+	 * Scripts whose replay would not answer as their first run: a second cancel or retry
+	 * answers {@code false}. (A replayed take of tokens takes them twice, which only slows
+	 * the rate down, and a give-back that fails would leave the dispatcher's batch behind.)
 	 */
-	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("tokens", "cancel", "retry");
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry");
+
+	/**
+	 * How long the store's commands wait by default: well under a lease, so that a heartbeat
+	 * that cannot reach Redis fails soon enough for the dispatcher to stop its jobs before
+	 * their leases expire, and to try again.
+	 */
+	static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
 
 	/** The wake-up the finish script publishes when it freed a capped slot. */
 	private static final String FREED = "freed";
@@ -834,7 +862,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 		private String clientName = "taskito-" + ManagementFactory.getRuntimeMXBean().getName().replaceAll("[^\\w.@-]", "_");
 
-		private Duration commandTimeout;
+		private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
 
 		private Builder(RedisClient client) {
 			this.client = Objects.requireNonNull(client, "client");
@@ -866,8 +894,10 @@ public final class RedisClaimStore implements ClaimStore {
 		}
 
 		/**
-		 * @param commandTimeout how long a command may take before it fails with
-		 * {@link StoreUnavailableException}; {@code null} (the default) keeps the client's
+		 * @param commandTimeout how long a command may take (or wait for a reconnect) before
+		 * it fails with {@link StoreUnavailableException}, 5 seconds by default; {@code null}
+		 * keeps the client's (Lettuce's default is 60 seconds, long enough for leases to
+		 * expire while a heartbeat waits)
 		 * @return this
 		 */
 		public Builder commandTimeout(Duration commandTimeout) {

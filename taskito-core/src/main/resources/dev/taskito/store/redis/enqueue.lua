@@ -26,6 +26,12 @@ for _, job in ipairs(jobs) do
   local holder = nil
   if job.unique_key ~= '' then
     holder = redis.call('HGET', K_UNIQUE, job.unique_key)
+    -- Every script that finishes a job frees its key; this only guards against a key left
+    -- behind by hand-made changes, which would otherwise block the key for good.
+    if holder then
+      local status = redis.call('HGET', job_key(holder), 'status')
+      if status ~= 'PENDING' and status ~= 'RUNNING' then holder = nil end
+    end
   end
   if redis.call('EXISTS', jk) == 1 then
     -- The same job again: a call that Lettuce re-sent after a reconnect, or that the caller

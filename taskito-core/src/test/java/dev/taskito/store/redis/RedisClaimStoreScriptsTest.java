@@ -61,6 +61,7 @@ class RedisClaimStoreScriptsTest {
 		assertThat(RedisClaimStore.namespaceOf("taskito:")).isEqualTo("{taskito}:");
 		assertThat(RedisClaimStore.namespaceOf("app:taskito:")).isEqualTo("{app:taskito}:");
 		assertThat(RedisClaimStore.namespaceOf("{x}:taskito:")).isEqualTo("{x}:taskito:");
+		assertThat(RedisClaimStore.namespaceOf("{x}:taskito")).isEqualTo("{x}:taskito:");
 		JobId id = enqueue(job("a"));
 		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
 			assertThat(admin.sync().keys(this.store.namespace() + "*"))
@@ -334,6 +335,22 @@ class RedisClaimStoreScriptsTest {
 		int before = wakeUps.get();
 		this.store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), true);
 		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() > before);
+	}
+
+	@Test
+	void wakeUpListenersHearOfAReconnect() {
+		AtomicInteger wakeUps = new AtomicInteger();
+		this.store.addWakeUpListener(wakeUps::incrementAndGet);
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			for (String line : admin.sync().clientList().split("\n")) {
+				if (line.contains(" name=" + this.store.clientName() + "-wakeup ")) {
+					String id = line.replaceAll("^id=(\\d+) .*", "$1").trim();
+					admin.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(Long.parseLong(id)));
+				}
+			}
+		}
+		// Messages published while it was down are lost: the reconnect itself wakes.
+		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() >= 1);
 	}
 
 	@Test
