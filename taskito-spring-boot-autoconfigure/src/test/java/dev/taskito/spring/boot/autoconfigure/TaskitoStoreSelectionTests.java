@@ -25,6 +25,7 @@ import dev.taskito.dispatch.TaskDispatcher;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.jdbc.JdbcClaimStore;
 import dev.taskito.store.redis.RedisClaimStore;
+import dev.taskito.testsupport.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,9 +34,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application's DataSource, Redis, or the embedded H2 file, and the errors when none fits.
  */
 class TaskitoStoreSelectionTests {
-
-	static final String REDIS_URL = (System.getenv("TASKITO_TEST_REDIS_URL") != null)
-			? System.getenv("TASKITO_TEST_REDIS_URL") : "redis://127.0.0.1:6379";
 
 	@TempDir
 	Path embedded;
@@ -213,7 +211,7 @@ class TaskitoStoreSelectionTests {
 
 	private ApplicationContextRunner withRedis() {
 		return runner().withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
-			.withPropertyValues("spring.data.redis.url=" + REDIS_URL, "taskito.redis.key-prefix=taskito-selection:");
+			.withPropertyValues("spring.data.redis.url=" + TestRedis.url(), "taskito.redis.key-prefix=taskito-selection:");
 	}
 
 	@Test
