@@ -492,9 +492,10 @@ public final class TaskDispatcher implements AutoCloseable {
 			giveBackUnchecked(claimed, ex);
 			throw ex;
 		}
+		// Admitted jobs start first: nothing after this may strand them if the store fails.
+		handToWorkers(admission.admitted);
 		rollbackClaimAndReschedule(admission.rejected);
 		giveBackTokens(gates, countByTask(admission.admitted), countByQueue(admission.admitted));
-		handToWorkers(admission.admitted);
 		boolean fullBatch = claimed.size() == gates.request.limit();
 		return (fullBatch && freeSlots() > 0 && admission.rejected.isEmpty()) ? PassResult.MORE_MAY_BE_DUE
 				: PassResult.DISPATCHED;
@@ -1181,7 +1182,13 @@ public final class TaskDispatcher implements AutoCloseable {
 			}
 		}
 		if (!giveBack.isEmpty()) {
-			this.store.takeTokens(giveBack);
+			try {
+				this.store.takeTokens(giveBack);
+			}
+			catch (RuntimeException ex) {
+				// Unused tokens are lost: the rate runs a little under its limit for a moment.
+				logger.debug("Could not give back {} unused rate-limit token bucket(s)", giveBack.size(), ex);
+			}
 		}
 	}
 

@@ -411,6 +411,64 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	@Test
+	void racingDispatchersFinishEveryJobExactlyOnceWithoutErrors() throws Exception {
+		int jobs = 120;
+		enqueue("task", jobs);
+		List<ClaimStore> instances = List.of(this.store, newStartedStore());
+		AtomicInteger finished = new AtomicInteger();
+		Set<JobId> seen = ConcurrentHashMap.newKeySet();
+		AtomicInteger duplicates = new AtomicInteger();
+		int dispatchers = 4;
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService executor = Executors.newFixedThreadPool(dispatchers + 1);
+		try {
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < dispatchers; t++) {
+				ClaimStore instance = instances.get(t % instances.size());
+				String instanceId = "dispatcher-" + t;
+				futures.add(executor.submit(() -> {
+					start.await();
+					long deadline = System.nanoTime() + PATIENCE.multipliedBy(3).toNanos();
+					while (finished.get() < jobs && System.nanoTime() < deadline) {
+						List<ClaimedJob> claimed = instance.claim(new ClaimRequest(instanceId, LEASE, 10,
+								Set.of("default"), Map.of("task", 10), Map.of()), UUID.randomUUID());
+						instance.countClaims(Set.of("task"), Set.of("default"));
+						List<ClaimRef> claims = claimed.stream().map(ClaimedJob::claim).toList();
+						instance.heartbeat(new Heartbeat(instanceId, LEASE, Map.of("task", 5), Map.of(), claims));
+						for (ClaimedJob job : claimed) {
+							if (!seen.add(job.id())) {
+								duplicates.incrementAndGet();
+							}
+						}
+						List<Outcome> outcomes = claims.stream().map((claim) -> (Outcome) new Outcome.Succeeded(claim, "1")).toList();
+						finished.addAndGet(instance.finish(outcomes, true).size());
+					}
+					return null;
+				}));
+			}
+			futures.add(executor.submit(() -> {
+				start.await();
+				while (finished.get() < jobs && !Thread.currentThread().isInterrupted()) {
+					// Nothing has expired: the reaper must take nothing while racing the others.
+					assertThat(this.store.reap(Duration.ZERO)).isEmpty();
+					this.store.takeTokens(List.of(new TokenRequest("task:task", RateLimit.parse("1000/s"), 5)));
+				}
+				return null;
+			}));
+			start.countDown();
+			for (Future<?> future : futures) {
+				future.get(PATIENCE.multipliedBy(4).toSeconds(), TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+		assertThat(duplicates.get()).isZero();
+		assertThat(finished.get()).isEqualTo(jobs);
+		assertThat(this.store.countClaims(Set.of("task"), Set.of("default")).task("task")).isZero();
+	}
+
+	@Test
 	void recoverClaimFindsTheJobsOfABatch() {
 		enqueue("task", 3);
 		UUID batch = UUID.randomUUID();

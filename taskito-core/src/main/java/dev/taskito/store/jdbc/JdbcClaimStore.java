@@ -167,7 +167,7 @@ public final class JdbcClaimStore implements ClaimStore {
 			statement.executeQuery(this.sql.get("check-tables")).close();
 		}
 		catch (SQLException ex) {
-			if (this.dialect.isMissingTable(ex)) {
+			if (this.dialect.isMissingTable(ex) && !this.initializeSchema) {
 				throw new TaskitoException("Taskito's tables (" + table("jobs") + ", " + table("claims") + ", "
 						+ table("instances") + ", " + table("queues") + ", " + table("rate_buckets")
 						+ ") are missing and " + INITIALIZE_SCHEMA_PROPERTY + " is 'never': run classpath:"

@@ -105,7 +105,7 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 					connection.setAutoCommit(true);
 				}
 				try (Statement statement = connection.createStatement()) {
-					statement.execute("LISTEN " + this.channel);
+					statement.execute(this.statements.get("listen"));
 				}
 				PGConnection pg = connection.unwrap(PGConnection.class);
 				backoffMillis = 100;
@@ -122,7 +122,7 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 				}
 				try (Statement statement = connection.createStatement()) {
 					// The connection goes back to a pool: it must not keep collecting notifications.
-					statement.execute("UNLISTEN *");
+					statement.execute(this.statements.get("unlisten"));
 				}
 			}
 			catch (SQLException | RuntimeException ex) {

@@ -149,6 +149,12 @@ WHERE j.id = o.id AND j.status = 'RUNNING';
 -- name: notify
 SELECT pg_notify('${prefix}wakeup', '');
 
+-- name: listen
+LISTEN ${prefix}wakeup;
+
+-- name: unlisten
+UNLISTEN ${prefix}wakeup;
+
 -- name: upsert-instance
 INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps)
 VALUES (?, clock_timestamp(), ?, ?)

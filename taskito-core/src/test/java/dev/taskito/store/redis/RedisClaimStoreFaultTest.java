@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.lettuce.core.KillArgs;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.AfterEach;
@@ -132,7 +133,7 @@ class RedisClaimStoreFaultTest {
 				// Holds Redis for 600 ms, so the claim behind it runs after its caller gave up.
 				admin.sync().eval("local s = redis.call('TIME') local t = s "
 						+ "while (t[1] - s[1]) * 1000000 + (t[2] - s[2]) < 600000 do t = redis.call('TIME') end return 1",
-						io.lettuce.core.ScriptOutputType.INTEGER, new String[0]);
+						ScriptOutputType.INTEGER, new String[0]);
 			}
 		}, "redis-busy");
 		busy.start();

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.lettuce.core.KillArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +94,15 @@ class RedisClaimStoreScriptsTest {
 		List<ClaimedJob> claimed = claim(10, Map.of("a", 10, "b", 10), Map.of());
 		assertThat(claimed).extracting(ClaimedJob::id).containsExactly(high, highB, low, lowLater, negative);
 		assertThat(claimed).allSatisfy((job) -> assertThat(job.attempt()).isEqualTo(1));
+	}
+
+	@Test
+	void extremePrioritiesKeepTheirOrder() {
+		JobId lowest = enqueue(job("a").priority(Integer.MIN_VALUE).build());
+		JobId highest = enqueue(job("a").priority(Integer.MAX_VALUE).build());
+		JobId zero = enqueue(job("a").priority(0).build());
+		assertThat(claim(10, Map.of("a", 10), Map.of())).extracting(ClaimedJob::id)
+			.containsExactly(highest, zero, lowest);
 	}
 
 	@Test
@@ -345,7 +355,7 @@ class RedisClaimStoreScriptsTest {
 			for (String line : admin.sync().clientList().split("\n")) {
 				if (line.contains(" name=" + this.store.clientName() + "-wakeup ")) {
 					String id = line.replaceAll("^id=(\\d+) .*", "$1").trim();
-					admin.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(Long.parseLong(id)));
+					admin.sync().clientKill(KillArgs.Builder.id(Long.parseLong(id)));
 				}
 			}
 		}
