@@ -1,0 +1,41 @@
+package dev.taskito.spring.boot.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.TaskitoDefaults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The properties' defaults are the core's: {@link TaskitoDefaults} is the one place they
+ * live.
+ */
+class TaskitoPropertiesTests {
+
+	@Test
+	void defaultsAgreeWithTaskitoDefaults() {
+		TaskitoProperties properties = new TaskitoProperties();
+		assertThat(properties.getStore().getType()).isNull();
+		assertThat(properties.getJdbc().getDataSource()).isNull();
+		assertThat(properties.getJdbc().getEmbeddedPath()).isEqualTo(TaskitoProperties.DEFAULT_EMBEDDED_PATH);
+		assertThat(properties.getJdbc().getTablePrefix()).isEqualTo(TaskitoDefaults.TABLE_PREFIX);
+		assertThat(properties.getJdbc().getInitializeSchema()).isEqualTo(TaskitoProperties.InitializeSchema.ALWAYS);
+		assertThat(properties.getRedis().getKeyPrefix()).isEqualTo(TaskitoDefaults.KEY_PREFIX);
+		assertThat(properties.getTasks()).isEmpty();
+		assertThat(properties.getQueues()).isEmpty();
+		assertThat(properties.getWorker().getConcurrency()).isEqualTo(TaskitoDefaults.WORKER_CONCURRENCY);
+		assertThat(properties.getWorker().getVirtualThreads()).isNull();
+		assertThat(properties.getDispatcher().isEnabled()).isTrue();
+		assertThat(properties.getDispatcher().getPollInterval()).isEqualTo(TaskitoDefaults.POLL_INTERVAL);
+		assertThat(properties.getDispatcher().getBatchSize()).isEqualTo(TaskitoDefaults.BATCH_SIZE);
+		assertThat(properties.getLease().getDuration()).isEqualTo(TaskitoDefaults.LEASE_DURATION);
+		assertThat(properties.getLease().getHeartbeatInterval()).isEqualTo(TaskitoDefaults.HEARTBEAT_INTERVAL);
+		assertThat(properties.getRetry().getMaxRetries()).isEqualTo(TaskitoDefaults.MAX_RETRIES);
+		assertThat(properties.getRetry().getBackoff()).isEqualTo(TaskitoDefaults.RETRY_BACKOFF);
+		assertThat(properties.getRetry().getMaxBackoff()).isEqualTo(TaskitoDefaults.RETRY_MAX_BACKOFF);
+		assertThat(properties.getShutdown().getTimeout()).isEqualTo(TaskitoDefaults.SHUTDOWN_TIMEOUT);
+		assertThat(properties.getRetention().getSucceeded()).isEqualTo(TaskitoDefaults.RETENTION_SUCCEEDED);
+		assertThat(properties.getRetention().getDead()).isEqualTo(TaskitoDefaults.RETENTION_DEAD);
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.taskito.spring.boot.autoconfigure.e2e;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
+import dev.taskito.TaskQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Jobs survive a restart on the embedded file: what one run of the application left
+ * pending, the next one runs.
+ */
+class RestartEndToEndTests {
+
+	@TempDir
+	Path embedded;
+
+	@Test
+	void aRestartOnTheSameEmbeddedFileRunsTheJobsLeftPending() {
+		List<JobId> ids = new ArrayList<>();
+		try (ConfigurableApplicationContext first = start("--taskito.dispatcher.enabled=false")) {
+			TaskQueue queue = first.getBean(TaskQueue.class);
+			for (int i = 0; i < 10; i++) {
+				ids.add(queue.enqueue("record", "job-" + i, List.of(i)));
+			}
+			assertThat(ids).allSatisfy((id) -> assertThat(queue.find(id)).map(JobView::status).contains(JobStatus.PENDING));
+		}
+		try (ConfigurableApplicationContext second = start()) {
+			TaskQueue queue = second.getBean(TaskQueue.class);
+			EndToEndApplication.Tasks tasks = second.getBean(EndToEndApplication.Tasks.class);
+			await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ids)
+				.allSatisfy((id) -> assertThat(queue.find(id)).map(JobView::status).contains(JobStatus.SUCCEEDED)));
+			assertThat(tasks.ran).hasSize(10);
+		}
+	}
+
+	@Test
+	void shutdownGivesBackAJobStillRunningWithoutConsumingAnAttempt() throws InterruptedException {
+		JobId slow;
+		try (ConfigurableApplicationContext context = start("--taskito.shutdown.timeout=300ms")) {
+			slow = context.getBean(TaskQueue.class).enqueue("slow");
+			assertThat(context.getBean(EndToEndApplication.Tasks.class).slowStarted.await(30, TimeUnit.SECONDS))
+				.isTrue();
+			assertThat(context.getBean(TaskQueue.class).find(slow)).map(JobView::status).contains(JobStatus.RUNNING);
+		}
+		try (ConfigurableApplicationContext context = start("--taskito.dispatcher.enabled=false")) {
+			JobView job = context.getBean(TaskQueue.class).find(slow).orElseThrow();
+			assertThat(job.status()).isEqualTo(JobStatus.PENDING);
+			assertThat(job.attempts()).isZero();
+		}
+	}
+
+	private ConfigurableApplicationContext start(String... args) {
+		List<String> all = new ArrayList<>(List.of("--taskito.jdbc.embedded-path=" + this.embedded,
+				"--taskito.dispatcher.poll-interval=100ms"));
+		all.addAll(List.of(args));
+		return new SpringApplicationBuilder(EndToEndApplication.Embedded.class).web(WebApplicationType.NONE)
+			.run(all.toArray(String[]::new));
+	}
+
+}
