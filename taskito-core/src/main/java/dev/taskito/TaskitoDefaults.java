@@ -50,6 +50,15 @@ public final class TaskitoDefaults {
 	/** The prefix of the JDBC store's tables. */
 	public static final String TABLE_PREFIX = "taskito_";
 
+	/** Where the embedded H2 store keeps its file when nothing else is configured, relative to the working directory. */
+	public static final String EMBEDDED_PATH = ".taskito";
+
+	/** Whether the JDBC store creates the tables it is missing at start. */
+	public static final boolean INITIALIZE_SCHEMA = true;
+
+	/** Whether an instance runs a dispatcher (false: it only enqueues). */
+	public static final boolean DISPATCHER_ENABLED = true;
+
 	/** The prefix of the Redis store's keys. */
 	public static final String KEY_PREFIX = "taskito:";
 

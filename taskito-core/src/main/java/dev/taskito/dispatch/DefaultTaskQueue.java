@@ -96,8 +96,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 		if (!queue.equals(task.queue()) && !this.registry.queueNames().contains(queue)) {
 			// A queue no instance knows would never be dispatched: refuse it rather than strand the job.
 			throw new TaskitoException("Cannot enqueue task '" + task.name() + "' into queue '" + queue
-					+ "': no task uses it and no configuration names it; known queues: " + this.registry.queueNames()
-					+ ". Configure the queue (taskito.queues." + queue + ") or use a known one");
+					+ "': no registered task uses that queue, so no dispatcher would ever take the job. Use one of the known queues "
+					+ this.registry.queueNames() + ", or declare the queue on a @Task(queue = \"" + queue + "\")");
 		}
 		return new NewJob(JobId.newId(), task.name(), queue,
 				payload, (request.priority() != null) ? request.priority() : task.priority(), request.delay(),

@@ -119,6 +119,15 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	}
 
 	/**
+	 * @param handler what runs the task's jobs, such as the same method called through a proxy
+	 * @return a changed copy
+	 */
+	public TaskDefinition withHandler(TaskHandler handler) {
+		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
+				this.rateLimit, this.priority, handler, this.source);
+	}
+
+	/**
 	 * @return whether the task has a cap
 	 */
 	public boolean isCapped() {

@@ -473,7 +473,7 @@ public abstract class AbstractTaskDispatcherTest {
 		assertThatThrownBy(() -> instance.queue.enqueue(EnqueueRequest.of("known").queue("nowhere")))
 			.isInstanceOf(TaskitoException.class)
 			.hasMessageContaining("queue 'nowhere'")
-			.hasMessageContaining("taskito.queues.nowhere");
+			.hasMessageContaining("known queues [default]");
 	}
 
 	// ------------------------------------------------------------------ fixtures

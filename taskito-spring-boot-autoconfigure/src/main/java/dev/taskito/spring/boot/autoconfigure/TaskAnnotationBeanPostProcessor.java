@@ -134,9 +134,7 @@ public class TaskAnnotationBeanPostProcessor
 			// Surfaces as "Cannot register @Task bean '...' method ...: <reason>".
 			throw new IllegalArgumentException(ex.getMessage(), ex);
 		}
-		return new TaskDefinition(definition.name(), definition.queue(), definition.maxConcurrent(),
-				definition.maxRetries(), definition.timeout(), definition.rateLimit(), definition.priority(),
-				new MethodTaskHandler(proxy, invocable), definition.source());
+		return definition.withHandler(new MethodTaskHandler(proxy, invocable));
 	}
 
 	private static TaskDefinition applyOverrides(TaskDefinition definition, TaskitoProperties.TaskLimits limits) {

@@ -19,7 +19,7 @@ public class TaskitoProperties {
 	 * The directory of the embedded H2 database when no {@code taskito.jdbc.embedded-path}
 	 * is set.
 	 */
-	public static final String DEFAULT_EMBEDDED_PATH = ".taskito";
+	public static final String DEFAULT_EMBEDDED_PATH = TaskitoDefaults.EMBEDDED_PATH;
 
 	/**
 	 * Which store holds the jobs.
@@ -209,7 +209,7 @@ public class TaskitoProperties {
 		/**
 		 * Whether to create missing tables at startup: "always" or "never".
 		 */
-		private InitializeSchema initializeSchema = InitializeSchema.ALWAYS;
+		private InitializeSchema initializeSchema = TaskitoDefaults.INITIALIZE_SCHEMA ? InitializeSchema.ALWAYS : InitializeSchema.NEVER;
 
 		public String getDataSource() {
 			return this.dataSource;
@@ -427,7 +427,7 @@ public class TaskitoProperties {
 		/**
 		 * Whether this instance runs jobs; false makes it a producer that only enqueues.
 		 */
-		private boolean enabled = true;
+		private boolean enabled = TaskitoDefaults.DISPATCHER_ENABLED;
 
 		/**
 		 * Longest an idle dispatcher waits before looking for due jobs again.
