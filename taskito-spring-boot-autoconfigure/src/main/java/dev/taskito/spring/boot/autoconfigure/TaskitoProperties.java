@@ -209,7 +209,7 @@ public class TaskitoProperties {
 		/**
 		 * Whether to create missing tables at startup: "always" or "never".
 		 */
-		private InitializeSchema initializeSchema = TaskitoDefaults.INITIALIZE_SCHEMA ? InitializeSchema.ALWAYS : InitializeSchema.NEVER;
+		private InitializeSchema initializeSchema = InitializeSchema.ALWAYS;
 
 		public String getDataSource() {
 			return this.dataSource;

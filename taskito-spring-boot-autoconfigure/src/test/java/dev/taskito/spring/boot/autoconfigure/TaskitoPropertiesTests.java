@@ -17,15 +17,16 @@ class TaskitoPropertiesTests {
 		TaskitoProperties properties = new TaskitoProperties();
 		assertThat(properties.getStore().getType()).isNull();
 		assertThat(properties.getJdbc().getDataSource()).isNull();
-		assertThat(properties.getJdbc().getEmbeddedPath()).isEqualTo(TaskitoProperties.DEFAULT_EMBEDDED_PATH);
+		assertThat(properties.getJdbc().getEmbeddedPath()).isEqualTo(TaskitoDefaults.EMBEDDED_PATH);
 		assertThat(properties.getJdbc().getTablePrefix()).isEqualTo(TaskitoDefaults.TABLE_PREFIX);
-		assertThat(properties.getJdbc().getInitializeSchema()).isEqualTo(TaskitoProperties.InitializeSchema.ALWAYS);
+		assertThat(properties.getJdbc().getInitializeSchema() == TaskitoProperties.InitializeSchema.ALWAYS)
+			.isEqualTo(TaskitoDefaults.INITIALIZE_SCHEMA);
 		assertThat(properties.getRedis().getKeyPrefix()).isEqualTo(TaskitoDefaults.KEY_PREFIX);
 		assertThat(properties.getTasks()).isEmpty();
 		assertThat(properties.getQueues()).isEmpty();
 		assertThat(properties.getWorker().getConcurrency()).isEqualTo(TaskitoDefaults.WORKER_CONCURRENCY);
 		assertThat(properties.getWorker().getVirtualThreads()).isNull();
-		assertThat(properties.getDispatcher().isEnabled()).isTrue();
+		assertThat(properties.getDispatcher().isEnabled()).isEqualTo(TaskitoDefaults.DISPATCHER_ENABLED);
 		assertThat(properties.getDispatcher().getPollInterval()).isEqualTo(TaskitoDefaults.POLL_INTERVAL);
 		assertThat(properties.getDispatcher().getBatchSize()).isEqualTo(TaskitoDefaults.BATCH_SIZE);
 		assertThat(properties.getLease().getDuration()).isEqualTo(TaskitoDefaults.LEASE_DURATION);
