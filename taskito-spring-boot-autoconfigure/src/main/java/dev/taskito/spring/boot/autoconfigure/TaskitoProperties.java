@@ -427,7 +427,7 @@ public class TaskitoProperties {
 		/**
 		 * Whether this instance runs jobs; false makes it a producer that only enqueues.
 		 */
-		private boolean enabled = TaskitoDefaults.DISPATCHER_ENABLED;
+		private boolean enabled = true;
 
 		/**
 		 * Longest an idle dispatcher waits before looking for due jobs again.
