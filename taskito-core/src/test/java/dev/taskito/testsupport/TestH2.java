@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
@@ -32,7 +34,8 @@ public final class TestH2 {
 	}
 
 	/**
-	 * Drops a database made by {@link #newDataSource()}, freeing its memory.
+	 * Drops a database made by {@link #newDataSource()} or {@link #newPooledDataSource()},
+	 * freeing its memory (and closing the pool).
 	 * @param dataSource the database
 	 */
 	public static void shutdown(DataSource dataSource) {
@@ -42,6 +45,24 @@ public final class TestH2 {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not shut the test H2 database down", ex);
 		}
+		finally {
+			if (dataSource instanceof HikariDataSource pool) {
+				pool.close();
+			}
+		}
+	}
+
+	/**
+	 * A pool on a new, empty in-memory database, as an application would use it: H2 opens a
+	 * costly session for every unpooled connection, which several dispatchers notice.
+	 * @return the pool; {@link #shutdown(DataSource)} drops the database and closes it
+	 */
+	public static HikariDataSource newPooledDataSource() {
+		HikariConfig config = new HikariConfig();
+		config.setDataSource(newDataSource());
+		config.setMaximumPoolSize(16);
+		config.setPoolName("taskito-test-h2");
+		return new HikariDataSource(config);
 	}
 
 }

@@ -831,32 +831,7 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	public static final class Builder {
 
-		/**
-	 * Scripts whose replay would not answer as their first run: a second cancel or retry
-	 * answers {@code false}. (A replayed take of tokens takes them twice, which only slows
-	 * the rate down, and a give-back that fails would leave the dispatcher's batch behind.)
-	 */
-	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry");
-
-	/**
-	 * How long the store's commands wait by default: well under a lease, so that a heartbeat
-	 * that cannot reach Redis fails soon enough for the dispatcher to stop its jobs before
-	 * their leases expire, and to try again.
-	 */
-	static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
-
-	/** The wake-up the finish script publishes when it freed a capped slot. */
-	private static final String FREED = "freed";
-
-	/** How long after another instance freed a slot this one hears of it, at least and at most. */
-	private static final long FREED_DELAY_MIN_MICROS = 500;
-
-	private static final long FREED_DELAY_MAX_MICROS = 5_000;
-
-	/** How often a repeatable command is tried when its connection drops under it. */
-	private static final int ATTEMPTS_AFTER_DROP = 3;
-
-	private final RedisClient client;
+		private final RedisClient client;
 
 		private String keyPrefix = TaskitoDefaults.KEY_PREFIX;
 
