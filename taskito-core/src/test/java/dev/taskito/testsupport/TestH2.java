@@ -39,16 +39,17 @@ public final class TestH2 {
 	 * @param dataSource the database
 	 */
 	public static void shutdown(DataSource dataSource) {
-		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+		DataSource database = dataSource;
+		if (dataSource instanceof HikariDataSource pool) {
+			// Close the pool first: its connections would fail to reset on a database shut down under them.
+			pool.close();
+			database = pool.getDataSource();
+		}
+		try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
 			statement.execute("SHUTDOWN");
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not shut the test H2 database down", ex);
-		}
-		finally {
-			if (dataSource instanceof HikariDataSource pool) {
-				pool.close();
-			}
 		}
 	}
 
