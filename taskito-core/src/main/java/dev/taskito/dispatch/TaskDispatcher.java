@@ -860,11 +860,26 @@ public final class TaskDispatcher implements AutoCloseable {
 						giveBackAtShutdown(job);
 					}
 				}
-				default -> submitOutcome(job, outcome);
+				default -> {
+					logFailure(job, outcome);
+					submitOutcome(job, outcome);
+				}
 			}
 		}
 		finally {
 			releaseSlot(job);
+		}
+	}
+
+	private static void logFailure(RunningJob job, Outcome outcome) {
+		if (outcome instanceof Outcome.Failed failed) {
+			String reason = failed.error().lines().findFirst().orElse("");
+			if (failed.isDead()) {
+				logger.warn("{} failed for the last time and is DEAD: {}", job, reason);
+			}
+			else {
+				logger.info("{} failed ({}); retrying in {} ms", job, reason, failed.retryDelay().toMillis());
+			}
 		}
 	}
 
@@ -884,13 +899,8 @@ public final class TaskDispatcher implements AutoCloseable {
 				? "Timed out after " + timeout + " (the handler's thread was interrupted)\n" + stackTrace(ex)
 				: stackTrace(ex);
 		int attempt = job.job.attempt();
-		if (attempt > job.job.maxRetries()) {
-			logger.warn("{} failed for the last time and is DEAD: {}", job, ex.toString());
-			return new Outcome.Failed(job.claim(), error, null);
-		}
-		Duration delay = retryDelay(attempt);
-		logger.info("{} failed ({}); retrying in {} ms", job, ex.toString(), delay.toMillis());
-		return new Outcome.Failed(job.claim(), error, delay);
+		return new Outcome.Failed(job.claim(), error,
+				(attempt > job.job.maxRetries()) ? null : retryDelay(attempt));
 	}
 
 	/**

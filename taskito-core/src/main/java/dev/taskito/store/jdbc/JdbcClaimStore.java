@@ -146,7 +146,7 @@ public final class JdbcClaimStore implements ClaimStore {
 	 */
 	@Override
 	public void start() {
-		if (this.initializeSchema) {
+		if (this.initializeSchema && !isSchemaComplete()) {
 			// Stores in one JVM take turns here because H2 fails concurrent CREATE ... IF NOT
 			// EXISTS of one name; stores in other processes take turns through the dialect's
 			// lock (H2 is opened by one process only).
@@ -819,6 +819,25 @@ public final class JdbcClaimStore implements ClaimStore {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Whether every table and index of the schema exists. When it does, start() runs no DDL:
+	 * even {@code CREATE INDEX IF NOT EXISTS} locks its table against writes until commit,
+	 * which stalls (and can deadlock with) the instances already running.
+	 */
+	private boolean isSchemaComplete() {
+		List<String> tables = this.sql.schemaObjects("TABLE");
+		List<String> indexes = this.sql.schemaObjects("INDEX");
+		return withAutoCommit("read the schema", table("jobs"), (connection) -> {
+			try (PreparedStatement ps = connection.prepareStatement(this.sql.get("count-schema-objects"))) {
+				ps.setArray(1, array(connection, ColumnType.TEXT, tables));
+				ps.setArray(2, array(connection, ColumnType.TEXT, indexes));
+				try (ResultSet rs = ps.executeQuery()) {
+					return rs.next() && rs.getLong(1) == tables.size() + indexes.size();
+				}
+			}
+		});
 	}
 
 	private <T> T inTransaction(String operation, String table, SqlWork<T> work) {

@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.taskito.TaskitoException;
 
@@ -62,6 +65,23 @@ final class JdbcStatements {
 	 */
 	List<String> schema() {
 		return this.schema;
+	}
+
+	/**
+	 * @param kind {@code TABLE} or {@code INDEX}
+	 * @return the lower-case names of the tables or indexes the schema file creates
+	 */
+	List<String> schemaObjects(String kind) {
+		Pattern create = Pattern.compile("CREATE\\s+(?:UNIQUE\\s+)?" + kind + "\\s+IF\\s+NOT\\s+EXISTS\\s+(\\w+)",
+				Pattern.CASE_INSENSITIVE);
+		List<String> names = new ArrayList<>();
+		for (String ddl : this.schema) {
+			Matcher matcher = create.matcher(ddl);
+			if (matcher.find()) {
+				names.add(matcher.group(1).toLowerCase(Locale.ROOT));
+			}
+		}
+		return names;
 	}
 
 	static String read(String resource) {

@@ -3,6 +3,13 @@
 -- clock. H2 has no RETURNING: FINAL TABLE and OLD TABLE read the rows a change touched.
 -- Lists travel as arrays so that a batch is one statement, not one per row.
 
+-- name: count-schema-objects
+-- How many of the schema's tables and indexes exist, read from the catalog.
+SELECT (SELECT count(*) FROM INFORMATION_SCHEMA.TABLES
+		WHERE TABLE_SCHEMA = CURRENT_SCHEMA AND LOWER(TABLE_NAME) = ANY(CAST(? AS VARCHAR ARRAY)))
+	+ (SELECT count(*) FROM INFORMATION_SCHEMA.INDEXES
+		WHERE INDEX_SCHEMA = CURRENT_SCHEMA AND LOWER(INDEX_NAME) = ANY(CAST(? AS VARCHAR ARRAY)));
+
 -- name: check-tables
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
 

@@ -3,6 +3,12 @@
 -- clock, never an instance's, and the real time even inside a longer transaction.
 -- Lists travel as arrays so that a batch is one statement, not one per row.
 
+-- name: count-schema-objects
+-- How many of the schema's tables and indexes exist, read from the catalog without taking
+-- any lock on the tables: a running cluster is not disturbed by an instance that starts.
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND (c.relname = ANY(?::text[]) OR c.relname = ANY(?::text[]));
+
 -- name: check-tables
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
 
