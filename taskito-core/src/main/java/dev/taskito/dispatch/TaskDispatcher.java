@@ -67,6 +67,9 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private static final long REJECTED_DELAY_MAX_MILLIS = 60;
 
+	/** The shortest pause after a cap rejected a claim; it doubles with each rejection in a row. */
+	private static final long REJECTION_BACKOFF_MIN_MILLIS = 5;
+
 	/** The first idle wait; it doubles up to the poll interval while nothing is found. */
 	private static final long IDLE_WAIT_MIN_MILLIS = 20;
 
@@ -133,8 +136,11 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private final BlockingQueue<PendingOutcome> outcomes = new LinkedBlockingQueue<>();
 
-	/** Tasks and queues whose cap rejected a claim, until the next wake-up or poll interval. */
+	/** Tasks and queues seen full or just rejecting, until this time or the next wake-up. */
 	private final Map<String, Long> saturatedUntilNanos = new ConcurrentHashMap<>();
+
+	/** Rejections in a row per task and queue, for the backoff after a rejection. */
+	private final Map<String, Integer> consecutiveRejections = new ConcurrentHashMap<>();
 
 	private final List<UUID> unresolvedClaims = new ArrayList<>();
 
@@ -430,7 +436,8 @@ public final class TaskDispatcher implements AutoCloseable {
 				if (pass == PassResult.DISPATCHED) {
 					idleWaitMillis = IDLE_WAIT_MIN_MILLIS;
 				}
-				boolean woken = this.wakeSignal.await(WakeSignal.millis(Math.min(idleWaitMillis, pollMillis)));
+				long waitMillis = millisUntilSaturationEnds(Math.min(idleWaitMillis, pollMillis));
+				boolean woken = this.wakeSignal.await(WakeSignal.millis(waitMillis));
 				idleWaitMillis = woken ? IDLE_WAIT_MIN_MILLIS : Math.min(idleWaitMillis * 2, pollMillis);
 			}
 			catch (StoreUnavailableException ex) {
@@ -699,21 +706,32 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	/**
-	 * Remembers the caps this check found full, so the next passes do not claim (and roll
-	 * back) their jobs until a wake-up says a slot was freed somewhere.
+	 * Remembers the caps this check found filled by admitted claims, so the next passes do
+	 * not claim (and roll back) their jobs until a wake-up says a slot was freed somewhere.
+	 * A cap that rejected part of this batch is not remembered as full: the claims that
+	 * over-filled it may be other dispatchers' claims that are being rolled back right now
+	 * (see {@link #rollbackClaimAndReschedule}).
 	 */
 	private void markFullCaps(ClaimCounts counts, Map<String, Integer> batchByTask, Map<String, Integer> batchByQueue,
 			Map<String, Integer> admittedByTask, Map<String, Integer> admittedByQueue) {
 		long until = System.nanoTime() + this.pollInterval.toNanos();
 		counts.byTask().forEach((task, count) -> {
-			int running = count - batchByTask.getOrDefault(task, 0) + admittedByTask.getOrDefault(task, 0);
-			if (taskCap(task) > 0 && running >= taskCap(task)) {
+			int admitted = admittedByTask.getOrDefault(task, 0);
+			if (admitted > 0) {
+				this.consecutiveRejections.remove("task:" + task);
+			}
+			int running = count - batchByTask.getOrDefault(task, 0) + admitted;
+			if (taskCap(task) > 0 && running >= taskCap(task) && admitted == batchByTask.getOrDefault(task, 0)) {
 				this.saturatedUntilNanos.put("task:" + task, until);
 			}
 		});
 		counts.byQueue().forEach((queue, count) -> {
-			int running = count - batchByQueue.getOrDefault(queue, 0) + admittedByQueue.getOrDefault(queue, 0);
-			if (queueCap(queue) > 0 && running >= queueCap(queue)) {
+			int admitted = admittedByQueue.getOrDefault(queue, 0);
+			if (admitted > 0) {
+				this.consecutiveRejections.remove("queue:" + queue);
+			}
+			int running = count - batchByQueue.getOrDefault(queue, 0) + admitted;
+			if (queueCap(queue) > 0 && running >= queueCap(queue) && admitted == batchByQueue.getOrDefault(queue, 0)) {
 				this.saturatedUntilNanos.put("queue:" + queue, until);
 			}
 		});
@@ -739,7 +757,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		for (ClaimedJob job : rejected) {
 			long delay = ThreadLocalRandom.current().nextLong(REJECTED_DELAY_MIN_MILLIS, REJECTED_DELAY_MAX_MILLIS + 1);
 			reschedules.add(new Reschedule(job.claim(), Duration.ofMillis(delay)));
-			markSaturated(job, now);
+			backOffAfterRejection(job, now);
 		}
 		try {
 			this.store.rollback(reschedules);
@@ -1151,14 +1169,42 @@ public final class TaskDispatcher implements AutoCloseable {
 		return capped;
 	}
 
-	private void markSaturated(ClaimedJob job, long nowNanos) {
-		long until = nowNanos + this.pollInterval.toNanos();
+	/**
+	 * Backs off from a cap that rejected a claim, for a random time that doubles with each
+	 * rejection in a row (up to the poll interval). Dispatchers that collided all rejected
+	 * together; a random, growing pause lets one of them claim alone next time, where a
+	 * fixed pause would have them collide again in lockstep.
+	 */
+	private void backOffAfterRejection(ClaimedJob job, long nowNanos) {
 		if (taskCap(job.taskName()) > 0) {
-			this.saturatedUntilNanos.put("task:" + job.taskName(), until);
+			backOff("task:" + job.taskName(), nowNanos);
 		}
 		if (queueCap(job.queue()) > 0) {
-			this.saturatedUntilNanos.put("queue:" + job.queue(), until);
+			backOff("queue:" + job.queue(), nowNanos);
 		}
+	}
+
+	private void backOff(String key, long nowNanos) {
+		int rejections = this.consecutiveRejections.merge(key, 1, Integer::sum);
+		long maxMillis = Math.min(this.pollInterval.toMillis(),
+				REJECTION_BACKOFF_MIN_MILLIS << Math.min(rejections - 1, 16));
+		long millis = ThreadLocalRandom.current().nextLong(maxMillis / 2, maxMillis + 1);
+		this.saturatedUntilNanos.put(key, nowNanos + TimeUnit.MILLISECONDS.toNanos(millis));
+	}
+
+	/**
+	 * @return how long until the first remembered saturation ends, at most {@code maxMillis}
+	 */
+	private long millisUntilSaturationEnds(long maxMillis) {
+		long now = System.nanoTime();
+		long soonest = maxMillis;
+		for (long until : this.saturatedUntilNanos.values()) {
+			long millis = TimeUnit.NANOSECONDS.toMillis(until - now);
+			if (millis >= 0 && millis < soonest) {
+				soonest = Math.max(millis, 1);
+			}
+		}
+		return soonest;
 	}
 
 	private boolean isSaturated(String key, long nowNanos) {
