@@ -131,10 +131,16 @@ UNION ALL
 SELECT 'Q', queue, count(*) FROM ${prefix}claims WHERE queue = ANY(?::text[]) GROUP BY queue;
 
 -- name: delete-claims
--- The fence: a claim goes only when both its job and its token match.
+-- The fence: a claim goes only when both its job and its token match. Like every statement
+-- that changes several claims, it locks them in job id order first, so that two of them
+-- (a heartbeat and a finish, say) never wait for each other in a cycle.
 DELETE FROM ${prefix}claims c
-USING unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
-WHERE c.job_id = r.job_id AND c.claim_token = r.token
+USING (SELECT held.job_id FROM ${prefix}claims held
+		JOIN unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
+			ON held.job_id = r.job_id AND held.claim_token = r.token
+		ORDER BY held.job_id
+		FOR UPDATE OF held) locked
+WHERE c.job_id = locked.job_id
 RETURNING c.job_id, c.claim_token;
 
 -- name: rollback-jobs
@@ -172,9 +178,14 @@ ON CONFLICT (instance_id) DO UPDATE
 SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps;
 
 -- name: renew-claims
-UPDATE ${prefix}claims SET lease_expires_at = clock_timestamp() + ? * interval '1 millisecond'
-WHERE claim_token = ANY(?::uuid[])
-RETURNING job_id, claim_token;
+-- Locks in job id order, as delete-claims does.
+UPDATE ${prefix}claims c SET lease_expires_at = clock_timestamp() + ? * interval '1 millisecond'
+FROM (SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.claim_token = ANY(?::uuid[])
+		ORDER BY held.job_id
+		FOR UPDATE OF held) locked
+WHERE c.job_id = locked.job_id
+RETURNING c.job_id, c.claim_token;
 
 -- name: live-instance-caps
 SELECT task_caps, queue_caps FROM ${prefix}instances
@@ -208,10 +219,15 @@ FOR UPDATE OF j SKIP LOCKED;
 
 -- name: reap-delete-claims
 -- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
+-- Locks in job id order, as delete-claims does.
 DELETE FROM ${prefix}claims c
-USING unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
-WHERE c.job_id = r.job_id AND c.claim_token = r.token
-	AND c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
+USING (SELECT held.job_id FROM ${prefix}claims held
+		JOIN unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
+			ON held.job_id = r.job_id AND held.claim_token = r.token
+		WHERE held.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
+		ORDER BY held.job_id
+		FOR UPDATE OF held) locked
+WHERE c.job_id = locked.job_id
 RETURNING c.job_id;
 
 -- name: reap-jobs
