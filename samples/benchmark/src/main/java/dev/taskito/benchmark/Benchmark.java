@@ -42,8 +42,6 @@ public final class Benchmark {
 
 	private static final int CAP = 2;
 
-	private static final int CAP_INSTANCES = 3;
-
 	private static final int CAP_WORKERS = 4;
 
 	private static final long CAP_JOB_MILLIS = 50;
@@ -441,6 +439,7 @@ public final class Benchmark {
 		AtomicInteger running = new AtomicInteger();
 		LongAccumulator highest = new LongAccumulator(Math::max, 0);
 		LongAdder handlerNanos = new LongAdder();
+		List<long[]> spans = java.util.Collections.synchronizedList(new ArrayList<>());
 		Span span = new Span();
 		TaskDefinition capped = TaskDefinition.of("capped", Instance.handler(List.of(), (args) -> {
 			long start = System.nanoTime();
@@ -453,13 +452,14 @@ public final class Benchmark {
 				running.decrementAndGet();
 				long end = System.nanoTime();
 				handlerNanos.add(end - start);
+				spans.add(new long[] { start, end });
 				span.lastFinish.accumulate(end);
 				span.finished.increment();
 			}
 		})).withMaxConcurrent(CAP);
 		List<Instance> cluster = new ArrayList<>();
 		try {
-			for (int i = 0; i < CAP_INSTANCES; i++) {
+			for (int i = 0; i < this.options.capInstances(); i++) {
 				cluster.add(Instance.start(backend, namespace, List.of(capped), CAP_WORKERS));
 			}
 			List<EnqueueRequest> requests = new ArrayList<>();
@@ -471,12 +471,34 @@ public final class Benchmark {
 			span.await(jobs, backend.name() + " cap");
 			double ideal = handlerNanos.sum() / (double) CAP;
 			double actual = span.lastFinish.get() - span.firstStart.get();
+			printGaps(backend, spans);
 			return new double[] { ideal / actual, highest.get() };
 		}
 		finally {
 			cluster.forEach(Instance::close);
 			backend.releaseStores();
 		}
+	}
+
+	/** Diagnostics: how long a freed slot stayed idle before the next job started in it. */
+	private static void printGaps(Backend backend, List<long[]> spans) {
+		List<long[]> sorted = new ArrayList<>(spans);
+		sorted.sort((a, b) -> Long.compare(a[0], b[0]));
+		// Each start after the first two fills the slot freed by the earliest unmatched end.
+		java.util.PriorityQueue<Long> ends = new java.util.PriorityQueue<>();
+		List<Long> gaps = new ArrayList<>();
+		for (long[] job : sorted) {
+			if (ends.size() >= CAP) {
+				gaps.add((job[0] - ends.poll()) / 1_000);
+			}
+			ends.add(job[1]);
+		}
+		gaps.sort(null);
+		long sum = gaps.stream().mapToLong(Long::longValue).sum();
+		System.err.printf("    [%s] cap: a freed slot stayed idle (us) p50=%d p90=%d p99=%d max=%d, %d ms in all over %d refills%n",
+				backend.name(),
+				gaps.get(gaps.size() / 2), gaps.get(gaps.size() * 9 / 10), gaps.get(gaps.size() * 99 / 100),
+				gaps.get(gaps.size() - 1), sum / 1000, gaps.size());
 	}
 
 	// ------------------------------------------------------------------ figures

@@ -11,7 +11,7 @@ import java.util.Set;
  * {@code --quick} shrinks every workload so that one store takes under a minute.
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
-		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes) {
+		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances) {
 
 	static final List<String> ALL_STORES = List.of("h2", "postgres", "redis");
 
@@ -29,6 +29,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --h2-url=URL            H2 (default an embedded file under target/benchmark-h2)
 			  --runs=N                measured runs per figure, the median is reported (default 3)
 			  --out=FILE              the JSON results (default target/benchmark-results.json)
+			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
 
 			Tables are created with the prefix tbench_<workload>_ and keys under {tbench-<workload>}:,
 			and dropped before each run: point it at a database you may write to.
@@ -60,6 +61,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		String h2Url = null;
 		int runs = 3;
 		Path out = Path.of("target", "benchmark-results.json");
+		int capInstances = 3;
 		for (String arg : args) {
 			if (arg.isBlank()) {
 				continue;
@@ -77,6 +79,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--h2-url" -> h2Url = value;
 				case "--runs" -> runs = Integer.parseInt(value);
 				case "--out" -> out = Path.of(value);
+				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--help", "-h" -> throw new UsageException(null);
 				default -> throw new UsageException("Unknown option '" + arg + "'");
 			}
@@ -88,7 +91,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full());
+				quick ? Sizes.quick() : Sizes.full(), capInstances);
 	}
 
 	private static List<String> list(String value, List<String> allowed, String what) {
