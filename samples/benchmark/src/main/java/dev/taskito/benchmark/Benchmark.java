@@ -34,7 +34,8 @@ import dev.taskito.dispatch.TaskDefinition;
  */
 public final class Benchmark {
 
-	private static final int DRAIN_WORKERS = 16;
+	/** The idle instance and the latency consumer have the drain's default worker count. */
+	private static final int LATENCY_WORKERS = 16;
 
 	private static final int ENQUEUE_THREADS = 8;
 
@@ -160,7 +161,7 @@ public final class Benchmark {
 		String namespace = "tbench_memory";
 		backend.clean(namespace);
 		Span span = new Span();
-		try (Instance instance = Instance.start(backend, namespace, List.of(span.task()), DRAIN_WORKERS)) {
+		try (Instance instance = Instance.start(backend, namespace, List.of(span.task()), LATENCY_WORKERS)) {
 			instance.startDispatcher();
 			Thread.sleep(this.options.quick() ? 1_000 : 3_000);
 			Memory memory = Memory.measure();
@@ -187,7 +188,7 @@ public final class Benchmark {
 				runs.add(rates[0]);
 				committed.add(rates[1]);
 			}
-			report(backend, figures, "drain" + instances, "drain " + instances + "x" + DRAIN_WORKERS, runs, "jobs/s");
+			report(backend, figures, "drain" + instances, "drain " + instances + "x" + this.options.drainWorkers(), runs, "jobs/s");
 			figures.put("drain" + instances + "CommittedJobsPerSec", round(median(committed), 0));
 		}
 	}
@@ -201,10 +202,12 @@ public final class Benchmark {
 		String namespace = "tbench_drain";
 		backend.clean(namespace);
 		Span span = new Span();
+		StoreTrace trace = this.options.traceStore() ? new StoreTrace() : null;
 		List<Instance> cluster = new ArrayList<>();
 		try {
 			for (int i = 0; i < instances; i++) {
-				cluster.add(Instance.start(backend, namespace, List.of(span.task()), DRAIN_WORKERS));
+				cluster.add(Instance.start(backend, namespace, List.of(span.task()), this.options.drainWorkers(),
+						trace));
 			}
 			List<EnqueueRequest> batch = new ArrayList<>(BATCH);
 			for (int i = 0; i < jobs; i++) {
@@ -220,6 +223,10 @@ public final class Benchmark {
 				Thread.sleep(1);
 			}
 			long committedAt = System.nanoTime();
+			if (trace != null) {
+				System.err.printf("    [%s] drain %d x %d, store calls (%,d jobs):%n%s", backend.name(), instances,
+						this.options.drainWorkers(), jobs, trace.summary((committedAt - span.firstStart.get()) / 1e9));
+			}
 			if (memoryFigures instanceof Map<?, ?> map) {
 				@SuppressWarnings("unchecked")
 				Map<String, Object> figures = (Map<String, Object>) map;
@@ -355,7 +362,7 @@ public final class Benchmark {
 				}
 			}
 		});
-		try (Instance consumer = Instance.start(backend, namespace, List.of(task), DRAIN_WORKERS)) {
+		try (Instance consumer = Instance.start(backend, namespace, List.of(task), LATENCY_WORKERS)) {
 			consumer.startDispatcher();
 			if (backend.sharedAcrossProcesses()) {
 				runProducerProcess(backend, namespace);
@@ -457,10 +464,11 @@ public final class Benchmark {
 				span.finished.increment();
 			}
 		})).withMaxConcurrent(CAP);
+		StoreTrace trace = this.options.traceStore() ? new StoreTrace() : null;
 		List<Instance> cluster = new ArrayList<>();
 		try {
 			for (int i = 0; i < this.options.capInstances(); i++) {
-				cluster.add(Instance.start(backend, namespace, List.of(capped), CAP_WORKERS));
+				cluster.add(Instance.start(backend, namespace, List.of(capped), CAP_WORKERS, trace));
 			}
 			List<EnqueueRequest> requests = new ArrayList<>();
 			for (int i = 0; i < jobs; i++) {
@@ -472,6 +480,9 @@ public final class Benchmark {
 			double ideal = handlerNanos.sum() / (double) CAP;
 			double actual = span.lastFinish.get() - span.firstStart.get();
 			printGaps(backend, spans);
+			if (trace != null) {
+				System.err.printf("    [%s] cap, store calls:%n%s", backend.name(), trace.summary(actual / 1e9));
+			}
 			return new double[] { ideal / actual, highest.get() };
 		}
 		finally {
@@ -572,6 +583,8 @@ public final class Benchmark {
 		document.put("machine", machine);
 		document.put("quick", this.options.quick());
 		document.put("runs", this.options.runs());
+		document.put("drainWorkers", this.options.drainWorkers());
+		document.put("capInstances", this.options.capInstances());
 		document.put("sizes", this.sizes);
 		document.put("stores", this.results);
 		try {

@@ -33,7 +33,16 @@ final class Instance implements AutoCloseable {
 	 * concurrency is set, every other setting is the engine's default.
 	 */
 	static Instance start(Backend backend, String namespace, List<TaskDefinition> tasks, int workers) {
+		return start(backend, namespace, tasks, workers, null);
+	}
+
+	/** The same, with every store call tallied by {@code trace} when it is not null. */
+	static Instance start(Backend backend, String namespace, List<TaskDefinition> tasks, int workers,
+			StoreTrace trace) {
 		ClaimStore store = backend.newStore(namespace);
+		if (trace != null) {
+			store = trace.wrap(store);
+		}
 		store.start();
 		TaskRegistry registry = new TaskRegistry();
 		tasks.forEach(registry::register);

@@ -11,7 +11,7 @@ import java.util.Set;
  * {@code --quick} shrinks every workload so that one store takes under a minute.
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
-		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances) {
+		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances, int drainWorkers, boolean traceStore) {
 
 	static final List<String> ALL_STORES = List.of("h2", "postgres", "redis");
 
@@ -30,6 +30,9 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --runs=N                measured runs per figure, the median is reported (default 3)
 			  --out=FILE              the JSON results (default target/benchmark-results.json)
 			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
+			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
+			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
+			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
 
 			Tables are created with the prefix tbench_<workload>_ and keys under {tbench-<workload>}:,
 			and dropped before each run: point it at a database you may write to.
@@ -62,6 +65,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int runs = 3;
 		Path out = Path.of("target", "benchmark-results.json");
 		int capInstances = 3;
+		int drainWorkers = 16;
+		boolean traceStore = false;
 		for (String arg : args) {
 			if (arg.isBlank()) {
 				continue;
@@ -80,6 +85,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--runs" -> runs = Integer.parseInt(value);
 				case "--out" -> out = Path.of(value);
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
+				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
+				case "--trace-store" -> traceStore = true;
 				case "--help", "-h" -> throw new UsageException(null);
 				default -> throw new UsageException("Unknown option '" + arg + "'");
 			}
@@ -91,7 +98,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full(), capInstances);
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore);
 	}
 
 	private static List<String> list(String value, List<String> allowed, String what) {
