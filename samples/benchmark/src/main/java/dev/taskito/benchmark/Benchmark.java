@@ -329,28 +329,36 @@ public final class Benchmark {
 		List<Double> p50 = new ArrayList<>();
 		List<Double> p99 = new ArrayList<>();
 		List<Double> max = new ArrayList<>();
+		List<Double> enqueueP50 = new ArrayList<>();
+		List<Double> enqueueP99 = new ArrayList<>();
 		for (int run = 0; run < this.options.runs(); run++) {
 			double[] percentiles = latencyRun(backend);
 			p50.add(percentiles[0]);
 			p99.add(percentiles[1]);
 			max.add(percentiles[2]);
+			enqueueP50.add(percentiles[3]);
+			enqueueP99.add(percentiles[4]);
 		}
 		String where = backend.sharedAcrossProcesses() ? "another JVM" : "same JVM: embedded H2 is one process";
 		figures.put("latencyProducer", where);
 		report(backend, figures, "latencyP50", "latency p50 (" + where + ")", p50, "ms");
 		report(backend, figures, "latencyP99", "latency p99", p99, "ms");
 		report(backend, figures, "latencyMax", "latency max", max, "ms");
+		// The part of the latency spent in the producer's own enqueue call (its commit).
+		report(backend, figures, "latencyEnqueueCallP50", "  of which the enqueue call, p50", enqueueP50, "ms");
+		report(backend, figures, "latencyEnqueueCallP99", "  of which the enqueue call, p99", enqueueP99, "ms");
 	}
 
 	/**
 	 * One consumer instance here; the producer in another JVM (the same classpath) or, for
 	 * the embedded H2, on a thread of this one.
-	 * @return {p50, p99, max} in milliseconds
+	 * @return {p50, p99, max, enqueue call p50, enqueue call p99} in milliseconds
 	 */
 	private double[] latencyRun(Backend backend) throws Exception {
 		String namespace = "tbench_latency";
 		backend.clean(namespace);
 		int expected = this.sizes.latencyRate() * this.sizes.latencySeconds();
+		long[] enqueueMicros = new long[expected];
 		long[] samples = new long[expected * 2];
 		AtomicInteger received = new AtomicInteger();
 		TaskDefinition task = LatencyProducer.task((sentMicros) -> {
@@ -365,13 +373,16 @@ public final class Benchmark {
 		try (Instance consumer = Instance.start(backend, namespace, List.of(task), LATENCY_WORKERS)) {
 			consumer.startDispatcher();
 			if (backend.sharedAcrossProcesses()) {
-				runProducerProcess(backend, namespace);
+				String[] done = runProducerProcess(backend, namespace).split(" ");
+				enqueueMicros = new long[] { Long.parseLong(done[2]), Long.parseLong(done[3]) };
 			}
 			else {
 				try (Instance producer = Instance.start(backend, namespace, List.of(task), 0)) {
 					LatencyProducer.produce(producer.queue, this.sizes.latencyRate(), this.sizes.latencySeconds(),
-							this.sizes.latencyWarmupSeconds());
+							this.sizes.latencyWarmupSeconds(), enqueueMicros);
 				}
+				Arrays.sort(enqueueMicros);
+				enqueueMicros = new long[] { percentile(enqueueMicros, 0.50), percentile(enqueueMicros, 0.99) };
 			}
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 			while (received.get() < expected && System.nanoTime() - deadline < 0) {
@@ -388,10 +399,11 @@ public final class Benchmark {
 		long[] sorted = Arrays.copyOf(samples, expected);
 		Arrays.sort(sorted);
 		return new double[] { percentile(sorted, 0.50) / 1000.0, percentile(sorted, 0.99) / 1000.0,
-				sorted[sorted.length - 1] / 1000.0 };
+				sorted[sorted.length - 1] / 1000.0, enqueueMicros[0] / 1000.0, enqueueMicros[1] / 1000.0 };
 	}
 
-	private void runProducerProcess(Backend backend, String namespace) throws IOException, InterruptedException {
+	/** @return the producer's DONE line: sent count, enqueue call p50 and p99 in microseconds */
+	private String runProducerProcess(Backend backend, String namespace) throws IOException, InterruptedException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add("-cp");
@@ -419,6 +431,7 @@ public final class Benchmark {
 		if (process.exitValue() != 0 || lines.stream().noneMatch((line) -> line.startsWith("DONE"))) {
 			throw new IllegalStateException("The latency producer failed (exit " + process.exitValue() + "): " + lines);
 		}
+		return lines.stream().filter((line) -> line.startsWith("DONE")).findFirst().orElseThrow();
 	}
 
 	private void cap(Backend backend, Map<String, Object> figures) throws Exception {

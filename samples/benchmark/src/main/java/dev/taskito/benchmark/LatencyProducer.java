@@ -56,8 +56,11 @@ public final class LatencyProducer {
 				})), 0)) {
 			System.out.println("READY");
 			System.out.flush();
-			int sent = produce(producer.queue, rate, seconds, warmupSeconds);
-			System.out.println("DONE " + sent);
+			long[] enqueueMicros = new long[(int) Math.round(rate * seconds)];
+			int sent = produce(producer.queue, rate, seconds, warmupSeconds, enqueueMicros);
+			java.util.Arrays.sort(enqueueMicros);
+			System.out.println("DONE " + sent + " " + Benchmark.percentile(enqueueMicros, 0.50) + " "
+					+ Benchmark.percentile(enqueueMicros, 0.99));
 			System.out.flush();
 		}
 		System.exit(0);
@@ -66,9 +69,10 @@ public final class LatencyProducer {
 	/**
 	 * Enqueues {@code rate × warmupSeconds} unmeasured jobs, then {@code rate × seconds}
 	 * measured ones, on a fixed schedule (a late enqueue does not shift the ones after it).
+	 * @param enqueueMicros receives how long each measured {@code enqueue} call took
 	 * @return the measured jobs sent
 	 */
-	static int produce(DefaultTaskQueue queue, int rate, double seconds, double warmupSeconds) {
+	static int produce(DefaultTaskQueue queue, int rate, double seconds, double warmupSeconds, long[] enqueueMicros) {
 		int warmup = (int) Math.round(rate * warmupSeconds);
 		int measured = (int) Math.round(rate * seconds);
 		long periodNanos = 1_000_000_000L / rate;
@@ -79,7 +83,11 @@ public final class LatencyProducer {
 			while ((wait = due - System.nanoTime()) > 0) {
 				LockSupport.parkNanos(wait);
 			}
+			long before = System.nanoTime();
 			queue.enqueue(TASK, (i < warmup) ? -1L : nowMicros());
+			if (i >= warmup && i - warmup < enqueueMicros.length) {
+				enqueueMicros[i - warmup] = (System.nanoTime() - before) / 1_000;
+			}
 		}
 		return measured;
 	}

@@ -22,6 +22,8 @@ final class Report {
 			new Row("latencyP50", "latency p50 at 200 jobs/s (ms)", "pg <= 5; redis <= 1"),
 			new Row("latencyP99", "latency p99 (ms)", "pg <= 20; redis <= 5"),
 			new Row("latencyMax", "latency max (ms)", ""),
+			new Row("latencyEnqueueCallP50", "  of which the enqueue call, p50 (ms)", ""),
+			new Row("latencyEnqueueCallP99", "  of which the enqueue call, p99 (ms)", ""),
 			new Row("capMaxRunning", "cap 2: highest running seen", "exactly 2"),
 			new Row("capUtilisation", "cap 2: utilisation", ">= 0.95"),
 			new Row("idleHeapMiB", "idle instance: heap used (MiB)", ""),
