@@ -54,8 +54,11 @@ public final class Benchmark {
 	/** Per store, per figure: the reported value (a median, or a single measurement). */
 	private final Map<String, Map<String, Object>> results = new LinkedHashMap<>();
 
-	private Benchmark(Options options) {
+	private final String[] args;
+
+	private Benchmark(Options options, String[] args) {
 		this.options = options;
+		this.args = args;
 		this.sizes = options.sizes();
 	}
 
@@ -72,7 +75,7 @@ public final class Benchmark {
 			System.exit(ex.getMessage() == null ? 0 : 2);
 			return;
 		}
-		int failures = new Benchmark(options).run();
+		int failures = new Benchmark(options, args).run();
 		System.exit(failures == 0 ? 0 : 1);
 	}
 
@@ -83,6 +86,11 @@ public final class Benchmark {
 				this.options.runs(), Runtime.getRuntime().availableProcessors(), loadBefore);
 		int failures = 0;
 		for (String store : this.options.stores()) {
+			if (this.options.stores().size() > 1) {
+				// A JVM per store: its memory figures and its JIT and GC state owe nothing to the stores before it.
+				failures += runInOwnJvm(store);
+				continue;
+			}
 			Map<String, Object> figures = new LinkedHashMap<>();
 			this.results.put(store, figures);
 			long started = System.nanoTime();
@@ -114,6 +122,44 @@ public final class Benchmark {
 				loadBefore, loadAfter);
 		writeJson(loadBefore, loadAfter);
 		return failures;
+	}
+
+	private int runInOwnJvm(String store) {
+		Path out = this.options.out().resolveSibling("benchmark-results-" + store + ".json");
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+		command.add("-cp");
+		command.add(System.getProperty("java.class.path"));
+		command.add(Benchmark.class.getName());
+		for (String arg : this.args) {
+			if (!arg.startsWith("--store") && !arg.startsWith("--out")) {
+				command.add(arg);
+			}
+		}
+		command.add("--store=" + store);
+		command.add("--out=" + out);
+		try {
+			Files.deleteIfExists(out);
+			Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			int exit = process.waitFor();
+			@SuppressWarnings("unchecked")
+			Map<String, Object> document = JsonMapper.builder().build().readValue(out.toFile(), Map.class);
+			@SuppressWarnings("unchecked")
+			Map<String, Object> figures = ((Map<String, Map<String, Object>>) document.get("stores")).get(store);
+			this.results.put(store, figures);
+			return (exit == 0) ? 0 : 1;
+		}
+		catch (IOException | RuntimeException ex) {
+			this.results.put(store, new LinkedHashMap<>(Map.of("error", "its JVM gave no figures: " + ex)));
+			return 1;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	// ------------------------------------------------------------------ workloads
