@@ -1,0 +1,225 @@
+package dev.taskito.benchmark;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.jdbc.JdbcClaimStore;
+import dev.taskito.store.redis.RedisClaimStore;
+
+/**
+ * One store under test: makes a store object per simulated instance (each with its own
+ * connections, as separate processes would have), and wipes a workload's namespace.
+ */
+abstract class Backend implements AutoCloseable {
+
+	/** The tables a JDBC store owns, dropped before each run. */
+	private static final List<String> TABLES = List.of("jobs", "claims", "instances", "queues", "rate_buckets");
+
+	/**
+	 * @return the store's name on the command line
+	 */
+	abstract String name();
+
+	/**
+	 * @param namespace the workload's namespace, such as {@code tbench_drain}
+	 * @return a new, unstarted store on that namespace with connections of its own
+	 */
+	abstract ClaimStore newStore(String namespace);
+
+	/**
+	 * Deletes every table or key of the namespace.
+	 * @param namespace the workload's namespace
+	 */
+	abstract void clean(String namespace);
+
+	/**
+	 * @return whether another JVM can share this store (not the embedded H2)
+	 */
+	abstract boolean sharedAcrossProcesses();
+
+	/**
+	 * @return the options that point a producer JVM at this same store
+	 */
+	abstract List<String> connectionArgs();
+
+	/**
+	 * Frees what the stores of a finished run left open (their connection pools).
+	 */
+	void releaseStores() {
+	}
+
+	static Backend create(String name, Options options) {
+		return switch (name) {
+			case "h2" -> new Jdbc("h2", options.h2Url(), "sa", "", false);
+			case "postgres" -> new Jdbc("postgres", options.jdbcUrl(), options.jdbcUser(), options.jdbcPassword(), true);
+			case "redis" -> new Redis(options.redisUrl());
+			default -> throw new IllegalArgumentException(name);
+		};
+	}
+
+	static final class Jdbc extends Backend {
+
+		private final String name;
+
+		private final String url;
+
+		private final String user;
+
+		private final String password;
+
+		private final boolean shared;
+
+		private final List<HikariDataSource> pools = new CopyOnWriteArrayList<>();
+
+		private final HikariDataSource admin;
+
+		Jdbc(String name, String url, String user, String password, boolean shared) {
+			this.name = name;
+			this.url = url;
+			this.user = user;
+			this.password = password;
+			this.shared = shared;
+			// H2's file database stays open while the admin pool holds a connection.
+			this.admin = pool("taskito-bench-admin", 2);
+		}
+
+		private HikariDataSource pool(String poolName, int size) {
+			HikariConfig config = new HikariConfig();
+			config.setJdbcUrl(this.url);
+			config.setUsername(this.user);
+			config.setPassword(this.password);
+			config.setMaximumPoolSize(size);
+			config.setMinimumIdle(1);
+			config.setPoolName(poolName);
+			config.setInitializationFailTimeout(5_000);
+			return new HikariDataSource(config);
+		}
+
+		@Override
+		String name() {
+			return this.name;
+		}
+
+		@Override
+		ClaimStore newStore(String namespace) {
+			// Dispatch, completer, heartbeat/reaper and the NOTIFY listener each hold one at a
+			// time; the rest is for enqueueing threads.
+			HikariDataSource pool = pool("taskito-bench-" + this.pools.size(), 12);
+			this.pools.add(pool);
+			return JdbcClaimStore.builder(pool).tablePrefix(namespace + "_").build();
+		}
+
+		@Override
+		void clean(String namespace) {
+			try (Connection connection = this.admin.getConnection(); Statement statement = connection.createStatement()) {
+				for (String table : TABLES) {
+					statement.execute("DROP TABLE IF EXISTS " + namespace + "_" + table + " CASCADE");
+				}
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException("Could not drop the tables of " + namespace + " at " + this.url, ex);
+			}
+		}
+
+		@Override
+		boolean sharedAcrossProcesses() {
+			return this.shared;
+		}
+
+		@Override
+		List<String> connectionArgs() {
+			return List.of("--store=" + this.name, "--jdbc-url=" + this.url, "--jdbc-user=" + this.user,
+					"--jdbc-password=" + this.password);
+		}
+
+		/** Closes the pools of stores that were closed; the admin pool stays. */
+		@Override
+		void releaseStores() {
+			List<HikariDataSource> open = new ArrayList<>(this.pools);
+			this.pools.removeAll(open);
+			open.forEach(HikariDataSource::close);
+		}
+
+		@Override
+		public void close() {
+			releaseStores();
+			this.admin.close();
+		}
+
+	}
+
+	static final class Redis extends Backend {
+
+		private final String url;
+
+		private final RedisClient client;
+
+		Redis(String url) {
+			this.url = url;
+			this.client = RedisClient.create(url);
+			try (StatefulRedisConnection<String, String> connection = this.client.connect()) {
+				connection.sync().ping();
+			}
+		}
+
+		@Override
+		String name() {
+			return "redis";
+		}
+
+		@Override
+		ClaimStore newStore(String namespace) {
+			return RedisClaimStore.builder(this.client).keyPrefix(namespace.replace('_', '-') + ":").build();
+		}
+
+		@Override
+		void clean(String namespace) {
+			String keys = RedisClaimStore.builder(this.client).keyPrefix(namespace.replace('_', '-') + ":").build()
+				.namespace();
+			try (StatefulRedisConnection<String, String> connection = this.client.connect()) {
+				RedisCommands<String, String> commands = connection.sync();
+				ScanArgs match = ScanArgs.Builder.matches(keys.replaceAll("([\\[\\]?*\\\\])", "\\\\$1") + "*").limit(1000);
+				ScanCursor cursor = ScanCursor.INITIAL;
+				do {
+					KeyScanCursor<String> page = commands.scan(cursor, match);
+					if (!page.getKeys().isEmpty()) {
+						commands.del(page.getKeys().toArray(new String[0]));
+					}
+					cursor = page;
+				}
+				while (!cursor.isFinished());
+			}
+		}
+
+		@Override
+		boolean sharedAcrossProcesses() {
+			return true;
+		}
+
+		@Override
+		List<String> connectionArgs() {
+			return List.of("--store=redis", "--redis-url=" + this.url);
+		}
+
+		@Override
+		public void close() {
+			this.client.shutdown();
+		}
+
+	}
+
+}

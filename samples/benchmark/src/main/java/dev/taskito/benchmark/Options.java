@@ -1,0 +1,125 @@
+package dev.taskito.benchmark;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The benchmark's command line: which stores, where they are, and how big each workload is.
+ * {@code --quick} shrinks every workload so that one store takes under a minute.
+ */
+record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
+		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances, int drainWorkers, boolean traceStore) {
+
+	static final List<String> ALL_STORES = List.of("h2", "postgres", "redis");
+
+	static final List<String> ALL_WORKLOADS = List.of("memory", "drain", "enqueue", "latency", "cap");
+
+	static final String USAGE = """
+			Taskito benchmark: drain, enqueue, latency, cap utilisation and memory, per store.
+
+			  --quick                 every workload shrunk: under a minute per store
+			  --store=h2|postgres|redis|all        (default all; a comma list works too)
+			  --workloads=memory,drain,enqueue,latency,cap   (default all)
+			  --jdbc-url=URL          PostgreSQL (default jdbc:postgresql://127.0.0.1:5432/test)
+			  --jdbc-user=USER        (default postgres)   --jdbc-password=PASSWORD (default none)
+			  --redis-url=URL         Redis (default redis://127.0.0.1:6379)
+			  --h2-url=URL            H2 (default an embedded file under target/benchmark-h2)
+			  --runs=N                measured runs per figure, the median is reported (default 3)
+			  --out=FILE              the JSON results (default target/benchmark-results.json)
+			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
+			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
+			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
+			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
+
+			Tables are created with the prefix tbench_<workload>_ and keys under {tbench-<workload>}:,
+			and dropped before each run: point it at a database you may write to.
+			""";
+
+	/** How much each workload does. */
+	record Sizes(int drainJobs, int drainWarmupJobs, int enqueueSingleJobs, int enqueueThreadsJobs,
+			int enqueueAllJobs, int latencyRate, int latencySeconds, int latencyWarmupSeconds, int capJobs,
+			int capWarmupJobs) {
+
+		static Sizes full() {
+			return new Sizes(100_000, 10_000, 5_000, 20_000, 100_000, 200, 20, 2, 400, 40);
+		}
+
+		static Sizes quick() {
+			return new Sizes(20_000, 2_000, 1_000, 4_000, 20_000, 200, 3, 1, 80, 20);
+		}
+
+	}
+
+	static Options parse(String[] args) {
+		boolean quick = false;
+		List<String> stores = ALL_STORES;
+		Set<String> workloads = new LinkedHashSet<>(ALL_WORKLOADS);
+		String jdbcUrl = "jdbc:postgresql://127.0.0.1:5432/test";
+		String jdbcUser = "postgres";
+		String jdbcPassword = "";
+		String redisUrl = "redis://127.0.0.1:6379";
+		String h2Url = null;
+		int runs = 3;
+		Path out = Path.of("target", "benchmark-results.json");
+		int capInstances = 3;
+		int drainWorkers = 16;
+		boolean traceStore = false;
+		for (String arg : args) {
+			if (arg.isBlank()) {
+				continue;
+			}
+			String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+			String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
+			switch (name) {
+				case "--quick" -> quick = true;
+				case "--store", "--stores" -> stores = value.equals("all") ? ALL_STORES : list(value, ALL_STORES, "store");
+				case "--workloads", "--workload" -> workloads = new LinkedHashSet<>(list(value, ALL_WORKLOADS, "workload"));
+				case "--jdbc-url" -> jdbcUrl = value;
+				case "--jdbc-user" -> jdbcUser = value;
+				case "--jdbc-password" -> jdbcPassword = value;
+				case "--redis-url" -> redisUrl = value;
+				case "--h2-url" -> h2Url = value;
+				case "--runs" -> runs = Integer.parseInt(value);
+				case "--out" -> out = Path.of(value);
+				case "--cap-instances" -> capInstances = Integer.parseInt(value);
+				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
+				case "--trace-store" -> traceStore = true;
+				case "--help", "-h" -> throw new UsageException(null);
+				default -> throw new UsageException("Unknown option '" + arg + "'");
+			}
+		}
+		if (runs < 1) {
+			throw new UsageException("--runs must be at least 1");
+		}
+		if (h2Url == null) {
+			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
+		}
+		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore);
+	}
+
+	private static List<String> list(String value, List<String> allowed, String what) {
+		List<String> chosen = new ArrayList<>();
+		for (String item : value.split(",")) {
+			String trimmed = item.trim();
+			if (!allowed.contains(trimmed)) {
+				throw new UsageException("Unknown " + what + " '" + trimmed + "'; choose from " + allowed);
+			}
+			chosen.add(trimmed);
+		}
+		return chosen;
+	}
+
+	/** A bad command line: the message, then the usage. */
+	static final class UsageException extends RuntimeException {
+
+		UsageException(String message) {
+			super(message);
+		}
+
+	}
+
+}

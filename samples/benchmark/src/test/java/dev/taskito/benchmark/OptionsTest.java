@@ -1,0 +1,42 @@
+package dev.taskito.benchmark;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The benchmark's arithmetic and command line only: the benchmark itself never runs in the
+ * build (figures come from {@code exec:exec}, never from timed tests).
+ */
+class OptionsTest {
+
+	@Test
+	void quickShrinksTheDrainToTheIssuesSize() {
+		Options options = Options.parse(new String[] { "--quick", "--store=postgres,redis", "--runs=5" });
+		assertThat(options.sizes().drainJobs()).isEqualTo(20_000);
+		assertThat(options.stores()).containsExactly("postgres", "redis");
+		assertThat(options.runs()).isEqualTo(5);
+		assertThat(Options.parse(new String[0]).sizes().drainJobs()).isEqualTo(100_000);
+	}
+
+	@Test
+	void unknownStoreIsRefusedNamingTheChoices() {
+		assertThatThrownBy(() -> Options.parse(new String[] { "--store=mysql" }))
+			.hasMessageContaining("mysql").hasMessageContaining("postgres");
+	}
+
+	@Test
+	void medianAndNearestRankPercentile() {
+		assertThat(Benchmark.median(List.of(3.0, 1.0, 2.0))).isEqualTo(2.0);
+		long[] sorted = new long[100];
+		for (int i = 0; i < 100; i++) {
+			sorted[i] = i + 1;
+		}
+		assertThat(Benchmark.percentile(sorted, 0.50)).isEqualTo(50);
+		assertThat(Benchmark.percentile(sorted, 0.99)).isEqualTo(99);
+	}
+
+}
