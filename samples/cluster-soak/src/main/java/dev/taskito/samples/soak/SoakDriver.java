@@ -61,6 +61,8 @@ public final class SoakDriver {
 
 	private final Random random = new Random(42);
 
+	private final List<String> startupFailures = new ArrayList<>();
+
 	private FreezableProxy proxy;
 
 	private SoakStores driverStores;
@@ -158,7 +160,7 @@ public final class SoakDriver {
 				entries.addAll(Ledger.read(worker.ledger));
 			}
 			SoakAnalysis analysis = new SoakAnalysis(this.options, this.expectedKinds, this.corrupt, this.faults,
-					entries, stored, alive, this.corruptedAt);
+					entries, stored, alive, this.corruptedAt, this.startupFailures);
 			report = analysis.analyse(startedAt, drainedAt);
 		}
 		finally {
@@ -237,6 +239,27 @@ public final class SoakDriver {
 		this.workers.add(worker);
 		log("started worker " + worker.instance + " pid " + worker.process.pid());
 		return worker;
+	}
+
+	/**
+	 * Starts a worker that joins the running cluster; a start that fails is a finding (kept
+	 * in {@link #startupFailures}), and the driver tries again so the other checks still run.
+	 */
+	private void startReplacement() throws Exception {
+		for (int i = 0; i < 3; i++) {
+			Worker worker = startWorker();
+			try {
+				worker.awaitReady();
+				return;
+			}
+			catch (IllegalStateException ex) {
+				String log = Files.readString(worker.log);
+				String first = log.lines().filter((line) -> line.contains("Exception")).findFirst().orElse(log);
+				this.startupFailures.add(worker.instance + ": " + first);
+				log("worker failed to start: " + first);
+			}
+		}
+		throw new IllegalStateException("three replacement workers in a row failed to start");
 	}
 
 	private void stopWorkers() throws InterruptedException {
@@ -401,7 +424,7 @@ public final class SoakDriver {
 			victim.process.waitFor();
 			this.faults.add(new SoakAnalysis.Fault("kill", victim.instance, at, Ledger.nowMicros()));
 			log("kill -9 " + victim.instance + " with " + open + " open executions");
-			startWorker().awaitReady();
+			startReplacement();
 			Thread.sleep(settle);
 
 			at = Ledger.nowMicros();
@@ -417,7 +440,7 @@ public final class SoakDriver {
 			this.faults.add(new SoakAnalysis.Fault("sigterm", term.instance, at, Ledger.nowMicros()));
 			log("SIGTERM " + term.instance + " with " + open + " open executions; exited=" + exited + " code "
 					+ (exited ? term.process.exitValue() : -1));
-			startWorker().awaitReady();
+			startReplacement();
 			Thread.sleep(settle);
 
 			Worker paused = busiestWorker(List.of());
