@@ -160,7 +160,7 @@ public final class SoakDriver {
 				entries.addAll(Ledger.read(worker.ledger));
 			}
 			SoakAnalysis analysis = new SoakAnalysis(this.options, this.expectedKinds, this.corrupt, this.faults,
-					entries, stored, alive, this.corruptedAt, this.startupFailures);
+					entries, stored, alive, this.corruptedAt, this.startupFailures, takeBacks());
 			report = analysis.analyse(startedAt, drainedAt);
 		}
 		finally {
@@ -260,6 +260,28 @@ public final class SoakDriver {
 			}
 		}
 		throw new IllegalStateException("three replacement workers in a row failed to start");
+	}
+
+	private static final java.util.regex.Pattern TAKE_BACK = java.util.regex.Pattern
+		.compile("^(\\S+) WARN .* Took back job (\\S+) of task '.*' from instance (\\S+) whose lease expired");
+
+	/** The reaper's take-backs, from every worker's log: jobId/instance to the times, µs. */
+	private Map<String, List<Long>> takeBacks() throws IOException {
+		Map<String, List<Long>> takeBacks = new HashMap<>();
+		for (Worker worker : this.workers) {
+			if (!Files.exists(worker.log)) {
+				continue;
+			}
+			for (String line : Files.readAllLines(worker.log, StandardCharsets.UTF_8)) {
+				java.util.regex.Matcher m = TAKE_BACK.matcher(line);
+				if (m.find()) {
+					Instant at = Instant.parse(m.group(1));
+					takeBacks.computeIfAbsent(m.group(2) + "/" + m.group(3), (k) -> new ArrayList<>())
+						.add(at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000);
+				}
+			}
+		}
+		return takeBacks;
 	}
 
 	private void stopWorkers() throws InterruptedException {
