@@ -451,6 +451,9 @@ final class SoakAnalysis {
 
 	private void checkStranded(Map<String, List<Execution>> byJob) {
 		long bound = (ms("leaseMs") + ms("reaperGraceMs") + ms("heartbeatMs") + ms("pollMs")) * 1000;
+		// The reaper runs with a fixed delay after the heartbeat on one thread, and the take-back
+		// is logged after its statement returns: the same 250 ms measuring slack as after SIGCONT.
+		long slack = 250_000;
 		long worstTakeBack = 0;
 		long worstStart = 0;
 		int stranded = 0;
@@ -479,11 +482,12 @@ final class SoakAnalysis {
 				}
 			}
 		}
-		check("stranded-pickup", never == 0 && notTakenBack == 0 && worstTakeBack <= bound, String.format("%d jobs "
-				+ "stranded by kill -9: the reaper took every one back within %.0f ms of the kill (%d not taken back; "
-				+ "bound lease + reaper grace + reaper interval + poll = %d ms); %d ran again within the bound, the "
-				+ "slowest %.0f ms after the kill (behind the due backlog), %d never", stranded, worstTakeBack / 1e3,
-				notTakenBack, bound / 1000, startedWithinBound, worstStart / 1e3, never));
+		check("stranded-pickup", never == 0 && notTakenBack == 0 && worstTakeBack <= bound + slack, String.format("%d "
+				+ "jobs stranded by kill -9: the reaper took every one back within %.0f ms of the kill (%d not taken "
+				+ "back; bound lease + reaper grace + reaper interval + poll = %d ms + %d ms measuring slack); %d ran "
+				+ "again within the bound, the slowest %.0f ms after the kill (behind the due backlog), %d never",
+				stranded, worstTakeBack / 1e3, notTakenBack, bound / 1000, slack / 1000, startedWithinBound,
+				worstStart / 1e3, never));
 	}
 
 	private void checkSigterm(Map<String, List<Execution>> byJob) {
