@@ -51,7 +51,9 @@ final class SoakStores implements AutoCloseable {
 			this.store = RedisClaimStore.builder(client)
 				.keyPrefix(prefix)
 				.clientName(clientName)
-				.commandTimeout(Duration.ofSeconds(1))
+				// Workers: within the 2 s lease. The driver enqueues 500-job batches on a loaded
+				// machine and keeps the default.
+				.commandTimeout(clientName.startsWith("soak-driver") ? Duration.ofSeconds(5) : Duration.ofSeconds(1))
 				.build();
 		}
 		else {
