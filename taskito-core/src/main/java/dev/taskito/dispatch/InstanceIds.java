@@ -1,6 +1,5 @@
 package dev.taskito.dispatch;
 
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.UUID;
 
@@ -24,10 +23,6 @@ final class InstanceIds {
 		long pid = ProcessHandle.current().pid();
 		String random = UUID.randomUUID().toString().substring(0, 8);
 		return (host.length() > 40 ? host.substring(0, 40) : host) + "-" + pid + "-" + random;
-	}
-
-	static String runtimeName() {
-		return ManagementFactory.getRuntimeMXBean().getName();
 	}
 
 }

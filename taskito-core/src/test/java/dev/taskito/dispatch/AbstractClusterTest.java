@@ -120,10 +120,7 @@ public abstract class AbstractClusterTest {
 			.leaseDuration(Duration.ofSeconds(30))
 			.heartbeatInterval(Duration.ofSeconds(2))
 			.build();
-		String capCheck = System.getProperty("taskito.test.capCheck");
-		if (capCheck != null) {
-			dispatcher.setCapCheck(TaskDispatcher.CapCheck.valueOf(capCheck));
-		}
+		CapCheckSwitch.apply(dispatcher);
 		queue.addEnqueueListener(dispatcher::wakeUp);
 		this.dispatchers.add(dispatcher);
 		dispatcher.start();

@@ -512,10 +512,7 @@ public abstract class AbstractTaskDispatcherTest {
 			.retryMaxBackoff(Duration.ofMillis(100))
 			.shutdownTimeout(Duration.ofMillis(500))
 			.build();
-		String capCheck = System.getProperty("taskito.test.capCheck");
-		if (capCheck != null) {
-			dispatcher.setCapCheck(TaskDispatcher.CapCheck.valueOf(capCheck));
-		}
+		CapCheckSwitch.apply(dispatcher);
 		queue.addEnqueueListener(dispatcher::wakeUp);
 		this.dispatchers.add(dispatcher);
 		return new Instance(store, registry, queue, dispatcher);

@@ -1,16 +1,10 @@
 package dev.taskito.store.jdbc;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Logger;
-
-import javax.sql.DataSource;
 
 /**
  * Stands in for a transaction-aware DataSource in tests: every {@link #getConnection()}
@@ -18,7 +12,7 @@ import javax.sql.DataSource;
  * alone may end it. The store's attempts to commit, roll back, change the auto-commit mode
  * or close it are recorded and refused, as a framework's transaction would not allow them.
  */
-class ConnectionBoundDataSource implements DataSource {
+class ConnectionBoundDataSource extends TestDataSource {
 
 	private static final List<String> FORBIDDEN = List.of("commit", "rollback", "setAutoCommit");
 
@@ -56,44 +50,6 @@ class ConnectionBoundDataSource implements DataSource {
 						throw ex.getCause();
 					}
 				});
-	}
-
-	@Override
-	public Connection getConnection(String username, String password) {
-		return getConnection();
-	}
-
-	@Override
-	public PrintWriter getLogWriter() {
-		return null;
-	}
-
-	@Override
-	public void setLogWriter(PrintWriter out) {
-	}
-
-	@Override
-	public void setLoginTimeout(int seconds) {
-	}
-
-	@Override
-	public int getLoginTimeout() {
-		return 0;
-	}
-
-	@Override
-	public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-		throw new SQLFeatureNotSupportedException();
-	}
-
-	@Override
-	public <T> T unwrap(Class<T> type) throws SQLException {
-		throw new SQLException("Not a wrapper");
-	}
-
-	@Override
-	public boolean isWrapperFor(Class<?> type) {
-		return false;
 	}
 
 }

@@ -1,18 +1,15 @@
 package dev.taskito.store.jdbc;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
-import java.util.logging.Logger;
 
 import javax.sql.DataSource;
 
 /**
  * A DataSource whose database can be made unreachable, as a pool reports it.
  */
-class SwitchableDataSource implements DataSource {
+class SwitchableDataSource extends TestDataSource {
 
 	private final DataSource target;
 
@@ -32,44 +29,6 @@ class SwitchableDataSource implements DataSource {
 			throw new SQLTransientConnectionException("Connection is not available, request timed out", "08001");
 		}
 		return this.target.getConnection();
-	}
-
-	@Override
-	public Connection getConnection(String username, String password) throws SQLException {
-		return getConnection();
-	}
-
-	@Override
-	public PrintWriter getLogWriter() {
-		return null;
-	}
-
-	@Override
-	public void setLogWriter(PrintWriter out) {
-	}
-
-	@Override
-	public void setLoginTimeout(int seconds) {
-	}
-
-	@Override
-	public int getLoginTimeout() {
-		return 0;
-	}
-
-	@Override
-	public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-		throw new SQLFeatureNotSupportedException();
-	}
-
-	@Override
-	public <T> T unwrap(Class<T> type) throws SQLException {
-		throw new SQLException("Not a wrapper");
-	}
-
-	@Override
-	public boolean isWrapperFor(Class<?> type) {
-		return false;
 	}
 
 }
