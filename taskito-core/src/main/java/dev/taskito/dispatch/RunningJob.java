@@ -36,9 +36,17 @@ final class RunningJob implements JobContext {
 	/** Set once its outcome is queued for commit: from then on the store's fencing decides. */
 	volatile boolean outcomeSubmitted;
 
-	RunningJob(ClaimedJob job, TaskDefinition task) {
+	/**
+	 * When its lease was last known to be renewed, on this JVM's monotonic clock: when the
+	 * claim was asked for, then when each heartbeat that renewed it was sent. Always a little
+	 * earlier than the store's renewal, so a lease measured from here errs on the short side.
+	 */
+	volatile long leaseRenewedNanos;
+
+	RunningJob(ClaimedJob job, TaskDefinition task, long claimRequestedNanos) {
 		this.job = job;
 		this.task = task;
+		this.leaseRenewedNanos = claimRequestedNanos;
 	}
 
 	ClaimRef claim() {

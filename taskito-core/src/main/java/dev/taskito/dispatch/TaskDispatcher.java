@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -174,7 +175,14 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private ThreadPoolExecutor workers;
 
+	/** Reaper, purge and handler timeouts. */
 	private ScheduledExecutorService scheduler;
+
+	/**
+	 * The heartbeat alone, so that no slow reap or purge can hold back a renewal and cost
+	 * this instance its leases.
+	 */
+	private ScheduledExecutorService heartbeatScheduler;
 
 	private Thread dispatchThread;
 
@@ -257,7 +265,8 @@ public final class TaskDispatcher implements AutoCloseable {
 			// Caps are published before the first claim, so no instance admits against a cap it has not seen.
 			heartbeat();
 			long heartbeatMillis = this.heartbeatInterval.toMillis();
-			this.scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis,
+			this.heartbeatScheduler = Executors.newSingleThreadScheduledExecutor(namedThreads("taskito-heartbeat-", true));
+			this.heartbeatScheduler.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis,
 					TimeUnit.MILLISECONDS);
 			this.scheduler.scheduleWithFixedDelay(this::reap, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
 			this.scheduler.scheduleWithFixedDelay(this::purge, 0, PURGE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -312,6 +321,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		flushOutcomes();
 		this.heartbeating = false;
 		this.scheduler.shutdownNow();
+		this.heartbeatScheduler.shutdownNow();
 		long stuck = this.held.values().stream().filter((job) -> !job.returned).count();
 		if (stuck > 0) {
 			logger.warn("Taskito instance {} stopped with {} handler(s) still running that ignored the interrupt; "
@@ -629,6 +639,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	 */
 	List<ClaimedJob> claimForDispatch(PreClaimGates gates) {
 		UUID batchId = UUID.randomUUID();
+		long requestedNanos = System.nanoTime();
 		List<ClaimedJob> claimed;
 		try {
 			claimed = this.store.claim(gates.request, batchId);
@@ -643,7 +654,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		for (ClaimedJob job : claimed) {
 			this.busySlots.incrementAndGet();
 			TaskDefinition task = this.registry.find(job.taskName()).orElse(null);
-			this.held.put(job.claim(), new RunningJob(job, task));
+			this.held.put(job.claim(), new RunningJob(job, task, requestedNanos));
 		}
 		return claimed;
 	}
@@ -835,6 +846,21 @@ public final class TaskDispatcher implements AutoCloseable {
 	// ------------------------------------------------------------------ running a job
 
 	private void runJob(RunningJob job, Object[] args) {
+		long sinceRenewal = System.nanoTime() - job.leaseRenewedNanos;
+		if (sinceRenewal > leaseSafetyNanos()) {
+			// This JVM stood still (paused, swapped, starved) between the claim and now: the
+			// reaper may already have given the job to another instance, so it must not start.
+			logger.warn("Not starting {}: its lease was last renewed {} ms ago, more than lease - heartbeat; "
+					+ "giving it back", job, sinceRenewal / 1_000_000);
+			job.finished();
+			try {
+				giveBack(job, "not started");
+			}
+			finally {
+				releaseSlot(job);
+			}
+			return;
+		}
 		job.started(Thread.currentThread());
 		Duration timeout = (job.job.timeout() != null) ? job.job.timeout() : job.task.timeout();
 		if (timeout != null) {
@@ -875,7 +901,8 @@ public final class TaskDispatcher implements AutoCloseable {
 						submitOutcome(job, outcome);
 					}
 					else {
-						giveBackAtShutdown(job);
+						// Stopped by a shutdown, not by its own fault.
+						giveBack(job, "at shutdown");
 					}
 				}
 				default -> {
@@ -901,14 +928,20 @@ public final class TaskDispatcher implements AutoCloseable {
 		}
 	}
 
-	private void giveBackAtShutdown(RunningJob job) {
-		// Stopped by a shutdown, not by its own fault: give it back with its attempt intact.
+	/**
+	 * Gives a job back with its attempt intact, fenced by its claim token: a claim already
+	 * reaped or taken over is left as the store has it.
+	 */
+	private void giveBack(RunningJob job, String when) {
 		try {
 			this.store.rollback(List.of(new Reschedule(job.claim(), Duration.ZERO)));
-			this.held.remove(job.claim());
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not give back {} at shutdown; its lease will expire and it will be retried", job, ex);
+			logger.warn("Could not give back {} ({}); its lease will expire and it will be retried", job, when, ex);
+		}
+		finally {
+			// No longer renewed either way: nothing here runs it any more.
+			this.held.remove(job.claim());
 		}
 	}
 
@@ -1032,7 +1065,10 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.lastRenewalNanos = startedNanos;
 			this.clusterCaps = result.clusterCaps();
 			for (RunningJob job : snapshot) {
-				if (!result.renewed().contains(job.claim()) && this.held.containsKey(job.claim())) {
+				if (result.renewed().contains(job.claim())) {
+					job.leaseRenewedNanos = startedNanos;
+				}
+				else if (this.held.containsKey(job.claim())) {
 					leaseLost(job, "its claim is gone from the store (reaped or taken over)");
 				}
 			}
@@ -1041,7 +1077,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.outage.failed("heartbeat", ex);
 			long sinceRenewal = System.nanoTime() - this.lastRenewalNanos;
 			if (this.lastRenewalNanos != 0
-					&& sinceRenewal > this.leaseDuration.minus(this.heartbeatInterval).toNanos()) {
+					&& sinceRenewal > leaseSafetyNanos()) {
 				// Our leases may expire before we can renew them: stop before another instance starts the same jobs.
 				for (RunningJob job : snapshot) {
 					if (this.held.containsKey(job.claim())) {
@@ -1050,6 +1086,15 @@ public final class TaskDispatcher implements AutoCloseable {
 				}
 			}
 		}
+	}
+
+	/**
+	 * @return how long after its last renewal this instance still counts a lease as its own:
+	 *         lease - heartbeat, as DESIGN.md says, so one heartbeat is left to stop a handler
+	 *         before the reaper can give its job to another instance
+	 */
+	private long leaseSafetyNanos() {
+		return this.leaseDuration.minus(this.heartbeatInterval).toNanos();
 	}
 
 	private void leaseLost(RunningJob job, String why) {

@@ -349,6 +349,30 @@ public abstract class AbstractTaskDispatcherTest {
 	}
 
 	@Test
+	void jobWhoseLeaseMayHaveExpiredBeforeItsHandlerStartsIsGivenBackNotRun() {
+		Instance instance = instance((registry) -> registry.register(heldTask("late", 0, null)));
+		JobId id = enqueue(instance, "late", 1).get(0);
+		instance.dispatcher.startWithoutDispatchLoop();
+		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), LEASE, 8, Set.of("default"),
+				Map.of("late", 8), Map.of());
+		List<ClaimedJob> claimed = instance.dispatcher
+			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
+		assertThat(claimed).hasSize(1);
+		// The JVM stands still between the claim and the hand-off (as under SIGSTOP): no heartbeat
+		// renews the lease, and another instance may take the job once it expires.
+		instance.dispatcher.simulateCrash();
+		await().pollDelay(LEASE).until(() -> true);
+
+		instance.dispatcher.handToWorkers(claimed);
+		await().until(() -> instance.dispatcher.runningJobs() == 0);
+		assertThat(this.recorder.highest("task:late")).as("handlers started on a lease already lost").isZero();
+		JobView view = instance.queue.find(id).orElseThrow();
+		assertThat(view.status()).as("given back, since no other instance had taken it yet")
+			.isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).as("the attempt that never ran is not counted").isZero();
+	}
+
+	@Test
 	void closeWaitsForRunningJobsThenGivesBackWhatItCannotFinish() {
 		CountDownLatch quickMayReturn = latch();
 		Instance instance = instance((registry) -> {

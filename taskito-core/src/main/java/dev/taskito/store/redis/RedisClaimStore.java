@@ -92,6 +92,13 @@ public final class RedisClaimStore implements ClaimStore {
 	private static final int SWEEP_SIZE = 500;
 
 	/**
+	 * How many keys each reap looks at, continuing a SCAN shared by all instances, for
+	 * RUNNING jobs without a lease: only a hand-made or corrupted job is in that state, so the
+	 * sweep is slow and cheap (about a millisecond of Redis time per reap).
+	 */
+	private static final int SCAN_SIZE = 1000;
+
+	/**
 	 * Scripts whose replay would not answer as their first run: a second cancel or retry
 	 * answers {@code false}. (A replayed take of tokens takes them twice, which only slows
 	 * the rate down, and a give-back that fails would leave the dispatcher's batch behind.)
@@ -502,16 +509,19 @@ public final class RedisClaimStore implements ClaimStore {
 	public List<ReapedJob> reap(Duration grace) {
 		List<ReapedJob> reaped = new ArrayList<>();
 		List<Object> reply;
+		// The first call also sweeps on through the namespace for RUNNING jobs without a lease.
+		int scanCount = SCAN_SIZE;
 		do {
-			reply = run("reap", "reap expired leases",
-					List.of(Long.toString(Math.max(0, grace.toMillis())), Integer.toString(SWEEP_SIZE)));
+			reply = run("reap", "reap expired leases", List.of(Long.toString(Math.max(0, grace.toMillis())),
+					Integer.toString(SWEEP_SIZE), Integer.toString(scanCount)));
+			scanCount = 0;
 			for (int i = 0; i + 3 < reply.size(); i += 4) {
 				String instance = reply.get(i + 2).toString();
 				reaped.add(new ReapedJob(JobId.parse(reply.get(i).toString()), reply.get(i + 1).toString(),
 						instance.isEmpty() ? null : instance, JobStatus.valueOf(reply.get(i + 3).toString())));
 			}
 		}
-		while (reply.size() / 4 == SWEEP_SIZE);
+		while (reply.size() / 4 >= SWEEP_SIZE);
 		return reaped;
 	}
 

@@ -210,23 +210,25 @@ UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
 
 -- name: reap-candidates
 -- Running jobs whose lease expired a grace period ago, and running jobs without a claim
--- (which only corruption can make). Rows a finishing worker holds are left for next time.
+-- (which only corruption can make). It locks nothing: the reap then locks claims before
+-- jobs, in the order every finish does, so a reap and a late finish of the same job never
+-- wait for each other in a cycle; the next two statements check everything again.
 SELECT j.id, j.task, c.instance_id, c.claim_token
 FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
 WHERE j.status = 'RUNNING'
-	AND (c.job_id IS NULL OR c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond')
-FOR UPDATE OF j SKIP LOCKED;
+	AND (c.job_id IS NULL OR c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond');
 
 -- name: reap-delete-claims
 -- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
--- Locks in job id order, as delete-claims does.
+-- Locks in job id order, as delete-claims does; a claim a finishing worker holds is left
+-- for next time.
 DELETE FROM ${prefix}claims c
 USING (SELECT held.job_id FROM ${prefix}claims held
 		JOIN unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
 			ON held.job_id = r.job_id AND held.claim_token = r.token
 		WHERE held.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
 		ORDER BY held.job_id
-		FOR UPDATE OF held) locked
+		FOR UPDATE OF held SKIP LOCKED) locked
 WHERE c.job_id = locked.job_id
 RETURNING c.job_id;
 

@@ -14,6 +14,8 @@ local K_DEAD = B .. 'dead'
 local K_PAUSED = B .. 'paused'
 local K_INSTANCES = B .. 'instances'
 local K_WAKE = B .. 'wakeup'
+-- The cursor of the reaper's sweep for RUNNING jobs without a lease (see reap.lua).
+local K_SWEEP = B .. 'sweep'
 
 local function job_key(id) return B .. 'job:' .. id end
 -- Length-prefixed, so that no queue and task names can make the same key as others.
@@ -23,6 +25,11 @@ local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
 local function batch_key(batch) return B .. 'batch:' .. batch end
 local function instance_key(instance) return B .. 'instance:' .. instance end
 local function bucket_key(bucket) return B .. 'bucket:' .. bucket end
+
+-- Escapes the characters that are special in a SCAN MATCH pattern.
+local function glob_escape(text)
+  return (string.gsub(text, '([%*%?%[%]\\])', '\\%1'))
+end
 
 -- Redis keeps the writes a script made before an error, so every script reads and checks
 -- all of its arguments with these before its first write.

@@ -312,6 +312,56 @@ class RedisClaimStoreScriptsTest {
 	}
 
 	@Test
+	void reapTakesBackARunningJobWithoutALease() {
+		JobId retried = enqueue(job("a").delay(Duration.ofHours(1)));
+		JobId dies = enqueue(job("b").delay(Duration.ofHours(1)).maxRetries(0));
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// Only a hand-made change leaves a job RUNNING with no lease: no script does.
+			for (JobId id : List.of(retried, dies)) {
+				admin.sync().hset(this.store.namespace() + "job:" + id, Map.of("status", "RUNNING", "attempts", "1"));
+			}
+		}
+		// The sweep goes on through the whole database a bounded number of keys per reap.
+		List<ReapedJob> reaped = new ArrayList<>();
+		for (int reaps = 0; reaped.size() < 2 && reaps < 200; reaps++) {
+			reaped.addAll(this.store.reap(Duration.ofHours(1)));
+		}
+		assertThat(reaped).containsExactlyInAnyOrder(
+				new ReapedJob(retried, "a", null, JobStatus.PENDING), new ReapedJob(dies, "b", null, JobStatus.DEAD));
+		assertThat(this.store.find(retried).orElseThrow().lastError()).contains("RUNNING without a lease");
+		assertThat(this.store.find(dies).orElseThrow().lastError()).contains("no retries were left");
+		// Due now, claimed once (not also from the delayed set), with the hand-made attempt counted.
+		assertThat(claim(5, Map.of("a", 5, "b", 5), Map.of())).singleElement().satisfies((claimed) -> {
+			assertThat(claimed.id()).isEqualTo(retried);
+			assertThat(claimed.attempt()).isEqualTo(2);
+		});
+		assertThat(this.store.reap(Duration.ZERO)).isEmpty();
+	}
+
+	@Test
+	void reapSweepsALargeNamespaceOverSeveralCalls() {
+		List<NewJob> many = new ArrayList<>();
+		for (int i = 0; i < 4_000; i++) {
+			many.add(job("a").build());
+		}
+		List<JobId> ids = this.store.enqueue(many);
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			for (JobId id : ids) {
+				admin.async().hset(this.store.namespace() + "job:" + id, "status", "RUNNING");
+			}
+			admin.sync().ping();
+		}
+		List<ReapedJob> first = this.store.reap(Duration.ZERO);
+		// One reap looks at a bounded number of keys, and the next ones go on from there.
+		assertThat(first).hasSizeBetween(1, 3_000);
+		List<ReapedJob> all = new ArrayList<>(first);
+		for (int reaps = 1; all.size() < ids.size() && reaps < 100; reaps++) {
+			all.addAll(this.store.reap(Duration.ZERO));
+		}
+		assertThat(all).extracting(ReapedJob::jobId).containsExactlyInAnyOrderElementsOf(ids);
+	}
+
+	@Test
 	void tokenBucketsStartFullAndRefill() {
 		RateLimit limit = new RateLimit(3, Duration.ofSeconds(1));
 		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:a", limit, 2)))).containsEntry("task:a", 2);
