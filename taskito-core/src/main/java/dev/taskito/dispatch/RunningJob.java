@@ -16,7 +16,14 @@ final class RunningJob implements JobContext {
 	/** Why a handler's thread was interrupted; decides what its outcome becomes. */
 	enum Interruption {
 
-		NONE, TIMEOUT, LEASE_LOST, SHUTDOWN
+		NONE, TIMEOUT,
+		/** The store no longer has this instance's claim: the job is someone else's now. */
+		LEASE_LOST,
+		/**
+		 * The lease could not be renewed for lease - heartbeat, so it may expire: the handler
+		 * is stopped, but the claim may still be this instance's.
+		 */
+		LEASE_UNRENEWED, SHUTDOWN
 
 	}
 
@@ -58,7 +65,8 @@ final class RunningJob implements JobContext {
 	 * another reason or has returned.
 	 */
 	synchronized void interrupt(Interruption reason) {
-		if (this.interruption == Interruption.NONE || reason == Interruption.LEASE_LOST) {
+		if (this.interruption == Interruption.NONE || reason == Interruption.LEASE_LOST
+				|| (reason == Interruption.LEASE_UNRENEWED && this.interruption != Interruption.LEASE_LOST)) {
 			this.interruption = reason;
 		}
 		Thread running = this.thread;
@@ -98,7 +106,7 @@ final class RunningJob implements JobContext {
 
 	@Override
 	public boolean isLeaseLost() {
-		return this.interruption == Interruption.LEASE_LOST;
+		return this.interruption == Interruption.LEASE_LOST || this.interruption == Interruption.LEASE_UNRENEWED;
 	}
 
 	@Override

@@ -895,14 +895,16 @@ public final class TaskDispatcher implements AutoCloseable {
 					logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
 					this.held.remove(job.claim());
 				}
-				case SHUTDOWN -> {
+				case SHUTDOWN, LEASE_UNRENEWED -> {
 					if (outcome instanceof Outcome.Succeeded) {
-						// It finished despite the interrupt: its result stands.
+						// It finished despite the interrupt: its result stands if the claim is still
+						// this instance's (the store fences it by claim token).
 						submitOutcome(job, outcome);
 					}
 					else {
-						// Stopped by a shutdown, not by its own fault.
-						giveBack(job, "at shutdown");
+						// Stopped by a shutdown or an unreachable store, not by its own fault.
+						giveBack(job, (job.interruption == RunningJob.Interruption.SHUTDOWN) ? "at shutdown"
+								: "after its lease could not be renewed");
 					}
 				}
 				default -> {
@@ -1069,7 +1071,7 @@ public final class TaskDispatcher implements AutoCloseable {
 					job.leaseRenewedNanos = startedNanos;
 				}
 				else if (this.held.containsKey(job.claim())) {
-					leaseLost(job, "its claim is gone from the store (reaped or taken over)");
+					leaseLost(job, "its claim is gone from the store (reaped or taken over)", true);
 				}
 			}
 		}
@@ -1081,7 +1083,7 @@ public final class TaskDispatcher implements AutoCloseable {
 				// Our leases may expire before we can renew them: stop before another instance starts the same jobs.
 				for (RunningJob job : snapshot) {
 					if (this.held.containsKey(job.claim())) {
-						leaseLost(job, "its lease could not be renewed for " + (sinceRenewal / 1_000_000) + " ms");
+						leaseLost(job, "its lease could not be renewed for " + (sinceRenewal / 1_000_000) + " ms", false);
 					}
 				}
 			}
@@ -1097,15 +1099,28 @@ public final class TaskDispatcher implements AutoCloseable {
 		return this.leaseDuration.minus(this.heartbeatInterval).toNanos();
 	}
 
-	private void leaseLost(RunningJob job, String why) {
+	/**
+	 * Stops a job whose lease is lost ({@code confirmed}: the store no longer has the claim,
+	 * so its outcome is discarded) or may soon be (it could not be renewed: a result the
+	 * handler still returns is offered to the store, which keeps it only if the claim is still
+	 * this instance's, and a failure gives the job back).
+	 */
+	private void leaseLost(RunningJob job, String why, boolean confirmed) {
 		if (job.outcomeSubmitted) {
 			// Its outcome may have committed while the heartbeat ran; if not, the store rejects it.
 			return;
 		}
-		logger.warn("{} lost its lease ({}); interrupting it and discarding its outcome", job, why);
-		job.interrupt(RunningJob.Interruption.LEASE_LOST);
-		if (job.returned) {
-			this.held.remove(job.claim());
+		if (confirmed) {
+			logger.warn("{} lost its lease ({}); interrupting it and discarding its outcome", job, why);
+			job.interrupt(RunningJob.Interruption.LEASE_LOST);
+			if (job.returned) {
+				this.held.remove(job.claim());
+			}
+		}
+		else {
+			logger.warn("{} may lose its lease ({}); interrupting it before another instance can take it over",
+					job, why);
+			job.interrupt(RunningJob.Interruption.LEASE_UNRENEWED);
 		}
 	}
 
@@ -1120,7 +1135,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			return;
 		}
 		try {
-			List<ReapedJob> reaped = this.store.reap(this.reaperGrace);
+			List<ReapedJob> reaped = this.store.reap(this.instanceId, this.reaperGrace);
 			for (ReapedJob job : reaped) {
 				logger.warn("Took back job {} of task '{}' from instance {} whose lease expired: now {}", job.jobId(),
 						job.taskName(), job.instanceId(), job.status());

@@ -158,10 +158,16 @@ public interface ClaimStore extends AutoCloseable {
 	 * Takes back every {@code RUNNING} job whose lease expired at least {@code grace} ago,
 	 * or that has no claim at all: the claim goes, and the job is {@code PENDING}, due now,
 	 * when it has retries left (its attempt stays consumed), else {@code DEAD} with the reason.
+	 * <p>Only leases that expired before the reaper's own last {@link #heartbeat} (as the
+	 * store recorded it) are taken back, and nothing when the reaper has no live heartbeat:
+	 * a reaper proves it could reach the store after the lease ran out, while its owner did
+	 * not renew. So a reap that was held up in the network during an outage and reaches the
+	 * store after it, when every lease looks expired, takes nothing back.
+	 * @param reaperInstanceId the instance that reaps
 	 * @param grace how long after expiry a lease is taken back
 	 * @return the jobs taken back
 	 */
-	List<ReapedJob> reap(Duration grace);
+	List<ReapedJob> reap(String reaperInstanceId, Duration grace);
 
 	/**
 	 * Deletes finished jobs older than their retention.

@@ -52,6 +52,8 @@ public abstract class ClaimStoreContractTest {
 
 	private static final String INSTANCE = "instance-1";
 
+	private static final String REAPER = "reaper-1";
+
 	private final List<ClaimStore> stores = new ArrayList<>();
 
 	/** The store under test, started. */
@@ -450,7 +452,7 @@ public abstract class ClaimStoreContractTest {
 				start.await();
 				while (finished.get() < jobs && !Thread.currentThread().isInterrupted()) {
 					// Nothing has expired: the reaper must take nothing while racing the others.
-					assertThat(this.store.reap(Duration.ZERO)).isEmpty();
+					assertThat(reap(Duration.ZERO)).isEmpty();
 					this.store.takeTokens(List.of(new TokenRequest("task:task", RateLimit.parse("1000/s"), 5)));
 				}
 				return null;
@@ -666,7 +668,7 @@ public abstract class ClaimStoreContractTest {
 		assertThat(result.renewed()).containsExactlyInAnyOrder(claimed.get(0).claim(), claimed.get(1).claim());
 		assertThat(this.store.recoverClaim(INSTANCE, batch)).allSatisfy((job) -> assertThat(job.leaseExpiresAt())
 			.isAfter(claimed.get(0).leaseExpiresAt().plus(Duration.ofSeconds(20))));
-		assertThat(this.store.reap(Duration.ZERO)).isEmpty();
+		assertThat(reap(Duration.ZERO)).isEmpty();
 	}
 
 	@Test
@@ -714,7 +716,7 @@ public abstract class ClaimStoreContractTest {
 		this.store.enqueue(List.of(job("short"), job("long")));
 		ClaimedJob expiring = claimOne("short", "default", SHORT_LEASE);
 		ClaimedJob healthy = claimOne("long", "default", LEASE);
-		assertThat(this.store.reap(Duration.ofHours(1))).isEmpty();
+		assertThat(reap(Duration.ofHours(1))).isEmpty();
 
 		List<ReapedJob> reaped = awaitReaped(expiring.id());
 
@@ -727,6 +729,22 @@ public abstract class ClaimStoreContractTest {
 		assertThat(this.store.countClaims(Set.of("short", "long"), Set.of()).byTask()).isEqualTo(Map.of("long", 1));
 		ClaimedJob again = claimOne("short", "default");
 		assertThat(again.attempt()).isEqualTo(2);
+	}
+
+	@Test
+	void reapTakesBackOnlyLeasesThatExpiredBeforeTheReapersOwnHeartbeat() {
+		enqueue("task", 1);
+		this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), List.of()));
+		ClaimedJob expiring = claimOne("task", "default", SHORT_LEASE);
+		await().pollDelay(SHORT_LEASE.plusMillis(200)).until(() -> true);
+		// The lease has expired, but the reaper last reached the store before that: a reap held
+		// up in the network through an outage, when nobody could renew, looks just like this.
+		assertThat(this.store.reap(REAPER, Duration.ZERO)).isEmpty();
+		assertThat(this.store.reap("never-heartbeat", Duration.ZERO)).isEmpty();
+		assertThat(this.store.find(expiring.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+
+		// Once the reaper has heartbeated after the expiry, the lease is its to take back.
+		assertThat(reap(Duration.ZERO)).extracting(ReapedJob::jobId).containsExactly(expiring.id());
 	}
 
 	@Test
@@ -917,12 +935,20 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	/**
+	 * Reaps as a live instance does: it heartbeats, then reaps.
+	 */
+	private List<ReapedJob> reap(Duration grace) {
+		this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), List.of()));
+		return this.store.reap(REAPER, grace);
+	}
+
+	/**
 	 * Reaps with no grace until the job is taken back.
 	 */
 	private List<ReapedJob> awaitReaped(JobId id) {
 		List<ReapedJob> reaped = Collections.synchronizedList(new ArrayList<>());
 		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
-			reaped.addAll(this.store.reap(Duration.ZERO));
+			reaped.addAll(reap(Duration.ZERO));
 			return reaped.stream().anyMatch((job) -> job.jobId().equals(id));
 		});
 		return reaped;

@@ -682,12 +682,14 @@ public final class JdbcClaimStore implements ClaimStore {
 	}
 
 	@Override
-	public List<ReapedJob> reap(Duration grace) {
+	public List<ReapedJob> reap(String reaperInstanceId, Duration grace) {
+		Objects.requireNonNull(reaperInstanceId, "reaperInstanceId");
 		long graceMillis = grace.toMillis();
 		return inTransaction("reap expired claims", table("claims"), (connection) -> {
 			Map<UUID, Candidate> candidates = new LinkedHashMap<>();
 			try (PreparedStatement ps = connection.prepareStatement(this.sql.get("reap-candidates"))) {
-				ps.setLong(1, graceMillis);
+				ps.setString(1, reaperInstanceId);
+				ps.setLong(2, graceMillis);
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
 						UUID id = JdbcRows.uuid(rs, "id");
@@ -707,6 +709,7 @@ public final class JdbcClaimStore implements ClaimStore {
 					ps.setArray(1, array(connection, ColumnType.UUID, withClaim.stream().map(Candidate::id).toList()));
 					ps.setArray(2, array(connection, ColumnType.UUID, withClaim.stream().map(Candidate::token).toList()));
 					ps.setLong(3, graceMillis);
+					ps.setString(4, reaperInstanceId);
 					try (ResultSet rs = ps.executeQuery()) {
 						while (rs.next()) {
 							taken.add(JdbcRows.uuid(rs, "job_id"));

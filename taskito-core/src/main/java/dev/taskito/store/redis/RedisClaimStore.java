@@ -506,14 +506,15 @@ public final class RedisClaimStore implements ClaimStore {
 	}
 
 	@Override
-	public List<ReapedJob> reap(Duration grace) {
+	public List<ReapedJob> reap(String reaperInstanceId, Duration grace) {
+		Objects.requireNonNull(reaperInstanceId, "reaperInstanceId");
 		List<ReapedJob> reaped = new ArrayList<>();
 		List<Object> reply;
 		// The first call also sweeps on through the namespace for RUNNING jobs without a lease.
 		int scanCount = SCAN_SIZE;
 		do {
 			reply = run("reap", "reap expired leases", List.of(Long.toString(Math.max(0, grace.toMillis())),
-					Integer.toString(SWEEP_SIZE), Integer.toString(scanCount)));
+					Integer.toString(SWEEP_SIZE), Integer.toString(scanCount), reaperInstanceId));
 			scanCount = 0;
 			for (int i = 0; i + 3 < reply.size(); i += 4) {
 				String instance = reply.get(i + 2).toString();

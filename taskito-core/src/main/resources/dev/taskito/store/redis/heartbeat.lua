@@ -33,6 +33,7 @@ if #caps > 0 then
   redis.call('PEXPIRE', ik, lease_ms)
 end
 redis.call('ZADD', K_INSTANCES, until_ms, instance)
+redis.call('HSET', K_BEATS, instance, now)
 
 local renewed = {}
 for j = i, #ARGV, 2 do

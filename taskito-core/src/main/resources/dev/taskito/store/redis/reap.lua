@@ -8,10 +8,17 @@
 -- back at once, as the JDBC store does with a RUNNING row that has no claim row. One reap
 -- looks at a bounded number of keys, so a large namespace is swept over many reaps, never
 -- in one long script.
--- ARGV: grace_ms, max, scan_count (0 for none). Returns 4 per job: id, task, instance, status.
+--
+-- Only leases that expired before the reaper's own last heartbeat are taken back, and
+-- nothing at all when the reaper has none: the reaper proves it reached Redis after the
+-- lease ran out. A reap sent just before a network partition and delivered after it, when
+-- every lease looks expired because nobody could renew, so takes nothing back.
+-- ARGV: grace_ms, max, scan_count (0 for none), reaper instance.
+-- Returns 4 per job: id, task, instance, status.
 local grace = arg_int(ARGV[1], 'grace')
 local max = arg_int(ARGV[2], 'max')
 local scan_count = arg_int(ARGV[3], 'scan count')
+local reaper = arg_text(ARGV[4], 'reaper')
 if redis.replicate_commands then
   -- Redis 5 and 6 need this before a write that follows SCAN; Redis 7 always does it.
   redis.replicate_commands()
@@ -19,6 +26,10 @@ end
 local now = now_ms()
 local out = {}
 local pending = false
+local beat = tonumber(redis.call('HGET', K_BEATS, reaper))
+if beat == nil then
+  return out
+end
 
 local function take_back(id, f, reason)
   local jk = job_key(id)
@@ -44,7 +55,7 @@ end
 
 local FIELDS = { 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries', 'unique_key', 'priority', 'lease' }
 
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now - grace, 'LIMIT', 0, max)) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.min(now - grace + 1, beat), 'LIMIT', 0, max)) do
   local f = redis.call('HMGET', job_key(id), unpack(FIELDS))
   if f[1] == 'RUNNING' then
     take_back(id, f, 'The lease of instance ' .. (f[4] or '') .. ' expired at ' .. tostring(f[9])

@@ -27,6 +27,7 @@ import dev.taskito.JobStatus;
 import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Heartbeat;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.StoreUnavailableException;
@@ -281,7 +282,8 @@ class JdbcClaimStoreTest {
 				// Only corruption (or a hand-made change) leaves a RUNNING job without its claim.
 				statement.execute("DELETE FROM " + prefix + "claims");
 			}
-			assertThat(store.reap(Duration.ofHours(1))).singleElement().satisfies((reaped) -> {
+			store.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), List.of()));
+			assertThat(store.reap("reaper", Duration.ofHours(1))).singleElement().satisfies((reaped) -> {
 				assertThat(reaped.jobId()).isEqualTo(id);
 				assertThat(reaped.status()).isEqualTo(JobStatus.PENDING);
 			});

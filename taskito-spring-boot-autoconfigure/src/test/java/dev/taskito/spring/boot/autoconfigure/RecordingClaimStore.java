@@ -123,7 +123,7 @@ class RecordingClaimStore implements ClaimStore {
 	}
 
 	@Override
-	public List<ReapedJob> reap(Duration grace) {
+	public List<ReapedJob> reap(String reaperInstanceId, Duration grace) {
 		return new ArrayList<>();
 	}
 
