@@ -328,9 +328,14 @@ final class SoakAnalysis {
 		return open;
 	}
 
+	/**
+	 * @return executions running on the fault's instance at some time between the driver's
+	 *         timestamp before the signal and its timestamp after it: a handler can still start
+	 *         while {@code kill} is being forked, before the signal lands
+	 */
 	private List<Execution> openExecutions(Fault fault) {
 		return executions().stream()
-			.filter((e) -> e.instance.equals(fault.instance()) && e.start <= fault.start()
+			.filter((e) -> e.instance.equals(fault.instance()) && e.start < Math.max(fault.end(), fault.start() + 1)
 					&& (e.end == null || e.end > fault.start()))
 			.toList();
 	}
