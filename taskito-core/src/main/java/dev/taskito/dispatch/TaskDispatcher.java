@@ -3,6 +3,7 @@ package dev.taskito.dispatch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -164,6 +165,9 @@ public final class TaskDispatcher implements AutoCloseable {
 	private volatile boolean pausedQueuesStale = true;
 
 	private volatile long lastRenewalNanos;
+
+	/** The store time of the last heartbeat whose answer arrived: the reaper's proof of contact. */
+	private volatile Instant connectedAt;
 
 	private volatile boolean dispatching;
 
@@ -1065,6 +1069,7 @@ public final class TaskDispatcher implements AutoCloseable {
 					declaredTaskCaps(), declaredQueueCaps(), claims));
 			this.outage.succeeded();
 			this.lastRenewalNanos = startedNanos;
+			this.connectedAt = result.storeTime();
 			this.clusterCaps = result.clusterCaps();
 			for (RunningJob job : snapshot) {
 				if (result.renewed().contains(job.claim())) {
@@ -1135,7 +1140,11 @@ public final class TaskDispatcher implements AutoCloseable {
 			return;
 		}
 		try {
-			List<ReapedJob> reaped = this.store.reap(this.instanceId, this.reaperGrace);
+			Instant connected = this.connectedAt;
+			if (connected == null) {
+				return;
+			}
+			List<ReapedJob> reaped = this.store.reap(this.reaperGrace, connected);
 			for (ReapedJob job : reaped) {
 				logger.warn("Took back job {} of task '{}' from instance {} whose lease expired: now {}", job.jobId(),
 						job.taskName(), job.instanceId(), job.status());

@@ -1,6 +1,7 @@
 package dev.taskito.store;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -158,16 +159,17 @@ public interface ClaimStore extends AutoCloseable {
 	 * Takes back every {@code RUNNING} job whose lease expired at least {@code grace} ago,
 	 * or that has no claim at all: the claim goes, and the job is {@code PENDING}, due now,
 	 * when it has retries left (its attempt stays consumed), else {@code DEAD} with the reason.
-	 * <p>Only leases that expired before the reaper's own last {@link #heartbeat} (as the
-	 * store recorded it) are taken back, and nothing when the reaper has no live heartbeat:
-	 * a reaper proves it could reach the store after the lease ran out, while its owner did
-	 * not renew. So a reap that was held up in the network during an outage and reaches the
-	 * store after it, when every lease looks expired, takes nothing back.
-	 * @param reaperInstanceId the instance that reaps
+	 * <p>Only leases that expired before {@code reaperConnectedAt} are taken back: the store
+	 * time of the reaper's last heartbeat whose answer it received
+	 * ({@link HeartbeatResult#storeTime()}). The reaper so proves it reached the store after
+	 * the lease ran out, while the lease's owner did not renew. A reap (or a heartbeat) held
+	 * up in the network during an outage and delivered after it, when every lease looks
+	 * expired, takes back only what had expired before the outage.
 	 * @param grace how long after expiry a lease is taken back
+	 * @param reaperConnectedAt the store time of the reaper's last acknowledged heartbeat
 	 * @return the jobs taken back
 	 */
-	List<ReapedJob> reap(String reaperInstanceId, Duration grace);
+	List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt);
 
 	/**
 	 * Deletes finished jobs older than their retention.

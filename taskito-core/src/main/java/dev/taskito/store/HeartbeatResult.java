@@ -1,5 +1,7 @@
 package dev.taskito.store;
 
+import java.time.Instant;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -8,14 +10,18 @@ import java.util.Set;
  * @param renewed the claims whose lease was extended; a claim the heartbeat named that is
  *        missing here is lost (reaped, or taken over) and its outcome will be rejected
  * @param clusterCaps the smallest cap any live instance declares, per task and queue
+ * @param storeTime when the heartbeat reached the store, on the store's clock: what the
+ *        instance passes to {@link ClaimStore#reap} as proof it was connected then
  */
-public record HeartbeatResult(Set<ClaimRef> renewed, ClaimCounts clusterCaps) {
+public record HeartbeatResult(Set<ClaimRef> renewed, ClaimCounts clusterCaps, Instant storeTime) {
 
 	/**
-	 * Copies the set.
+	 * Copies the set and checks the fields.
 	 */
 	public HeartbeatResult {
 		renewed = Set.copyOf(renewed);
+		Objects.requireNonNull(clusterCaps, "clusterCaps");
+		Objects.requireNonNull(storeTime, "storeTime");
 	}
 
 }

@@ -247,7 +247,7 @@ class TaskRegistryTest {
 		}
 
 		@Override
-		public List<dev.taskito.store.ReapedJob> reap(String reaperInstanceId, Duration grace) {
+		public List<dev.taskito.store.ReapedJob> reap(Duration grace, java.time.Instant reaperConnectedAt) {
 			throw new UnsupportedOperationException();
 		}
 

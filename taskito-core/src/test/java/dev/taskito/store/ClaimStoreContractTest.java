@@ -732,15 +732,14 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	@Test
-	void reapTakesBackOnlyLeasesThatExpiredBeforeTheReapersOwnHeartbeat() {
+	void reapTakesBackOnlyLeasesThatExpiredBeforeTheReapersLastAcknowledgedHeartbeat() {
 		enqueue("task", 1);
-		this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), List.of()));
+		Instant connectedBeforeExpiry = heartbeatAsReaper();
 		ClaimedJob expiring = claimOne("task", "default", SHORT_LEASE);
 		await().pollDelay(SHORT_LEASE.plusMillis(200)).until(() -> true);
 		// The lease has expired, but the reaper last reached the store before that: a reap held
 		// up in the network through an outage, when nobody could renew, looks just like this.
-		assertThat(this.store.reap(REAPER, Duration.ZERO)).isEmpty();
-		assertThat(this.store.reap("never-heartbeat", Duration.ZERO)).isEmpty();
+		assertThat(this.store.reap(Duration.ZERO, connectedBeforeExpiry)).isEmpty();
 		assertThat(this.store.find(expiring.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
 
 		// Once the reaper has heartbeated after the expiry, the lease is its to take back.
@@ -938,8 +937,11 @@ public abstract class ClaimStoreContractTest {
 	 * Reaps as a live instance does: it heartbeats, then reaps.
 	 */
 	private List<ReapedJob> reap(Duration grace) {
-		this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), List.of()));
-		return this.store.reap(REAPER, grace);
+		return this.store.reap(grace, heartbeatAsReaper());
+	}
+
+	private Instant heartbeatAsReaper() {
+		return this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), List.of())).storeTime();
 	}
 
 	/**

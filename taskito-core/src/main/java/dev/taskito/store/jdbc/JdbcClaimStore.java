@@ -12,7 +12,9 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -581,10 +583,13 @@ public final class JdbcClaimStore implements ClaimStore {
 			}
 			Map<String, Integer> clusterTaskCaps = new HashMap<>();
 			Map<String, Integer> clusterQueueCaps = new HashMap<>();
+			Instant storeTime = null;
 			try (PreparedStatement ps = connection.prepareStatement(this.sql.get("live-instance-caps"))) {
 				ps.setLong(1, leaseMillis);
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
+						// This instance's own row, just written, is always among them.
+						storeTime = JdbcRows.instant(rs, "store_time");
 						readCaps(rs.getString("task_caps")).forEach((task, cap) -> clusterTaskCaps.merge(task, cap,
 								Math::min));
 						readCaps(rs.getString("queue_caps")).forEach((queue, cap) -> clusterQueueCaps.merge(queue, cap,
@@ -592,7 +597,11 @@ public final class JdbcClaimStore implements ClaimStore {
 					}
 				}
 			}
-			return new HeartbeatResult(renewed, new ClaimCounts(clusterTaskCaps, clusterQueueCaps));
+			if (storeTime == null) {
+				throw new SQLException("The heartbeat of instance " + heartbeat.instanceId() + " found no row of its own in "
+						+ table("instances") + "; is another program deleting rows there?");
+			}
+			return new HeartbeatResult(renewed, new ClaimCounts(clusterTaskCaps, clusterQueueCaps), storeTime);
 		});
 	}
 
@@ -682,14 +691,15 @@ public final class JdbcClaimStore implements ClaimStore {
 	}
 
 	@Override
-	public List<ReapedJob> reap(String reaperInstanceId, Duration grace) {
-		Objects.requireNonNull(reaperInstanceId, "reaperInstanceId");
+	public List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt) {
+		OffsetDateTime connectedAt = OffsetDateTime.ofInstant(
+				Objects.requireNonNull(reaperConnectedAt, "reaperConnectedAt"), ZoneOffset.UTC);
 		long graceMillis = grace.toMillis();
 		return inTransaction("reap expired claims", table("claims"), (connection) -> {
 			Map<UUID, Candidate> candidates = new LinkedHashMap<>();
 			try (PreparedStatement ps = connection.prepareStatement(this.sql.get("reap-candidates"))) {
-				ps.setString(1, reaperInstanceId);
-				ps.setLong(2, graceMillis);
+				ps.setLong(1, graceMillis);
+				ps.setObject(2, connectedAt);
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
 						UUID id = JdbcRows.uuid(rs, "id");
@@ -709,7 +719,7 @@ public final class JdbcClaimStore implements ClaimStore {
 					ps.setArray(1, array(connection, ColumnType.UUID, withClaim.stream().map(Candidate::id).toList()));
 					ps.setArray(2, array(connection, ColumnType.UUID, withClaim.stream().map(Candidate::token).toList()));
 					ps.setLong(3, graceMillis);
-					ps.setString(4, reaperInstanceId);
+					ps.setObject(4, connectedAt);
 					try (ResultSet rs = ps.executeQuery()) {
 						while (rs.next()) {
 							taken.add(JdbcRows.uuid(rs, "job_id"));

@@ -469,7 +469,8 @@ public final class RedisClaimStore implements ClaimStore {
 			int cap = (int) number(caps.get(i + 1));
 			(name.startsWith("t:") ? taskCaps : queueCaps).put(name.substring(2), cap);
 		}
-		return new HeartbeatResult(renewed, new ClaimCounts(taskCaps, queueCaps));
+		return new HeartbeatResult(renewed, new ClaimCounts(taskCaps, queueCaps),
+				Instant.ofEpochMilli(number(reply.get(2))));
 	}
 
 	private static void addCaps(List<String> args, Map<String, Integer> caps) {
@@ -506,15 +507,16 @@ public final class RedisClaimStore implements ClaimStore {
 	}
 
 	@Override
-	public List<ReapedJob> reap(String reaperInstanceId, Duration grace) {
-		Objects.requireNonNull(reaperInstanceId, "reaperInstanceId");
+	public List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt) {
+		String connectedAtMillis = Long.toString(
+				Objects.requireNonNull(reaperConnectedAt, "reaperConnectedAt").toEpochMilli());
 		List<ReapedJob> reaped = new ArrayList<>();
 		List<Object> reply;
 		// The first call also sweeps on through the namespace for RUNNING jobs without a lease.
 		int scanCount = SCAN_SIZE;
 		do {
 			reply = run("reap", "reap expired leases", List.of(Long.toString(Math.max(0, grace.toMillis())),
-					Integer.toString(SWEEP_SIZE), Integer.toString(scanCount), reaperInstanceId));
+					Integer.toString(SWEEP_SIZE), Integer.toString(scanCount), connectedAtMillis));
 			scanCount = 0;
 			for (int i = 0; i + 3 < reply.size(); i += 4) {
 				String instance = reply.get(i + 2).toString();

@@ -142,7 +142,7 @@ SELECT job_id, claim_token FROM FINAL TABLE (
 );
 
 -- name: live-instance-caps
-SELECT task_caps, queue_caps FROM ${prefix}instances
+SELECT task_caps, queue_caps, CURRENT_TIMESTAMP AS store_time FROM ${prefix}instances
 WHERE heartbeat_at > DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP);
 
 -- name: remove-instance
@@ -164,13 +164,12 @@ FOR UPDATE;
 UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
 
 -- name: reap-candidates
--- As for PostgreSQL: only leases that expired before the reaper's own last heartbeat.
+-- As for PostgreSQL: only leases that expired before the reaper's last acknowledged heartbeat.
 SELECT j.id, j.task, c.instance_id, c.claim_token
-FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id,
-	(SELECT heartbeat_at FROM ${prefix}instances WHERE instance_id = ?) reaper
+FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
 WHERE j.status = 'RUNNING'
 	AND (c.job_id IS NULL OR (c.lease_expires_at <= DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP)
-		AND c.lease_expires_at < reaper.heartbeat_at));
+		AND c.lease_expires_at < ?));
 
 -- name: reap-delete-claims
 -- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
@@ -180,7 +179,7 @@ SELECT job_id FROM OLD TABLE (
 		AND (job_id, claim_token) IN (
 			SELECT r.job_id, r.token FROM UNNEST(CAST(?1 AS UUID ARRAY), CAST(?2 AS UUID ARRAY)) AS r(job_id, token))
 		AND lease_expires_at <= DATEADD(MILLISECOND, -CAST(?3 AS BIGINT), CURRENT_TIMESTAMP)
-		AND lease_expires_at < (SELECT heartbeat_at FROM ${prefix}instances WHERE instance_id = ?4)
+		AND lease_expires_at < ?4
 );
 
 -- name: reap-jobs

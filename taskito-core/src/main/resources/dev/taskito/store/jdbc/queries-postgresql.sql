@@ -188,7 +188,8 @@ WHERE c.job_id = locked.job_id
 RETURNING c.job_id, c.claim_token;
 
 -- name: live-instance-caps
-SELECT task_caps, queue_caps FROM ${prefix}instances
+-- Also the store's time, which the instance passes to its reaper as proof it was connected.
+SELECT task_caps, queue_caps, clock_timestamp() AS store_time FROM ${prefix}instances
 WHERE heartbeat_at > clock_timestamp() - ? * interval '1 millisecond';
 
 -- name: remove-instance
@@ -209,17 +210,17 @@ FOR UPDATE OF ${prefix}rate_buckets;
 UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
 
 -- name: reap-candidates
--- Running jobs whose lease expired a grace period ago and before the reaper's own last
--- heartbeat (so a reap held up in the network during an outage takes nothing back), and
--- running jobs without a claim (which only corruption can make). It locks nothing: the reap
--- then locks claims before jobs, in the order every finish does, so a reap and a late finish
--- of the same job never wait for each other in a cycle; the next statements check again.
+-- Running jobs whose lease expired a grace period ago and before the reaper's last
+-- acknowledged heartbeat (so a reap held up in the network during an outage takes back only
+-- what had expired before it), and running jobs without a claim (which only corruption can
+-- make). It locks nothing: the reap then locks claims before jobs, in the order every finish
+-- does, so a reap and a late finish of the same job never wait for each other in a cycle;
+-- the next statements check again.
 SELECT j.id, j.task, c.instance_id, c.claim_token
-FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id,
-	(SELECT heartbeat_at FROM ${prefix}instances WHERE instance_id = ?) reaper
+FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
 WHERE j.status = 'RUNNING'
 	AND (c.job_id IS NULL OR (c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
-		AND c.lease_expires_at < reaper.heartbeat_at));
+		AND c.lease_expires_at < ?));
 
 -- name: reap-delete-claims
 -- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
@@ -230,7 +231,7 @@ USING (SELECT held.job_id FROM ${prefix}claims held
 		JOIN unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
 			ON held.job_id = r.job_id AND held.claim_token = r.token
 		WHERE held.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
-			AND held.lease_expires_at < (SELECT heartbeat_at FROM ${prefix}instances WHERE instance_id = ?)
+			AND held.lease_expires_at < ?
 		ORDER BY held.job_id
 		FOR UPDATE OF held SKIP LOCKED) locked
 WHERE c.job_id = locked.job_id

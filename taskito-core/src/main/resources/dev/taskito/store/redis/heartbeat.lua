@@ -2,7 +2,8 @@
 -- it still holds, in one step.
 -- ARGV: instance, lease_ms, task-cap count, (task, cap)..., queue-cap count, (queue, cap)...,
 --   then (id, token) per claim.
--- Returns { id and token of each renewed claim, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... } }.
+-- Returns { id and token of each renewed claim, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... },
+--   the store's time in ms (the instance's proof, for its reaper, that it was connected then) }.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
 local caps = {}
@@ -33,7 +34,6 @@ if #caps > 0 then
   redis.call('PEXPIRE', ik, lease_ms)
 end
 redis.call('ZADD', K_INSTANCES, until_ms, instance)
-redis.call('HSET', K_BEATS, instance, now)
 
 local renewed = {}
 for j = i, #ARGV, 2 do
@@ -49,4 +49,4 @@ for j = i, #ARGV, 2 do
 end
 
 -- Instances that stopped heartbeating are forgotten here, so their caps no longer count.
-return { renewed, refresh_cluster_caps(now) }
+return { renewed, refresh_cluster_caps(now), now }

@@ -13,9 +13,6 @@ local K_DONE = B .. 'done'
 local K_DEAD = B .. 'dead'
 local K_PAUSED = B .. 'paused'
 local K_INSTANCES = B .. 'instances'
--- Each live instance's last heartbeat on the store clock: a reaper takes back only leases
--- that expired before its own last heartbeat (see reap.lua).
-local K_BEATS = B .. 'beats'
 local K_WAKE = B .. 'wakeup'
 -- The cursor of the reaper's sweep for RUNNING jobs without a lease (see reap.lua).
 local K_SWEEP = B .. 'sweep'
@@ -133,7 +130,6 @@ end
 local function refresh_cluster_caps(now)
   for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
     redis.call('DEL', instance_key(gone))
-    redis.call('HDEL', K_BEATS, gone)
   end
   redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
   local smallest, names = {}, {}

@@ -9,16 +9,17 @@
 -- looks at a bounded number of keys, so a large namespace is swept over many reaps, never
 -- in one long script.
 --
--- Only leases that expired before the reaper's own last heartbeat are taken back, and
--- nothing at all when the reaper has none: the reaper proves it reached Redis after the
--- lease ran out. A reap sent just before a network partition and delivered after it, when
--- every lease looks expired because nobody could renew, so takes nothing back.
--- ARGV: grace_ms, max, scan_count (0 for none), reaper instance.
+-- Only leases that expired before connected_ms are taken back: the store time of the reaper's
+-- last heartbeat whose answer it received, its proof that it reached Redis after the lease
+-- ran out. A reap (or heartbeat) sent into a network partition and delivered after it, when
+-- every lease looks expired because nobody could renew, so takes back only what had expired
+-- before the partition.
+-- ARGV: grace_ms, max, scan_count (0 for none), connected_ms.
 -- Returns 4 per job: id, task, instance, status.
 local grace = arg_int(ARGV[1], 'grace')
 local max = arg_int(ARGV[2], 'max')
 local scan_count = arg_int(ARGV[3], 'scan count')
-local reaper = arg_text(ARGV[4], 'reaper')
+local connected = arg_int(ARGV[4], 'connected')
 if redis.replicate_commands then
   -- Redis 5 and 6 need this before a write that follows SCAN; Redis 7 always does it.
   redis.replicate_commands()
@@ -26,10 +27,6 @@ end
 local now = now_ms()
 local out = {}
 local pending = false
-local beat = tonumber(redis.call('HGET', K_BEATS, reaper))
-if beat == nil then
-  return out
-end
 
 local function take_back(id, f, reason)
   local jk = job_key(id)
@@ -55,7 +52,7 @@ end
 
 local FIELDS = { 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries', 'unique_key', 'priority', 'lease' }
 
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.min(now - grace + 1, beat), 'LIMIT', 0, max)) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.min(now - grace + 1, connected), 'LIMIT', 0, max)) do
   local f = redis.call('HMGET', job_key(id), unpack(FIELDS))
   if f[1] == 'RUNNING' then
     take_back(id, f, 'The lease of instance ' .. (f[4] or '') .. ' expired at ' .. tostring(f[9])

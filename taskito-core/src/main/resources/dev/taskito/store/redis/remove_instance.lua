@@ -3,6 +3,5 @@
 local instance = arg_text(ARGV[1], 'instance')
 redis.call('ZREM', K_INSTANCES, instance)
 redis.call('DEL', instance_key(instance))
-redis.call('HDEL', K_BEATS, instance)
 refresh_cluster_caps(now_ms())
 return 1

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -282,8 +283,10 @@ class JdbcClaimStoreTest {
 				// Only corruption (or a hand-made change) leaves a RUNNING job without its claim.
 				statement.execute("DELETE FROM " + prefix + "claims");
 			}
-			store.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), List.of()));
-			assertThat(store.reap("reaper", Duration.ofHours(1))).singleElement().satisfies((reaped) -> {
+			Instant connectedAt = store
+				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), List.of()))
+				.storeTime();
+			assertThat(store.reap(Duration.ofHours(1), connectedAt)).singleElement().satisfies((reaped) -> {
 				assertThat(reaped.jobId()).isEqualTo(id);
 				assertThat(reaped.status()).isEqualTo(JobStatus.PENDING);
 			});

@@ -427,8 +427,8 @@ class RedisClaimStoreScriptsTest {
 
 	/** Reaps as a live instance does: it heartbeats, then reaps. */
 	private List<ReapedJob> reap(Duration grace) {
-		this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), List.of()));
-		return this.store.reap("reaper", grace);
+		return this.store.reap(grace,
+				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), List.of())).storeTime());
 	}
 
 	private JobId enqueue(NewJob job) {

@@ -108,7 +108,7 @@ class RecordingClaimStore implements ClaimStore {
 
 	@Override
 	public HeartbeatResult heartbeat(Heartbeat heartbeat) {
-		return new HeartbeatResult(Set.of(), new ClaimCounts(Map.of(), Map.of()));
+		return new HeartbeatResult(Set.of(), new ClaimCounts(Map.of(), Map.of()), java.time.Instant.now());
 	}
 
 	@Override
@@ -123,7 +123,7 @@ class RecordingClaimStore implements ClaimStore {
 	}
 
 	@Override
-	public List<ReapedJob> reap(String reaperInstanceId, Duration grace) {
+	public List<ReapedJob> reap(Duration grace, java.time.Instant reaperConnectedAt) {
 		return new ArrayList<>();
 	}
 
