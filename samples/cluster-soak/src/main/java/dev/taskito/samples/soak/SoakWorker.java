@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.taskito.JobContext;
 import dev.taskito.dispatch.QueueDefinition;
@@ -13,6 +14,7 @@ import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.dispatch.TaskDispatcher;
 import dev.taskito.dispatch.TaskHandler;
 import dev.taskito.dispatch.TaskRegistry;
+import dev.taskito.store.StoreUnavailableException;
 
 /**
  * One soak instance: a dispatcher in its own JVM whose handlers write every execution start
@@ -67,7 +69,7 @@ public final class SoakWorker {
 		Ledger ledger = new Ledger(Path.of(options.get("ledger")));
 		SoakStores stores = new SoakStores(options.get("store"), options.get("prefix"),
 				Integer.parseInt(options.getOrDefault("redisPort", "6379")), "soak-" + instance);
-		stores.store().start();
+		startStore(stores, instance);
 		TaskRegistry registry = registry(ledger, instance);
 		TaskDispatcher dispatcher = TaskDispatcher.builder(stores.store(), registry)
 			.instanceId(instance)
@@ -95,6 +97,29 @@ public final class SoakWorker {
 		System.out.println("READY " + instance);
 		System.out.flush();
 		stopped.await();
+	}
+
+	/**
+	 * Starts the store, trying again for up to 30 s while it is unreachable, as an orchestrator
+	 * restarting a failed instance would: on the shared 2-core machine a new JVM can miss the
+	 * pool's 1 s connection timeout. Any other failure (a schema deadlock, say) ends the
+	 * worker, and the driver reports it.
+	 */
+	private static void startStore(SoakStores stores, String instance) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (true) {
+			try {
+				stores.store().start();
+				return;
+			}
+			catch (StoreUnavailableException ex) {
+				if (System.nanoTime() > deadline) {
+					throw ex;
+				}
+				System.out.println("STORE-UNAVAILABLE-AT-START " + instance + ": " + ex.getMessage());
+				Thread.sleep(500);
+			}
+		}
 	}
 
 	static TaskRegistry registry(Ledger ledger, String instance) {
