@@ -17,14 +17,22 @@ final class StoreOutage {
 
 	private final String instanceId;
 
+	private final Runnable onRecovery;
+
 	private long failingSinceNanos = -1;
 
 	private long recoveredAtNanos = -1;
 
 	private long backoffMillis = MIN_BACKOFF_MILLIS;
 
-	StoreOutage(String instanceId) {
+	/**
+	 * @param instanceId the instance, for the log
+	 * @param onRecovery called when a call succeeds after failures, so that threads backing
+	 *        off (the dispatch loop) start again at once rather than after their backoff
+	 */
+	StoreOutage(String instanceId, Runnable onRecovery) {
 		this.instanceId = instanceId;
+		this.onRecovery = onRecovery;
 	}
 
 	synchronized void failed(String operation, RuntimeException ex) {
@@ -46,6 +54,7 @@ final class StoreOutage {
 			this.failingSinceNanos = -1;
 			this.recoveredAtNanos = System.nanoTime();
 			this.backoffMillis = MIN_BACKOFF_MILLIS;
+			this.onRecovery.run();
 		}
 	}
 

@@ -213,7 +213,7 @@ public final class TaskDispatcher implements AutoCloseable {
 					+ ") must be shorter than leaseDuration (" + this.leaseDuration
 					+ "), or leases expire between heartbeats: set taskito.lease.heartbeat-interval to at most a third of taskito.lease.duration");
 		}
-		this.outage = new StoreOutage(this.instanceId);
+		this.outage = new StoreOutage(this.instanceId, this.wakeSignal::wake);
 	}
 
 	private static int requirePositive(int value, String name) {
@@ -456,7 +456,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			}
 			catch (StoreUnavailableException ex) {
 				this.outage.failed("dispatch", ex);
-				sleepMillis(this.outage.backoffMillis());
+				awaitRecovery(this.outage.backoffMillis());
 			}
 			catch (InterruptedException ex) {
 				if (!this.dispatching) {
@@ -823,6 +823,28 @@ public final class TaskDispatcher implements AutoCloseable {
 				continue;
 			}
 			this.workers.execute(() -> runJob(job, args));
+		}
+	}
+
+	/**
+	 * Backs off for up to {@code millis} while the store is unreachable, and goes on as soon
+	 * as another thread (the heartbeat, every heartbeat interval) finds it back: a claim whose
+	 * answer was lost in the outage must be given back before its lease expires, or the reaper
+	 * takes it back and its attempt is spent.
+	 */
+	private void awaitRecovery(long millis) {
+		long deadline = System.nanoTime() + WakeSignal.millis(millis);
+		try {
+			while (this.dispatching && this.outage.isFailing()) {
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
+					return;
+				}
+				this.wakeSignal.await(remaining);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -756,7 +756,7 @@ public abstract class ClaimStoreContractTest {
 		JobView view = this.store.find(job.id()).orElseThrow();
 		assertThat(view.status()).isEqualTo(JobStatus.DEAD);
 		assertThat(view.finishedAt()).isNotNull();
-		assertThat(view.lastError()).contains(INSTANCE).contains("expired");
+		assertThat(view.lastError()).contains(INSTANCE).contains("expired").contains("no retries were left");
 		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isZero();
 	}
 

@@ -193,7 +193,7 @@ SELECT id, status FROM FINAL TABLE (
 		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
 		run_at = CASE WHEN j.attempts <= j.max_retries THEN CURRENT_TIMESTAMP ELSE j.run_at END,
 		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE CURRENT_TIMESTAMP END,
-		last_error = r.reason
+		last_error = CASE WHEN j.attempts <= j.max_retries THEN r.reason ELSE r.reason || '; no retries were left' END
 );
 
 -- name: purge

@@ -243,7 +243,7 @@ UPDATE ${prefix}jobs j SET
 		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
 		run_at = CASE WHEN j.attempts <= j.max_retries THEN now.ts ELSE j.run_at END,
 		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE now.ts END,
-		last_error = r.reason
+		last_error = CASE WHEN j.attempts <= j.max_retries THEN r.reason ELSE r.reason || '; no retries were left' END
 FROM unnest(?::uuid[], ?::text[]) AS r(id, reason), (SELECT clock_timestamp() AS ts) now
 WHERE j.id = r.id AND j.status = 'RUNNING'
 	AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)

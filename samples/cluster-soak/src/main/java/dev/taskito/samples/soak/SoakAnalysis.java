@@ -184,7 +184,8 @@ final class SoakAnalysis {
 			Fault kill = kills.get(execution.instance);
 			if (execution.end == null && kill != null) {
 				execution.killed = true;
-				execution.effectiveEnd = kill.start();
+				// One that started while kill was being forked ran until the signal landed.
+				execution.effectiveEnd = (execution.start < kill.start()) ? kill.start() : kill.end();
 			}
 			else {
 				execution.effectiveEnd = (execution.end != null) ? execution.end : last;
@@ -238,6 +239,28 @@ final class SoakAnalysis {
 		return faultsOf("pause", e.instance).stream().anyMatch((p) -> e.start < p.end() && e.effectiveEnd > p.start());
 	}
 
+	/**
+	 * @return whether, between two executions, the reaper took the job back from an instance
+	 *         that was killed or paused, or during a store fault: an attempt that was claimed
+	 *         (on a claim whose answer was lost, or just before the instance stopped) and
+	 *         never started
+	 */
+	private boolean claimLostBeforeStart(Execution previous, Execution next) {
+		for (Map.Entry<String, List<Long>> takeBack : this.takeBacks.entrySet()) {
+			if (!takeBack.getKey().startsWith(previous.job + "/")) {
+				continue;
+			}
+			String instance = takeBack.getKey().substring(previous.job.length() + 1);
+			boolean faulted = !faultsOf("kill", instance).isEmpty() || !faultsOf("pause", instance).isEmpty();
+			for (long at : takeBack.getValue()) {
+				if (at > previous.effectiveEnd && at < next.start && (faulted || inStoreFault(at))) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
 	private boolean inStoreFault(long micros) {
 		long lease = ms("leaseMs") * 1000;
 		return this.faults.stream()
@@ -246,7 +269,12 @@ final class SoakAnalysis {
 	}
 
 	/** Why a previous execution was followed by another one that the handler did not ask for. */
-	private String rerunCause(Execution previous) {
+	private String rerunCause(Execution previous, Execution next) {
+		if ("failed".equals(previous.outcome) && !previous.leaseLost && next.attempt > previous.attempt + 1
+				&& claimLostBeforeStart(previous, next)) {
+			// The retry was claimed, but its handler never started: the claim was taken back.
+			return "claimed-then-lost";
+		}
 		if (previous.killed) {
 			return "killed";
 		}
@@ -279,7 +307,7 @@ final class SoakAnalysis {
 				boolean handlerAsked = "failed".equals(previous.outcome) && !previous.leaseLost
 						&& list.get(i).attempt == previous.attempt + 1;
 				if (!handlerAsked) {
-					String cause = rerunCause(previous);
+					String cause = rerunCause(previous, list.get(i));
 					causes.merge(cause, 1, Integer::sum);
 					if (seen.put(cause, true) == null) {
 						jobsByCause.merge(cause, 1, Integer::sum);
@@ -338,6 +366,15 @@ final class SoakAnalysis {
 			.filter((e) -> e.instance.equals(fault.instance()) && e.start < Math.max(fault.end(), fault.start() + 1)
 					&& (e.end == null || e.end > fault.start()))
 			.toList();
+	}
+
+	/**
+	 * @return whether the job's last attempt ended with its instance (killed, or its lease lost)
+	 *         and the reaper made the job DEAD for having no retries left
+	 */
+	private static boolean reapedWithoutRetries(Execution last, StoredJob stored) {
+		return (last.killed || last.leaseLost || "interrupted".equals(last.outcome)) && stored.status().equals("DEAD")
+				&& stored.lastError() != null && stored.lastError().contains("no retries were left");
 	}
 
 	private boolean isStale(Execution execution) {
@@ -465,6 +502,7 @@ final class SoakAnalysis {
 		int never = 0;
 		int notTakenBack = 0;
 		int startedWithinBound = 0;
+		int deadAtReap = 0;
 		for (Fault kill : this.faults.stream().filter((f) -> f.kind().equals("kill")).toList()) {
 			for (Execution e : openExecutions(kill)) {
 				stranded++;
@@ -478,7 +516,12 @@ final class SoakAnalysis {
 				}
 				List<Execution> list = byJob.get(e.job);
 				Execution next = list.stream().filter((x) -> x.start > kill.start()).findFirst().orElse(null);
-				if (next == null) {
+				StoredJob stored = this.stored.get(e.job);
+				if (next == null && stored != null && reapedWithoutRetries(e, stored)) {
+					// Its last attempt died with the instance: the reaper made it DEAD, as it should.
+					deadAtReap++;
+				}
+				else if (next == null) {
 					never++;
 				}
 				else {
@@ -490,9 +533,10 @@ final class SoakAnalysis {
 		check("stranded-pickup", never == 0 && notTakenBack == 0 && worstTakeBack <= bound + slack, String.format("%d "
 				+ "jobs stranded by kill -9: the reaper took every one back within %.0f ms of the kill (%d not taken "
 				+ "back; bound lease + reaper grace + reaper interval + poll = %d ms + %d ms measuring slack); %d ran "
-				+ "again within the bound, the slowest %.0f ms after the kill (behind the due backlog), %d never",
+				+ "again within the bound, the slowest %.0f ms after the kill (behind the due backlog), %d DEAD with no "
+				+ "retries left, %d never",
 				stranded, worstTakeBack / 1e3, notTakenBack, bound / 1000, slack / 1000, startedWithinBound,
-				worstStart / 1e3, never));
+				worstStart / 1e3, deadAtReap, never));
 	}
 
 	private void checkSigterm(Map<String, List<Execution>> byJob) {
@@ -559,7 +603,7 @@ final class SoakAnalysis {
 			}
 			boolean statusOk = switch (stored.status()) {
 				case "SUCCEEDED" -> oks >= 1;
-				case "DEAD" -> last != null && "failed".equals(last.outcome);
+				case "DEAD" -> last != null && ("failed".equals(last.outcome) || reapedWithoutRetries(last, stored));
 				default -> false;
 			};
 			int maxAttempt = list.stream().mapToInt((e) -> e.attempt).max().orElse(0);

@@ -74,6 +74,22 @@ class SoakAnalysisTest {
 	}
 
 	@Test
+	void executionStartedWhileTheKillWasSentEndsWithTheKill() {
+		job("j1", Kind.SOLO, "SUCCEEDED", 2);
+		job("j2", Kind.SOLO, "SUCCEEDED", 1);
+		// j1 starts on "a" 5 ms after the driver's timestamp, before kill -9 lands (20 ms later).
+		run("j1", Kind.SOLO, "a", 1, 105, null, null);
+		this.faults.add(new SoakAnalysis.Fault("kill", "a", T + 100_000, T + 120_000));
+		run("j2", Kind.SOLO, "b", 1, 200, 240L, "ok");
+		run("j1", Kind.SOLO, "b", 2, 3_000, 3_040L, "ok");
+		SoakAnalysis.Report report = analyse();
+		assertTrue(report.text().contains("[PASS] cap task:solo<=1"), report.text());
+		// And a solo execution that overlaps it before the kill lands is still caught.
+		run("j2", Kind.SOLO, "b", 1, 110, 150L, "ok");
+		assertTrue(analyse().text().contains("[FAIL] cap task:solo<=1"));
+	}
+
+	@Test
 	void overlappingExecutionsOfOneJobFail() {
 		job("j1", Kind.SHORT, "SUCCEEDED", 2);
 		run("j1", Kind.SHORT, "a", 1, 0, 40L, "ok");
