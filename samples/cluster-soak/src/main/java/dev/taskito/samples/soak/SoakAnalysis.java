@@ -286,6 +286,14 @@ final class SoakAnalysis {
 		if (duringPause(previous)) {
 			return "paused";
 		}
+		long window = ms("heartbeatMs") * 1000;
+		if (faultsOf("pause", previous.instance).stream()
+			.anyMatch((p) -> previous.effectiveEnd <= p.start() && previous.effectiveEnd > p.start() - window
+					&& next.start > p.start())) {
+			// It returned just before SIGSTOP, its outcome still waiting for the completer's next
+			// batch, and the pause outlasted the lease.
+			return "paused-before-commit";
+		}
 		if (faultsOf("sigterm", previous.instance).stream()
 			.anyMatch((t) -> previous.effectiveEnd >= t.start() && "interrupted".equals(previous.outcome))) {
 			return "sigterm-released";
@@ -318,11 +326,12 @@ final class SoakAnalysis {
 				}
 			}
 		}
-		int openAtKill = openAt("kill") + endedUncommittedAtKill();
+		int openAtKill = openAt("kill") + endedUncommittedAt("kill");
 		int openAtPause = openAt("pause");
 		boolean ok = causes.getOrDefault("unexplained", 0) == 0
 				&& jobsByCause.getOrDefault("killed", 0) + jobsByCause.getOrDefault("killed-before-commit", 0) <= openAtKill
-				&& jobsByCause.getOrDefault("paused", 0) <= openAtPause;
+				&& jobsByCause.getOrDefault("paused", 0) <= openAtPause
+				&& jobsByCause.getOrDefault("paused-before-commit", 0) <= endedUncommittedAt("pause");
 		check("re-runs", ok, String.format("re-runs by cause %s (jobs %s); bound: %d jobs running (or returned, outcome uncommitted) on killed instances, "
 				+ "%d on paused ones", causes, jobsByCause, openAtKill, openAtPause));
 		if (causes.containsKey("store-outage")) {
@@ -332,14 +341,17 @@ final class SoakAnalysis {
 		unexplained.forEach((e) -> info("unexplained: " + e));
 	}
 
-	/** @return executions on killed instances that returned within a heartbeat before the kill */
-	private int endedUncommittedAtKill() {
+	/**
+	 * @return executions that returned within a heartbeat before a fault of this kind on their
+	 *         instance (a kill or a pause), whose outcomes may still have been uncommitted
+	 */
+	private int endedUncommittedAt(String kind) {
 		long window = ms("heartbeatMs") * 1000;
 		int n = 0;
-		for (Fault kill : this.faults.stream().filter((f) -> f.kind().equals("kill")).toList()) {
+		for (Fault fault : this.faults.stream().filter((f) -> f.kind().equals(kind)).toList()) {
 			n += (int) executions().stream()
-				.filter((e) -> e.instance.equals(kill.instance()) && e.end != null && e.end <= kill.start()
-						&& e.end > kill.start() - window)
+				.filter((e) -> e.instance.equals(fault.instance()) && e.end != null && e.end <= fault.start()
+						&& e.end > fault.start() - window)
 				.count();
 		}
 		return n;
@@ -375,6 +387,13 @@ final class SoakAnalysis {
 	private static boolean reapedWithoutRetries(Execution last, StoredJob stored) {
 		return (last.killed || last.leaseLost || "interrupted".equals(last.outcome)) && stored.status().equals("DEAD")
 				&& stored.lastError() != null && stored.lastError().contains("no retries were left");
+	}
+
+	/** @return whether it returned within a heartbeat before its instance was paused (outcome maybe uncommitted) */
+	private boolean endedJustBeforePause(Execution e) {
+		long window = ms("heartbeatMs") * 1000;
+		return faultsOf("pause", e.instance).stream()
+			.anyMatch((p) -> e.effectiveEnd <= p.start() && e.effectiveEnd > p.start() - window);
 	}
 
 	private boolean isStale(Execution execution) {
@@ -590,7 +609,7 @@ final class SoakAnalysis {
 			}
 			Execution last = list.isEmpty() ? null : list.stream().max(Comparator.comparingLong((Execution e) -> e.start)).get();
 			long oks = list.stream().filter((e) -> "ok".equals(e.outcome) && !e.leaseLost).count();
-			long freshOks = list.stream().filter((e) -> "ok".equals(e.outcome) && !isStale(e)
+			long freshOks = list.stream().filter((e) -> "ok".equals(e.outcome) && !isStale(e) && !endedJustBeforePause(e)
 					&& faultOf("kill", e.instance) == null).count();
 			if (oks > 1) {
 				doubleSuccess++;

@@ -123,6 +123,24 @@ class SoakAnalysisTest {
 	}
 
 	@Test
+	void jobThatReturnedJustBeforeAPauseMayRunAgainButOnlyThen() {
+		job("j1", Kind.SHORT, "SUCCEEDED", 2);
+		// It returns 8 ms before SIGSTOP; its outcome waits for the completer, the pause outlasts
+		// the lease, and the reaper gives it to "b".
+		run("j1", Kind.SHORT, "a", 1, 0, 15L, "ok");
+		run("j1", Kind.SHORT, "b", 2, 2_600, 2_615L, "ok");
+		this.faults.add(new SoakAnalysis.Fault("pause", "a", T + 23_000, T + 3_023_000));
+		SoakAnalysis.Report report = analyse();
+		assertTrue(line(report, "re-runs").startsWith("[PASS]"), report.text());
+		assertTrue(line(report, "re-runs").contains("paused-before-commit=1"), report.text());
+		assertTrue(line(report, "store-agrees-with-ledger").startsWith("[PASS]"), report.text());
+
+		// Seconds before the pause, the outcome had long been committed: a re-run is a bug.
+		this.faults.set(0, new SoakAnalysis.Fault("pause", "a", T + 2_000_000, T + 5_000_000));
+		assertTrue(line(analyse(), "re-runs").startsWith("[FAIL]"));
+	}
+
+	@Test
 	void sigtermThatConsumesAnAttemptFails() {
 		job("j1", Kind.LONG, "SUCCEEDED", 2);
 		run("j1", Kind.LONG, "a", 1, 0, 1_000L, "interrupted");
