@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,6 +150,9 @@ public final class TaskDispatcher implements AutoCloseable {
 	private final Object lifecycleMonitor = new Object();
 
 	private volatile CapCheck capCheck = CapCheck.AFTER_CLAIM;
+
+	/** Whether claims name their caps for the store to gate atomically; tests of the post-claim check turn it off. */
+	private volatile boolean atomicCapGate = true;
 
 	private volatile Runnable beforeClaimHook = () -> {
 	};
@@ -630,7 +634,26 @@ public final class TaskDispatcher implements AutoCloseable {
 		}
 		ClaimRequest request = new ClaimRequest(this.instanceId, this.leaseDuration, limit, claimable, taskLimits,
 				queueLimits);
+		if (this.atomicCapGate) {
+			request = request.withCaps(capsOf(taskLimits.keySet(), this::taskCap), capsOf(claimable, this::queueCap));
+		}
 		return new PreClaimGates(request, tokenRequests, granted);
+	}
+
+	/**
+	 * The caps the store gates the claim by, so that racing instances never claim past a
+	 * cap between them: a rejection after the claim then means a store without the gate or a
+	 * cap that shrank, not a lost race. The post-claim count still decides admission.
+	 */
+	private static Map<String, Integer> capsOf(Collection<String> names, ToIntFunction<String> cap) {
+		Map<String, Integer> caps = new HashMap<>();
+		for (String name : names) {
+			int value = cap.applyAsInt(name);
+			if (value > 0) {
+				caps.put(name, value);
+			}
+		}
+		return caps;
 	}
 
 	/**
@@ -1389,6 +1412,14 @@ public final class TaskDispatcher implements AutoCloseable {
 	/** Chooses how the post-claim check decides; tests only. */
 	void setCapCheck(CapCheck capCheck) {
 		this.capCheck = capCheck;
+	}
+
+	/**
+	 * Whether claims ask the store to gate them by the cluster caps; tests turn it off to
+	 * let racing dispatchers over-claim, so that the post-claim check alone must hold the cap.
+	 */
+	void setAtomicCapGate(boolean atomicCapGate) {
+		this.atomicCapGate = atomicCapGate;
 	}
 
 	/** Runs right before the claim; tests hold dispatchers there. */

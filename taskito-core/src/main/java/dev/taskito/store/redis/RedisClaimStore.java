@@ -359,20 +359,23 @@ public final class RedisClaimStore implements ClaimStore {
 		args.add(Long.toString(Math.max(Duration.ofMinutes(10).toMillis(), request.lease().toMillis() * 4)));
 		args.add(Integer.toString(request.queues().size()));
 		args.addAll(request.queues());
-		args.add(Integer.toString(request.taskLimits().size()));
-		request.taskLimits().forEach((task, limit) -> {
-			args.add(task);
-			args.add(Integer.toString(limit));
-		});
-		args.add(Integer.toString(request.queueLimits().size()));
-		request.queueLimits().forEach((queue, limit) -> {
-			args.add(queue);
-			args.add(Integer.toString(limit));
-		});
+		addCounts(args, request.taskLimits());
+		addCounts(args, request.queueLimits());
+		addCounts(args, request.taskCaps());
+		addCounts(args, request.queueCaps());
 		for (int i = 0; i < request.limit(); i++) {
 			args.add(freshToken().toString());
 		}
 		return claimedJobs(run("dequeue", "claim jobs for instance " + request.instanceId(), args));
+	}
+
+	/** Adds a count of entries, then each name and number. */
+	private static void addCounts(List<String> args, Map<String, Integer> counts) {
+		args.add(Integer.toString(counts.size()));
+		counts.forEach((name, count) -> {
+			args.add(name);
+			args.add(Integer.toString(count));
+		});
 	}
 
 	@Override

@@ -136,9 +136,14 @@ MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps)
 VALUES (?, CURRENT_TIMESTAMP, ?, ?);
 
 -- name: renew-claims
+-- Job ids (?2) and tokens (?3), as PostgreSQL takes them. Shaped as delete-claims is, so that
+-- H2 finds and locks the rows through the token's index in the same order as a finish or a
+-- rollback does, and the two never wait for each other in a cycle.
 SELECT job_id, claim_token FROM FINAL TABLE (
-	UPDATE ${prefix}claims SET lease_expires_at = DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)
-	WHERE claim_token = ANY(CAST(? AS UUID ARRAY))
+	UPDATE ${prefix}claims SET lease_expires_at = DATEADD(MILLISECOND, CAST(?1 AS BIGINT), CURRENT_TIMESTAMP)
+	WHERE claim_token = ANY(CAST(?3 AS UUID ARRAY))
+		AND (job_id, claim_token) IN (
+			SELECT r.job_id, r.token FROM UNNEST(CAST(?2 AS UUID ARRAY), CAST(?3 AS UUID ARRAY)) AS r(job_id, token))
 );
 
 -- name: live-instance-caps

@@ -2,7 +2,11 @@
 -- attempts go up by one, and its claim (fresh token, instance, batch, lease) is written.
 -- ARGV: instance, lease_ms, limit, batch, batch_ttl_ms,
 --   queue count, queues..., task count, (task, limit)..., queue-limit count, (queue, limit)...,
+--   task-cap count, (task, cap)..., queue-cap count, (queue, cap)...,
 --   then at least `limit` fresh tokens.
+-- A cap is the cluster's: no more of its task or queue is claimed than the cap minus the
+-- claims it has now (SCARD of its claim set). The script is atomic, so claimers that race
+-- can never take more than the cap between them.
 -- Returns 10 fields per claimed job (see held_claims), in claim order.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
@@ -30,6 +34,18 @@ for _ = 1, arg_int(ARGV[i], 'queue limit count') do
   i = i + 2
 end
 i = i + 1
+local task_caps = {}
+for _ = 1, arg_int(ARGV[i], 'task cap count') do
+  task_caps[arg_text(ARGV[i + 1], 'task')] = arg_int(ARGV[i + 2], 'task cap')
+  i = i + 2
+end
+i = i + 1
+local queue_caps = {}
+for _ = 1, arg_int(ARGV[i], 'queue cap count') do
+  queue_caps[arg_text(ARGV[i + 1], 'queue')] = arg_int(ARGV[i + 2], 'queue cap')
+  i = i + 2
+end
+i = i + 1
 local tokens = {}
 for j = i, #ARGV do tokens[#tokens + 1] = ARGV[j] end
 if limit < 1 or #tokens < limit then
@@ -45,6 +61,17 @@ end
 
 local now = now_ms()
 promote_due(now)
+
+-- The gate: what the caps leave room for right now, counting every instance's claims.
+for task, cap in pairs(task_caps) do
+  if task_limit[task] then
+    task_limit[task] = math.min(task_limit[task], math.max(cap - redis.call('SCARD', task_claims_key(task)), 0))
+  end
+end
+for queue, cap in pairs(queue_caps) do
+  queue_limit[queue] = math.min(queue_limit[queue] or limit,
+    math.max(cap - redis.call('SCARD', queue_claims_key(queue)), 0))
+end
 
 -- Gather enough candidates from every (queue, task) ready set: at most the smallest of the
 -- three limits from each, since each claim counts against all three.
