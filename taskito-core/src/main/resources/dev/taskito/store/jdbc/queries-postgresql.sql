@@ -61,8 +61,11 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- name: claim
 -- Three statements sent in one round trip, which the driver runs as one transaction.
 -- The first lets the claim reuse its cached plan: planning this statement anew for every
--- claim costs more than running it for a batch of 16 jobs. The setting ends with the
--- transaction.
+-- claim costs more than running it for a batch of 16 jobs. A cached plan is made once, from
+-- the statistics of that moment, which say little about a queue table (a claims table of a
+-- few live rows and many dead ones looks cheapest to scan whole), so it is made with every
+-- join a nested loop and every table read through an index: the plan that suits small
+-- batches against tables of any size. The settings end with the transaction.
 -- The second takes the advisory lock of every cap the claim must respect (none for an
 -- uncapped claim), in the caller's fixed order so claimers never wait for each other in a
 -- cycle. The lock is held until commit, so the third statement, whose snapshot is taken
@@ -77,7 +80,8 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- transaction only): it is visible to every other session at once, which is all the
 -- post-claim count needs, and a claim lost in a server crash only returns its job to
 -- PENDING with its attempt unspent. Outcomes keep the server's durable commit.
-SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
 SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k;
 WITH now AS (SELECT clock_timestamp() AS ts, set_config('synchronous_commit', 'off', true) AS durability),
 task_limits AS MATERIALIZED (
@@ -189,9 +193,10 @@ WHERE j.id = o.id AND j.status = 'RUNNING';
 -- Records outcomes in one round trip, committed durably as it completes (auto-commit):
 -- removes the claims whose job and token both match (the fence; locked in job id order, as
 -- delete-claims does), moves their jobs on, and sends the wake-up when asked to and a claim
--- was released. The first statement lets it reuse its cached plan, as the claim does.
+-- was released. The first statement lets it reuse a cached plan made as the claim's is.
 -- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
-SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
 WITH outcome AS MATERIALIZED (
 	SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[]) AS o(id, token, kind, body, delay_us)
 ),
