@@ -202,22 +202,23 @@ WITH outcome AS MATERIALIZED (
 ),
 released AS (
 	DELETE FROM ${prefix}claims c
-	USING (SELECT held.job_id FROM ${prefix}claims held
+	USING (SELECT held.job_id, o.kind, o.body, o.delay_us FROM ${prefix}claims held
 			JOIN outcome o ON held.job_id = o.id AND held.claim_token = o.token
 			ORDER BY held.job_id
 			FOR UPDATE OF held) locked
 	WHERE c.job_id = locked.job_id
-	RETURNING c.job_id, c.claim_token
+	-- The outcome travels with the released claim, so the jobs are found through their
+	-- primary key: joining two CTEs would take a nested loop over both.
+	RETURNING c.job_id, c.claim_token, locked.kind, locked.body, locked.delay_us
 ),
 finished AS (
 	UPDATE ${prefix}jobs j SET
-			status = CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
-			result = CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
-			last_error = CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
-			run_at = CASE WHEN o.kind = 'R' THEN now.ts + o.delay_us * interval '1 microsecond' ELSE j.run_at END,
-			finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE now.ts END
-	FROM released r JOIN outcome o ON o.id = r.job_id AND o.token = r.claim_token,
-			(SELECT clock_timestamp() AS ts) now
+			status = CASE r.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+			result = CASE WHEN r.kind = 'S' THEN r.body ELSE j.result END,
+			last_error = CASE WHEN r.kind = 'S' THEN j.last_error ELSE r.body END,
+			run_at = CASE WHEN r.kind = 'R' THEN now.ts + r.delay_us * interval '1 microsecond' ELSE j.run_at END,
+			finished_at = CASE WHEN r.kind = 'R' THEN NULL ELSE now.ts END
+	FROM released r, (SELECT clock_timestamp() AS ts) now
 	WHERE j.id = r.job_id AND j.status = 'RUNNING'
 )
 SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified
