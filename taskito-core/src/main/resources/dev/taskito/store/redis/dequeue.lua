@@ -95,34 +95,52 @@ local lease = now + lease_ms
 local taken, taken_task, taken_queue = 0, {}, {}
 local bk = batch_key(batch)
 local out = {}
+-- Writes to shared sets and lists are gathered per key and made once after the loop: one
+-- command for the whole batch costs far less than one per job.
+local unready, task_ids, queue_ids, lease_args, ids = {}, {}, {}, {}, {}
+local function gather(lists, key, value)
+  local list = lists[key]
+  if not list then
+    list = {}
+    lists[key] = list
+  end
+  list[#list + 1] = value
+end
 for _, c in ipairs(candidates) do
   if taken >= limit then break end
   local tt, tq = taken_task[c.task] or 0, taken_queue[c.queue] or 0
   if tt < task_limit[c.task] and tq < math.min(limit, queue_limit[c.queue] or limit) then
     local id = string.sub(c.member, READY_ID_AT)
     local jk = job_key(id)
-    redis.call('ZREM', ready_key(c.queue, c.task), c.member)
-    local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority')
+    gather(unready, ready_key(c.queue, c.task), c.member)
+    local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
+      'attempts')
     if f[1] == 'PENDING' then
       taken = taken + 1
       taken_task[c.task] = tt + 1
       taken_queue[c.queue] = tq + 1
       local token = tokens[taken]
-      local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
-      redis.call('HSET', jk, 'status', 'RUNNING', 'started', now, 'token', token, 'instance', instance,
-        'batch', batch, 'lease', lease, 'prev_started', f[2] or '')
+      local attempts = (tonumber(f[7]) or 0) + 1
+      redis.call('HSET', jk, 'status', 'RUNNING', 'attempts', attempts, 'started', now, 'token', token,
+        'instance', instance, 'batch', batch, 'lease', lease, 'prev_started', f[2] or '')
       redis.call('HDEL', jk, 'ready')
-      redis.call('SADD', task_claims_key(c.task), id)
-      redis.call('SADD', queue_claims_key(c.queue), id)
-      redis.call('ZADD', K_LEASES, lease, id)
-      redis.call('RPUSH', bk, id)
+      gather(task_ids, task_claims_key(c.task), id)
+      gather(queue_ids, queue_claims_key(c.queue), id)
+      lease_args[#lease_args + 1] = lease
+      lease_args[#lease_args + 1] = id
+      ids[#ids + 1] = id
       for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease }) do
         out[#out + 1] = v
       end
     end
   end
 end
+for key, members in pairs(unready) do redis.call('ZREM', key, unpack(members)) end
+for key, members in pairs(task_ids) do redis.call('SADD', key, unpack(members)) end
+for key, members in pairs(queue_ids) do redis.call('SADD', key, unpack(members)) end
 if taken > 0 then
+  redis.call('ZADD', K_LEASES, unpack(lease_args))
+  redis.call('RPUSH', bk, unpack(ids))
   redis.call('PEXPIRE', bk, batch_ttl)
 end
 return out
