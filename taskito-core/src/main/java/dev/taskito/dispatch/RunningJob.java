@@ -50,6 +50,9 @@ final class RunningJob implements JobContext {
 	 */
 	volatile long leaseRenewedNanos;
 
+	/** When it was handed to the worker pool, on this JVM's monotonic clock; 0 before. */
+	long handedNanos;
+
 	RunningJob(ClaimedJob job, TaskDefinition task, long claimRequestedNanos) {
 		this.job = job;
 		this.task = task;

@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,7 +132,7 @@ public final class TaskDispatcher implements AutoCloseable {
 	private final StoreOutage outage;
 
 	/** Every claim this instance holds, from the claim until its outcome is committed. */
-	private final Map<ClaimRef, RunningJob> held = new ConcurrentHashMap<>();
+	private final HeldClaims held = new HeldClaims();
 
 	/** Worker slots taken: from the claim until the handler returns (or the claim is given back). */
 	private final AtomicInteger busySlots = new AtomicInteger();
@@ -149,6 +150,15 @@ public final class TaskDispatcher implements AutoCloseable {
 	private final Object lifecycleMonitor = new Object();
 
 	private volatile CapCheck capCheck = CapCheck.AFTER_CLAIM;
+
+	/** Whether claims name their caps for the store to gate atomically; tests of the post-claim check turn it off. */
+	private volatile boolean atomicCapGate = true;
+
+	/** A moving average of how long a claim round trip takes, in nanoseconds. */
+	private volatile long claimNanosAverage;
+
+	/** A moving average of how long a slot stays busy after its job is handed to a worker. */
+	private volatile long slotNanosAverage;
 
 	private volatile Runnable beforeClaimHook = () -> {
 	};
@@ -441,6 +451,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		while (this.dispatching) {
 			try {
 				resolveUnknownClaims();
+				awaitFullerBatch();
 				PassResult pass = dispatchOnce();
 				this.outage.succeeded();
 				if (pass == PassResult.MORE_MAY_BE_DUE) {
@@ -553,12 +564,6 @@ public final class TaskDispatcher implements AutoCloseable {
 			return null;
 		}
 		long now = System.nanoTime();
-		Map<String, Integer> heldByTask = new HashMap<>();
-		Map<String, Integer> heldByQueue = new HashMap<>();
-		for (RunningJob job : this.held.values()) {
-			heldByTask.merge(job.job.taskName(), 1, Integer::sum);
-			heldByQueue.merge(job.job.queue(), 1, Integer::sum);
-		}
 		Map<String, Integer> taskLimits = new LinkedHashMap<>();
 		List<TokenRequest> tokenRequests = new ArrayList<>();
 		for (TaskDefinition task : this.registry.tasks()) {
@@ -569,7 +574,7 @@ public final class TaskDispatcher implements AutoCloseable {
 					continue;
 				}
 				// Our own claims count against the cap too: never claim what we alone would push over it.
-				taskLimit = Math.min(taskLimit, cap - heldByTask.getOrDefault(task.name(), 0));
+				taskLimit = Math.min(taskLimit, cap - this.held.ofTask(task.name()));
 			}
 			if (taskLimit <= 0) {
 				continue;
@@ -589,7 +594,7 @@ public final class TaskDispatcher implements AutoCloseable {
 				if (isSaturated("queue:" + queue, now)) {
 					continue;
 				}
-				queueLimit = Math.min(queueLimit, cap - heldByQueue.getOrDefault(queue, 0));
+				queueLimit = Math.min(queueLimit, cap - this.held.ofQueue(queue));
 			}
 			if (queueLimit <= 0) {
 				continue;
@@ -630,7 +635,26 @@ public final class TaskDispatcher implements AutoCloseable {
 		}
 		ClaimRequest request = new ClaimRequest(this.instanceId, this.leaseDuration, limit, claimable, taskLimits,
 				queueLimits);
+		if (this.atomicCapGate) {
+			request = request.withCaps(capsOf(taskLimits.keySet(), this::taskCap), capsOf(claimable, this::queueCap));
+		}
 		return new PreClaimGates(request, tokenRequests, granted);
+	}
+
+	/**
+	 * The caps the store gates the claim by, so that racing instances never claim past a
+	 * cap between them: a rejection after the claim then means a store without the gate or a
+	 * cap that shrank, not a lost race. The post-claim count still decides admission.
+	 */
+	private static Map<String, Integer> capsOf(Collection<String> names, ToIntFunction<String> cap) {
+		Map<String, Integer> caps = new HashMap<>();
+		for (String name : names) {
+			int value = cap.applyAsInt(name);
+			if (value > 0) {
+				caps.put(name, value);
+			}
+		}
+		return caps;
 	}
 
 	/**
@@ -647,6 +671,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		List<ClaimedJob> claimed;
 		try {
 			claimed = this.store.claim(gates.request, batchId);
+			this.claimNanosAverage += (System.nanoTime() - requestedNanos - this.claimNanosAverage) / 8;
 		}
 		catch (StoreUnavailableException ex) {
 			// The claim may have committed without its answer reaching us: resolve it by its batch id later.
@@ -822,6 +847,7 @@ public final class TaskDispatcher implements AutoCloseable {
 				releaseSlot(job);
 				continue;
 			}
+			job.handedNanos = System.nanoTime();
 			this.workers.execute(() -> runJob(job, args));
 		}
 	}
@@ -1309,8 +1335,34 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private void releaseSlot(RunningJob job) {
 		if (job != null) {
+			if (job.handedNanos != 0) {
+				// A racy average is good enough: it only tunes how long a pass waits for more free slots.
+				long busyNanos = System.nanoTime() - job.handedNanos;
+				this.slotNanosAverage += (busyNanos - this.slotNanosAverage) / 8;
+			}
 			this.busySlots.decrementAndGet();
 			this.wakeSignal.wake();
+		}
+	}
+
+	/**
+	 * Before a pass, waits a little for more free slots when handlers are short next to a
+	 * claim's round trip: a claim costs about the same for one job as for sixteen, so a pass
+	 * that starts at the first freed slot of a burst of short jobs claims one job and keeps
+	 * the others waiting for the next round trip. Handlers that run longer than a quarter of
+	 * a claim are not waited for, and no wait is longer than half a claim.
+	 */
+	private void awaitFullerBatch() throws InterruptedException {
+		int target = Math.min(this.concurrency, this.batchSize);
+		int free = freeSlots();
+		long claimNanos = this.claimNanosAverage;
+		if (free <= 0 || free >= target || this.slotNanosAverage * 4 > claimNanos) {
+			return;
+		}
+		long deadline = System.nanoTime() + claimNanos / 2;
+		long remaining;
+		while (freeSlots() < target && (remaining = deadline - System.nanoTime()) > 0) {
+			this.wakeSignal.await(remaining);
 		}
 	}
 
@@ -1389,6 +1441,14 @@ public final class TaskDispatcher implements AutoCloseable {
 	/** Chooses how the post-claim check decides; tests only. */
 	void setCapCheck(CapCheck capCheck) {
 		this.capCheck = capCheck;
+	}
+
+	/**
+	 * Whether claims ask the store to gate them by the cluster caps; tests turn it off to
+	 * let racing dispatchers over-claim, so that the post-claim check alone must hold the cap.
+	 */
+	void setAtomicCapGate(boolean atomicCapGate) {
+		this.atomicCapGate = atomicCapGate;
 	}
 
 	/** Runs right before the claim; tests hold dispatchers there. */

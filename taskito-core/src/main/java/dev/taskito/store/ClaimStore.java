@@ -90,6 +90,13 @@ public interface ClaimStore extends AutoCloseable {
 	 * lease of {@code request.lease()} is written. Never more than {@code request.limit()}
 	 * jobs, nor more of a task or queue than its limit; jobs locked by a concurrent claim are
 	 * skipped, not waited for.
+	 * <p>A request with caps ({@link ClaimRequest#isCapped()}) is also gated: it takes no more
+	 * of a capped task or queue than the cap minus the claims there are at that moment, and
+	 * the count and the claim are atomic together with respect to every other capped claim
+	 * (one Lua script on Redis; advisory locks held until the claim commits on PostgreSQL; a
+	 * lock in the JVM on H2, which one process opens). Capped claimers may wait for each
+	 * other for the length of one claim. A request without caps is not gated, and may take
+	 * a capped task past its cap: the dispatcher's post-claim count is what admits a job.
 	 * @param request the limits
 	 * @param batchId an id the caller chose for this claim, written with every claim so that
 	 *        {@link #recoverClaim} can find them when the answer is lost

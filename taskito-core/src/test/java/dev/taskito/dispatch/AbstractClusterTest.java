@@ -23,8 +23,10 @@ import static org.awaitility.Awaitility.await;
  * Three dispatchers, each with its own store connections and worker pool, drain 10,000
  * jobs from one store: every job runs exactly once, and the handlers themselves record
  * that no capped task or queue ever ran more than its cap at once and that each cap was
- * reached. Run with {@code -Dtaskito.test.capCheck=BROKEN_COUNT_BEFORE_CLAIM} or
- * {@code BROKEN_GREATER_OR_EQUAL} to watch it fail.
+ * reached, with the store's cap gate and without it. Run with
+ * {@code -Dtaskito.test.capCheck=BROKEN_COUNT_BEFORE_CLAIM} or {@code BROKEN_GREATER_OR_EQUAL}
+ * to watch it fail (the first bug only without the gate, which spares the post-claim check
+ * every lost race).
  */
 public abstract class AbstractClusterTest {
 
@@ -63,9 +65,22 @@ public abstract class AbstractClusterTest {
 
 	@Test
 	void threeDispatchersRunEveryJobOnceWithinEveryCap() {
+		runEveryJobOnceWithinEveryCap(true);
+	}
+
+	/**
+	 * The same without the store's cap gate: racing dispatchers over-claim, and the
+	 * post-claim check alone must hold every cap.
+	 */
+	@Test
+	void threeDispatchersWithoutTheCapGateRunEveryJobOnceWithinEveryCap() {
+		runEveryJobOnceWithinEveryCap(false);
+	}
+
+	private void runEveryJobOnceWithinEveryCap(boolean atomicCapGate) {
 		List<DefaultTaskQueue> queues = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
-			queues.add(startInstance(i));
+			queues.add(startInstance(i, atomicCapGate));
 		}
 		List<EnqueueRequest> requests = new ArrayList<>(TOTAL_JOBS);
 		for (int i = 0; i < TOTAL_JOBS; i++) {
@@ -101,7 +116,7 @@ public abstract class AbstractClusterTest {
 			.as("no job needed a second attempt").isEqualTo(1);
 	}
 
-	private DefaultTaskQueue startInstance(int index) {
+	private DefaultTaskQueue startInstance(int index, boolean atomicCapGate) {
 		ClaimStore store = newStore();
 		store.start();
 		this.stores.add(store);
@@ -121,6 +136,7 @@ public abstract class AbstractClusterTest {
 			.heartbeatInterval(Duration.ofSeconds(2))
 			.build();
 		CapCheckSwitch.apply(dispatcher);
+		dispatcher.setAtomicCapGate(atomicCapGate);
 		queue.addEnqueueListener(dispatcher::wakeUp);
 		this.dispatchers.add(dispatcher);
 		dispatcher.start();

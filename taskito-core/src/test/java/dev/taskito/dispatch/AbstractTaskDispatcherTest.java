@@ -168,6 +168,8 @@ public abstract class AbstractTaskDispatcherTest {
 		List<JobId> ids = enqueue(first, "single", 2);
 		CyclicBarrier beforeClaim = new CyclicBarrier(2);
 		for (Instance instance : List.of(first, second)) {
+			// Without the store's cap gate, so both claim the job each: the post-claim check alone decides.
+			instance.dispatcher.setAtomicCapGate(false);
 			AtomicBoolean heldBeforeClaim = new AtomicBoolean();
 			AtomicBoolean heldAfterClaim = new AtomicBoolean();
 			// Neither claims before both are ready (so a count taken before the claim sees neither
@@ -195,6 +197,41 @@ public abstract class AbstractTaskDispatcherTest {
 		release();
 		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(first, ids, JobStatus.SUCCEEDED));
 		assertThat(this.recorder.highest("task:single")).isEqualTo(1);
+	}
+
+	@Test
+	void twoDispatchersClaimingAtOnceTakeNoMoreThanTheCapBetweenThem() {
+		Instance first = instance((registry) -> registry.register(heldTask("pair", 2, null)));
+		Instance second = instance((registry) -> registry.register(heldTask("pair", 2, null)));
+		List<JobId> ids = enqueue(first, "pair", 6);
+		CyclicBarrier beforeClaim = new CyclicBarrier(2);
+		AtomicInteger claimedInFirstPasses = new AtomicInteger();
+		for (Instance instance : List.of(first, second)) {
+			AtomicBoolean heldBeforeClaim = new AtomicBoolean();
+			AtomicBoolean countedFirstClaim = new AtomicBoolean();
+			// Both claim at the same moment, each with room for both jobs the cap allows.
+			instance.dispatcher.setBeforeClaimHook(() -> {
+				if (heldBeforeClaim.compareAndSet(false, true)) {
+					awaitBarrier(beforeClaim);
+				}
+			});
+			instance.dispatcher.setAfterClaimHook((claimed) -> {
+				if (countedFirstClaim.compareAndSet(false, true)) {
+					claimedInFirstPasses.addAndGet(claimed.size());
+				}
+			});
+		}
+		first.dispatcher.start();
+		second.dispatcher.start();
+
+		await().atMost(Duration.ofSeconds(15)).until(() -> this.recorder.running("task:pair") == 2);
+		await().pollDelay(Duration.ofMillis(600)).until(() -> true);
+		assertThat(claimedInFirstPasses.get()).as("jobs the two racing first claims took together").isEqualTo(2);
+		assertThat(this.recorder.highest("task:pair")).isEqualTo(2);
+		assertThat(ids.stream().filter((id) -> status(first, id) == JobStatus.RUNNING)).hasSize(2);
+		release();
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(first, ids, JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:pair")).isEqualTo(2);
 	}
 
 	@Test

@@ -13,11 +13,13 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -330,6 +332,111 @@ public abstract class ClaimStoreContractTest {
 				dueIn("task", "q2", 1, now), dueIn("task", "q2", 1, now)));
 		List<ClaimedJob> claimed = claim(request(3, Map.of("task", 10), Set.of("q1", "q2"), Map.of("q1", 1)));
 		assertThat(claimed).extracting(ClaimedJob::queue).containsExactly("q1", "q2", "q2");
+	}
+
+	// the cap gate
+
+	@Test
+	void cappedClaimTakesOnlyWhatTheCapLeavesRoomForCountingEveryInstancesClaims() {
+		this.store.enqueue(List.of(inQueue("capped", "q1"), inQueue("capped", "q1"), inQueue("capped", "q1"),
+				inQueue("capped", "q1"), inQueue("other", "q1"), inQueue("other", "q1")));
+		ClaimStore other = newStartedStore();
+		// Another instance's claim counts, an expired one too.
+		other.claim(new ClaimRequest("two", Duration.ofMillis(1), 1, Set.of("q1"), Map.of("capped", 1), Map.of()),
+				UUID.randomUUID());
+		List<ClaimedJob> claimed = claim(request(10, Map.of("capped", 10, "other", 10), Set.of("q1"), Map.of())
+			.withCaps(Map.of("capped", 3), Map.of()));
+		assertThat(claimed).filteredOn((job) -> job.taskName().equals("capped")).hasSize(2);
+		assertThat(claimed).filteredOn((job) -> job.taskName().equals("other")).hasSize(2);
+		assertThat(claim(request(10, Map.of("capped", 10), Set.of("q1"), Map.of()).withCaps(Map.of("capped", 3),
+				Map.of()))).as("the cap is full").isEmpty();
+		// A finished claim frees its room.
+		ClaimedJob cappedJob = claimed.stream().filter((job) -> job.taskName().equals("capped")).findFirst()
+			.orElseThrow();
+		this.store.finish(List.of(new Outcome.Succeeded(cappedJob.claim(), null)), false);
+		assertThat(claim(request(10, Map.of("capped", 10), Set.of("q1"), Map.of()).withCaps(Map.of("capped", 3),
+				Map.of()))).hasSize(1);
+	}
+
+	@Test
+	void cappedClaimOfAQueueTakesOnlyWhatItsCapLeavesRoomFor() {
+		for (int i = 0; i < 3; i++) {
+			this.store.enqueue(List.of(inQueue("a", "narrow"), inQueue("b", "narrow"), inQueue("a", "wide")));
+		}
+		claim(request(1, Map.of("b", 1), Set.of("narrow"), Map.of()));
+		List<ClaimedJob> claimed = claim(request(10, Map.of("a", 10, "b", 10), Set.of("narrow", "wide"),
+				Map.of("narrow", 10)).withCaps(Map.of(), Map.of("narrow", 3)));
+		assertThat(claimed).filteredOn((job) -> job.queue().equals("narrow")).hasSize(2);
+		assertThat(claimed).filteredOn((job) -> job.queue().equals("wide")).hasSize(3);
+	}
+
+	@Test
+	void racingCappedClaimersNeverTakeMoreThanATaskCap() throws Exception {
+		enqueue("capped", 60);
+		enqueue("free", 60);
+		assertRacingClaimersStayWithinCaps(Map.of("capped", 10, "free", 10), Map.of("capped", 3), Map.of(),
+				(counts) -> counts.task("capped"), 3);
+	}
+
+	@Test
+	void racingCappedClaimersNeverTakeMoreThanAQueueCap() throws Exception {
+		for (int i = 0; i < 40; i++) {
+			this.store.enqueue(List.of(inQueue("a", "narrow"), inQueue("b", "narrow")));
+		}
+		assertRacingClaimersStayWithinCaps(Map.of("a", 10, "b", 10), Map.of(), Map.of("narrow", 2),
+				(counts) -> counts.queue("narrow"), 2);
+	}
+
+	/**
+	 * Six claimers on three store objects (as three instances would have) claim at once,
+	 * round after round, with caps; between rounds some claims finish. After every round
+	 * the capped claims must fill the cap exactly: never more, whatever the interleaving,
+	 * and never less, since no claim was refused for lack of room it had.
+	 */
+	private void assertRacingClaimersStayWithinCaps(Map<String, Integer> taskLimits, Map<String, Integer> taskCaps,
+			Map<String, Integer> queueCaps, ToIntFunction<ClaimCounts> capped, int cap)
+			throws Exception {
+		Set<String> queues = Set.of("default", "narrow");
+		List<ClaimStore> instances = List.of(this.store, newStartedStore(), newStartedStore());
+		int claimers = 6;
+		CyclicBarrier round = new CyclicBarrier(claimers);
+		List<ClaimedJob> held = Collections.synchronizedList(new ArrayList<>());
+		ExecutorService executor = Executors.newFixedThreadPool(claimers);
+		try {
+			for (int r = 0; r < 8; r++) {
+				List<Future<?>> futures = new ArrayList<>();
+				for (int t = 0; t < claimers; t++) {
+					ClaimStore instance = instances.get(t % instances.size());
+					String instanceId = "claimer-" + t;
+					futures.add(executor.submit(() -> {
+						round.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+						held.addAll(instance.claim(new ClaimRequest(instanceId, LEASE, 4, queues, taskLimits, Map.of(),
+								taskCaps, queueCaps), UUID.randomUUID()));
+						return null;
+					}));
+				}
+				for (Future<?> future : futures) {
+					future.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+				}
+				ClaimCounts counts = this.store.countClaims(taskCaps.keySet(), queueCaps.keySet());
+				assertThat(capped.applyAsInt(counts)).as("capped claims after round %d", r).isEqualTo(cap);
+				// Some capped work finishes, so the next round races for the room it leaves.
+				List<Outcome> finished = new ArrayList<>();
+				synchronized (held) {
+					List<ClaimedJob> cappedHeld = held.stream()
+						.filter((job) -> taskCaps.containsKey(job.taskName()) || queueCaps.containsKey(job.queue()))
+						.toList();
+					for (ClaimedJob job : cappedHeld.subList(0, 1 + r % cap)) {
+						finished.add(new Outcome.Succeeded(job.claim(), null));
+						held.remove(job);
+					}
+				}
+				assertThat(this.store.finish(finished, false)).hasSize(finished.size());
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
 	}
 
 	@Test

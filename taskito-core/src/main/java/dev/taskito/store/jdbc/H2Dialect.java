@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
 
@@ -22,9 +25,12 @@ import dev.taskito.store.ClaimedJob;
 /**
  * H2, for one process: a claim reads each task's best due jobs, locks them by id with
  * {@code FOR UPDATE SKIP LOCKED}, and moves the chosen ones to {@code RUNNING} in the same
- * transaction; wake-ups are an in-JVM broadcast between the stores on one database.
+ * transaction; capped claims are serialised by a lock in the JVM and count the caps' claims
+ * first; wake-ups are an in-JVM broadcast between the stores on one database.
  */
 public final class H2Dialect implements JdbcDialect {
+
+	private static final Map<String, Lock> CAP_GATES = new ConcurrentHashMap<>();
 
 	/** Extra candidates read per task and queue, for those that concurrent claimers hold. */
 	private static final int CANDIDATE_SLACK = 16;
@@ -74,9 +80,24 @@ public final class H2Dialect implements JdbcDialect {
 		return ex.getErrorCode() == 42102 || ex.getErrorCode() == 42104 || "42S02".equals(ex.getSQLState());
 	}
 
+	/**
+	 * One lock per database and table prefix, shared by every store in the JVM: H2 is opened
+	 * by one process, so it serialises every capped claim on that database.
+	 */
 	@Override
-	public List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan)
+	public Lock capGate(String jdbcUrl, String tablePrefix) {
+		return CAP_GATES.computeIfAbsent(jdbcUrl + "|" + tablePrefix, (key) -> new ReentrantLock());
+	}
+
+	@Override
+	public List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan requested)
 			throws SQLException {
+		// Under the store's cap gate, so no other capped claim commits between this count and
+		// this claim's commit.
+		ClaimPlan plan = requested.isCapped() ? withinCaps(connection, statements, requested) : requested;
+		if (plan.taskLimits().isEmpty() || plan.queues().isEmpty()) {
+			return List.of();
+		}
 		List<Candidate> candidates = new ArrayList<>();
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim-candidates"))) {
 			for (ClaimPlan.Quota quota : plan.quotas()) {
@@ -132,6 +153,22 @@ public final class H2Dialect implements JdbcDialect {
 			}
 		}
 		return claimed;
+	}
+
+	private ClaimPlan withinCaps(Connection connection, JdbcStatements statements, ClaimPlan plan)
+			throws SQLException {
+		Map<String, Integer> byTask = new HashMap<>();
+		Map<String, Integer> byQueue = new HashMap<>();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("count-claims"))) {
+			ps.setArray(1, JdbcRows.array(connection, this, ColumnType.TEXT, plan.taskCaps().keySet()));
+			ps.setArray(2, JdbcRows.array(connection, this, ColumnType.TEXT, plan.queueCaps().keySet()));
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					("T".equals(rs.getString("kind")) ? byTask : byQueue).put(rs.getString("name"), rs.getInt("claims"));
+				}
+			}
+		}
+		return plan.withinCaps(byTask, byQueue);
 	}
 
 	/**

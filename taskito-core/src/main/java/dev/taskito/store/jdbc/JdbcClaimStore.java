@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.locks.Lock;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -103,6 +104,9 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final WakeUpChannel wakeUps;
 
+	/** Serialises capped claims in this JVM where the dialect takes no database lock for them. */
+	private final Lock capGate;
+
 	private final JsonMapper json = JsonMapper.builder().build();
 
 	private JdbcClaimStore(Builder builder, JdbcDialect dialect, String jdbcUrl) {
@@ -114,6 +118,7 @@ public final class JdbcClaimStore implements ClaimStore {
 		this.dialect = dialect;
 		this.sql = JdbcStatements.load(dialect, this.tablePrefix);
 		this.wakeUps = dialect.wakeUpChannel(this.dataSource, this.sql, jdbcUrl, this.tablePrefix);
+		this.capGate = dialect.capGate(jdbcUrl, this.tablePrefix);
 	}
 
 	/**
@@ -405,11 +410,21 @@ public final class JdbcClaimStore implements ClaimStore {
 		if (queues.isEmpty() || taskLimits.isEmpty()) {
 			return List.of();
 		}
+		// Caps matter only for what this claim may take.
+		Map<String, Integer> taskCaps = new TreeMap<>(request.taskCaps());
+		taskCaps.keySet().retainAll(taskLimits.keySet());
+		Map<String, Integer> queueCaps = new TreeMap<>(request.queueCaps());
+		queueCaps.keySet().retainAll(queues);
 		ClaimPlan plan = new ClaimPlan(request.instanceId(), batchId, request.lease().toMillis(), request.limit(),
-				queues, new LinkedHashMap<>(taskLimits), new LinkedHashMap<>(queueLimits));
+				queues, new LinkedHashMap<>(taskLimits), new LinkedHashMap<>(queueLimits), taskCaps, queueCaps,
+				ClaimPlan.capLockKeys(this.tablePrefix, taskCaps, queueCaps));
+		boolean gated = plan.isCapped() && this.capGate != null;
+		if (gated) {
+			this.capGate.lock();
+		}
 		try {
 			SqlWork<List<ClaimedJob>> claim = (connection) -> this.dialect.claim(connection, this.sql, plan);
-			return this.dialect.claimsInOneStatement() ? autoCommitted(claim) : transaction(claim);
+			return this.dialect.claimsInOneRoundTrip() ? autoCommitted(claim) : transaction(claim);
 		}
 		catch (SQLException ex) {
 			if (this.dialect.isContention(ex)) {
@@ -420,6 +435,12 @@ public final class JdbcClaimStore implements ClaimStore {
 				return List.of();
 			}
 			throw translate("claim jobs", table("jobs"), ex);
+		}
+		finally {
+			// Released after the commit: the next capped claimer counts this one's claims.
+			if (gated) {
+				this.capGate.unlock();
+			}
 		}
 	}
 
@@ -496,6 +517,15 @@ public final class JdbcClaimStore implements ClaimStore {
 		}
 		Map<ClaimRef, Outcome> byClaim = new LinkedHashMap<>();
 		outcomes.forEach((outcome) -> byClaim.putIfAbsent(outcome.claim(), outcome));
+		if (this.dialect.finishesInOneRoundTrip()) {
+			try {
+				return autoCommitted((connection) -> this.dialect.finish(connection, this.sql, byClaim.values(),
+						wakeOthers));
+			}
+			catch (SQLException ex) {
+				throw translate("record outcomes", table("jobs"), ex);
+			}
+		}
 		Set<ClaimRef> recorded = inTransaction("record outcomes", table("jobs"), (connection) -> {
 			Set<ClaimRef> released = deleteClaims(connection, byClaim.keySet());
 			if (released.isEmpty()) {
@@ -569,6 +599,8 @@ public final class JdbcClaimStore implements ClaimStore {
 				try (PreparedStatement ps = connection.prepareStatement(this.sql.get("renew-claims"))) {
 					ps.setLong(1, leaseMillis);
 					ps.setArray(2, array(connection, ColumnType.UUID,
+							heartbeat.claims().stream().map((claim) -> claim.jobId().value()).toList()));
+					ps.setArray(3, array(connection, ColumnType.UUID,
 							heartbeat.claims().stream().map(ClaimRef::token).toList()));
 					try (ResultSet rs = ps.executeQuery()) {
 						while (rs.next()) {

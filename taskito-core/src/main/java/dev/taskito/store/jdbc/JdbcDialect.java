@@ -2,11 +2,16 @@ package dev.taskito.store.jdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
 
 import javax.sql.DataSource;
 
+import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Outcome;
 
 /**
  * What differs between the databases {@link JdbcClaimStore} runs on: the SQL files, array
@@ -84,12 +89,51 @@ public sealed interface JdbcDialect permits PostgresDialect, H2Dialect {
 	List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan) throws SQLException;
 
 	/**
-	 * Whether {@link #claim} is one statement, atomic on its own, so it can run in
-	 * auto-commit: one round trip instead of a statement and a commit.
+	 * Whether {@link #claim} is sent to the database in one round trip that the database
+	 * runs as one transaction on its own, so it can run in auto-commit: one round trip
+	 * instead of statements and a commit.
 	 * @return {@code true} when the claim needs no transaction of its own
 	 */
-	default boolean claimsInOneStatement() {
+	default boolean claimsInOneRoundTrip() {
 		return false;
+	}
+
+	/**
+	 * Whether {@link #finish} records a batch of outcomes in one round trip that commits on
+	 * its own; otherwise the store records them statement by statement in a transaction.
+	 * @return {@code true} when {@link #finish} is implemented
+	 */
+	default boolean finishesInOneRoundTrip() {
+		return false;
+	}
+
+	/**
+	 * Records outcomes as {@code ClaimStore#finish} promises, in one round trip on a
+	 * connection in auto-commit, sending the wake-up with the commit when asked to.
+	 * @param connection a connection in auto-commit
+	 * @param statements the dialect's statements
+	 * @param outcomes the outcomes, one per claim
+	 * @param wakeOthers whether to wake the other instances when a claim was released
+	 * @return the claims whose outcome was recorded
+	 * @throws SQLException on failure; nothing was recorded
+	 */
+	default Set<ClaimRef> finish(Connection connection, JdbcStatements statements, Collection<Outcome> outcomes,
+			boolean wakeOthers) throws SQLException {
+		throw new UnsupportedOperationException(name() + " records outcomes statement by statement");
+	}
+
+	/**
+	 * The lock that makes capped claims atomic where the dialect's claim cannot take a
+	 * database lock for them: the store holds it from before the claim until after its
+	 * commit, and the dialect's claim counts the claims of every capped task and queue inside
+	 * it (see {@code ClaimRequest}).
+	 * @param jdbcUrl the database's URL, identifying it within one JVM
+	 * @param tablePrefix the table prefix, separating stores on one database
+	 * @return the lock shared by every store on that database and prefix in this JVM, or
+	 *         {@code null} when the dialect's claim locks the caps in the database itself
+	 */
+	default Lock capGate(String jdbcUrl, String tablePrefix) {
+		return null;
 	}
 
 	/**

@@ -5,17 +5,26 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import dev.taskito.JobId;
+import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Outcome;
 
 /**
- * PostgreSQL: a claim is one statement ({@code FOR UPDATE SKIP LOCKED} in a data-modifying
- * CTE), batches travel as arrays, schema creation is serialised with an advisory lock, and
- * wake-ups are {@code NOTIFY}/{@code LISTEN}.
+ * PostgreSQL: a claim is one round trip (the advisory locks of its caps, then one statement
+ * with {@code FOR UPDATE SKIP LOCKED} in a data-modifying CTE that counts what the caps
+ * leave room for), batches travel as arrays, schema creation is serialised with an advisory
+ * lock, and wake-ups are {@code NOTIFY}/{@code LISTEN}.
  */
 public final class PostgresDialect implements JdbcDialect {
 
@@ -63,40 +72,115 @@ public final class PostgresDialect implements JdbcDialect {
 	}
 
 	@Override
-	public boolean claimsInOneStatement() {
+	public boolean claimsInOneRoundTrip() {
 		return true;
 	}
 
 	@Override
 	public List<ClaimedJob> claim(Connection connection, JdbcStatements statements, ClaimPlan plan)
 			throws SQLException {
+		// Tasks and queues with a cap but no limit of their own are limited by the overall limit.
+		Map<String, Integer> queueLimits = new TreeMap<>(plan.queueLimits());
+		plan.queueCaps().keySet().forEach((queue) -> queueLimits.putIfAbsent(queue, plan.limit()));
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim"))) {
-			List<ClaimPlan.Quota> quotas = plan.quotas();
 			int i = 0;
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.BIGINT, plan.capLockKeys()));
+			Map<String, Integer> taskLimits = plan.taskLimits();
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, taskLimits.keySet()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, taskLimits.values()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT,
+					taskLimits.keySet().stream().map(plan.taskCaps()::get).toList()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, queueLimits.keySet()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, queueLimits.values()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT,
+					queueLimits.keySet().stream().map(plan.queueCaps()::get).toList()));
+			List<ClaimPlan.Quota> quotas = plan.quotas();
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT,
 					quotas.stream().map(ClaimPlan.Quota::task).toList()));
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT,
 					quotas.stream().map(ClaimPlan.Quota::queue).toList()));
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT,
 					quotas.stream().map(ClaimPlan.Quota::limit).toList()));
-			Map<String, Integer> queueLimits = plan.queueLimits();
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, queueLimits.keySet()));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, queueLimits.values()));
-			Map<String, Integer> taskLimits = plan.taskLimits();
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, taskLimits.keySet()));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, taskLimits.values()));
 			ps.setInt(++i, plan.limit());
 			ps.setString(++i, plan.instanceId());
 			ps.setObject(++i, plan.batchId());
 			ps.setLong(++i, plan.leaseMillis());
-			List<ClaimedJob> claimed = new ArrayList<>();
-			try (ResultSet rs = ps.executeQuery()) {
-				while (rs.next()) {
-					claimed.add(JdbcRows.claimedJob(rs));
-				}
-			}
-			return claimed;
+			// The plan setting and the locks answer first; the claimed jobs come third.
+			return rowsOfStatement(ps, 3, JdbcRows::claimedJob);
 		}
+	}
+
+	@Override
+	public boolean finishesInOneRoundTrip() {
+		return true;
+	}
+
+	@Override
+	public Set<ClaimRef> finish(Connection connection, JdbcStatements statements, Collection<Outcome> outcomes,
+			boolean wakeOthers) throws SQLException {
+		List<UUID> ids = new ArrayList<>();
+		List<UUID> tokens = new ArrayList<>();
+		List<String> kinds = new ArrayList<>();
+		List<String> bodies = new ArrayList<>();
+		List<Long> delays = new ArrayList<>();
+		for (Outcome outcome : outcomes) {
+			ids.add(outcome.claim().jobId().value());
+			tokens.add(outcome.claim().token());
+			if (outcome instanceof Outcome.Succeeded succeeded) {
+				kinds.add("S");
+				bodies.add(succeeded.result());
+				delays.add(null);
+			}
+			else if (outcome instanceof Outcome.Failed failed) {
+				kinds.add(failed.isDead() ? "D" : "R");
+				bodies.add(failed.error());
+				delays.add(failed.isDead() ? null : JdbcRows.micros(failed.retryDelay()));
+			}
+		}
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("finish"))) {
+			int i = 0;
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.UUID, ids));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.UUID, tokens));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, kinds));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, bodies));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.BIGINT, delays));
+			ps.setBoolean(++i, wakeOthers);
+			// The plan setting answers first; the released claims come second.
+			return new LinkedHashSet<>(rowsOfStatement(ps, 2, (rs) -> new ClaimRef(
+					new JobId(JdbcRows.uuid(rs, "job_id")), JdbcRows.uuid(rs, "claim_token"))));
+		}
+	}
+
+	/**
+	 * Runs a prepared statement that holds several statements and reads the rows of one of
+	 * them.
+	 * @param statement which statement's rows to read, from 1
+	 */
+	private static <T> List<T> rowsOfStatement(PreparedStatement ps, int statement, RowReader<T> reader)
+			throws SQLException {
+		boolean isResultSet = ps.execute();
+		for (int result = 1;; result++) {
+			if (!isResultSet && ps.getUpdateCount() == -1) {
+				throw new SQLException("Expected rows from statement " + statement + " of " + result);
+			}
+			if (isResultSet && result == statement) {
+				List<T> rows = new ArrayList<>();
+				try (ResultSet rs = ps.getResultSet()) {
+					while (rs.next()) {
+						rows.add(reader.read(rs));
+					}
+				}
+				return rows;
+			}
+			isResultSet = ps.getMoreResults();
+		}
+	}
+
+	@FunctionalInterface
+	private interface RowReader<T> {
+
+		T read(ResultSet rs) throws SQLException;
+
 	}
 
 	@Override

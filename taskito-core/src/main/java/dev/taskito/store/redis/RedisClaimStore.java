@@ -18,11 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.lettuce.core.RedisClient;
@@ -112,14 +108,6 @@ public final class RedisClaimStore implements ClaimStore {
 	 */
 	static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
 
-	/** The wake-up the finish script publishes when it freed a capped slot. */
-	private static final String FREED = "freed";
-
-	/** How long after another instance freed a slot this one hears of it, at least and at most. */
-	private static final long FREED_DELAY_MIN_MICROS = 500;
-
-	private static final long FREED_DELAY_MAX_MICROS = 5_000;
-
 	/** How often a repeatable command is tried when its connection drops under it. */
 	private static final int ATTEMPTS_AFTER_DROP = 3;
 
@@ -140,8 +128,6 @@ public final class RedisClaimStore implements ClaimStore {
 	private volatile StatefulRedisConnection<String, String> connection;
 
 	private volatile StatefulRedisPubSubConnection<String, String> pubSubConnection;
-
-	private volatile ScheduledExecutorService wakeUpDelayer;
 
 	private RedisClaimStore(Builder builder) {
 		this.client = builder.client;
@@ -359,20 +345,23 @@ public final class RedisClaimStore implements ClaimStore {
 		args.add(Long.toString(Math.max(Duration.ofMinutes(10).toMillis(), request.lease().toMillis() * 4)));
 		args.add(Integer.toString(request.queues().size()));
 		args.addAll(request.queues());
-		args.add(Integer.toString(request.taskLimits().size()));
-		request.taskLimits().forEach((task, limit) -> {
-			args.add(task);
-			args.add(Integer.toString(limit));
-		});
-		args.add(Integer.toString(request.queueLimits().size()));
-		request.queueLimits().forEach((queue, limit) -> {
-			args.add(queue);
-			args.add(Integer.toString(limit));
-		});
+		addCounts(args, request.taskLimits());
+		addCounts(args, request.queueLimits());
+		addCounts(args, request.taskCaps());
+		addCounts(args, request.queueCaps());
 		for (int i = 0; i < request.limit(); i++) {
 			args.add(freshToken().toString());
 		}
 		return claimedJobs(run("dequeue", "claim jobs for instance " + request.instanceId(), args));
+	}
+
+	/** Adds a count of entries, then each name and number. */
+	private static void addCounts(List<String> args, Map<String, Integer> counts) {
+		args.add(Integer.toString(counts.size()));
+		counts.forEach((name, count) -> {
+			args.add(name);
+			args.add(Integer.toString(count));
+		});
 	}
 
 	@Override
@@ -563,11 +552,6 @@ public final class RedisClaimStore implements ClaimStore {
 			return;
 		}
 		StatefulRedisPubSubConnection<String, String> pubSub;
-		this.wakeUpDelayer = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "taskito-redis-wakeup");
-			thread.setDaemon(true);
-			return thread;
-		});
 		try {
 			pubSub = this.client.connectPubSub();
 		}
@@ -581,7 +565,9 @@ public final class RedisClaimStore implements ClaimStore {
 
 				@Override
 				public void message(String channel, String message) {
-					onWakeUpMessage(message);
+					// Passed on at once, to every instance: the claim's cap gate keeps instances
+					// that claim together from over-claiming a freed slot between them.
+					notifyWakeUpListeners();
 				}
 
 				@Override
@@ -605,30 +591,6 @@ public final class RedisClaimStore implements ClaimStore {
 		this.pubSubConnection = pubSub;
 	}
 
-	/**
-	 * Passes a wake-up on. A freed slot reaches every instance at the same moment, and
-	 * instances that all claim at once all count each other's claims and all roll back,
-	 * leaving the cap idle. The instance that freed the slot wakes itself at once, so the
-	 * others hear of it a random few milliseconds later: by then the first has usually
-	 * claimed and counted, and they see the slot taken instead of fighting over it. New
-	 * jobs wake everyone at once.
-	 */
-	private void onWakeUpMessage(String reason) {
-		ScheduledExecutorService delayer = this.wakeUpDelayer;
-		if (FREED.equals(reason) && delayer != null) {
-			long delayMicros = ThreadLocalRandom.current().nextLong(FREED_DELAY_MIN_MICROS, FREED_DELAY_MAX_MICROS);
-			try {
-				delayer.schedule(this::notifyWakeUpListeners, delayMicros, TimeUnit.MICROSECONDS);
-				return;
-			}
-			catch (RejectedExecutionException ex) {
-				// Closing: nobody to wake.
-				return;
-			}
-		}
-		notifyWakeUpListeners();
-	}
-
 	private void notifyWakeUpListeners() {
 		for (Runnable listener : this.wakeUpListeners) {
 			try {
@@ -649,10 +611,6 @@ public final class RedisClaimStore implements ClaimStore {
 			if (this.pubSubConnection != null) {
 				this.pubSubConnection.close();
 				this.pubSubConnection = null;
-			}
-			if (this.wakeUpDelayer != null) {
-				this.wakeUpDelayer.shutdownNow();
-				this.wakeUpDelayer = null;
 			}
 			if (this.connection != null) {
 				this.connection.close();

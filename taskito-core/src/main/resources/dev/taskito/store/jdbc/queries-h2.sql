@@ -136,9 +136,13 @@ MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps)
 VALUES (?, CURRENT_TIMESTAMP, ?, ?);
 
 -- name: renew-claims
+-- Takes the job ids (?2) and tokens (?3) as PostgreSQL does, but needs only the tokens: H2's
+-- claims keep a unique token, so the token alone finds a claim, through the token's index,
+-- in the order a finish or a rollback locks them too (so the two never wait for each other
+-- in a cycle). Matching the pairs as delete-claims does would cost a scan of them per row.
 SELECT job_id, claim_token FROM FINAL TABLE (
-	UPDATE ${prefix}claims SET lease_expires_at = DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)
-	WHERE claim_token = ANY(CAST(? AS UUID ARRAY))
+	UPDATE ${prefix}claims SET lease_expires_at = DATEADD(MILLISECOND, CAST(?1 AS BIGINT), CURRENT_TIMESTAMP)
+	WHERE claim_token = ANY(CAST(?3 AS UUID ARRAY))
 );
 
 -- name: live-instance-caps

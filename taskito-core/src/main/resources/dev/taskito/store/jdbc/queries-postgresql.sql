@@ -59,25 +59,52 @@ ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
 SELECT queue FROM ${prefix}queues WHERE paused;
 
 -- name: claim
--- One statement: lock up to a quota of due jobs per task and queue (skipping rows other
--- claimers hold), keep those within the queue limits, then within the task limits, then
--- the best "limit" of them, and move exactly those to RUNNING with their claims.
+-- Three statements sent in one round trip, which the driver runs as one transaction.
+-- The first lets the claim reuse its cached plan: planning this statement anew for every
+-- claim costs more than running it for a batch of 16 jobs. A cached plan is made once, from
+-- the statistics of that moment, which say little about a queue table (a claims table of a
+-- few live rows and many dead ones looks cheapest to scan whole), so it is made with every
+-- join a nested loop and every table read through an index: the plan that suits small
+-- batches against tables of any size. The settings end with the transaction.
+-- The second takes the advisory lock of every cap the claim must respect (none for an
+-- uncapped claim), in the caller's fixed order so claimers never wait for each other in a
+-- cycle. The lock is held until commit, so the third statement, whose snapshot is taken
+-- once the lock is held, counts every claim that another capped claimer committed before
+-- it, and claims no more than the cap leaves room for.
+-- The third statement: lock up to a quota of due jobs per task and queue (skipping rows
+-- other claimers hold), keep those within the queue limits, then within the task limits,
+-- then the best "limit" of them, and move exactly those to RUNNING with their claims.
 -- MATERIALIZED keeps the picked set from being re-evaluated, which could otherwise claim
 -- more rows than the limit. Rows locked but not picked are unlocked at commit.
 -- The claim's commit does not wait for the WAL flush (synchronous_commit off for this
 -- transaction only): it is visible to every other session at once, which is all the
 -- post-claim count needs, and a claim lost in a server crash only returns its job to
 -- PENDING with its attempt unspent. Outcomes keep the server's durable commit.
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k;
 WITH now AS (SELECT clock_timestamp() AS ts, set_config('synchronous_commit', 'off', true) AS durability),
+task_limits AS MATERIALIZED (
+	SELECT l.task, CASE WHEN l.cap IS NULL THEN l.n
+		ELSE GREATEST(LEAST(l.n, l.cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.task = l.task)), 0) END AS n
+	FROM unnest(?::text[], ?::int[], ?::int[]) AS l(task, n, cap)
+),
+queue_limits AS MATERIALIZED (
+	SELECT l.queue, CASE WHEN l.cap IS NULL THEN l.n
+		ELSE GREATEST(LEAST(l.n, l.cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.queue = l.queue)), 0) END AS n
+	FROM unnest(?::text[], ?::int[], ?::int[]) AS l(queue, n, cap)
+),
 candidates AS MATERIALIZED (
 	SELECT j.id, j.task, j.queue, j.priority, j.run_at
 	FROM unnest(?::text[], ?::text[], ?::int[]) AS quota(task, queue, n)
+	JOIN task_limits tl ON tl.task = quota.task
+	LEFT JOIN queue_limits ql ON ql.queue = quota.queue
 	CROSS JOIN LATERAL (
 		SELECT id, task, queue, priority, run_at FROM ${prefix}jobs
 		WHERE task = quota.task AND queue = quota.queue AND status = 'PENDING'
 			AND run_at <= (SELECT ts FROM now)
 		ORDER BY priority DESC, run_at, id
-		LIMIT quota.n
+		LIMIT LEAST(quota.n, tl.n, ql.n)
 		FOR UPDATE SKIP LOCKED
 	) j
 ),
@@ -87,8 +114,8 @@ queue_ranked AS (
 ),
 within_queue_limits AS (
 	SELECT r.id, r.task, r.priority, r.run_at FROM queue_ranked r
-	LEFT JOIN unnest(?::text[], ?::int[]) AS qlim(queue, n) ON qlim.queue = r.queue
-	WHERE qlim.n IS NULL OR r.queue_rank <= qlim.n
+	LEFT JOIN queue_limits ql ON ql.queue = r.queue
+	WHERE ql.n IS NULL OR r.queue_rank <= ql.n
 ),
 task_ranked AS (
 	SELECT w.*, row_number() OVER (PARTITION BY w.task ORDER BY w.priority DESC, w.run_at, w.id) AS task_rank
@@ -96,8 +123,8 @@ task_ranked AS (
 ),
 picked AS MATERIALIZED (
 	SELECT t.id FROM task_ranked t
-	JOIN unnest(?::text[], ?::int[]) AS tlim(task, n) ON tlim.task = t.task
-	WHERE t.task_rank <= tlim.n
+	JOIN task_limits tl ON tl.task = t.task
+	WHERE t.task_rank <= tl.n
 	ORDER BY t.priority DESC, t.run_at, t.id
 	LIMIT ?
 ),
@@ -162,6 +189,41 @@ FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[]) AS o(id, kind, body, d
 		(SELECT clock_timestamp() AS ts) now
 WHERE j.id = o.id AND j.status = 'RUNNING';
 
+-- name: finish
+-- Records outcomes in one round trip, committed durably as it completes (auto-commit):
+-- removes the claims whose job and token both match (the fence; locked in job id order, as
+-- delete-claims does), moves their jobs on, and sends the wake-up when asked to and a claim
+-- was released. The first statement lets it reuse a cached plan made as the claim's is.
+-- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+WITH outcome AS MATERIALIZED (
+	SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[]) AS o(id, token, kind, body, delay_us)
+),
+released AS (
+	DELETE FROM ${prefix}claims c
+	USING (SELECT held.job_id, o.kind, o.body, o.delay_us FROM ${prefix}claims held
+			JOIN outcome o ON held.job_id = o.id AND held.claim_token = o.token
+			ORDER BY held.job_id
+			FOR UPDATE OF held) locked
+	WHERE c.job_id = locked.job_id
+	-- The outcome travels with the released claim, so the jobs are found through their
+	-- primary key: joining two CTEs would take a nested loop over both.
+	RETURNING c.job_id, c.claim_token, locked.kind, locked.body, locked.delay_us
+),
+finished AS (
+	UPDATE ${prefix}jobs j SET
+			status = CASE r.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+			result = CASE WHEN r.kind = 'S' THEN r.body ELSE j.result END,
+			last_error = CASE WHEN r.kind = 'S' THEN j.last_error ELSE r.body END,
+			run_at = CASE WHEN r.kind = 'R' THEN now.ts + r.delay_us * interval '1 microsecond' ELSE j.run_at END,
+			finished_at = CASE WHEN r.kind = 'R' THEN NULL ELSE now.ts END
+	FROM released r, (SELECT clock_timestamp() AS ts) now
+	WHERE j.id = r.job_id AND j.status = 'RUNNING'
+)
+SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified
+FROM released r;
+
 -- name: notify
 SELECT pg_notify('${prefix}wakeup', '');
 
@@ -178,10 +240,12 @@ ON CONFLICT (instance_id) DO UPDATE
 SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps;
 
 -- name: renew-claims
--- Locks in job id order, as delete-claims does.
+-- Finds each claim by its job id and checks its token; locks in job id order, as
+-- delete-claims does.
 UPDATE ${prefix}claims c SET lease_expires_at = clock_timestamp() + ? * interval '1 millisecond'
 FROM (SELECT held.job_id FROM ${prefix}claims held
-		WHERE held.claim_token = ANY(?::uuid[])
+		JOIN unnest(?::uuid[], ?::uuid[]) AS r(job_id, token)
+			ON held.job_id = r.job_id AND held.claim_token = r.token
 		ORDER BY held.job_id
 		FOR UPDATE OF held) locked
 WHERE c.job_id = locked.job_id
