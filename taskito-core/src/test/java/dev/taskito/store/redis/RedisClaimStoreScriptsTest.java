@@ -325,7 +325,7 @@ class RedisClaimStoreScriptsTest {
 		}
 		// The sweep goes on through the whole database a bounded number of keys per reap.
 		List<ReapedJob> reaped = new ArrayList<>();
-		for (int reaps = 0; reaped.size() < 2 && reaps < 200; reaps++) {
+		for (int reaps = 0; reaped.size() < 2 && reaps < reapsToSweepTheDatabase(); reaps++) {
 			reaped.addAll(reap(Duration.ofHours(1)));
 		}
 		assertThat(reaped).containsExactlyInAnyOrder(
@@ -357,7 +357,7 @@ class RedisClaimStoreScriptsTest {
 		// One reap looks at a bounded number of keys, and the next ones go on from there.
 		assertThat(first).hasSizeBetween(1, 3_000);
 		List<ReapedJob> all = new ArrayList<>(first);
-		for (int reaps = 1; all.size() < ids.size() && reaps < 100; reaps++) {
+		for (int reaps = 1; all.size() < ids.size() && reaps < reapsToSweepTheDatabase(); reaps++) {
 			all.addAll(reap(Duration.ZERO));
 		}
 		assertThat(all).extracting(ReapedJob::jobId).containsExactlyInAnyOrderElementsOf(ids);
@@ -423,6 +423,16 @@ class RedisClaimStoreScriptsTest {
 		JobId id = enqueue(job("a"));
 		assertThat(this.store.find(id)).isPresent();
 		assertThat(claim(1, Map.of("a", 1), Map.of())).hasSize(1);
+	}
+
+	/**
+	 * @return enough reaps for the sweep to cover the whole database, which other tests and
+	 *         the soak share (each reap looks at about 1,000 keys), with room to spare
+	 */
+	private static int reapsToSweepTheDatabase() {
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			return (int) (admin.sync().dbsize() / 500) + 20;
+		}
 	}
 
 	/** Reaps as a live instance does: it heartbeats, then reaps. */
