@@ -532,28 +532,16 @@ public final class JdbcClaimStore implements ClaimStore {
 				return released;
 			}
 			List<UUID> ids = new ArrayList<>();
-			List<String> kinds = new ArrayList<>();
-			List<String> bodies = new ArrayList<>();
-			List<Long> delays = new ArrayList<>();
+			JdbcRows.OutcomeColumns columns = new JdbcRows.OutcomeColumns();
 			for (ClaimRef claim : released) {
 				ids.add(claim.jobId().value());
-				Outcome outcome = byClaim.get(claim);
-				if (outcome instanceof Outcome.Succeeded succeeded) {
-					kinds.add("S");
-					bodies.add(succeeded.result());
-					delays.add(null);
-				}
-				else if (outcome instanceof Outcome.Failed failed) {
-					kinds.add(failed.isDead() ? "D" : "R");
-					bodies.add(failed.error());
-					delays.add(failed.isDead() ? null : JdbcRows.micros(failed.retryDelay()));
-				}
+				columns.add(byClaim.get(claim));
 			}
 			try (PreparedStatement ps = connection.prepareStatement(this.sql.get("finish-jobs"))) {
 				ps.setArray(1, array(connection, ColumnType.UUID, ids));
-				ps.setArray(2, array(connection, ColumnType.TEXT, kinds));
-				ps.setArray(3, array(connection, ColumnType.TEXT, bodies));
-				ps.setArray(4, array(connection, ColumnType.BIGINT, delays));
+				ps.setArray(2, array(connection, ColumnType.TEXT, columns.kinds));
+				ps.setArray(3, array(connection, ColumnType.TEXT, columns.bodies));
+				ps.setArray(4, array(connection, ColumnType.BIGINT, columns.delays));
 				ps.executeUpdate();
 			}
 			if (wakeOthers) {

@@ -7,12 +7,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.UUID;
 
 import dev.taskito.JobId;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Outcome;
 
 /**
  * Reading and binding values the same way for every dialect.
@@ -66,6 +69,33 @@ final class JdbcRows {
 	 */
 	static long micros(Instant instant) {
 		return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+	}
+
+	/**
+	 * The kind (S succeeded, R failed with a retry, D dead), body (result or error) and retry
+	 * delay columns of outcomes, in the order they are added, as the finish statements take them.
+	 */
+	static final class OutcomeColumns {
+
+		final List<String> kinds = new ArrayList<>();
+
+		final List<String> bodies = new ArrayList<>();
+
+		final List<Long> delays = new ArrayList<>();
+
+		void add(Outcome outcome) {
+			if (outcome instanceof Outcome.Succeeded succeeded) {
+				this.kinds.add("S");
+				this.bodies.add(succeeded.result());
+				this.delays.add(null);
+			}
+			else if (outcome instanceof Outcome.Failed failed) {
+				this.kinds.add(failed.isDead() ? "D" : "R");
+				this.bodies.add(failed.error());
+				this.delays.add(failed.isDead() ? null : micros(failed.retryDelay()));
+			}
+		}
+
 	}
 
 }

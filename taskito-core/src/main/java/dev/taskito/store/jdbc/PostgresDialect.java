@@ -120,30 +120,19 @@ public final class PostgresDialect implements JdbcDialect {
 			boolean wakeOthers) throws SQLException {
 		List<UUID> ids = new ArrayList<>();
 		List<UUID> tokens = new ArrayList<>();
-		List<String> kinds = new ArrayList<>();
-		List<String> bodies = new ArrayList<>();
-		List<Long> delays = new ArrayList<>();
+		JdbcRows.OutcomeColumns columns = new JdbcRows.OutcomeColumns();
 		for (Outcome outcome : outcomes) {
 			ids.add(outcome.claim().jobId().value());
 			tokens.add(outcome.claim().token());
-			if (outcome instanceof Outcome.Succeeded succeeded) {
-				kinds.add("S");
-				bodies.add(succeeded.result());
-				delays.add(null);
-			}
-			else if (outcome instanceof Outcome.Failed failed) {
-				kinds.add(failed.isDead() ? "D" : "R");
-				bodies.add(failed.error());
-				delays.add(failed.isDead() ? null : JdbcRows.micros(failed.retryDelay()));
-			}
+			columns.add(outcome);
 		}
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("finish"))) {
 			int i = 0;
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.UUID, ids));
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.UUID, tokens));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, kinds));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, bodies));
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.BIGINT, delays));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, columns.kinds));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, columns.bodies));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.BIGINT, columns.delays));
 			ps.setBoolean(++i, wakeOthers);
 			// The plan setting answers first; the released claims come second.
 			return new LinkedHashSet<>(rowsOfStatement(ps, 2, (rs) -> new ClaimRef(

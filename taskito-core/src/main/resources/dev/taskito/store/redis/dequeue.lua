@@ -98,14 +98,6 @@ local out = {}
 -- Writes to shared sets and lists are gathered per key and made once after the loop: one
 -- command for the whole batch costs far less than one per job.
 local unready, task_ids, queue_ids, lease_args, ids = {}, {}, {}, {}, {}
-local function gather(lists, key, value)
-  local list = lists[key]
-  if not list then
-    list = {}
-    lists[key] = list
-  end
-  list[#list + 1] = value
-end
 for _, c in ipairs(candidates) do
   if taken >= limit then break end
   local tt, tq = taken_task[c.task] or 0, taken_queue[c.queue] or 0

@@ -24,14 +24,6 @@ local recorded = {}
 -- gathered and made once per key after the loop: one command for the whole batch costs far
 -- less than one per job. The script is atomic, so nothing sees the sets in between.
 local unclaimed, leases, done, dead = {}, {}, {}, {}
-local function gather(lists, key, value)
-  local list = lists[key]
-  if not list then
-    list = {}
-    lists[key] = list
-  end
-  list[#list + 1] = value
-end
 for _, o in ipairs(outcomes) do
   local jk = job_key(o.id)
   local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'unique_key', 'priority',

@@ -31,6 +31,17 @@ local function glob_escape(text)
   return (string.gsub(text, '([%*%?%[%]\\])', '\\%1'))
 end
 
+-- Appends value to the list kept under key in lists, so a script can write each shared key
+-- once for a whole batch.
+local function gather(lists, key, value)
+  local list = lists[key]
+  if not list then
+    list = {}
+    lists[key] = list
+  end
+  list[#list + 1] = value
+end
+
 -- Redis keeps the writes a script made before an error, so every script reads and checks
 -- all of its arguments with these before its first write.
 local function arg_int(value, what)
