@@ -177,18 +177,6 @@ UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 
 FROM unnest(?::uuid[], ?::bigint[]) AS r(id, delay_us), (SELECT clock_timestamp() AS ts) now
 WHERE j.id = r.id AND j.status = 'RUNNING';
 
--- name: finish-jobs
--- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
-UPDATE ${prefix}jobs j SET
-		status = CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
-		result = CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
-		last_error = CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
-		run_at = CASE WHEN o.kind = 'R' THEN now.ts + o.delay_us * interval '1 microsecond' ELSE j.run_at END,
-		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE now.ts END
-FROM unnest(?::uuid[], ?::text[], ?::text[], ?::bigint[]) AS o(id, kind, body, delay_us),
-		(SELECT clock_timestamp() AS ts) now
-WHERE j.id = o.id AND j.status = 'RUNNING';
-
 -- name: finish
 -- Records outcomes in one round trip, committed durably as it completes (auto-commit):
 -- removes the claims whose job and token both match (the fence; locked in job id order, as

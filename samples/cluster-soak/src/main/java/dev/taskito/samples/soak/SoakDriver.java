@@ -67,6 +67,10 @@ public final class SoakDriver {
 
 	private SoakStores driverStores;
 
+	private RedisClient redisAdminClient;
+
+	private StatefulRedisConnection<String, String> redisAdmin;
+
 	private int nextWorker;
 
 	private boolean postgresStopped;
@@ -405,22 +409,16 @@ public final class SoakDriver {
 		}
 		else {
 			String ns = ((RedisClaimStore) this.driverStores.store()).namespace();
-			RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
-			try (StatefulRedisConnection<String, String> connection = client.connect()) {
-				RedisCommands<String, String> redis = connection.sync();
-				redis.hset(ns + "job:" + badPayload, "payload", "this is {not json");
-				redis.hset(ns + "job:" + badPayload, "run_at", "0");
-				redis.zadd(ns + "delayed", 0, badPayload);
-				redis.hset(ns + "job:" + ghost, "task", "ghost-task");
-				redis.hset(ns + "job:" + ghost, "run_at", "0");
-				redis.zadd(ns + "delayed", 0, ghost);
-				redis.zrem(ns + "delayed", orphan);
-				redis.hset(ns + "job:" + orphan, Map.of("status", "RUNNING", "attempts", "1", "started",
-						Long.toString(System.currentTimeMillis())));
-			}
-			finally {
-				client.shutdown();
-			}
+			RedisCommands<String, String> redis = redisAdmin().sync();
+			redis.hset(ns + "job:" + badPayload, "payload", "this is {not json");
+			redis.hset(ns + "job:" + badPayload, "run_at", "0");
+			redis.zadd(ns + "delayed", 0, badPayload);
+			redis.hset(ns + "job:" + ghost, "task", "ghost-task");
+			redis.hset(ns + "job:" + ghost, "run_at", "0");
+			redis.zadd(ns + "delayed", 0, ghost);
+			redis.zrem(ns + "delayed", orphan);
+			redis.hset(ns + "job:" + orphan, Map.of("status", "RUNNING", "attempts", "1", "started",
+					Long.toString(System.currentTimeMillis())));
 		}
 		this.corruptedAt = Ledger.nowMicros();
 		log("corrupted jobs " + this.corrupt);
@@ -561,6 +559,10 @@ public final class SoakDriver {
 		if (this.driverStores != null) {
 			this.driverStores.close();
 		}
+		if (this.redisAdminClient != null) {
+			this.redisAdmin.close();
+			this.redisAdminClient.shutdown();
+		}
 		if (this.proxy != null) {
 			this.proxy.close();
 		}
@@ -668,13 +670,20 @@ public final class SoakDriver {
 			}
 		}
 		String ns = ((RedisClaimStore) this.driverStores.store()).namespace();
-		RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
-		try (StatefulRedisConnection<String, String> connection = client.connect()) {
-			return connection.sync().zcard(ns + "done") + connection.sync().zcard(ns + "dead");
+		RedisCommands<String, String> redis = redisAdmin().sync();
+		return redis.zcard(ns + "done") + redis.zcard(ns + "dead");
+	}
+
+	/**
+	 * @return the driver's own connection to Redis, straight to its port rather than through the
+	 *         relay, made once and closed with the services
+	 */
+	private StatefulRedisConnection<String, String> redisAdmin() {
+		if (this.redisAdmin == null) {
+			this.redisAdminClient = RedisClient.create("redis://127.0.0.1:6379");
+			this.redisAdmin = this.redisAdminClient.connect();
 		}
-		finally {
-			client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-		}
+		return this.redisAdmin;
 	}
 
 	private Map<String, SoakAnalysis.StoredJob> readStore() throws Exception {
@@ -692,25 +701,19 @@ public final class SoakDriver {
 			return jobs;
 		}
 		String ns = ((RedisClaimStore) this.driverStores.store()).namespace();
-		RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
-		try (StatefulRedisConnection<String, String> connection = client.connect()) {
-			RedisAsyncCommands<String, String> redis = connection.async();
-			List<String> ids = new ArrayList<>(this.expectedKinds.keySet());
-			ids.addAll(this.corrupt.keySet());
-			List<RedisFuture<List<io.lettuce.core.KeyValue<String, String>>>> futures = new ArrayList<>();
-			for (String id : ids) {
-				futures.add(redis.hmget(ns + "job:" + id, "task", "status", "attempts", "error"));
-			}
-			for (int i = 0; i < ids.size(); i++) {
-				List<io.lettuce.core.KeyValue<String, String>> f = futures.get(i).get(30, TimeUnit.SECONDS);
-				if (f.get(1).hasValue()) {
-					jobs.put(ids.get(i), new SoakAnalysis.StoredJob(f.get(0).getValueOrElse(null), f.get(1).getValue(),
-							Integer.parseInt(f.get(2).getValueOrElse("0")), f.get(3).getValueOrElse(null)));
-				}
-			}
+		RedisAsyncCommands<String, String> redis = redisAdmin().async();
+		List<String> ids = new ArrayList<>(this.expectedKinds.keySet());
+		ids.addAll(this.corrupt.keySet());
+		List<RedisFuture<List<io.lettuce.core.KeyValue<String, String>>>> futures = new ArrayList<>();
+		for (String id : ids) {
+			futures.add(redis.hmget(ns + "job:" + id, "task", "status", "attempts", "error"));
 		}
-		finally {
-			client.shutdown();
+		for (int i = 0; i < ids.size(); i++) {
+			List<io.lettuce.core.KeyValue<String, String>> f = futures.get(i).get(30, TimeUnit.SECONDS);
+			if (f.get(1).hasValue()) {
+				jobs.put(ids.get(i), new SoakAnalysis.StoredJob(f.get(0).getValueOrElse(null), f.get(1).getValue(),
+						Integer.parseInt(f.get(2).getValueOrElse("0")), f.get(3).getValueOrElse(null)));
+			}
 		}
 		return jobs;
 	}
