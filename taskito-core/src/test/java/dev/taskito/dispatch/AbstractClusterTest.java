@@ -128,15 +128,17 @@ public abstract class AbstractClusterTest {
 		registry.register(task("free", "default", 1));
 		registry.configureQueue(new QueueDefinition("bounded", 4, null));
 		DefaultTaskQueue queue = new DefaultTaskQueue(store, registry);
-		TaskDispatcher dispatcher = TaskDispatcher.builder(store, registry)
+		InterceptingClaimStore seams = InterceptingClaimStore.of(store);
+		if (!atomicCapGate) {
+			seams.withoutAtomicCapGate();
+		}
+		TaskDispatcher dispatcher = TaskDispatcher.builder(seams, registry)
 			.instanceId("cluster-" + index + "-" + JobId.newId())
 			.concurrency(8)
 			.pollInterval(Duration.ofMillis(200))
 			.leaseDuration(Duration.ofSeconds(30))
 			.heartbeatInterval(Duration.ofSeconds(2))
 			.build();
-		CapCheckSwitch.apply(dispatcher);
-		dispatcher.setAtomicCapGate(atomicCapGate);
 		queue.addEnqueueListener(dispatcher::wakeUp);
 		this.dispatchers.add(dispatcher);
 		dispatcher.start();

@@ -24,7 +24,6 @@ import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.TaskitoException;
 import dev.taskito.UnknownTaskException;
-import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
@@ -53,6 +52,8 @@ public abstract class AbstractTaskDispatcherTest {
 
 	private final List<ClaimStore> stores = new CopyOnWriteArrayList<>();
 
+	private final List<InterceptingClaimStore> frozenOrNot = new CopyOnWriteArrayList<>();
+
 	private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
 
 	protected final ExecutionRecorder recorder = new ExecutionRecorder();
@@ -70,6 +71,7 @@ public abstract class AbstractTaskDispatcherTest {
 				latch.countDown();
 			}
 		});
+		this.frozenOrNot.forEach(InterceptingClaimStore::thaw);
 		this.dispatchers.forEach(TaskDispatcher::close);
 		this.stores.forEach(ClaimStore::close);
 		dropStoreData();
@@ -90,7 +92,7 @@ public abstract class AbstractTaskDispatcherTest {
 
 		List<ClaimedJob> admitted = claimAllThenCheck(instance, "capped", 3, 2);
 
-		instance.dispatcher.handToWorkers(admitted);
+		instance.dispatcher.pass.handToWorkers(admitted);
 		await().until(() -> this.recorder.running("task:capped") == 2);
 		JobId rejected = ids.stream().filter((id) -> admitted.stream().noneMatch((job) -> job.id().equals(id)))
 			.findFirst().orElseThrow();
@@ -110,7 +112,7 @@ public abstract class AbstractTaskDispatcherTest {
 
 		List<ClaimedJob> admitted = claimAllThenCheck(instance, "single", 2, 1);
 
-		instance.dispatcher.handToWorkers(admitted);
+		instance.dispatcher.pass.handToWorkers(admitted);
 		await().until(() -> this.recorder.running("task:single") == 1);
 		assertThat(this.recorder.highest("task:single")).isEqualTo(1);
 		assertThat(ids.stream().map((id) -> instance.queue.find(id).orElseThrow().status()))
@@ -126,19 +128,18 @@ public abstract class AbstractTaskDispatcherTest {
 		});
 		List<JobId> ids = new ArrayList<>(enqueue(instance, "first", 2));
 		ids.addAll(enqueue(instance, "second", 1));
-		instance.dispatcher.startWithoutDispatchLoop();
+		startWithoutDispatching(instance);
 
 		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
 				Set.of("narrow"), Map.of("first", 8, "second", 8), Map.of());
-		ClaimCounts before = instance.store.countClaims(Set.of("first", "second"), Set.of("narrow"));
-		List<ClaimedJob> claimed = instance.dispatcher
-			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
+		List<ClaimedJob> claimed = instance.dispatcher.pass
+			.claimForDispatch(new DispatchPass.PreClaimGates(request, new RateLimitTokens()));
 		assertThat(claimed).hasSize(3);
-		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, before);
-		instance.dispatcher.rollbackClaimAndReschedule(admission.rejected());
+		DispatchPass.Admission admission = instance.dispatcher.pass.checkPostClaimConcurrency(claimed);
+		instance.dispatcher.pass.rollbackClaimAndReschedule(admission.rejected());
 		assertThat(admission.admitted()).hasSize(2);
 
-		instance.dispatcher.handToWorkers(admission.admitted());
+		instance.dispatcher.pass.handToWorkers(admission.admitted());
 		await().until(() -> this.recorder.running("queue:narrow") == 2);
 		assertThat(instance.store.countClaims(Set.of(), Set.of("narrow")).queue("narrow")).isEqualTo(2);
 		JobView rejected = instance.queue.find(admission.rejected().get(0).id()).orElseThrow();
@@ -169,17 +170,17 @@ public abstract class AbstractTaskDispatcherTest {
 		CyclicBarrier beforeClaim = new CyclicBarrier(2);
 		for (Instance instance : List.of(first, second)) {
 			// Without the store's cap gate, so both claim the job each: the post-claim check alone decides.
-			instance.dispatcher.setAtomicCapGate(false);
+			instance.seams.withoutAtomicCapGate();
 			AtomicBoolean heldBeforeClaim = new AtomicBoolean();
 			AtomicBoolean heldAfterClaim = new AtomicBoolean();
 			// Neither claims before both are ready (so a count taken before the claim sees neither
 			// claim), and neither counts before both claims committed: the race the design must win.
-			instance.dispatcher.setBeforeClaimHook(() -> {
+			instance.seams.beforeClaim(() -> {
 				if (heldBeforeClaim.compareAndSet(false, true)) {
 					awaitBarrier(beforeClaim);
 				}
 			});
-			instance.dispatcher.setAfterClaimHook((claimed) -> {
+			instance.seams.afterClaim((claimed) -> {
 				if (heldAfterClaim.compareAndSet(false, true)) {
 					awaitBarrier(barrier);
 				}
@@ -210,12 +211,12 @@ public abstract class AbstractTaskDispatcherTest {
 			AtomicBoolean heldBeforeClaim = new AtomicBoolean();
 			AtomicBoolean countedFirstClaim = new AtomicBoolean();
 			// Both claim at the same moment, each with room for both jobs the cap allows.
-			instance.dispatcher.setBeforeClaimHook(() -> {
+			instance.seams.beforeClaim(() -> {
 				if (heldBeforeClaim.compareAndSet(false, true)) {
 					awaitBarrier(beforeClaim);
 				}
 			});
-			instance.dispatcher.setAfterClaimHook((claimed) -> {
+			instance.seams.afterClaim((claimed) -> {
 				if (countedFirstClaim.compareAndSet(false, true)) {
 					claimedInFirstPasses.addAndGet(claimed.size());
 				}
@@ -362,7 +363,7 @@ public abstract class AbstractTaskDispatcherTest {
 		stale.dispatcher.start();
 		await().until(() -> executions.get() == 1);
 
-		stale.dispatcher.simulateCrash();
+		stale.seams.freeze();
 		long crashedAt = System.nanoTime();
 		Instance owner = instance(tasks);
 		owner.dispatcher.start();
@@ -389,18 +390,18 @@ public abstract class AbstractTaskDispatcherTest {
 	void jobWhoseLeaseMayHaveExpiredBeforeItsHandlerStartsIsGivenBackNotRun() {
 		Instance instance = instance((registry) -> registry.register(heldTask("late", 0, null)));
 		JobId id = enqueue(instance, "late", 1).get(0);
-		instance.dispatcher.startWithoutDispatchLoop();
+		startWithoutDispatching(instance);
 		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), LEASE, 8, Set.of("default"),
 				Map.of("late", 8), Map.of());
-		List<ClaimedJob> claimed = instance.dispatcher
-			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
+		List<ClaimedJob> claimed = instance.dispatcher.pass
+			.claimForDispatch(new DispatchPass.PreClaimGates(request, new RateLimitTokens()));
 		assertThat(claimed).hasSize(1);
 		// The JVM stands still between the claim and the hand-off (as under SIGSTOP): no heartbeat
 		// renews the lease, and another instance may take the job once it expires.
-		instance.dispatcher.simulateCrash();
+		instance.seams.freeze();
 		await().pollDelay(LEASE).until(() -> true);
 
-		instance.dispatcher.handToWorkers(claimed);
+		instance.dispatcher.pass.handToWorkers(claimed);
 		await().until(() -> instance.dispatcher.runningJobs() == 0);
 		assertThat(this.recorder.highest("task:late")).as("handlers started on a lease already lost").isZero();
 		JobView view = instance.queue.find(id).orElseThrow();
@@ -548,8 +549,8 @@ public abstract class AbstractTaskDispatcherTest {
 	static final Duration POLL = Duration.ofMillis(100);
 
 	/** A store, a registry, a queue and a dispatcher not yet started: one application instance. */
-	protected record Instance(ClaimStore store, TaskRegistry registry, DefaultTaskQueue queue,
-			TaskDispatcher dispatcher) {
+	protected record Instance(ClaimStore store, InterceptingClaimStore seams, TaskRegistry registry,
+			DefaultTaskQueue queue, TaskDispatcher dispatcher) {
 	}
 
 	protected Instance instance(Consumer<TaskRegistry> tasks) {
@@ -563,7 +564,9 @@ public abstract class AbstractTaskDispatcherTest {
 		TaskRegistry registry = new TaskRegistry();
 		tasks.accept(registry);
 		DefaultTaskQueue queue = new DefaultTaskQueue(store, registry);
-		TaskDispatcher dispatcher = TaskDispatcher.builder(store, registry)
+		InterceptingClaimStore seams = InterceptingClaimStore.of(store);
+		this.frozenOrNot.add(seams);
+		TaskDispatcher dispatcher = TaskDispatcher.builder(seams, registry)
 			.concurrency(concurrency)
 			.pollInterval(POLL)
 			.leaseDuration(LEASE)
@@ -573,10 +576,18 @@ public abstract class AbstractTaskDispatcherTest {
 			.retryMaxBackoff(Duration.ofMillis(100))
 			.shutdownTimeout(Duration.ofMillis(500))
 			.build();
-		CapCheckSwitch.apply(dispatcher);
 		queue.addEnqueueListener(dispatcher::wakeUp);
 		this.dispatchers.add(dispatcher);
-		return new Instance(store, registry, queue, dispatcher);
+		return new Instance(store, seams, registry, queue, dispatcher);
+	}
+
+	/**
+	 * Starts the instance with its dispatcher told that every queue is paused, so that its
+	 * dispatch loop claims nothing and the test drives the dispatch steps itself.
+	 */
+	private static void startWithoutDispatching(Instance instance) {
+		instance.seams.pretendPaused(instance.registry.queueNames());
+		instance.dispatcher.start();
 	}
 
 	private final CountDownLatch hold = latch();
@@ -621,16 +632,14 @@ public abstract class AbstractTaskDispatcherTest {
 	 * would), runs the post-claim check and the rollback, and returns what was admitted.
 	 */
 	private List<ClaimedJob> claimAllThenCheck(Instance instance, String task, int expectClaimed, int expectAdmitted) {
-		instance.dispatcher.startWithoutDispatchLoop();
+		startWithoutDispatching(instance);
 		ClaimRequest request = new ClaimRequest(instance.dispatcher.instanceId(), Duration.ofSeconds(30), 8,
 				Set.of("default"), Map.of(task, 8), Map.of());
-		// Only the broken "count before claim" variant reads this count.
-		ClaimCounts before = instance.store.countClaims(Set.of(task), Set.of("default"));
-		List<ClaimedJob> claimed = instance.dispatcher
-			.claimForDispatch(new TaskDispatcher.PreClaimGates(request, List.of(), Map.of()));
+		List<ClaimedJob> claimed = instance.dispatcher.pass
+			.claimForDispatch(new DispatchPass.PreClaimGates(request, new RateLimitTokens()));
 		assertThat(claimed).hasSize(expectClaimed);
-		TaskDispatcher.Admission admission = instance.dispatcher.checkPostClaimConcurrency(claimed, before);
-		instance.dispatcher.rollbackClaimAndReschedule(admission.rejected());
+		DispatchPass.Admission admission = instance.dispatcher.pass.checkPostClaimConcurrency(claimed);
+		instance.dispatcher.pass.rollbackClaimAndReschedule(admission.rejected());
 		assertThat(admission.admitted()).hasSize(expectAdmitted);
 		assertThat(admission.rejected()).hasSize(expectClaimed - expectAdmitted);
 		return admission.admitted();

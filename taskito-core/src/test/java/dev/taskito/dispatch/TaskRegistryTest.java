@@ -2,7 +2,6 @@ package dev.taskito.dispatch;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -112,14 +111,11 @@ class TaskRegistryTest {
 
 	@Test
 	void retryDelayGrowsExponentiallyWithJitterUpToTheCap() {
-		TaskDispatcher dispatcher = TaskDispatcher.builder(new UnusedStore(), this.registry)
-			.retryBackoff(Duration.ofSeconds(1))
-			.retryMaxBackoff(Duration.ofMinutes(5))
-			.build();
+		RetryBackoff backoff = new RetryBackoff(Duration.ofSeconds(1), Duration.ofMinutes(5));
 		for (int i = 0; i < 50; i++) {
-			assertThat(dispatcher.retryDelay(1)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
-			assertThat(dispatcher.retryDelay(4)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(8));
-			assertThat(dispatcher.retryDelay(40)).isBetween(Duration.ofMillis(150_000), Duration.ofMinutes(5));
+			assertThat(backoff.delay(1)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1));
+			assertThat(backoff.delay(4)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(8));
+			assertThat(backoff.delay(40)).isBetween(Duration.ofMillis(150_000), Duration.ofMinutes(5));
 		}
 	}
 
@@ -164,105 +160,6 @@ class TaskRegistryTest {
 
 		@Task(rateLimit = "lots")
 		void run() {
-		}
-
-	}
-
-	/** The dispatcher under test only computes delays; nothing reaches the store. */
-	static class UnusedStore implements dev.taskito.store.ClaimStore {
-
-		@Override
-		public void start() {
-		}
-
-		@Override
-		public List<dev.taskito.JobId> enqueue(List<dev.taskito.store.NewJob> jobs) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public java.util.Optional<dev.taskito.JobView> find(dev.taskito.JobId id) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public boolean cancel(dev.taskito.JobId id) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public boolean retry(dev.taskito.JobId id) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public void setQueuePaused(String queue, boolean paused) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public java.util.Set<String> pausedQueues() {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public List<dev.taskito.store.ClaimedJob> claim(dev.taskito.store.ClaimRequest request, java.util.UUID batchId) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public List<dev.taskito.store.ClaimedJob> recoverClaim(String instanceId, java.util.UUID batchId) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public dev.taskito.store.ClaimCounts countClaims(java.util.Set<String> tasks, java.util.Set<String> queues) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public java.util.Set<dev.taskito.store.ClaimRef> rollback(List<dev.taskito.store.Reschedule> reschedules) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public java.util.Set<dev.taskito.store.ClaimRef> finish(List<dev.taskito.store.Outcome> outcomes,
-				boolean wakeOthers) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public dev.taskito.store.HeartbeatResult heartbeat(dev.taskito.store.Heartbeat heartbeat) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public void removeInstance(String instanceId) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public Map<String, Integer> takeTokens(List<dev.taskito.store.TokenRequest> requests) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public List<dev.taskito.store.ReapedJob> reap(Duration grace, java.time.Instant reaperConnectedAt) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public int purge(Duration succeeded, Duration dead) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public void addWakeUpListener(Runnable listener) {
-			throw new UnsupportedOperationException();
-		}
-
-		@Override
-		public void close() {
 		}
 
 	}

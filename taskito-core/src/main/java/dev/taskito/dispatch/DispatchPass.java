@@ -1,0 +1,423 @@
+package dev.taskito.dispatch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskito.store.ClaimCounts;
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Outcome;
+import dev.taskito.store.Reschedule;
+import dev.taskito.store.StoreUnavailableException;
+
+/**
+ * One dispatch pass, read top to bottom as the flow in DESIGN.md: {@link #activeQueues},
+ * {@link #checkPreClaimGates}, {@link #claimForDispatch}, {@link #checkPostClaimConcurrency},
+ * {@link #rollbackClaimAndReschedule}, and {@link #handToWorkers}.
+ *
+ * <p>The cap is checked <em>after</em> the claim committed, in a separate store call that
+ * counts every visible claim including the job's own, and a job is rejected only when that
+ * count is strictly greater than the cap: of any set of racing dispatchers, the one that
+ * counts last sees all their claims. The pool is never handed more jobs than it has free
+ * slots, and a claim is never left without someone to run it, give it back or let it
+ * expire.
+ *
+ * <p>Run by the {@link DispatchLoop}'s thread; the steps are package-private so that tests
+ * can hold a dispatcher between them.
+ */
+final class DispatchPass {
+
+	private static final Logger logger = LoggerFactory.getLogger(DispatchPass.class);
+
+	/** How long a claim rejected by a cap waits before it is due again, at least and at most. */
+	private static final long REJECTED_DELAY_MIN_MILLIS = 10;
+
+	private static final long REJECTED_DELAY_MAX_MILLIS = 60;
+
+	private final ClaimStore store;
+
+	private final TaskRegistry registry;
+
+	private final DispatcherSettings settings;
+
+	private final QueuePauses pauses;
+
+	private final CapBook caps;
+
+	private final HeldClaims held;
+
+	private final WorkerPool workers;
+
+	private final JobRunner runner;
+
+	private final OutcomeRecorder outcomes;
+
+	/** Claims whose answer was lost: they may have committed, so they are looked up by batch id. */
+	private final List<UUID> unresolvedClaims = new ArrayList<>();
+
+	/** A moving average of how long a claim round trip takes, in nanoseconds. */
+	private volatile long claimNanosAverage;
+
+	DispatchPass(ClaimStore store, TaskRegistry registry, DispatcherSettings settings, QueuePauses pauses,
+			CapBook caps, HeldClaims held, WorkerPool workers, JobRunner runner, OutcomeRecorder outcomes) {
+		this.store = store;
+		this.registry = registry;
+		this.settings = settings;
+		this.pauses = pauses;
+		this.caps = caps;
+		this.held = held;
+		this.workers = workers;
+		this.runner = runner;
+		this.outcomes = outcomes;
+	}
+
+	/** What a pass found, which tells the loop what to do next. */
+	enum Result {
+
+		/** Nothing claimable, or no free slot: wait for a wake-up. */
+		IDLE,
+
+		/** Jobs were claimed; the slots are now full, a cap rejected some, or the batch came back short. */
+		DISPATCHED,
+
+		/** A full batch was admitted and slots remain: go again at once. */
+		MORE_MAY_BE_DUE
+
+	}
+
+	/**
+	 * One pass of the dispatch flow.
+	 * @return what the loop should do next
+	 */
+	Result dispatchOnce() {
+		Set<String> queues = activeQueues();
+		PreClaimGates gates = checkPreClaimGates(queues);
+		if (gates == null) {
+			return Result.IDLE;
+		}
+		List<ClaimedJob> claimed = claimForDispatch(gates);
+		if (claimed.isEmpty()) {
+			gates.tokens().giveBackUnused(this.store, new JobTally());
+			return Result.IDLE;
+		}
+		Admission admission;
+		try {
+			admission = checkPostClaimConcurrency(claimed);
+		}
+		catch (RuntimeException ex) {
+			// Unchecked claims must not run, nor sit in our heartbeat forever: give them back.
+			giveBackUnchecked(claimed, ex);
+			throw ex;
+		}
+		// Admitted jobs start first: nothing after this may strand them if the store fails.
+		handToWorkers(admission.admitted());
+		rollbackClaimAndReschedule(admission.rejected());
+		gates.tokens().giveBackUnused(this.store, JobTally.of(admission.admitted()));
+		boolean fullBatch = claimed.size() == gates.request().limit();
+		return (fullBatch && this.workers.freeSlots() > 0 && admission.rejected().isEmpty()) ? Result.MORE_MAY_BE_DUE
+				: Result.DISPATCHED;
+	}
+
+	/**
+	 * Step 1: the queues this instance's tasks use, minus the paused ones.
+	 * @return the queues to claim from
+	 */
+	Set<String> activeQueues() {
+		Set<String> queues = new HashSet<>(this.registry.queueNames());
+		queues.removeAll(this.pauses.current());
+		return queues;
+	}
+
+	/**
+	 * Step 2: how much this pass may claim: no more than the free worker slots (and the
+	 * batch size); only tasks this instance has a handler for, in active queues; no task or
+	 * queue whose cap this instance alone already fills or that was just seen saturated; and
+	 * no more than the rate limits' tokens, taken from the cluster-wide buckets. The claim
+	 * also names the cluster caps, for the store to gate it atomically.
+	 * @param queues the active queues
+	 * @return the claim request, or {@code null} when nothing may be claimed
+	 */
+	PreClaimGates checkPreClaimGates(Set<String> queues) {
+		int limit = Math.min(this.workers.freeSlots(), this.settings.batchSize());
+		if (limit <= 0 || queues.isEmpty()) {
+			return null;
+		}
+		long now = System.nanoTime();
+		RateLimitTokens tokens = new RateLimitTokens();
+		Map<String, Integer> taskLimits = new LinkedHashMap<>();
+		for (TaskDefinition task : this.registry.tasks()) {
+			int taskLimit = limit;
+			int cap = this.caps.taskCap(task.name());
+			if (cap > 0) {
+				if (this.caps.isTaskSaturated(task.name(), now)) {
+					continue;
+				}
+				// Our own claims count against the cap too: never claim what we alone would push over it.
+				taskLimit = Math.min(taskLimit, cap - this.held.ofTask(task.name()));
+			}
+			if (taskLimit <= 0) {
+				continue;
+			}
+			if (task.rateLimit() != null) {
+				tokens.wantForTask(task.name(), task.rateLimit(), taskLimit);
+			}
+			taskLimits.put(task.name(), taskLimit);
+		}
+		Map<String, Integer> queueLimits = new HashMap<>();
+		Set<String> claimable = new HashSet<>();
+		for (String queue : queues) {
+			QueueDefinition definition = this.registry.queue(queue);
+			int queueLimit = limit;
+			int cap = this.caps.queueCap(queue);
+			if (cap > 0) {
+				if (this.caps.isQueueSaturated(queue, now)) {
+					continue;
+				}
+				queueLimit = Math.min(queueLimit, cap - this.held.ofQueue(queue));
+			}
+			if (queueLimit <= 0) {
+				continue;
+			}
+			if (definition.rateLimit() != null) {
+				tokens.wantForQueue(queue, definition.rateLimit(), queueLimit);
+			}
+			if (queueLimit < limit) {
+				queueLimits.put(queue, queueLimit);
+			}
+			claimable.add(queue);
+		}
+		if (taskLimits.isEmpty() || claimable.isEmpty()) {
+			return null;
+		}
+		tokens.take(this.store);
+		tokens.grantedToTasks().forEach((task, granted) -> taskLimits.merge(task, granted, Math::min));
+		tokens.grantedToQueues().forEach((queue, granted) -> queueLimits.merge(queue, granted, Math::min));
+		taskLimits.values().removeIf((taskLimit) -> taskLimit <= 0);
+		queueLimits.forEach((queue, queueLimit) -> {
+			if (queueLimit <= 0) {
+				claimable.remove(queue);
+			}
+		});
+		queueLimits.keySet().retainAll(claimable);
+		if (taskLimits.isEmpty() || claimable.isEmpty()) {
+			tokens.giveBackUnused(this.store, new JobTally());
+			return null;
+		}
+		ClaimRequest request = new ClaimRequest(this.settings.instanceId(), this.settings.leaseDuration(), limit,
+				claimable, taskLimits, queueLimits)
+			.withCaps(this.caps.taskGateCaps(taskLimits.keySet()), this.caps.queueGateCaps(claimable));
+		return new PreClaimGates(request, tokens);
+	}
+
+	/**
+	 * Step 3: claims due jobs in one atomic store operation: each becomes RUNNING with a
+	 * claim carrying a fresh token and a lease. A slot is taken for every claimed job
+	 * before anything else happens, so the pool is never handed more jobs than it has free
+	 * slots, and the heartbeat renews the claims from now on.
+	 * @param gates what the gates allow
+	 * @return the claimed jobs
+	 */
+	List<ClaimedJob> claimForDispatch(PreClaimGates gates) {
+		UUID batchId = UUID.randomUUID();
+		long requestedNanos = System.nanoTime();
+		List<ClaimedJob> claimed;
+		try {
+			claimed = this.store.claim(gates.request(), batchId);
+			this.claimNanosAverage += (System.nanoTime() - requestedNanos - this.claimNanosAverage) / 8;
+		}
+		catch (StoreUnavailableException ex) {
+			// The claim may have committed without its answer reaching us: resolve it by its batch id later.
+			synchronized (this.unresolvedClaims) {
+				this.unresolvedClaims.add(batchId);
+			}
+			throw ex;
+		}
+		for (ClaimedJob job : claimed) {
+			this.workers.takeSlot();
+			TaskDefinition task = this.registry.find(job.taskName()).orElse(null);
+			this.held.put(job.claim(), new RunningJob(job, task, requestedNanos));
+		}
+		return claimed;
+	}
+
+	/**
+	 * Step 4: after the claim has committed, a separate statement counts the claims of
+	 * every capped task and queue in the batch, including the batch's own. A job is
+	 * admitted while the count including it is not greater than the cap; per task and
+	 * queue, the batch may fill {@code cap - (visible claims not in this batch)}, which
+	 * includes this instance's own earlier claims.
+	 * @param claimed the claimed jobs, in claim order
+	 * @return the admitted and rejected jobs
+	 */
+	Admission checkPostClaimConcurrency(List<ClaimedJob> claimed) {
+		JobTally batch = JobTally.of(claimed);
+		Set<String> tasks = this.caps.cappedTasks(batch.tasks());
+		Set<String> queues = this.caps.cappedQueues(batch.queues());
+		if (tasks.isEmpty() && queues.isEmpty()) {
+			return new Admission(claimed, List.of());
+		}
+		ClaimCounts counts = this.store.countClaims(tasks, queues);
+		JobTally admittedSoFar = new JobTally();
+		List<ClaimedJob> admitted = new ArrayList<>();
+		List<ClaimedJob> rejected = new ArrayList<>();
+		for (ClaimedJob job : claimed) {
+			boolean over = false;
+			if (tasks.contains(job.taskName())) {
+				int others = counts.task(job.taskName()) - batch.task(job.taskName());
+				over = exceedsCap(others + admittedSoFar.task(job.taskName()) + 1, this.caps.taskCap(job.taskName()));
+			}
+			if (!over && queues.contains(job.queue())) {
+				int others = counts.queue(job.queue()) - batch.queue(job.queue());
+				over = exceedsCap(others + admittedSoFar.queue(job.queue()) + 1, this.caps.queueCap(job.queue()));
+			}
+			if (over) {
+				rejected.add(job);
+			}
+			else {
+				admitted.add(job);
+				admittedSoFar.add(job);
+			}
+		}
+		this.caps.markFullCaps(counts, batch, admittedSoFar);
+		return new Admission(admitted, rejected);
+	}
+
+	/**
+	 * Strictly greater: the count includes the job's own claim, so {@code >=} would admit
+	 * N - 1 jobs under a cap of N, and none under a cap of 1.
+	 */
+	private static boolean exceedsCap(int countIncludingThisJob, int cap) {
+		return countIncludingThisJob > cap;
+	}
+
+	/**
+	 * Step 5: gives rejected claims back in one store operation: the claim goes, the job is
+	 * PENDING again after a short jittered delay (so racing dispatchers do not collide
+	 * again in lockstep), and its attempt is not consumed.
+	 * @param rejected the claims a cap rejected
+	 */
+	void rollbackClaimAndReschedule(List<ClaimedJob> rejected) {
+		if (rejected.isEmpty()) {
+			return;
+		}
+		long now = System.nanoTime();
+		List<Reschedule> reschedules = new ArrayList<>(rejected.size());
+		for (ClaimedJob job : rejected) {
+			long delay = ThreadLocalRandom.current().nextLong(REJECTED_DELAY_MIN_MILLIS, REJECTED_DELAY_MAX_MILLIS + 1);
+			reschedules.add(new Reschedule(job.claim(), Duration.ofMillis(delay)));
+			this.caps.backOffAfterRejection(job, now);
+		}
+		try {
+			this.store.rollback(reschedules);
+		}
+		finally {
+			// Given back or not, these claims are not ours to run: if the rollback failed, they
+			// expire and the reaper takes them back (an outage path, attempt consumed).
+			for (ClaimedJob job : rejected) {
+				this.workers.releaseSlot(this.held.remove(job.claim()));
+			}
+		}
+	}
+
+	private void giveBackUnchecked(List<ClaimedJob> claimed, RuntimeException cause) {
+		try {
+			rollbackClaimAndReschedule(claimed);
+		}
+		catch (RuntimeException ex) {
+			cause.addSuppressed(ex);
+			// rollbackClaimAndReschedule dropped them from the heartbeat: their leases expire and
+			// the reaper takes them back.
+		}
+	}
+
+	/**
+	 * Step 6: hands admitted jobs to the worker pool; a job whose stored payload no longer
+	 * binds to its handler goes to DEAD with the reason, and the pass carries on.
+	 * @param admitted the jobs the caps admitted
+	 */
+	void handToWorkers(List<ClaimedJob> admitted) {
+		for (ClaimedJob claimedJob : admitted) {
+			RunningJob job = this.held.get(claimedJob.claim());
+			if (job == null) {
+				continue;
+			}
+			Object[] args;
+			try {
+				if (job.task == null) {
+					throw new PayloadCodec.PayloadException("No handler for task '" + claimedJob.taskName()
+							+ "' on instance " + this.settings.instanceId(), null);
+				}
+				args = this.registry.codec().decodeArguments(job.task, claimedJob.payload());
+			}
+			catch (PayloadCodec.PayloadException ex) {
+				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
+				job.finished();
+				this.outcomes.submit(job, new Outcome.Failed(job.claim(), ex.getMessage(), null));
+				this.workers.releaseSlot(job);
+				continue;
+			}
+			this.workers.execute(job, () -> this.runner.run(job, args));
+		}
+	}
+
+	/**
+	 * Gives back the jobs of claims whose answer was lost in an outage, once the store is
+	 * reachable again: they may have committed, and nothing here runs them.
+	 */
+	void resolveUnknownClaims() {
+		List<UUID> batches;
+		synchronized (this.unresolvedClaims) {
+			if (this.unresolvedClaims.isEmpty()) {
+				return;
+			}
+			batches = new ArrayList<>(this.unresolvedClaims);
+		}
+		for (UUID batchId : batches) {
+			List<ClaimedJob> recovered = this.store.recoverClaim(this.settings.instanceId(), batchId);
+			if (!recovered.isEmpty()) {
+				logger.info("Giving back {} job(s) of a claim whose answer was lost", recovered.size());
+				this.store.rollback(
+						recovered.stream().map((job) -> new Reschedule(job.claim(), Duration.ZERO)).toList());
+			}
+			synchronized (this.unresolvedClaims) {
+				this.unresolvedClaims.remove(batchId);
+			}
+		}
+	}
+
+	/**
+	 * @return how long a claim round trip takes, on average
+	 */
+	long claimNanosAverage() {
+		return this.claimNanosAverage;
+	}
+
+	/**
+	 * What the gates allow, and the rate-limit tokens taken for it.
+	 * @param request the claim to make
+	 * @param tokens the tokens taken, to give back what the claim does not use
+	 */
+	record PreClaimGates(ClaimRequest request, RateLimitTokens tokens) {
+	}
+
+	/**
+	 * The outcome of the post-claim check.
+	 * @param admitted the jobs to run
+	 * @param rejected the jobs to give back
+	 */
+	record Admission(List<ClaimedJob> admitted, List<ClaimedJob> rejected) {
+	}
+
+}

@@ -1,0 +1,167 @@
+package dev.taskito.dispatch;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskito.store.Outcome;
+
+/**
+ * Runs one claimed job on a worker thread: checks its lease is still safely its own, arms
+ * its timeout, calls the handler, and turns whatever the handler returns or throws into an
+ * outcome for the {@link OutcomeRecorder}, or gives the job back when it was stopped by
+ * something other than its own fault (a shutdown, a lease that could not be renewed).
+ *
+ * <p>Owns the timer thread that interrupts handlers running past their timeout, so that no
+ * slow store call of the maintenance thread can delay a timeout.
+ */
+final class JobRunner {
+
+	private static final Logger logger = LoggerFactory.getLogger(JobRunner.class);
+
+	private final TaskRegistry registry;
+
+	private final HeldClaims held;
+
+	private final WorkerPool workers;
+
+	private final OutcomeRecorder outcomes;
+
+	private final RetryBackoff retryBackoff;
+
+	private final long leaseSafetyNanos;
+
+	private ScheduledThreadPoolExecutor timeouts;
+
+	JobRunner(TaskRegistry registry, HeldClaims held, WorkerPool workers, OutcomeRecorder outcomes,
+			RetryBackoff retryBackoff, long leaseSafetyNanos) {
+		this.registry = registry;
+		this.held = held;
+		this.workers = workers;
+		this.outcomes = outcomes;
+		this.retryBackoff = retryBackoff;
+		this.leaseSafetyNanos = leaseSafetyNanos;
+	}
+
+	void start() {
+		this.timeouts = new ScheduledThreadPoolExecutor(1, Threads.named("taskito-timeouts-", true));
+		this.timeouts.setRemoveOnCancelPolicy(true);
+	}
+
+	void stop() {
+		this.timeouts.shutdownNow();
+	}
+
+	/**
+	 * Runs the job's handler on the calling worker thread and records what came of it. The
+	 * job's slot is released last, so {@code close()}, which waits for free slots, never
+	 * misses an outcome.
+	 * @param job the job, held and with a slot taken
+	 * @param args its decoded arguments
+	 */
+	void run(RunningJob job, Object[] args) {
+		long sinceRenewal = System.nanoTime() - job.leaseRenewedNanos;
+		if (sinceRenewal > this.leaseSafetyNanos) {
+			// This JVM stood still (paused, swapped, starved) between the claim and now: the
+			// reaper may already have given the job to another instance, so it must not start.
+			logger.warn("Not starting {}: its lease was last renewed {} ms ago, more than lease - heartbeat; "
+					+ "giving it back", job, sinceRenewal / 1_000_000);
+			job.finished();
+			try {
+				this.outcomes.giveBack(job, "not started");
+			}
+			finally {
+				this.workers.releaseSlot(job);
+			}
+			return;
+		}
+		job.started(Thread.currentThread());
+		Duration timeout = (job.job.timeout() != null) ? job.job.timeout() : job.task.timeout();
+		if (timeout != null) {
+			job.timeoutFuture = this.timeouts.schedule(() -> job.interrupt(RunningJob.Interruption.TIMEOUT),
+					timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		Outcome outcome;
+		try {
+			Object result = job.task.handler().handle(args, job);
+			outcome = new Outcome.Succeeded(job.claim(), this.registry.codec().encodeResult(result));
+		}
+		catch (Throwable ex) {
+			if (ex instanceof VirtualMachineError error && !(ex instanceof StackOverflowError)) {
+				throw error;
+			}
+			outcome = failure(job, ex, timeout);
+		}
+		finally {
+			if (job.timeoutFuture != null) {
+				job.timeoutFuture.cancel(false);
+			}
+			job.finished();
+		}
+		afterHandler(job, outcome);
+	}
+
+	private void afterHandler(RunningJob job, Outcome outcome) {
+		try {
+			switch (job.interruption) {
+				case LEASE_LOST -> {
+					logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
+					this.held.remove(job.claim());
+				}
+				case SHUTDOWN, LEASE_UNRENEWED -> {
+					if (outcome instanceof Outcome.Succeeded) {
+						// It finished despite the interrupt: its result stands if the claim is still
+						// this instance's (the store fences it by claim token).
+						this.outcomes.submit(job, outcome);
+					}
+					else {
+						// Stopped by a shutdown or an unreachable store, not by its own fault.
+						this.outcomes.giveBack(job, (job.interruption == RunningJob.Interruption.SHUTDOWN)
+								? "at shutdown" : "after its lease could not be renewed");
+					}
+				}
+				default -> {
+					logFailure(job, outcome);
+					this.outcomes.submit(job, outcome);
+				}
+			}
+		}
+		finally {
+			this.workers.releaseSlot(job);
+		}
+	}
+
+	private static void logFailure(RunningJob job, Outcome outcome) {
+		if (outcome instanceof Outcome.Failed failed) {
+			String reason = failed.error().lines().findFirst().orElse("");
+			if (failed.isDead()) {
+				logger.warn("{} failed for the last time and is DEAD: {}", job, reason);
+			}
+			else {
+				logger.info("{} failed ({}); retrying in {} ms", job, reason, failed.retryDelay().toMillis());
+			}
+		}
+	}
+
+	private Outcome failure(RunningJob job, Throwable ex, Duration timeout) {
+		String error = (job.interruption == RunningJob.Interruption.TIMEOUT)
+				? "Timed out after " + timeout + " (the handler's thread was interrupted)\n" + stackTrace(ex)
+				: stackTrace(ex);
+		int attempt = job.job.attempt();
+		return new Outcome.Failed(job.claim(), error,
+				(attempt > job.job.maxRetries()) ? null : this.retryBackoff.delay(attempt));
+	}
+
+	private static String stackTrace(Throwable ex) {
+		StringWriter out = new StringWriter();
+		ex.printStackTrace(new PrintWriter(out));
+		String trace = out.toString();
+		return (trace.length() > 16_000) ? trace.substring(0, 16_000) + "\n\t... (truncated)" : trace;
+	}
+
+}

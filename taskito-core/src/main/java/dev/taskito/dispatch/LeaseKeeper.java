@@ -1,0 +1,147 @@
+package dev.taskito.dispatch;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.Heartbeat;
+import dev.taskito.store.HeartbeatResult;
+
+/**
+ * Keeps this instance's leases: one heartbeat per interval, on a thread of its own so that
+ * no slow reap or purge can hold back a renewal, renews every held claim in one store call
+ * and publishes this instance's caps. A claim the store no longer has is lost: its handler
+ * is interrupted and its outcome discarded. When no renewal has succeeded for
+ * lease - heartbeat, handlers are interrupted before another instance may reap their jobs.
+ *
+ * <p>The store time of the last heartbeat that was answered is the reaper's proof of
+ * contact ({@link #connectedAt()}).
+ */
+final class LeaseKeeper {
+
+	private static final Logger logger = LoggerFactory.getLogger(LeaseKeeper.class);
+
+	private final ClaimStore store;
+
+	private final DispatcherSettings settings;
+
+	private final HeldClaims held;
+
+	private final CapBook caps;
+
+	private final StoreOutage outage;
+
+	private volatile long lastRenewalNanos;
+
+	/** The store time of the last heartbeat whose answer arrived: the reaper's proof of contact. */
+	private volatile Instant connectedAt;
+
+	private volatile boolean heartbeating;
+
+	private ScheduledExecutorService heartbeatThread;
+
+	LeaseKeeper(ClaimStore store, DispatcherSettings settings, HeldClaims held, CapBook caps, StoreOutage outage) {
+		this.store = store;
+		this.settings = settings;
+		this.held = held;
+		this.caps = caps;
+		this.outage = outage;
+	}
+
+	/**
+	 * Sends a first heartbeat on the calling thread, so that this instance's caps are
+	 * published before its first claim (no instance admits against a cap it has not seen),
+	 * then one per interval.
+	 */
+	void start() {
+		this.heartbeating = true;
+		heartbeat();
+		long heartbeatMillis = this.settings.heartbeatInterval().toMillis();
+		this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(Threads.named("taskito-heartbeat-", true));
+		this.heartbeatThread.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis,
+				TimeUnit.MILLISECONDS);
+	}
+
+	void stop() {
+		this.heartbeating = false;
+		this.heartbeatThread.shutdownNow();
+	}
+
+	/**
+	 * @return the store time of the last answered heartbeat, or {@code null} before the first
+	 */
+	Instant connectedAt() {
+		return this.connectedAt;
+	}
+
+	private void heartbeat() {
+		if (!this.heartbeating) {
+			return;
+		}
+		List<RunningJob> snapshot = new ArrayList<>(this.held.values());
+		List<ClaimRef> claims = snapshot.stream().map(RunningJob::claim).toList();
+		long startedNanos = System.nanoTime();
+		try {
+			HeartbeatResult result = this.store.heartbeat(new Heartbeat(this.settings.instanceId(),
+					this.settings.leaseDuration(), this.caps.declaredTaskCaps(), this.caps.declaredQueueCaps(), claims));
+			this.outage.succeeded();
+			this.lastRenewalNanos = startedNanos;
+			this.connectedAt = result.storeTime();
+			this.caps.clusterCapsRead(result.clusterCaps());
+			for (RunningJob job : snapshot) {
+				if (result.renewed().contains(job.claim())) {
+					job.leaseRenewedNanos = startedNanos;
+				}
+				else if (this.held.containsKey(job.claim())) {
+					leaseLost(job, "its claim is gone from the store (reaped or taken over)", true);
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			this.outage.failed("heartbeat", ex);
+			long sinceRenewal = System.nanoTime() - this.lastRenewalNanos;
+			if (this.lastRenewalNanos != 0 && sinceRenewal > this.settings.leaseSafetyNanos()) {
+				// Our leases may expire before we can renew them: stop before another instance starts the same jobs.
+				for (RunningJob job : snapshot) {
+					if (this.held.containsKey(job.claim())) {
+						leaseLost(job, "its lease could not be renewed for " + (sinceRenewal / 1_000_000) + " ms", false);
+					}
+				}
+			}
+		}
+	}
+
+	/**
+	 * Stops a job whose lease is lost ({@code confirmed}: the store no longer has the claim,
+	 * so its outcome is discarded) or may soon be (it could not be renewed: a result the
+	 * handler still returns is offered to the store, which keeps it only if the claim is still
+	 * this instance's, and a failure gives the job back).
+	 */
+	private void leaseLost(RunningJob job, String why, boolean confirmed) {
+		if (job.outcomeSubmitted) {
+			// Its outcome may have committed while the heartbeat ran; if not, the store rejects it.
+			return;
+		}
+		if (confirmed) {
+			logger.warn("{} lost its lease ({}); interrupting it and discarding its outcome", job, why);
+			job.interrupt(RunningJob.Interruption.LEASE_LOST);
+			if (job.returned) {
+				this.held.remove(job.claim());
+			}
+		}
+		else {
+			logger.warn("{} may lose its lease ({}); interrupting it before another instance can take it over",
+					job, why);
+			job.interrupt(RunningJob.Interruption.LEASE_UNRENEWED);
+		}
+	}
+
+}

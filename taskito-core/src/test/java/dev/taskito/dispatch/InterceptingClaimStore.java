@@ -1,0 +1,304 @@
+package dev.taskito.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+import dev.taskito.JobId;
+import dev.taskito.JobView;
+import dev.taskito.store.ClaimCounts;
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Heartbeat;
+import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.NewJob;
+import dev.taskito.store.Outcome;
+import dev.taskito.store.ReapedJob;
+import dev.taskito.store.Reschedule;
+import dev.taskito.store.StoreUnavailableException;
+import dev.taskito.store.TokenRequest;
+
+/**
+ * A real store seen through the seams the dispatcher tests need, so that production code
+ * carries none of them:
+ * <ul>
+ * <li>the seed's two bugs, replayed by what the dispatcher's post-claim count is told
+ * ({@code -Dtaskito.test.capCheck=BROKEN_COUNT_BEFORE_CLAIM} or
+ * {@code BROKEN_GREATER_OR_EQUAL}), so the cap suites can be watched failing against them;</li>
+ * <li>claims without the store's atomic cap gate, so that racing dispatchers over-claim a
+ * cap and the post-claim check alone must hold it;</li>
+ * <li>hooks right before and right after a claim, to hold dispatchers between the steps;</li>
+ * <li>queues reported paused to the dispatcher alone, so that a test drives the steps;</li>
+ * <li>a freeze: heartbeats, claims and reaps hang until thawed, as those of a process that
+ * stands still (SIGSTOP, a long GC pause) never arrive, while the handlers it already
+ * started run on and their outcomes reach the store.</li>
+ * </ul>
+ */
+final class InterceptingClaimStore implements ClaimStore {
+
+	/** How the post-claim check is made to decide. */
+	enum CapCheck {
+
+		/** As built: count after the claim committed, including the job's own claim, reject when greater. */
+		AFTER_CLAIM,
+
+		/**
+		 * The seed's first bug: count before claiming, then admit what that count allowed. The
+		 * count is taken before the claim and handed to the dispatcher's post-claim count with
+		 * the batch's own claims added, so that the dispatcher, which subtracts them, decides
+		 * by the count from before the claim.
+		 */
+		BROKEN_COUNT_BEFORE_CLAIM,
+
+		/**
+		 * The seed's second bug: reject when the count including the job's own claim reaches
+		 * the cap. A dispatcher that rejects at {@code count > cap} decides exactly as one
+		 * that rejects at {@code count >= cap} when every count it reads is one higher.
+		 */
+		BROKEN_GREATER_OR_EQUAL
+
+	}
+
+	private final ClaimStore store;
+
+	private final CapCheck capCheck;
+
+	/** The count before the latest claim on this thread and that claim's jobs, for the count-before-claim bug. */
+	private final ThreadLocal<CountedClaim> countedBeforeClaim = new ThreadLocal<>();
+
+	private volatile boolean atomicCapGate = true;
+
+	private volatile Runnable beforeClaim = () -> {
+	};
+
+	private volatile Consumer<List<ClaimedJob>> afterClaim = (claimed) -> {
+	};
+
+	private volatile CountDownLatch frozen;
+
+	private volatile Set<String> pretendPaused = Set.of();
+
+	private InterceptingClaimStore(ClaimStore store, CapCheck capCheck) {
+		this.store = store;
+		this.capCheck = capCheck;
+	}
+
+	/**
+	 * @return the store, deciding caps as {@code -Dtaskito.test.capCheck} says (as built when unset)
+	 */
+	static InterceptingClaimStore of(ClaimStore store) {
+		String capCheck = System.getProperty("taskito.test.capCheck");
+		return new InterceptingClaimStore(store, (capCheck != null) ? CapCheck.valueOf(capCheck) : CapCheck.AFTER_CLAIM);
+	}
+
+	/**
+	 * Claims without naming the caps, so the store does not gate them.
+	 */
+	InterceptingClaimStore withoutAtomicCapGate() {
+		this.atomicCapGate = false;
+		return this;
+	}
+
+	/** Runs right before every claim. */
+	void beforeClaim(Runnable hook) {
+		this.beforeClaim = hook;
+	}
+
+	/** Runs after every claim that took jobs, before the dispatcher counts. */
+	void afterClaim(Consumer<List<ClaimedJob>> hook) {
+		this.afterClaim = hook;
+	}
+
+	/**
+	 * Tells the dispatcher these queues are paused (the store has them as they were), so
+	 * that its loop claims nothing while a test drives the dispatch steps with claims that
+	 * name the queues.
+	 */
+	void pretendPaused(Set<String> queues) {
+		this.pretendPaused = Set.copyOf(queues);
+	}
+
+	/** From now on heartbeats, claims and reaps hang until {@link #thaw()}. */
+	void freeze() {
+		this.frozen = new CountDownLatch(1);
+	}
+
+	void thaw() {
+		CountDownLatch latch = this.frozen;
+		this.frozen = null;
+		if (latch != null) {
+			latch.countDown();
+		}
+	}
+
+	private void awaitThaw() {
+		CountDownLatch latch = this.frozen;
+		if (latch == null) {
+			return;
+		}
+		try {
+			latch.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new StoreUnavailableException("the test froze this instance's store calls", ex);
+		}
+	}
+
+	@Override
+	public List<ClaimedJob> claim(ClaimRequest request, UUID batchId) {
+		awaitThaw();
+		// The buggy count comes first, before any hook holds this dispatcher: racing
+		// dispatchers then count before either has claimed, as the seed's did.
+		ClaimCounts before = (this.capCheck == CapCheck.BROKEN_COUNT_BEFORE_CLAIM)
+				? this.store.countClaims(request.taskLimits().keySet(), request.queues()) : null;
+		this.beforeClaim.run();
+		ClaimRequest toClaim = this.atomicCapGate ? request : new ClaimRequest(request.instanceId(), request.lease(),
+				request.limit(), request.queues(), request.taskLimits(), request.queueLimits());
+		List<ClaimedJob> claimed = this.store.claim(toClaim, batchId);
+		this.countedBeforeClaim.set((before != null) ? new CountedClaim(before, claimed) : null);
+		if (!claimed.isEmpty()) {
+			this.afterClaim.accept(claimed);
+		}
+		return claimed;
+	}
+
+	@Override
+	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
+		CountedClaim counted = this.countedBeforeClaim.get();
+		this.countedBeforeClaim.remove();
+		if (counted != null) {
+			return counted.asIfCountedAfter(tasks, queues);
+		}
+		ClaimCounts counts = this.store.countClaims(tasks, queues);
+		return (this.capCheck == CapCheck.BROKEN_GREATER_OR_EQUAL) ? plusOne(counts, tasks, queues) : counts;
+	}
+
+	private static ClaimCounts plusOne(ClaimCounts counts, Set<String> tasks, Set<String> queues) {
+		Map<String, Integer> byTask = new HashMap<>();
+		tasks.forEach((task) -> byTask.put(task, counts.task(task) + 1));
+		Map<String, Integer> byQueue = new HashMap<>();
+		queues.forEach((queue) -> byQueue.put(queue, counts.queue(queue) + 1));
+		return new ClaimCounts(byTask, byQueue);
+	}
+
+	/** A count taken before a claim, and the jobs that claim took. */
+	private record CountedClaim(ClaimCounts before, List<ClaimedJob> claimed) {
+
+		ClaimCounts asIfCountedAfter(Set<String> tasks, Set<String> queues) {
+			Map<String, Integer> byTask = new HashMap<>();
+			tasks.forEach((task) -> byTask.put(task, this.before.task(task)
+					+ (int) this.claimed.stream().filter((job) -> job.taskName().equals(task)).count()));
+			Map<String, Integer> byQueue = new HashMap<>();
+			queues.forEach((queue) -> byQueue.put(queue, this.before.queue(queue)
+					+ (int) this.claimed.stream().filter((job) -> job.queue().equals(queue)).count()));
+			return new ClaimCounts(byTask, byQueue);
+		}
+
+	}
+
+	@Override
+	public HeartbeatResult heartbeat(Heartbeat heartbeat) {
+		awaitThaw();
+		return this.store.heartbeat(heartbeat);
+	}
+
+	@Override
+	public List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt) {
+		awaitThaw();
+		return this.store.reap(grace, reaperConnectedAt);
+	}
+
+	// ------------------------------------------------------------------ passed through
+
+	@Override
+	public void start() {
+		this.store.start();
+	}
+
+	@Override
+	public List<JobId> enqueue(List<NewJob> jobs) {
+		return this.store.enqueue(jobs);
+	}
+
+	@Override
+	public Optional<JobView> find(JobId id) {
+		return this.store.find(id);
+	}
+
+	@Override
+	public boolean cancel(JobId id) {
+		return this.store.cancel(id);
+	}
+
+	@Override
+	public boolean retry(JobId id) {
+		return this.store.retry(id);
+	}
+
+	@Override
+	public void setQueuePaused(String queue, boolean paused) {
+		this.store.setQueuePaused(queue, paused);
+	}
+
+	@Override
+	public Set<String> pausedQueues() {
+		Set<String> paused = new HashSet<>(this.store.pausedQueues());
+		paused.addAll(this.pretendPaused);
+		return paused;
+	}
+
+	@Override
+	public List<ClaimedJob> recoverClaim(String instanceId, UUID batchId) {
+		return this.store.recoverClaim(instanceId, batchId);
+	}
+
+	@Override
+	public Set<ClaimRef> rollback(List<Reschedule> reschedules) {
+		return this.store.rollback(reschedules);
+	}
+
+	@Override
+	public Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
+		return this.store.finish(outcomes, wakeOthers);
+	}
+
+	@Override
+	public void removeInstance(String instanceId) {
+		this.store.removeInstance(instanceId);
+	}
+
+	@Override
+	public Map<String, Integer> takeTokens(List<TokenRequest> requests) {
+		return this.store.takeTokens(requests);
+	}
+
+	@Override
+	public int purge(Duration succeeded, Duration dead) {
+		return this.store.purge(succeeded, dead);
+	}
+
+	@Override
+	public void addWakeUpListener(Runnable listener) {
+		this.store.addWakeUpListener(listener);
+	}
+
+	/**
+	 * Only thaws: the test that made this view closes the real store itself.
+	 */
+	@Override
+	public void close() {
+		thaw();
+	}
+
+}
