@@ -1,0 +1,115 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.store.ReapedJob;
+import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
+
+/**
+ * Maintenance: reaping expired claims and purging finished jobs, each as the
+ * {@link dev.taskito.store.ClaimStore} method of the same name promises.
+ *
+ * <p>A reap is one transaction: it reads the candidates without locking them, deletes their
+ * claims (checking expiry again, since a heartbeat may have renewed one meanwhile) and only
+ * then moves the jobs whose claims it took back to {@code PENDING} or to {@code DEAD}: claims
+ * before jobs, the order every finish locks them in, so a reap and a late finish never wait
+ * for each other in a cycle. A purge is one statement. When either fails, nothing of it took
+ * effect.
+ */
+final class JdbcMaintenance {
+
+	private final JdbcTransactions transactions;
+
+	JdbcMaintenance(JdbcTransactions transactions) {
+		this.transactions = transactions;
+	}
+
+	List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt) {
+		OffsetDateTime connectedAt = OffsetDateTime.ofInstant(
+				Objects.requireNonNull(reaperConnectedAt, "reaperConnectedAt"), ZoneOffset.UTC);
+		long graceMillis = grace.toMillis();
+		return this.transactions.inTransaction("reap expired claims", "claims", (connection) -> {
+			Map<UUID, Candidate> candidates = new LinkedHashMap<>();
+			try (PreparedStatement ps = this.transactions.prepare(connection, "reap-candidates")) {
+				ps.setLong(1, graceMillis);
+				ps.setObject(2, connectedAt);
+				try (ResultSet rs = ps.executeQuery()) {
+					while (rs.next()) {
+						UUID id = JdbcRows.uuid(rs, "id");
+						candidates.put(id, new Candidate(id, rs.getString("task"), rs.getString("instance_id"),
+								JdbcRows.uuid(rs, "claim_token")));
+					}
+				}
+			}
+			if (candidates.isEmpty()) {
+				return List.<ReapedJob>of();
+			}
+			List<Candidate> withClaim = candidates.values().stream().filter((c) -> c.token() != null).toList();
+			Set<UUID> taken = new HashSet<>();
+			candidates.values().stream().filter((c) -> c.token() == null).forEach((c) -> taken.add(c.id()));
+			if (!withClaim.isEmpty()) {
+				try (PreparedStatement ps = this.transactions.prepare(connection, "reap-delete-claims")) {
+					ps.setArray(1, this.transactions.array(connection, ColumnType.UUID,
+							withClaim.stream().map(Candidate::id).toList()));
+					ps.setArray(2, this.transactions.array(connection, ColumnType.UUID,
+							withClaim.stream().map(Candidate::token).toList()));
+					ps.setLong(3, graceMillis);
+					ps.setObject(4, connectedAt);
+					try (ResultSet rs = ps.executeQuery()) {
+						while (rs.next()) {
+							taken.add(JdbcRows.uuid(rs, "job_id"));
+						}
+					}
+				}
+			}
+			if (taken.isEmpty()) {
+				return List.<ReapedJob>of();
+			}
+			List<UUID> ids = new ArrayList<>(taken);
+			List<String> reasons = ids.stream().map((id) -> candidates.get(id).reason()).toList();
+			List<ReapedJob> reaped = new ArrayList<>();
+			try (PreparedStatement ps = this.transactions.prepare(connection, "reap-jobs")) {
+				ps.setArray(1, this.transactions.array(connection, ColumnType.UUID, ids));
+				ps.setArray(2, this.transactions.array(connection, ColumnType.TEXT, reasons));
+				try (ResultSet rs = ps.executeQuery()) {
+					while (rs.next()) {
+						Candidate candidate = candidates.get(JdbcRows.uuid(rs, "id"));
+						reaped.add(new ReapedJob(new JobId(candidate.id()), candidate.task(), candidate.instanceId(),
+								JobStatus.valueOf(rs.getString("status"))));
+					}
+				}
+			}
+			return reaped;
+		});
+	}
+
+	int purge(Duration succeeded, Duration dead) {
+		return this.transactions.inTransaction("purge finished jobs", "jobs",
+				(connection) -> this.transactions.update(connection, "purge", succeeded.toMillis(), dead.toMillis()));
+	}
+
+	private record Candidate(UUID id, String task, String instanceId, UUID token) {
+
+		String reason() {
+			return (this.instanceId != null) ? "The lease of instance " + this.instanceId + " expired"
+					: "The job was RUNNING without a claim, so its lease counts as expired";
+		}
+
+	}
+
+}

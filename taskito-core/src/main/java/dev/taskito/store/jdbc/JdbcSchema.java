@@ -1,0 +1,112 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import dev.taskito.TaskitoException;
+import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
+
+import static dev.taskito.store.jdbc.JdbcClaimStore.INITIALIZE_SCHEMA_PROPERTY;
+
+/**
+ * A JDBC store's tables: created at start when a table or index is missing and creation is
+ * on, then checked.
+ *
+ * <p>Creation runs in one transaction under the dialect's schema lock, so instances starting
+ * together take turns, and only when something is missing, so a running cluster is never
+ * stalled by DDL. When the tables are missing and may not be created, start fails naming
+ * {@value JdbcClaimStore#INITIALIZE_SCHEMA_PROPERTY} and the SQL file to run instead; other
+ * failures are translated as {@link JdbcTransactions} does.
+ */
+final class JdbcSchema {
+
+	private static final Object SCHEMA_CREATION = new Object();
+
+	private final JdbcTransactions transactions;
+
+	private final JdbcDialect dialect;
+
+	private final JdbcStatements sql;
+
+	private final String tablePrefix;
+
+	private final boolean initializeSchema;
+
+	JdbcSchema(JdbcTransactions transactions, JdbcDialect dialect, JdbcStatements sql, String tablePrefix,
+			boolean initializeSchema) {
+		this.transactions = transactions;
+		this.dialect = dialect;
+		this.sql = sql;
+		this.tablePrefix = tablePrefix;
+		this.initializeSchema = initializeSchema;
+	}
+
+	/**
+	 * Creates the missing tables and indexes when {@code initializeSchema} is on, then checks
+	 * that every table is there.
+	 * @throws TaskitoException naming {@value JdbcClaimStore#INITIALIZE_SCHEMA_PROPERTY} and
+	 *         the SQL file when tables are missing and may not be created
+	 */
+	void start() {
+		if (this.initializeSchema && !isSchemaComplete()) {
+			// Stores in one JVM take turns here because H2 fails concurrent CREATE ... IF NOT
+			// EXISTS of one name; stores in other processes take turns through the dialect's
+			// lock (H2 is opened by one process only).
+			synchronized (SCHEMA_CREATION) {
+				this.transactions.inTransaction("create the schema", "jobs", (connection) -> {
+					this.dialect.lockSchema(connection, this.sql, this.tablePrefix);
+					try (Statement statement = connection.createStatement()) {
+						for (String ddl : this.sql.schema()) {
+							statement.execute(ddl);
+						}
+					}
+					return null;
+				});
+			}
+		}
+		try (Connection connection = this.transactions.dataSource().getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.executeQuery(this.sql.get("check-tables")).close();
+		}
+		catch (SQLException ex) {
+			if (this.dialect.isMissingTable(ex) && !this.initializeSchema) {
+				throw new TaskitoException("Taskito's tables (" + table("jobs") + ", " + table("claims") + ", "
+						+ table("instances") + ", " + table("queues") + ", " + table("rate_buckets")
+						+ ") are missing and " + INITIALIZE_SCHEMA_PROPERTY + " is 'never': run classpath:"
+						+ this.dialect.schemaResource() + " (in taskito-core's jar) with every "
+						+ JdbcStatements.PREFIX_PLACEHOLDER + " replaced by the table prefix '" + this.tablePrefix
+						+ "', or set " + INITIALIZE_SCHEMA_PROPERTY + "=always to let Taskito create them ("
+						+ ex.getMessage() + ")", ex);
+			}
+			throw this.transactions.translate("check the schema", "jobs", ex);
+		}
+	}
+
+	/**
+	 * Whether every table and index of the schema exists. When it does, start() runs no DDL:
+	 * even {@code CREATE INDEX IF NOT EXISTS} locks its table against writes until commit,
+	 * which stalls (and can deadlock with) the instances already running.
+	 */
+	private boolean isSchemaComplete() {
+		List<String> tables = this.sql.schemaObjects("TABLE");
+		List<String> indexes = this.sql.schemaObjects("INDEX");
+		return this.transactions.withAutoCommit("read the schema", "jobs", (connection) -> {
+			try (PreparedStatement ps = this.transactions.prepare(connection, "count-schema-objects")) {
+				ps.setArray(1, this.transactions.array(connection, ColumnType.TEXT, tables));
+				ps.setArray(2, this.transactions.array(connection, ColumnType.TEXT, indexes));
+				try (ResultSet rs = ps.executeQuery()) {
+					return rs.next() && rs.getLong(1) == tables.size() + indexes.size();
+				}
+			}
+		});
+	}
+
+	private String table(String name) {
+		return this.transactions.table(name);
+	}
+
+}
