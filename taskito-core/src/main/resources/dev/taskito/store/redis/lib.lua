@@ -1,4 +1,4 @@
--- Shared by every Taskito script: RedisClaimStore puts this file in front of each script
+-- Shared by every Taskito script: RedisScripts puts this file in front of each script
 -- once, when it loads the scripts, so the key layout and the job transitions are written
 -- down in one place.
 --

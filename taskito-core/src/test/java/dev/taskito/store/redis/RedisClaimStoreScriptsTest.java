@@ -59,10 +59,10 @@ class RedisClaimStoreScriptsTest {
 
 	@Test
 	void keyPrefixBecomesTheHashTagOfEveryKey() {
-		assertThat(RedisClaimStore.namespaceOf("taskito:")).isEqualTo("{taskito}:");
-		assertThat(RedisClaimStore.namespaceOf("app:taskito:")).isEqualTo("{app:taskito}:");
-		assertThat(RedisClaimStore.namespaceOf("{x}:taskito:")).isEqualTo("{x}:taskito:");
-		assertThat(RedisClaimStore.namespaceOf("{x}:taskito")).isEqualTo("{x}:taskito:");
+		assertThat(RedisKeys.namespaceOf("taskito:")).isEqualTo("{taskito}:");
+		assertThat(RedisKeys.namespaceOf("app:taskito:")).isEqualTo("{app:taskito}:");
+		assertThat(RedisKeys.namespaceOf("{x}:taskito:")).isEqualTo("{x}:taskito:");
+		assertThat(RedisKeys.namespaceOf("{x}:taskito")).isEqualTo("{x}:taskito:");
 		JobId id = enqueue(job("a"));
 		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
 			assertThat(admin.sync().keys(this.store.namespace() + "*"))

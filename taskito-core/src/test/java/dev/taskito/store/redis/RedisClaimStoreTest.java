@@ -18,7 +18,7 @@ class RedisClaimStoreTest extends ClaimStoreContractTest {
 
 	@Override
 	protected void cleanUp() {
-		TestRedis.deleteKeys(RedisClaimStore.namespaceOf(this.keyPrefix));
+		TestRedis.deleteKeys(RedisKeys.namespaceOf(this.keyPrefix));
 	}
 
 }

@@ -18,7 +18,7 @@ class RedisTaskDispatcherTest extends AbstractTaskDispatcherTest {
 
 	@Override
 	protected void dropStoreData() {
-		TestRedis.deleteKeys(RedisClaimStore.namespaceOf(this.keyPrefix));
+		TestRedis.deleteKeys(RedisKeys.namespaceOf(this.keyPrefix));
 	}
 
 }

@@ -1,0 +1,158 @@
+package dev.taskito.store.redis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import dev.taskito.JobId;
+import dev.taskito.store.ClaimCounts;
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.Outcome;
+import dev.taskito.store.Reschedule;
+
+/**
+ * The claim path of the Redis store: claiming due jobs, reading a lost claim back, counting
+ * claims, giving claims back and recording outcomes, as {@link ClaimStore} describes them.
+ * Each call is one script ({@code dequeue.lua}, {@code recover.lua}, {@code count.lua},
+ * {@code rollback.lua}, {@code finish.lua}), so a job's status and its claim change together
+ * or not at all; rollback and finish act only on claims whose token still matches. A call
+ * that fails throws {@link dev.taskito.store.StoreUnavailableException} when its outcome is
+ * unknown: a claim is then found again by its batch id, and a repeated finish answers as the
+ * first did.
+ */
+final class RedisClaims {
+
+	/** Fields per claimed job in the replies of {@code dequeue.lua} and {@code recover.lua}. */
+	private static final int CLAIM_FIELDS = 10;
+
+	private final RedisScripts scripts;
+
+	RedisClaims(RedisScripts scripts) {
+		this.scripts = scripts;
+	}
+
+	List<ClaimedJob> claim(ClaimRequest request, UUID batchId) {
+		List<String> args = new ArrayList<>();
+		args.add(request.instanceId());
+		args.add(Long.toString(request.lease().toMillis()));
+		args.add(Integer.toString(request.limit()));
+		args.add(batchId.toString());
+		// The batch's record outlives every claim in it unless heartbeats renew them, which
+		// is all recoverClaim needs: an unrenewed claim is reaped after lease and grace.
+		args.add(Long.toString(Math.max(Duration.ofMinutes(10).toMillis(), request.lease().toMillis() * 4)));
+		args.add(Integer.toString(request.queues().size()));
+		args.addAll(request.queues());
+		RedisScriptValues.addCounts(args, request.taskLimits());
+		RedisScriptValues.addCounts(args, request.queueLimits());
+		RedisScriptValues.addCounts(args, request.taskCaps());
+		RedisScriptValues.addCounts(args, request.queueCaps());
+		for (int i = 0; i < request.limit(); i++) {
+			args.add(freshToken().toString());
+		}
+		return claimedJobs(this.scripts.run("dequeue", "claim jobs for instance " + request.instanceId(), args));
+	}
+
+	List<ClaimedJob> recoverClaim(String instanceId, UUID batchId) {
+		return claimedJobs(
+				this.scripts.run("recover", "recover claim batch " + batchId, List.of(instanceId, batchId.toString())));
+	}
+
+	ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
+		List<String> taskList = List.copyOf(tasks);
+		List<String> queueList = List.copyOf(queues);
+		List<String> args = new ArrayList<>();
+		args.add(Integer.toString(taskList.size()));
+		args.addAll(taskList);
+		args.addAll(queueList);
+		List<Object> reply = this.scripts.run("count", "count claims", args);
+		Map<String, Integer> byTask = new HashMap<>();
+		Map<String, Integer> byQueue = new HashMap<>();
+		// Like the JDBC store's GROUP BY, a task or queue without claims is left out.
+		for (int i = 0; i < taskList.size(); i++) {
+			putIfClaimed(byTask, taskList.get(i), RedisScriptValues.number(reply.get(i)));
+		}
+		for (int i = 0; i < queueList.size(); i++) {
+			putIfClaimed(byQueue, queueList.get(i), RedisScriptValues.number(reply.get(taskList.size() + i)));
+		}
+		return new ClaimCounts(byTask, byQueue);
+	}
+
+	private static void putIfClaimed(Map<String, Integer> counts, String name, long count) {
+		if (count > 0) {
+			counts.put(name, (int) count);
+		}
+	}
+
+	Set<ClaimRef> rollback(List<Reschedule> reschedules) {
+		if (reschedules.isEmpty()) {
+			return Set.of();
+		}
+		List<String> args = new ArrayList<>();
+		for (Reschedule reschedule : reschedules) {
+			RedisScriptValues.addClaim(args, reschedule.claim());
+			args.add(Long.toString(Math.max(0, reschedule.delay().toMillis())));
+		}
+		List<Object> reply = this.scripts.run("rollback", "roll back " + reschedules.size() + " claims", args);
+		return RedisScriptValues.claimsOf(reply);
+	}
+
+	Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
+		if (outcomes.isEmpty()) {
+			return Set.of();
+		}
+		List<String> args = new ArrayList<>();
+		args.add(wakeOthers ? "1" : "0");
+		for (Outcome outcome : outcomes) {
+			if (outcome instanceof Outcome.Succeeded succeeded) {
+				args.add((succeeded.result() != null) ? "R" : "S");
+				RedisScriptValues.addClaim(args, outcome.claim());
+				args.add((succeeded.result() != null) ? succeeded.result() : "");
+				args.add("0");
+			}
+			else if (outcome instanceof Outcome.Failed failed) {
+				args.add(failed.isDead() ? "D" : "F");
+				RedisScriptValues.addClaim(args, outcome.claim());
+				args.add(failed.error());
+				args.add(failed.isDead() ? "0" : Long.toString(Math.max(0, failed.retryDelay().toMillis())));
+			}
+		}
+		List<Object> reply = this.scripts.run("finish", "record " + outcomes.size() + " outcomes", args);
+		return RedisScriptValues.claimsOf(reply);
+	}
+
+	private static List<ClaimedJob> claimedJobs(List<Object> reply) {
+		List<ClaimedJob> jobs = new ArrayList<>(reply.size() / CLAIM_FIELDS);
+		for (int i = 0; i + CLAIM_FIELDS - 1 < reply.size(); i += CLAIM_FIELDS) {
+			String timeout = reply.get(i + 7).toString();
+			jobs.add(new ClaimedJob(
+					new ClaimRef(JobId.parse(reply.get(i).toString()), UUID.fromString(reply.get(i + 1).toString())),
+					reply.get(i + 2).toString(), reply.get(i + 3).toString(), reply.get(i + 4).toString(),
+					(int) RedisScriptValues.number(reply.get(i + 5)), (int) RedisScriptValues.number(reply.get(i + 6)),
+					timeout.isEmpty() ? null : Duration.ofMillis(Long.parseLong(timeout)),
+					(int) RedisScriptValues.number(reply.get(i + 8)),
+					Instant.ofEpochMilli(RedisScriptValues.number(reply.get(i + 9)))));
+		}
+		return jobs;
+	}
+
+	/**
+	 * A random version 4 UUID. Claim tokens fence writes against stale workers; they need to
+	 * be unique, not secret, so the fast thread-local generator will do.
+	 */
+	private static UUID freshToken() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+		long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+		return new UUID(most, least);
+	}
+
+}

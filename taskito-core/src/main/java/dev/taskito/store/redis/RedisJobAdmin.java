@@ -1,0 +1,115 @@
+package dev.taskito.store.redis;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
+import dev.taskito.store.NewJob;
+import dev.taskito.store.TokenRequest;
+
+/**
+ * Everything outside the claim path: jobs as the {@link dev.taskito.TaskQueue} sees them
+ * (enqueue, find, cancel, retry), paused queues, and the rate-limit token buckets of tasks
+ * and queues, refilled on the store's clock. Each change is one script ({@code enqueue.lua},
+ * {@code cancel.lua}, {@code retry.lua}, {@code pause.lua}, {@code tokens.lua}): an enqueue
+ * stores all of its jobs or none, and a repeated one stores nothing twice. Cancel and retry
+ * are not repeated after a dropped connection, since a second run would answer
+ * {@code false}; a take of tokens that fails with its outcome unknown may have taken them,
+ * which only slows the rate down.
+ */
+final class RedisJobAdmin {
+
+	private final RedisScripts scripts;
+
+	private final RedisConnector connector;
+
+	private final RedisKeys keys;
+
+	RedisJobAdmin(RedisScripts scripts, RedisConnector connector, RedisKeys keys) {
+		this.scripts = scripts;
+		this.connector = connector;
+		this.keys = keys;
+	}
+
+	List<JobId> enqueue(List<NewJob> jobs) {
+		if (jobs.isEmpty()) {
+			throw new IllegalArgumentException("enqueue needs at least one job");
+		}
+		List<String> args = new ArrayList<>(jobs.size() * 10);
+		for (NewJob job : jobs) {
+			args.add(job.id().toString());
+			args.add(job.taskName());
+			args.add(job.queue());
+			args.add(job.payload());
+			args.add(Integer.toString(job.priority()));
+			args.add(Long.toString(Math.max(0, job.delay().toMillis())));
+			args.add((job.runAt() != null) ? Long.toString(Math.max(0, job.runAt().toEpochMilli())) : "");
+			args.add((job.uniqueKey() != null) ? job.uniqueKey() : "");
+			args.add(Integer.toString(job.maxRetries()));
+			args.add((job.timeout() != null) ? Long.toString(job.timeout().toMillis()) : "");
+		}
+		List<Object> reply = this.scripts.run("enqueue", "enqueue " + jobs.size() + " jobs", args);
+		return reply.stream().map((id) -> JobId.parse(id.toString())).toList();
+	}
+
+	Optional<JobView> find(JobId id) {
+		Map<String, String> job = this.connector.call("find job " + id, true,
+				(commands) -> commands.hgetall(this.keys.job(id)));
+		if (job == null || job.isEmpty()) {
+			return Optional.empty();
+		}
+		return Optional.of(new JobView(id, job.get("task"), job.get("queue"), JobStatus.valueOf(job.get("status")),
+				Integer.parseInt(job.get("attempts")), Integer.parseInt(job.get("max_retries")),
+				Integer.parseInt(job.get("priority")), instant(job.get("created")), instant(job.get("run_at")),
+				instant(job.get("started")), instant(job.get("finished")), job.get("error"), job.get("result"),
+				job.get("unique_key")));
+	}
+
+	boolean cancel(JobId id) {
+		return RedisScriptValues.number(this.scripts.run("cancel", "cancel job " + id, List.of(id.toString()))) == 1;
+	}
+
+	boolean retry(JobId id) {
+		return RedisScriptValues.number(this.scripts.run("retry", "retry job " + id, List.of(id.toString()))) == 1;
+	}
+
+	void setQueuePaused(String queue, boolean paused) {
+		this.scripts.run("pause", (paused ? "pause" : "resume") + " queue " + queue, List.of(queue, paused ? "1" : "0"));
+	}
+
+	Set<String> pausedQueues() {
+		return Set.copyOf(
+				this.connector.call("read paused queues", true, (commands) -> commands.smembers(this.keys.pausedQueues())));
+	}
+
+	Map<String, Integer> takeTokens(List<TokenRequest> requests) {
+		if (requests.isEmpty()) {
+			return Map.of();
+		}
+		List<String> args = new ArrayList<>();
+		for (TokenRequest request : requests) {
+			args.add(request.bucket());
+			args.add(Integer.toString(request.limit().permits()));
+			args.add(Long.toString(Math.max(1, request.limit().period().toMillis())));
+			args.add(Integer.toString(request.count()));
+		}
+		List<Object> reply = this.scripts.run("tokens", "take rate-limit tokens", args);
+		Map<String, Integer> granted = new LinkedHashMap<>();
+		for (int i = 0; i < requests.size(); i++) {
+			granted.merge(requests.get(i).bucket(), (int) RedisScriptValues.number(reply.get(i)), Integer::sum);
+		}
+		return granted;
+	}
+
+	private static Instant instant(String millis) {
+		return (millis == null || millis.isEmpty()) ? null : Instant.ofEpochMilli(Long.parseLong(millis));
+	}
+
+}

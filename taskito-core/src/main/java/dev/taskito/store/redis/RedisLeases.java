@@ -1,0 +1,58 @@
+package dev.taskito.store.redis;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.taskito.store.ClaimCounts;
+import dev.taskito.store.ClaimRef;
+import dev.taskito.store.Heartbeat;
+import dev.taskito.store.HeartbeatResult;
+
+/**
+ * Leases and live instances: a heartbeat records that an instance is alive with its caps and
+ * renews the leases of the claims it names in one script ({@code heartbeat.lua}), answering
+ * with the claims it renewed, the smallest cap of every live instance and the store's time;
+ * removing an instance forgets its caps but leaves its claims to finish or expire. A
+ * heartbeat that fails renews nothing the caller may count on: only the claims in an answer
+ * were renewed.
+ */
+final class RedisLeases {
+
+	private final RedisScripts scripts;
+
+	RedisLeases(RedisScripts scripts) {
+		this.scripts = scripts;
+	}
+
+	HeartbeatResult heartbeat(Heartbeat heartbeat) {
+		List<String> args = new ArrayList<>();
+		args.add(heartbeat.instanceId());
+		args.add(Long.toString(heartbeat.lease().toMillis()));
+		RedisScriptValues.addCounts(args, heartbeat.taskCaps());
+		RedisScriptValues.addCounts(args, heartbeat.queueCaps());
+		for (ClaimRef claim : heartbeat.claims()) {
+			RedisScriptValues.addClaim(args, claim);
+		}
+		List<Object> reply = this.scripts.run("heartbeat", "heartbeat of instance " + heartbeat.instanceId(), args);
+		Set<ClaimRef> renewed = RedisScriptValues.claimsOf(RedisScriptValues.list(reply.get(0)));
+		List<Object> caps = RedisScriptValues.list(reply.get(1));
+		Map<String, Integer> taskCaps = new HashMap<>();
+		Map<String, Integer> queueCaps = new HashMap<>();
+		for (int i = 0; i + 1 < caps.size(); i += 2) {
+			String name = caps.get(i).toString();
+			int cap = (int) RedisScriptValues.number(caps.get(i + 1));
+			(name.startsWith("t:") ? taskCaps : queueCaps).put(name.substring(2), cap);
+		}
+		return new HeartbeatResult(renewed, new ClaimCounts(taskCaps, queueCaps),
+				Instant.ofEpochMilli(RedisScriptValues.number(reply.get(2))));
+	}
+
+	void removeInstance(String instanceId) {
+		this.scripts.run("remove_instance", "remove instance " + instanceId, List.of(instanceId));
+	}
+
+}
