@@ -57,7 +57,9 @@ public interface TaskQueue {
 	 * Enqueues a {@link JobStatus#DEAD} job again, with its attempts reset, due now.
 	 * @param id the dead job's id
 	 * @return the same id
-	 * @throws IllegalStateException if the job is not {@code DEAD}
+	 * @throws IllegalStateException if the job is not {@code DEAD}, or if another pending or
+	 *         running job holds its unique key now ({@code dev.taskito.store.UniqueKeyHeldException},
+	 *         naming the key and that job)
 	 */
 	JobId retry(JobId id);
 

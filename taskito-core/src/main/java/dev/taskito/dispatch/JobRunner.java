@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.taskito.store.Outcome;
+import dev.taskito.store.StorableText;
 
 /**
  * Runs one claimed job on a worker thread: checks its lease is still safely its own, arms
@@ -89,13 +90,15 @@ final class JobRunner {
 		Outcome outcome;
 		try {
 			Object result = job.task.handler().handle(args, job);
-			outcome = new Outcome.Succeeded(job.claim(), this.registry.codec().encodeResult(result));
+			outcome = succeeded(job, this.registry.codec().encodeResult(result));
 		}
 		catch (Throwable ex) {
 			if (ex instanceof VirtualMachineError error && !(ex instanceof StackOverflowError)) {
 				throw error;
 			}
-			outcome = failure(job, ex, timeout);
+			outcome = failure(job, (job.interruption == RunningJob.Interruption.TIMEOUT)
+					? "Timed out after " + timeout + " (the handler's thread was interrupted)\n" + stackTrace(ex)
+					: stackTrace(ex));
 		}
 		finally {
 			if (job.timeoutFuture != null) {
@@ -148,20 +151,32 @@ final class JobRunner {
 		}
 	}
 
-	private Outcome failure(RunningJob job, Throwable ex, Duration timeout) {
-		String error = (job.interruption == RunningJob.Interruption.TIMEOUT)
-				? "Timed out after " + timeout + " (the handler's thread was interrupted)\n" + stackTrace(ex)
-				: stackTrace(ex);
+	/**
+	 * A result too long to store fails the attempt (a cut would break its JSON), and the job
+	 * is retried or DEAD by its rules.
+	 */
+	private Outcome succeeded(RunningJob job, String result) {
+		if (StorableText.isTooLongForResult(result)) {
+			return failure(job, "Task '" + job.job.taskName() + "' returned a result of " + result.length()
+					+ " characters of JSON, more than the " + StorableText.MAX_RESULT_LENGTH
+					+ " a job can store: return less, or keep it elsewhere and return a reference to it");
+		}
+		return new Outcome.Succeeded(job.claim(), result);
+	}
+
+	private Outcome failure(RunningJob job, String error) {
 		int attempt = job.job.attempt();
 		return new Outcome.Failed(job.claim(), error,
 				(attempt > job.job.maxRetries()) ? null : this.retryBackoff.delay(attempt));
 	}
 
+	/**
+	 * The whole trace, for {@link Outcome.Failed}, which cuts it to what a job keeps.
+	 */
 	private static String stackTrace(Throwable ex) {
 		StringWriter out = new StringWriter();
 		ex.printStackTrace(new PrintWriter(out));
-		String trace = out.toString();
-		return (trace.length() > 16_000) ? trace.substring(0, 16_000) + "\n\t... (truncated)" : trace;
+		return out.toString();
 	}
 
 }

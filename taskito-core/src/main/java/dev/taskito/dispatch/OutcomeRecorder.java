@@ -24,8 +24,11 @@ import dev.taskito.store.StoreUnavailableException;
  * is given back at once, its attempt intact.
  *
  * <p>A claim stays held (and renewed by the heartbeat) until its outcome is committed, so a
- * batch that cannot be written yet is retried with the outage's backoff and nothing is
- * lost; {@link #stop()} flushes what is left.
+ * batch that cannot be written while the store is unreachable is retried with the outage's
+ * backoff and nothing is lost; {@link #stop()} flushes what is left. A batch the store
+ * refuses is split, so one outcome it cannot write never holds back another, and that one
+ * ends its job as DEAD with the store's reason (or, when even that is refused, leaves its
+ * claim to expire): no outcome is retried for ever.
  */
 final class OutcomeRecorder {
 
@@ -135,30 +138,96 @@ final class OutcomeRecorder {
 	}
 
 	/**
-	 * Commits a batch of outcomes in one store operation. Repeating it after an unknown
-	 * outcome is safe: the store fences every outcome by its claim token.
-	 * @return whether the batch is done with
+	 * Commits a batch of outcomes in one store operation, and takes what it recorded out of
+	 * the list. Repeating it after an unknown outcome is safe: the store fences every outcome
+	 * by its claim token.
+	 * <p>A batch the store refuses for another reason than an outage is committed in halves,
+	 * and so on down to single outcomes, so that one outcome the store cannot write never
+	 * holds back another; see {@link #commitUnstorable}.
+	 * @return whether the whole batch is done with; when the store is unreachable, what is
+	 *         left stays in the list, to be tried again after the outage's backoff
 	 */
 	private boolean commit(List<PendingOutcome> batch) {
-		List<Outcome> toCommit = new ArrayList<>(batch.size());
-		boolean freesCappedSlot = false;
-		for (PendingOutcome pending : batch) {
-			toCommit.add(pending.outcome);
-			freesCappedSlot |= this.caps.isCapped(pending.job.job);
-		}
-		Set<ClaimRef> recorded;
 		try {
-			recorded = this.store.finish(toCommit, freesCappedSlot);
-			this.outage.succeeded();
+			recorded(batch, finish(batch));
+			return true;
 		}
 		catch (StoreUnavailableException ex) {
 			this.outage.failed("finish", ex);
 			return false;
 		}
 		catch (RuntimeException ex) {
-			logger.error("Could not record {} outcome(s); retrying", batch.size(), ex);
-			return false;
+			if (batch.size() == 1) {
+				return commitUnstorable(batch, ex);
+			}
+			logger.debug("The store refused a batch of {} outcome(s); recording them in smaller batches",
+					batch.size(), ex);
+			List<PendingOutcome> first = new ArrayList<>(batch.subList(0, batch.size() / 2));
+			List<PendingOutcome> second = new ArrayList<>(batch.subList(batch.size() / 2, batch.size()));
+			boolean done = commit(first) && commit(second);
+			batch.clear();
+			batch.addAll(first);
+			batch.addAll(second);
+			return done;
 		}
+	}
+
+	/**
+	 * One outcome the store refused. It is tried once more on its own (a refusal may be
+	 * passing, such as a lock timeout), then its job ends as DEAD with the reason the store
+	 * gave, without a retry: what the handler did cannot be recorded. When even that cannot
+	 * be written, the claim is no longer renewed, so its lease expires and the reaper takes
+	 * the job back; nothing loops for ever.
+	 * @param single a list of the one outcome, emptied when it is done with
+	 * @param refusal why the store refused it
+	 * @return whether it is done with; {@code false} when the store became unreachable
+	 */
+	private boolean commitUnstorable(List<PendingOutcome> single, RuntimeException refusal) {
+		PendingOutcome pending = single.get(0);
+		PendingOutcome dead = new PendingOutcome(pending.job, new Outcome.Failed(pending.job.claim(),
+				"Taskito could not store this job's outcome: " + refusal.getMessage(), null));
+		RuntimeException last = refusal;
+		for (PendingOutcome attempt : List.of(pending, dead)) {
+			List<PendingOutcome> alone = new ArrayList<>(List.of(attempt));
+			try {
+				recorded(alone, finish(alone));
+				if (attempt == dead) {
+					logger.error("The store refused the outcome of {}, so the job is DEAD: {}", pending.job,
+							refusal.toString());
+				}
+				single.clear();
+				return true;
+			}
+			catch (StoreUnavailableException ex) {
+				this.outage.failed("finish", ex);
+				return false;
+			}
+			catch (RuntimeException ex) {
+				last = ex;
+			}
+		}
+		logger.error("The store refused the outcome of {} ({}), and refused to record the job as DEAD too; no longer "
+				+ "renewing its lease, so the reaper takes the job back once the lease expires", pending.job,
+				refusal.toString(), last);
+		this.held.remove(pending.job.claim());
+		single.clear();
+		return true;
+	}
+
+	private Set<ClaimRef> finish(List<PendingOutcome> batch) {
+		List<Outcome> toCommit = new ArrayList<>(batch.size());
+		for (PendingOutcome pending : batch) {
+			toCommit.add(pending.outcome);
+		}
+		Set<ClaimRef> recorded = this.store.finish(toCommit, freesCappedSlot(batch));
+		this.outage.succeeded();
+		return recorded;
+	}
+
+	/**
+	 * Lets go of the claims of a committed batch and empties it.
+	 */
+	private void recorded(List<PendingOutcome> batch, Set<ClaimRef> recorded) {
 		for (PendingOutcome pending : batch) {
 			this.held.remove(pending.job.claim());
 			if (!recorded.contains(pending.job.claim())) {
@@ -166,12 +235,21 @@ final class OutcomeRecorder {
 						+ "(reaped or taken over), so the new owner's result stands", pending.job);
 			}
 		}
-		if (freesCappedSlot) {
+		if (freesCappedSlot(batch)) {
 			// A freed claim may make capped work claimable here too.
 			this.caps.slotFreed();
 		}
 		this.wakeSignal.wake();
-		return true;
+		batch.clear();
+	}
+
+	private boolean freesCappedSlot(List<PendingOutcome> batch) {
+		for (PendingOutcome pending : batch) {
+			if (this.caps.isCapped(pending.job.job)) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private record PendingOutcome(RunningJob job, Outcome outcome) {

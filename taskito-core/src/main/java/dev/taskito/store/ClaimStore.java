@@ -68,6 +68,8 @@ public interface ClaimStore extends AutoCloseable {
 	 * its last error kept.
 	 * @param id the job
 	 * @return {@code true} if the job was dead and is now pending
+	 * @throws UniqueKeyHeldException when another pending or running job holds the dead job's
+	 *         unique key; the dead job stays {@code DEAD}
 	 */
 	boolean retry(JobId id);
 
@@ -179,7 +181,11 @@ public interface ClaimStore extends AutoCloseable {
 	List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt);
 
 	/**
-	 * Deletes finished jobs older than their retention.
+	 * Deletes finished jobs older than their retention, in bounded steps that each hold the
+	 * store briefly, and a bounded number per call: a large backlog takes several calls. A
+	 * store where instances can take turns (PostgreSQL) lets one purge at a time; a call
+	 * that finds another instance purging deletes nothing. {@code PENDING} and
+	 * {@code RUNNING} jobs are never touched.
 	 * @param succeeded how long {@code SUCCEEDED} and {@code CANCELLED} jobs are kept
 	 * @param dead how long {@code DEAD} jobs are kept
 	 * @return how many jobs were deleted

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -28,6 +30,8 @@ import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.NewJob;
+import dev.taskito.store.Outcome;
+import dev.taskito.store.StorableText;
 import dev.taskito.store.RateLimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -340,6 +344,136 @@ public abstract class AbstractTaskDispatcherTest {
 			.contains("parameter 'n'");
 		assertThat(instance.queue.find(notJson).orElseThrow().lastError()).contains("not valid JSON");
 		assertThat(instance.queue.find(good).orElseThrow().result()).isEqualTo("7");
+	}
+
+	// ------------------------------------------------------------------ outcomes always land
+
+	@Test
+	void errorWithANulCharacterIsRecordedAndTheNextCappedJobRuns() {
+		JobView poisoned = runPoisonThenNextCappedJob(() -> {
+			throw new IllegalArgumentException("bad record: a\u0000b");
+		});
+		assertThat(poisoned.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(poisoned.lastError()).contains("IllegalArgumentException: bad record: a\uFFFDb").contains("\tat ");
+	}
+
+	@Test
+	void resultWithANulCharacterIsRecordedAndTheNextCappedJobRuns() {
+		JobView poisoned = runPoisonThenNextCappedJob(() -> "a\u0000b");
+		assertThat(poisoned.status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(poisoned.result()).isEqualTo("\"a\\u0000b\"");
+	}
+
+	@Test
+	void errorLongerThanTheLimitIsCutAndMarkedAndTheNextCappedJobRuns() {
+		JobView poisoned = runPoisonThenNextCappedJob(() -> {
+			throw new IllegalStateException("x".repeat(3 * StorableText.MAX_ERROR_LENGTH));
+		});
+		assertThat(poisoned.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(poisoned.lastError()).hasSizeLessThanOrEqualTo(StorableText.MAX_ERROR_LENGTH)
+			.startsWith("java.lang.IllegalStateException: xxx")
+			.contains("cut by Taskito");
+	}
+
+	@Test
+	void resultLongerThanTheLimitFailsTheAttemptNamingTheTaskAndTheNextCappedJobRuns() {
+		JobView poisoned = runPoisonThenNextCappedJob(() -> "r".repeat(StorableText.MAX_RESULT_LENGTH));
+		assertThat(poisoned.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(poisoned.result()).isNull();
+		assertThat(poisoned.lastError()).contains("Task 'capped'")
+			.contains(Integer.toString(StorableText.MAX_RESULT_LENGTH + 2))
+			.contains(Integer.toString(StorableText.MAX_RESULT_LENGTH));
+	}
+
+	/**
+	 * Runs one job of a task capped at 1 without retries whose first handler call does what
+	 * {@code poison} does, then another job of it, which must run.
+	 * @return the poisoned job once it is finished
+	 */
+	private JobView runPoisonThenNextCappedJob(Callable<Object> poison) {
+		AtomicBoolean poisoned = new AtomicBoolean();
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("capped", Handlers.noArgs((args, context) -> poisoned.compareAndSet(false, true)
+					? poison.call() : "fine")).withMaxConcurrent(1).withMaxRetries(0)));
+		JobId first = instance.queue.enqueue("capped");
+		instance.dispatcher.start();
+		await().until(() -> status(instance, first) != JobStatus.PENDING && status(instance, first) != JobStatus.RUNNING);
+
+		JobId next = instance.queue.enqueue("capped");
+		await().until(() -> status(instance, next) == JobStatus.SUCCEEDED);
+		assertThat(instance.dispatcher.runningJobs()).isZero();
+		return instance.queue.find(first).orElseThrow();
+	}
+
+	@Test
+	void oneOutcomeTheStoreRefusesEndsDeadAndTheOthersInItsBatchLand() {
+		Instance instance = instance((registry) -> registry.register(heldTask("task", 0, null)));
+		enqueue(instance, "task", 5);
+		List<ClaimedJob> claimed = instance.store.claim(new ClaimRequest("recorder-test", Duration.ofSeconds(30), 5,
+				Set.of("default"), Map.of("task", 5), Map.of()), UUID.randomUUID());
+		assertThat(claimed).hasSize(5);
+		JobId refused = claimed.get(2).id();
+		instance.seams.refuseOutcomes((outcome) -> outcome.claim().jobId().equals(refused)
+				&& outcome instanceof Outcome.Succeeded);
+		HeldClaims held = new HeldClaims();
+		OutcomeRecorder recorder = new OutcomeRecorder(instance.seams, held, new CapBook(instance.registry, POLL),
+				new WakeSignal(), new StoreOutage("recorder-test", () -> {
+				}));
+		for (ClaimedJob job : claimed) {
+			RunningJob running = new RunningJob(job, instance.registry.require("task"), System.nanoTime());
+			held.put(job.claim(), running);
+			// Queued before the completer starts, so that its first batch holds all five.
+			recorder.submit(running, new Outcome.Succeeded(job.claim(), "\"" + job.id() + "\""));
+		}
+		recorder.start();
+		try {
+			await().until(() -> held.size() == 0);
+		}
+		finally {
+			recorder.stop();
+		}
+
+		assertThat(instance.seams.finishes.get(0)).hasSize(5);
+		JobView dead = instance.queue.find(refused).orElseThrow();
+		assertThat(dead.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(dead.lastError()).startsWith("Taskito could not store this job's outcome: ")
+			.contains("the test refuses this value");
+		assertThat(dead.result()).isNull();
+		for (ClaimedJob job : claimed) {
+			if (!job.id().equals(refused)) {
+				JobView view = instance.queue.find(job.id()).orElseThrow();
+				assertThat(view.status()).isEqualTo(JobStatus.SUCCEEDED);
+				assertThat(view.result()).isEqualTo("\"" + job.id() + "\"");
+			}
+		}
+		assertThat(instance.store.countClaims(Set.of("task"), Set.of()).task("task")).isZero();
+	}
+
+	@Test
+	void outcomeTheStoreRefusesEvenAsDeadLeavesItsClaimToTheReaperAndHoldsBackNoOther() {
+		AtomicBoolean refusedMayReturn = new AtomicBoolean();
+		Instance instance = instance((registry) -> {
+			registry.register(TaskDefinition.of("capped", Handlers.noArgs((args, context) -> {
+				await().untilTrue(refusedMayReturn);
+				return null;
+			})).withMaxConcurrent(1).withMaxRetries(0));
+			registry.register(recordingTask("free", "default"));
+		});
+		JobId refused = instance.queue.enqueue("capped");
+		instance.seams.refuseOutcomes((outcome) -> outcome.claim().jobId().equals(refused));
+		instance.dispatcher.start();
+		await().until(() -> status(instance, refused) == JobStatus.RUNNING);
+		List<JobId> free = enqueue(instance, "free", 20);
+		refusedMayReturn.set(true);
+
+		await().until(() -> allHaveStatus(instance, free, JobStatus.SUCCEEDED));
+		// No longer renewed, its lease expires and the reaper takes the job back.
+		await().atMost(Duration.ofSeconds(20)).until(() -> status(instance, refused) == JobStatus.DEAD);
+		assertThat(instance.queue.find(refused).orElseThrow().lastError()).contains("expired")
+			.contains("no retries were left");
+		JobId next = instance.queue.enqueue("capped");
+		await().until(() -> status(instance, next) == JobStatus.SUCCEEDED);
+		assertThat(instance.dispatcher.runningJobs()).isZero();
 	}
 
 	// ------------------------------------------------------------------ leases and fencing

@@ -9,11 +9,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import dev.taskito.JobId;
 import dev.taskito.JobView;
+import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
@@ -41,7 +44,9 @@ import dev.taskito.store.TokenRequest;
  * <li>queues reported paused to the dispatcher alone, so that a test drives the steps;</li>
  * <li>a freeze: heartbeats, claims and reaps hang until thawed, as those of a process that
  * stands still (SIGSTOP, a long GC pause) never arrive, while the handlers it already
- * started run on and their outcomes reach the store.</li>
+ * started run on and their outcomes reach the store;</li>
+ * <li>outcomes the store refuses: a finish whose batch holds one fails as a store that cannot
+ * write it does (not an outage), and the batches finish was called with are kept.</li>
  * </ul>
  */
 final class InterceptingClaimStore implements ClaimStore {
@@ -88,6 +93,11 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	private volatile Set<String> pretendPaused = Set.of();
 
+	private volatile Predicate<Outcome> refused = (outcome) -> false;
+
+	/** The outcomes of every finish call, in order. */
+	final List<List<Outcome>> finishes = new CopyOnWriteArrayList<>();
+
 	private InterceptingClaimStore(ClaimStore store, CapCheck capCheck) {
 		this.store = store;
 		this.capCheck = capCheck;
@@ -126,6 +136,14 @@ final class InterceptingClaimStore implements ClaimStore {
 	 */
 	void pretendPaused(Set<String> queues) {
 		this.pretendPaused = Set.copyOf(queues);
+	}
+
+	/**
+	 * From now on a finish whose batch holds an outcome that {@code refuse} matches records
+	 * nothing and fails as a database refusing a value does.
+	 */
+	void refuseOutcomes(Predicate<Outcome> refuse) {
+		this.refused = refuse;
 	}
 
 	/** From now on heartbeats, claims and reaps hang until {@link #thaw()}. */
@@ -270,6 +288,11 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	@Override
 	public Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
+		this.finishes.add(List.copyOf(outcomes));
+		if (outcomes.stream().anyMatch(this.refused)) {
+			throw new TaskitoException("Could not record outcomes in table test_jobs: ERROR: the test refuses "
+					+ "this value (SQLState 22000)");
+		}
 		return this.store.finish(outcomes, wakeOthers);
 	}
 

@@ -30,6 +30,7 @@ import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -706,6 +707,71 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	@Test
+	void nulAndUnpairedSurrogatesInAnErrorAndAResultAreStoredVisiblyReplaced() {
+		enqueue("task", 2);
+		List<ClaimedJob> claimed = claimAll("task");
+		String smile = "\uD83D\uDE00";
+		Set<ClaimRef> recorded = this.store.finish(List.of(
+				new Outcome.Failed(claimed.get(0).claim(), "bad record: a\u0000b \uD800 " + smile, null),
+				new Outcome.Succeeded(claimed.get(1).claim(), "\"x\u0000y\uDC00" + smile + "\"")), false);
+
+		assertThat(recorded).hasSize(2);
+		JobView failed = this.store.find(claimed.get(0).id()).orElseThrow();
+		assertThat(failed.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(failed.lastError()).isEqualTo("bad record: a\uFFFDb \uFFFD " + smile);
+		JobView succeeded = this.store.find(claimed.get(1).id()).orElseThrow();
+		assertThat(succeeded.status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(succeeded.result()).isEqualTo("\"x\uFFFDy\uFFFD" + smile + "\"");
+	}
+
+	@Test
+	void errorLongerThanTheLimitIsCutAndSaysSo() {
+		enqueue("task", 1);
+		ClaimedJob claimed = claimOne("task", "default");
+		String error = "e".repeat(3 * StorableText.MAX_ERROR_LENGTH);
+		this.store.finish(List.of(new Outcome.Failed(claimed.claim(), error, Duration.ofHours(1))), false);
+
+		JobView view = this.store.find(claimed.id()).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.lastError()).hasSizeLessThanOrEqualTo(StorableText.MAX_ERROR_LENGTH)
+			.hasSizeGreaterThan(StorableText.MAX_ERROR_LENGTH - 100)
+			.startsWith("eeee")
+			.endsWith("characters, the first " + view.lastError().indexOf('\n') + " kept)")
+			.contains("cut by Taskito: " + error.length() + " characters");
+	}
+
+	@Test
+	void resultsAndErrorsAsLongAsTheLimitsAreStoredWhole() {
+		enqueue("task", 2);
+		List<ClaimedJob> claimed = claimAll("task");
+		// Longer than the 1,000,000 characters an H2 VARCHAR holds.
+		String result = "\"" + "r".repeat(StorableText.MAX_RESULT_LENGTH - 2) + "\"";
+		String error = "e".repeat(StorableText.MAX_ERROR_LENGTH);
+		this.store.finish(List.of(new Outcome.Succeeded(claimed.get(0).claim(), result),
+				new Outcome.Failed(claimed.get(1).claim(), error, null)), false);
+
+		assertThat(this.store.find(claimed.get(0).id()).orElseThrow().result()).isEqualTo(result);
+		assertThat(this.store.find(claimed.get(1).id()).orElseThrow().lastError()).isEqualTo(error);
+	}
+
+	@Test
+	void payloadLongerThanAMillionCharactersIsStoredWhole() {
+		String payload = "[\"" + "p".repeat(1_100_000) + "\"]";
+		NewJob job = new NewJob(JobId.newId(), "task", "default", payload, 0, Duration.ZERO, null, null, 3, null);
+		this.store.enqueue(List.of(job));
+		assertThat(claimOne("task", "default").payload()).isEqualTo(payload);
+	}
+
+	@Test
+	void resultLongerThanTheLimitIsRefusedBeforeItReachesAStore() {
+		ClaimRef claim = new ClaimRef(JobId.newId(), UUID.randomUUID());
+		String result = "\"" + "r".repeat(StorableText.MAX_RESULT_LENGTH) + "\"";
+		assertThatThrownBy(() -> new Outcome.Succeeded(claim, result)).isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining(Integer.toString(result.length()))
+			.hasMessageContaining(Integer.toString(StorableText.MAX_RESULT_LENGTH));
+	}
+
+	@Test
 	void finishRecordsABatchAndRejectsOnlyItsStaleOutcomes() {
 		enqueue("task", 3);
 		List<ClaimedJob> claimed = claimAll("task");
@@ -906,6 +972,68 @@ public abstract class ClaimStoreContractTest {
 		assertThat(this.store.retry(job.id())).isFalse();
 		assertThat(this.store.retry(pending.id())).isFalse();
 		assertThat(claimOne("task", "default").attempt()).isEqualTo(1);
+	}
+
+	@Test
+	void retryOfADeadJobWhoseUniqueKeyAnotherJobHoldsIsRefusedNamingTheKeyAndTheHolder() {
+		NewJob first = uniqueJob("task", "k");
+		this.store.enqueue(List.of(first));
+		this.store.finish(List.of(new Outcome.Failed(claimOne("task", "default").claim(), "fatal", null)), false);
+		NewJob second = uniqueJob("task", "k");
+		assertThat(this.store.enqueue(List.of(second))).containsExactly(second.id());
+
+		assertThatThrownBy(() -> this.store.retry(first.id())).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("'k'")
+			.hasMessageContaining(second.id().toString())
+			.hasMessageContaining(first.id().toString());
+
+		assertThat(this.store.find(first.id()).orElseThrow().status()).isEqualTo(JobStatus.DEAD);
+		assertThat(this.store.find(second.id()).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+		NewJob third = uniqueJob("task", "k");
+		assertThat(this.store.enqueue(List.of(third))).as("the key is still the second job's").containsExactly(second.id());
+		ClaimedJob holder = claimOne("task", "default");
+		assertThat(holder.id()).isEqualTo(second.id());
+		assertThatThrownBy(() -> this.store.retry(first.id())).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining(second.id().toString());
+		this.store.finish(List.of(new Outcome.Succeeded(holder.claim(), null)), false);
+
+		assertThat(this.store.retry(first.id())).as("the key is free again").isTrue();
+		assertThat(this.store.find(first.id()).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+		assertThat(this.store.enqueue(List.of(uniqueJob("task", "k")))).containsExactly(first.id());
+	}
+
+	@Test
+	void purgeDeletesMoreFinishedJobsThanOneChunkOverCallsAndNothingActive() {
+		int finished = 1_500;
+		List<NewJob> jobs = new ArrayList<>();
+		for (int i = 0; i < finished; i++) {
+			jobs.add(job("done"));
+		}
+		this.store.enqueue(jobs);
+		NewJob pending = job("waiting");
+		NewJob running = job("busy");
+		this.store.enqueue(List.of(pending, running));
+		ClaimedJob busy = claimOne("busy", "default");
+		List<Outcome> outcomes = new ArrayList<>();
+		List<ClaimedJob> claimed;
+		while (!(claimed = claimAll("done")).isEmpty()) {
+			claimed.forEach((job) -> outcomes.add((outcomes.size() % 3 == 0) ? new Outcome.Failed(job.claim(), "x", null)
+					: new Outcome.Succeeded(job.claim(), null)));
+		}
+		for (int from = 0; from < outcomes.size(); from += 500) {
+			this.store.finish(outcomes.subList(from, Math.min(from + 500, outcomes.size())), false);
+		}
+		assertThat(outcomes).hasSize(finished);
+
+		AtomicInteger purged = new AtomicInteger();
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+			.until(() -> purged.addAndGet(this.store.purge(Duration.ZERO, Duration.ZERO)) >= finished);
+
+		assertThat(purged.get()).isEqualTo(finished);
+		assertThat(jobs).allSatisfy((job) -> assertThat(this.store.find(job.id())).isEmpty());
+		assertThat(this.store.find(pending.id()).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+		assertThat(this.store.find(running.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(this.store.finish(List.of(new Outcome.Succeeded(busy.claim(), null)), false)).hasSize(1);
 	}
 
 	@Test

@@ -94,7 +94,7 @@ public final class JdbcClaimStore implements ClaimStore {
 		this.claims = new JdbcClaims(transactions, dialect, sql, this.wakeUps,
 				dialect.capGate(jdbcUrl, this.tablePrefix), this.tablePrefix);
 		this.leases = new JdbcLeases(transactions);
-		this.maintenance = new JdbcMaintenance(transactions);
+		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix);
 	}
 
 	/**

@@ -66,6 +66,32 @@ public sealed interface JdbcDialect permits PostgresDialect, H2Dialect {
 	void lockSchema(Connection connection, JdbcStatements statements, String tablePrefix) throws SQLException;
 
 	/**
+	 * Takes the lock that lets one instance purge at a time, for the connection's session,
+	 * without waiting.
+	 * @param connection the connection the purge runs on
+	 * @param statements the dialect's statements
+	 * @param tablePrefix the table prefix, so stores with other prefixes purge apart
+	 * @return whether this connection holds it now; {@code false} when another instance is
+	 *         purging, and this one skips its round
+	 * @throws SQLException when the lock cannot be asked for
+	 */
+	default boolean tryLockPurge(Connection connection, JdbcStatements statements, String tablePrefix)
+			throws SQLException {
+		return true;
+	}
+
+	/**
+	 * Releases what {@link #tryLockPurge} took.
+	 * @param connection the connection that holds it
+	 * @param statements the dialect's statements
+	 * @param tablePrefix the table prefix
+	 * @throws SQLException when it cannot be released (closing the connection releases it)
+	 */
+	default void unlockPurge(Connection connection, JdbcStatements statements, String tablePrefix)
+			throws SQLException {
+	}
+
+	/**
 	 * @param ex a failure
 	 * @return whether it is a lock timeout, deadlock or similar conflict with a concurrent
 	 *         transaction after which a claim simply claims nothing this time

@@ -18,6 +18,7 @@ import dev.taskito.JobId;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.store.NewJob;
+import dev.taskito.store.UniqueKeyHeldException;
 import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
 
 /**
@@ -29,7 +30,8 @@ import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
  * or roll back with the caller's transaction, and never commit, roll back or change the
  * auto-commit mode themselves; enqueue inserts a batch in one statement that skips unique-key
  * conflicts, and cancel is one statement. Retry and pausing are a transaction of their own
- * each; reads run in auto-commit. An enqueue that failed may be repeated with the same job
+ * each; a retry refuses, changing nothing, when an active job holds the dead job's unique
+ * key. Reads run in auto-commit. An enqueue that failed may be repeated with the same job
  * ids: those already stored stand for themselves.
  */
 final class JdbcJobs {
@@ -224,8 +226,36 @@ final class JdbcJobs {
 	}
 
 	boolean retry(JobId id) {
-		return this.transactions.inTransaction("retry a job", "jobs",
-				(connection) -> this.transactions.update(connection, "retry", id.value()) > 0);
+		try {
+			return this.transactions.transaction((connection) -> {
+				refuseIfUniqueKeyHeld(connection, id);
+				return this.transactions.update(connection, "retry", id.value()) > 0;
+			});
+		}
+		catch (SQLException ex) {
+			if (JdbcTransactions.isUniqueViolation(ex)) {
+				// Another job took the key between the check and the update: name it.
+				this.transactions.withAutoCommit("retry a job", "jobs", (connection) -> {
+					refuseIfUniqueKeyHeld(connection, id);
+					return null;
+				});
+			}
+			throw this.transactions.translate("retry a job", "jobs", ex);
+		}
+	}
+
+	/**
+	 * @throws UniqueKeyHeldException when the job is dead and an active job holds its unique key
+	 */
+	private void refuseIfUniqueKeyHeld(Connection connection, JobId id) throws SQLException {
+		try (PreparedStatement ps = this.transactions.prepare(connection, "retry-key-holder")) {
+			ps.setObject(1, id.value());
+			try (ResultSet rs = ps.executeQuery()) {
+				if (rs.next()) {
+					throw new UniqueKeyHeldException(id, rs.getString("unique_key"), new JobId(JdbcRows.uuid(rs, "id")));
+				}
+			}
+		}
 	}
 
 	void setQueuePaused(String queue, boolean paused) {

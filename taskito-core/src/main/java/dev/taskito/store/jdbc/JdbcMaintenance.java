@@ -28,15 +28,37 @@ import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
  * claims (checking expiry again, since a heartbeat may have renewed one meanwhile) and only
  * then moves the jobs whose claims it took back to {@code PENDING} or to {@code DEAD}: claims
  * before jobs, the order every finish locks them in, so a reap and a late finish never wait
- * for each other in a cycle. A purge is one statement. When either fails, nothing of it took
- * effect.
+ * for each other in a cycle. When a reap fails, nothing of it took effect.
+ *
+ * <p>A purge deletes in chunks of {@value #PURGE_CHUNK} jobs, each a short transaction of its
+ * own, and at most {@value #PURGE_MAX_PER_CALL} per call; where the dialect can lock across
+ * instances (PostgreSQL), one instance purges at a time and the others skip their round. A
+ * purge that fails part way keeps the chunks it committed.
  */
 final class JdbcMaintenance {
 
+	/** Finished jobs one purge statement deletes at most: a short transaction each. */
+	static final int PURGE_CHUNK = 1_000;
+
+	/**
+	 * Finished jobs one purge call deletes at most, so that it ends in seconds whatever the
+	 * backlog; the next call (a minute later) goes on.
+	 */
+	static final int PURGE_MAX_PER_CALL = 100 * PURGE_CHUNK;
+
 	private final JdbcTransactions transactions;
 
-	JdbcMaintenance(JdbcTransactions transactions) {
+	private final JdbcDialect dialect;
+
+	private final JdbcStatements sql;
+
+	private final String tablePrefix;
+
+	JdbcMaintenance(JdbcTransactions transactions, JdbcDialect dialect, JdbcStatements sql, String tablePrefix) {
 		this.transactions = transactions;
+		this.dialect = dialect;
+		this.sql = sql;
+		this.tablePrefix = tablePrefix;
 	}
 
 	List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt) {
@@ -99,8 +121,28 @@ final class JdbcMaintenance {
 	}
 
 	int purge(Duration succeeded, Duration dead) {
-		return this.transactions.inTransaction("purge finished jobs", "jobs",
-				(connection) -> this.transactions.update(connection, "purge", succeeded.toMillis(), dead.toMillis()));
+		return this.transactions.withAutoCommit("purge finished jobs", "jobs", (connection) -> {
+			if (!this.dialect.tryLockPurge(connection, this.sql, this.tablePrefix)) {
+				return 0;
+			}
+			try {
+				int purged = 0;
+				while (purged < PURGE_MAX_PER_CALL) {
+					int chunk = Math.min(PURGE_CHUNK, PURGE_MAX_PER_CALL - purged);
+					// Auto-commit: each chunk is a transaction of its own, holding its rows briefly.
+					int deleted = this.transactions.update(connection, "purge", succeeded.toMillis(), dead.toMillis(),
+							chunk);
+					purged += deleted;
+					if (deleted < chunk) {
+						break;
+					}
+				}
+				return purged;
+			}
+			finally {
+				this.dialect.unlockPurge(connection, this.sql, this.tablePrefix);
+			}
+		});
 	}
 
 	private record Candidate(UUID id, String task, String instanceId, UUID token) {

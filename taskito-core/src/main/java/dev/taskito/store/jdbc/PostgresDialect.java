@@ -59,6 +59,34 @@ public final class PostgresDialect implements JdbcDialect {
 		}
 	}
 
+	/**
+	 * A session-level advisory lock: every instance runs the purge each minute, and one at a
+	 * time is enough.
+	 */
+	@Override
+	public boolean tryLockPurge(Connection connection, JdbcStatements statements, String tablePrefix)
+			throws SQLException {
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("purge-lock"))) {
+			ps.setLong(1, purgeLockKey(tablePrefix));
+			try (ResultSet rs = ps.executeQuery()) {
+				return rs.next() && rs.getBoolean(1);
+			}
+		}
+	}
+
+	@Override
+	public void unlockPurge(Connection connection, JdbcStatements statements, String tablePrefix)
+			throws SQLException {
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("purge-unlock"))) {
+			ps.setLong(1, purgeLockKey(tablePrefix));
+			ps.execute();
+		}
+	}
+
+	private static long purgeLockKey(String tablePrefix) {
+		return ("taskito-purge:" + tablePrefix).hashCode();
+	}
+
 	@Override
 	public boolean isContention(SQLException ex) {
 		String state = ex.getSQLState();

@@ -13,6 +13,7 @@ import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.TokenRequest;
+import dev.taskito.store.UniqueKeyHeldException;
 
 /**
  * Everything outside the claim path: jobs as the {@link dev.taskito.TaskQueue} sees them
@@ -21,7 +22,8 @@ import dev.taskito.store.TokenRequest;
  * {@code cancel.lua}, {@code retry.lua}, {@code pause.lua}, {@code tokens.lua}): an enqueue
  * stores all of its jobs or none, and a repeated one stores nothing twice. Cancel and retry
  * are not repeated after a dropped connection, since a second run would answer
- * {@code false}; a take of tokens that fails with its outcome unknown may have taken them,
+ * {@code false}; a retry whose unique key another active job holds changes nothing and says
+ * which job holds it; a take of tokens that fails with its outcome unknown may have taken them,
  * which only slows the rate down.
  */
 final class RedisJobAdmin {
@@ -77,7 +79,12 @@ final class RedisJobAdmin {
 	}
 
 	boolean retry(JobId id) {
-		return RedisScriptValues.number(this.scripts.run("retry", "retry job " + id, List.of(id.toString()))) == 1;
+		List<Object> reply = this.scripts.run("retry", "retry job " + id, List.of(id.toString()));
+		long answer = RedisScriptValues.number(reply);
+		if (answer == 2) {
+			throw new UniqueKeyHeldException(id, reply.get(1).toString(), JobId.parse(reply.get(2).toString()));
+		}
+		return answer == 1;
 	}
 
 	void setQueuePaused(String queue, boolean paused) {

@@ -13,9 +13,10 @@ import dev.taskito.store.ReapedJob;
 /**
  * Maintenance of the Redis store: taking back the jobs of expired leases (and of RUNNING
  * jobs with no lease at all), and deleting finished jobs past their retention. Both work in
- * bounded scripts ({@code reap.lua}, {@code purge.lua}) called until there is no more to do,
- * so none holds Redis for long; each script is atomic, so a failure part way leaves every job
- * either handled or as it was, for the next call.
+ * bounded scripts ({@code reap.lua}, {@code purge.lua}) called until there is no more to do
+ * (a purge call stops after {@value #PURGE_MAX_PER_CALL} jobs), so none holds Redis for long;
+ * each script is atomic, so a failure part way leaves every job either handled or as it was,
+ * for the next call.
  */
 final class RedisMaintenance {
 
@@ -28,6 +29,12 @@ final class RedisMaintenance {
 	 * sweep is slow and cheap (about a millisecond of Redis time per reap).
 	 */
 	private static final int SCAN_SIZE = 1000;
+
+	/**
+	 * Finished jobs one purge call looks at most, so that it ends in seconds whatever the
+	 * backlog; the next call goes on.
+	 */
+	private static final int PURGE_MAX_PER_CALL = 200 * SWEEP_SIZE;
 
 	private final RedisScripts scripts;
 
@@ -58,13 +65,17 @@ final class RedisMaintenance {
 
 	int purge(Duration succeeded, Duration dead) {
 		int deleted = 0;
-		List<Object> reply;
+		int seen = 0;
+		long seenNow;
 		do {
-			reply = this.scripts.run("purge", "purge finished jobs", List.of(Long.toString(succeeded.toMillis()),
-					Long.toString(dead.toMillis()), Integer.toString(SWEEP_SIZE)));
+			List<Object> reply = this.scripts.run("purge", "purge finished jobs",
+					List.of(Long.toString(succeeded.toMillis()), Long.toString(dead.toMillis()),
+							Integer.toString(SWEEP_SIZE)));
 			deleted += (int) RedisScriptValues.number(reply.get(0));
+			seenNow = RedisScriptValues.number(reply.get(1));
+			seen += (int) seenNow;
 		}
-		while (RedisScriptValues.number(reply.get(1)) > 0 && RedisScriptValues.number(reply.get(1)) >= SWEEP_SIZE);
+		while (seenNow >= SWEEP_SIZE && seen < PURGE_MAX_PER_CALL);
 		return deleted;
 	}
 

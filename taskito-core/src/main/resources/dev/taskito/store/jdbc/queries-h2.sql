@@ -1,7 +1,9 @@
 -- The H2 store's statements, one per "-- name:" block, with ${prefix} replaced by the
 -- table prefix once when the store is built. Times are CURRENT_TIMESTAMP: the store's
 -- clock. H2 has no RETURNING: FINAL TABLE and OLD TABLE read the rows a change touched.
--- Lists travel as arrays so that a batch is one statement, not one per row.
+-- Lists travel as arrays so that a batch is one statement, not one per row. Payloads,
+-- results and errors travel as CLOB arrays: a VARCHAR element holds at most 1,000,000
+-- characters, and H2 cuts a longer one without a word.
 
 -- name: count-schema-objects
 -- How many of the schema's tables and indexes exist, read from the catalog.
@@ -25,7 +27,7 @@ SELECT id FROM FINAL TABLE (
 				THEN DATEADD(MICROSECOND, n.run_at_us, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00')
 				ELSE DATEADD(MICROSECOND, n.delay_us, CURRENT_TIMESTAMP) END
 	FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
-			CAST(? AS VARCHAR(1000000) ARRAY), CAST(? AS INTEGER ARRAY), CAST(? AS INTEGER ARRAY),
+			CAST(? AS CLOB ARRAY), CAST(? AS INTEGER ARRAY), CAST(? AS INTEGER ARRAY),
 			CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY))
 		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us)
 	WHERE NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.id = n.id)
@@ -49,6 +51,13 @@ UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = CURRENT_TIMESTAMP W
 -- name: retry
 UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = CURRENT_TIMESTAMP, finished_at = NULL
 WHERE id = ? AND status = 'DEAD';
+
+-- name: retry-key-holder
+-- The active job that holds a dead job's unique key now, if any: a retry must not make a
+-- second active job with that key.
+SELECT dead.unique_key, holder.id FROM ${prefix}jobs dead
+JOIN ${prefix}jobs holder ON holder.active_unique_key = dead.unique_key
+WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
 
 -- name: pause
 MERGE INTO ${prefix}queues (queue, paused) KEY (queue) VALUES (?, ?);
@@ -121,7 +130,7 @@ WHEN MATCHED THEN UPDATE SET status = 'PENDING', attempts = GREATEST(j.attempts 
 -- name: finish-jobs
 -- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
 MERGE INTO ${prefix}jobs j
-USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR(1000000) ARRAY),
+USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS CLOB ARRAY),
 		CAST(? AS BIGINT ARRAY)) AS u(id, kind, body, delay_us)) o
 ON j.id = o.id AND j.status = 'RUNNING'
 WHEN MATCHED THEN UPDATE SET
@@ -201,7 +210,9 @@ SELECT id, status FROM FINAL TABLE (
 );
 
 -- name: purge
+-- One bounded chunk of finished jobs past their retention, in a short transaction of its own.
 DELETE FROM ${prefix}jobs
 WHERE (status IN ('SUCCEEDED', 'CANCELLED')
 		AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP))
-	OR (status = 'DEAD' AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP));
+	OR (status = 'DEAD' AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP))
+FETCH FIRST ? ROWS ONLY;

@@ -51,6 +51,13 @@ UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp() W
 UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
 WHERE id = ? AND status = 'DEAD';
 
+-- name: retry-key-holder
+-- The active job that holds a dead job's unique key now, if any: a retry must not make a
+-- second active job with that key.
+SELECT dead.unique_key, holder.id FROM ${prefix}jobs dead
+JOIN ${prefix}jobs holder ON holder.unique_key = dead.unique_key AND holder.status IN ('PENDING', 'RUNNING')
+WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
+
 -- name: pause
 INSERT INTO ${prefix}queues (queue, paused) VALUES (?, ?)
 ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
@@ -301,7 +308,22 @@ WHERE j.id = r.id AND j.status = 'RUNNING'
 	AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)
 RETURNING j.id, j.status;
 
+-- name: purge-lock
+-- One instance purges at a time: the others skip their round instead of deleting the same
+-- rows. A session lock, held across the purge's chunks and released when it ends (or when
+-- its connection closes).
+SELECT pg_try_advisory_lock(?);
+
+-- name: purge-unlock
+SELECT pg_advisory_unlock(?);
+
 -- name: purge
-DELETE FROM ${prefix}jobs
-WHERE (status IN ('SUCCEEDED', 'CANCELLED') AND finished_at < clock_timestamp() - ? * interval '1 millisecond')
-	OR (status = 'DEAD' AND finished_at < clock_timestamp() - ? * interval '1 millisecond');
+-- One bounded chunk of finished jobs past their retention, in a short transaction of its own;
+-- rows a concurrent statement holds are left for the next chunk.
+DELETE FROM ${prefix}jobs j
+USING (SELECT id FROM ${prefix}jobs
+		WHERE (status IN ('SUCCEEDED', 'CANCELLED') AND finished_at < clock_timestamp() - ? * interval '1 millisecond')
+			OR (status = 'DEAD' AND finished_at < clock_timestamp() - ? * interval '1 millisecond')
+		LIMIT ?
+		FOR UPDATE SKIP LOCKED) doomed
+WHERE j.id = doomed.id;
