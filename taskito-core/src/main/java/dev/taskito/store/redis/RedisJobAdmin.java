@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 import dev.taskito.JobId;
 import dev.taskito.JobStatus;
@@ -24,7 +25,8 @@ import dev.taskito.store.UniqueKeyHeldException;
  * are not repeated after a dropped connection, since a second run would answer
  * {@code false}; a retry whose unique key another active job holds changes nothing and says
  * which job holds it; a take of tokens that fails with its outcome unknown may have taken them,
- * which only slows the rate down.
+ * which only slows the rate down, and a give-back carries an id, so that a replay of it
+ * credits nothing twice.
  */
 final class RedisJobAdmin {
 
@@ -101,6 +103,8 @@ final class RedisJobAdmin {
 			return Map.of();
 		}
 		List<String> args = new ArrayList<>();
+		// A give-back carries an id so that a replay after a dropped connection credits nothing twice.
+		args.add(requests.stream().anyMatch((request) -> request.count() < 0) ? UUID.randomUUID().toString() : "");
 		for (TokenRequest request : requests) {
 			args.add(request.bucket());
 			args.add(Integer.toString(request.limit().permits()));

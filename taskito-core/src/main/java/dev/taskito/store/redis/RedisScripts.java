@@ -26,7 +26,7 @@ final class RedisScripts {
 	/**
 	 * Scripts whose replay would not answer as their first run: a second cancel or retry
 	 * answers {@code false}. (A replayed take of tokens takes them twice, which only slows
-	 * the rate down, and a give-back that fails would leave the dispatcher's batch behind.)
+	 * the rate down; a replayed give-back finds its call id and credits nothing again.)
 	 */
 	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry");
 

@@ -25,6 +25,8 @@ local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
 local function batch_key(batch) return B .. 'batch:' .. batch end
 local function instance_key(instance) return B .. 'instance:' .. instance end
 local function bucket_key(bucket) return B .. 'bucket:' .. bucket end
+-- Marks a give-back of tokens as applied, so that a replay of it credits nothing (tokens.lua).
+local function given_key(call_id) return B .. 'given:' .. call_id end
 
 -- Escapes the characters that are special in a SCAN MATCH pattern.
 local function glob_escape(text)

@@ -376,6 +376,30 @@ class RedisClaimStoreScriptsTest {
 	}
 
 	@Test
+	void replayedGiveBackOfTokensCreditsThemOnce() {
+		RateLimit limit = new RateLimit(10, Duration.ofHours(1));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:g", limit, 10)))).containsEntry("task:g", 10);
+		RedisConnector connector = new RedisConnector(TestRedis.client(), "taskito-replay-test", null,
+				this.store.namespace());
+		RedisScripts scripts = new RedisScripts(connector, new RedisKeys(this.store.namespace()));
+		connector.open(scripts::load);
+		try {
+			List<String> giveBack = List.of(UUID.randomUUID().toString(), "task:g", "10",
+					Long.toString(limit.period().toMillis()), "-4");
+			assertThat(RedisScriptValues.number(scripts.run("tokens", "give back tokens", giveBack))).isZero();
+			// The same call again, as Lettuce re-sends it when the connection dropped before its answer.
+			assertThat(RedisScriptValues.number(scripts.run("tokens", "give back tokens", giveBack))).isZero();
+		}
+		finally {
+			connector.close();
+		}
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:g", limit, 10)))).containsEntry("task:g", 4);
+		// A give-back of its own (another id) still counts.
+		this.store.takeTokens(List.of(new TokenRequest("task:g", limit, -3)));
+		assertThat(this.store.takeTokens(List.of(new TokenRequest("task:g", limit, 10)))).containsEntry("task:g", 3);
+	}
+
+	@Test
 	void purgeDeletesOnlyFinishedJobsPastRetention() {
 		JobId done = enqueue(job("a"));
 		JobId pending = enqueue(job("b"));
