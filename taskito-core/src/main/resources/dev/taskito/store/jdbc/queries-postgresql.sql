@@ -85,8 +85,12 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- more rows than the limit. Rows locked but not picked are unlocked at commit.
 -- The claim's commit does not wait for the WAL flush (synchronous_commit off for this
 -- transaction only): it is visible to every other session at once, which is all the
--- post-claim count needs, and a claim lost in a server crash only returns its job to
--- PENDING with its attempt unspent. Outcomes keep the server's durable commit.
+-- post-claim count needs. A server crash (not a clean restart) can lose the claims of its
+-- last moments (at most 3 x wal_writer_delay): their jobs are PENDING again, attempt
+-- unspent, while their handlers may still run until the claiming instance's next heartbeat
+-- finds the claim gone, so such a job can run twice and a cap be passed until then. A durable
+-- claim cost a quarter of the two-instance drain; docs/performance.md has the figures and
+-- the decision. Outcomes keep the server's durable commit.
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
 		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
 SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k;
