@@ -1,6 +1,7 @@
 package dev.taskito.store.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -397,6 +398,38 @@ class JdbcClaimStoreTest {
 		@Override
 		String schemaFile() {
 			return "schema-postgresql.sql";
+		}
+
+		@Test
+		void anInstanceThatFindsAnotherOnePurgingSkipsItsRound() throws SQLException {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			NewJob job = Cases.job("task");
+			store.enqueue(List.of(job));
+			ClaimedJob claimed = store.claim(new ClaimRequest("i1", Duration.ofSeconds(30), 1, Set.of("default"),
+					Map.of("task", 1), Map.of()), UUID.randomUUID()).get(0);
+			store.finish(List.of(new Outcome.Succeeded(claimed.claim(), null)), false);
+			// Past its retention of zero on the store's clock.
+			await().pollDelay(Duration.ofMillis(50)).until(() -> true);
+			long purgeLock = ("taskito-purge:" + prefix).hashCode();
+			try (Connection other = dataSource().getConnection();
+					PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)");
+					PreparedStatement unlock = other.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+				// What another instance's purge holds while it runs.
+				lock.setLong(1, purgeLock);
+				lock.execute();
+				try {
+					assertThat(store.purge(Duration.ZERO, Duration.ZERO)).isZero();
+					assertThat(store.find(job.id())).isPresent();
+				}
+				finally {
+					unlock.setLong(1, purgeLock);
+					unlock.execute();
+				}
+			}
+			assertThat(store.purge(Duration.ZERO, Duration.ZERO)).isEqualTo(1);
+			assertThat(store.find(job.id())).isEmpty();
 		}
 
 		@Test
