@@ -87,15 +87,18 @@ final class JobRunner {
 					timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
 		Outcome outcome;
+		VirtualMachineError fatal = null;
 		try {
 			Object result = job.task.handler().handle(args, job);
-			outcome = new Outcome.Succeeded(job.claim(), this.registry.codec().encodeResult(result));
+			outcome = (job.interruption == RunningJob.Interruption.TIMEOUT)
+					? failureOrFallback(job, new IgnoredTimeoutException(), timeout)
+					: new Outcome.Succeeded(job.claim(), this.registry.codec().encodeResult(result));
 		}
 		catch (Throwable ex) {
 			if (ex instanceof VirtualMachineError error && !(ex instanceof StackOverflowError)) {
-				throw error;
+				fatal = error;
 			}
-			outcome = failure(job, ex, timeout);
+			outcome = failureOrFallback(job, ex, timeout);
 		}
 		finally {
 			if (job.timeoutFuture != null) {
@@ -104,6 +107,27 @@ final class JobRunner {
 			job.finished();
 		}
 		afterHandler(job, outcome);
+		if (fatal != null) {
+			// Recorded and its slot freed: now let it end this thread as it would have (the pool
+			// starts another), so the JVM's own handling (-XX:+ExitOnOutOfMemoryError) still applies.
+			throw fatal;
+		}
+	}
+
+	/**
+	 * The failure outcome, or, when even describing the failure fails (an
+	 * {@code OutOfMemoryError} while printing the stack trace), one that names the error's
+	 * type alone: a job always gets an outcome.
+	 */
+	private Outcome failureOrFallback(RunningJob job, Throwable ex, Duration timeout) {
+		try {
+			return failure(job, ex, timeout);
+		}
+		catch (Throwable describing) {
+			int attempt = job.job.attempt();
+			return new Outcome.Failed(job.claim(), ex.getClass().getName(),
+					(attempt > job.job.maxRetries()) ? null : this.retryBackoff.delay(attempt));
+		}
 	}
 
 	private void afterHandler(RunningJob job, Outcome outcome) {
@@ -162,6 +186,18 @@ final class JobRunner {
 		ex.printStackTrace(new PrintWriter(out));
 		String trace = out.toString();
 		return (trace.length() > 16_000) ? trace.substring(0, 16_000) + "\n\t... (truncated)" : trace;
+	}
+
+	/**
+	 * Stands for a handler that returned after its timeout interrupted it: the attempt timed
+	 * out all the same.
+	 */
+	private static final class IgnoredTimeoutException extends Exception {
+
+		IgnoredTimeoutException() {
+			super("The handler ignored the interrupt and returned after its timeout", null, false, false);
+		}
+
 	}
 
 }

@@ -38,22 +38,27 @@ final class Maintenance {
 
 	private final WakeSignal wakeSignal;
 
+	private final StepFailures failures;
+
 	private ScheduledExecutorService thread;
 
 	Maintenance(ClaimStore store, DispatcherSettings settings, LeaseKeeper leases, StoreOutage outage,
-			WakeSignal wakeSignal) {
+			WakeSignal wakeSignal, StepFailures failures) {
 		this.store = store;
 		this.settings = settings;
 		this.leases = leases;
 		this.outage = outage;
 		this.wakeSignal = wakeSignal;
+		this.failures = failures;
 	}
 
 	void start() {
 		long heartbeatMillis = this.settings.heartbeatInterval().toMillis();
 		this.thread = Executors.newSingleThreadScheduledExecutor(Threads.named("taskito-maintenance-", true));
-		this.thread.scheduleWithFixedDelay(this::reap, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
-		this.thread.scheduleWithFixedDelay(this::purge, 0, PURGE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+		this.thread.scheduleWithFixedDelay(this.failures.guarded("reap", this::reap), heartbeatMillis,
+				heartbeatMillis, TimeUnit.MILLISECONDS);
+		this.thread.scheduleWithFixedDelay(this.failures.guarded("purge", this::purge), 0, PURGE_INTERVAL_MILLIS,
+				TimeUnit.MILLISECONDS);
 	}
 
 	void stop() {
