@@ -29,6 +29,7 @@ import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Heartbeat;
+import dev.taskito.store.ServedWork;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.StoreUnavailableException;
@@ -284,7 +285,7 @@ class JdbcClaimStoreTest {
 				statement.execute("DELETE FROM " + prefix + "claims");
 			}
 			Instant connectedAt = store
-				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), List.of()))
+				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), ServedWork.NONE, List.of()))
 				.storeTime();
 			assertThat(store.reap(Duration.ofHours(1), connectedAt)).singleElement().satisfies((reaped) -> {
 				assertThat(reaped.jobId()).isEqualTo(id);

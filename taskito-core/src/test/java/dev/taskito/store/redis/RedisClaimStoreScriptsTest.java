@@ -24,6 +24,7 @@ import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.ServedWork;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.RateLimit;
@@ -269,14 +270,14 @@ class RedisClaimStoreScriptsTest {
 			.withLease(Duration.ofMillis(200)), UUID.randomUUID()).get(0);
 		ClaimRef lost = new ClaimRef(JobId.newId(), UUID.randomUUID());
 		HeartbeatResult result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3, "b", 2),
-				Map.of("default", 10), List.of(claimed.claim(), lost)));
+				Map.of("default", 10), ServedWork.NONE, List.of(claimed.claim(), lost)));
 		assertThat(result.renewed()).containsExactly(claimed.claim());
 		assertThat(result.clusterCaps().byTask()).containsEntry("a", 3).containsEntry("b", 2);
-		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20), List.of()));
+		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20), ServedWork.NONE, List.of()));
 		assertThat(result.clusterCaps().byTask()).containsEntry("a", 1).containsEntry("b", 2);
 		assertThat(result.clusterCaps().byQueue()).containsEntry("default", 10);
 		this.store.removeInstance("i2");
-		result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3), Map.of(), List.of()));
+		result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3), Map.of(), ServedWork.NONE, List.of()));
 		assertThat(result.clusterCaps().byTask()).containsOnly(Map.entry("a", 3));
 		// The lease was renewed to 30 s, so the claim outlives its original 200 ms.
 		assertThat(reap(Duration.ZERO)).isEmpty();
@@ -438,7 +439,7 @@ class RedisClaimStoreScriptsTest {
 	/** Reaps as a live instance does: it heartbeats, then reaps. */
 	private List<ReapedJob> reap(Duration grace) {
 		return this.store.reap(grace,
-				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), List.of())).storeTime());
+				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of())).storeTime());
 	}
 
 	private JobId enqueue(NewJob job) {
