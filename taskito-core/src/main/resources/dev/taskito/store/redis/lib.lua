@@ -19,6 +19,9 @@ local K_SWEEP = B .. 'sweep'
 -- The (queue, task) pairs that have had PENDING jobs (see pending_pair), so that stranded.lua
 -- finds them without a SCAN; it drops a pair once both of its sets are empty.
 local K_PENDING_PAIRS = B .. 'pending-pairs'
+-- The cursor of stranded.lua's one-time sweep that adds the pairs of ready sets written before
+-- pending-pairs existed; 'done' once the sweep went round.
+local K_PAIRS_SWEEP = B .. 'pending-pairs-sweep'
 
 local function job_key(id) return B .. 'job:' .. id end
 -- Length-prefixed, so that no queue and task names can make the same key as others.

@@ -9,6 +9,21 @@ if count_limit < 1 then
   error('taskito: stranded needs a count limit of at least 1, got ' .. count_limit)
 end
 
+-- Ready sets written by a version without pending-pairs: found by a SCAN that goes round the
+-- keyspace once, 10,000 keys per call, continuing from the cursor all instances share. (Jobs
+-- delayed back then are counted once they are due.)
+local sweep = redis.call('GET', K_PAIRS_SWEEP)
+if sweep ~= 'done' then
+  local prefix = B .. 'ready:'
+  local reply = redis.call('SCAN', sweep or '0', 'MATCH', glob_escape(prefix) .. '*', 'COUNT', 10000)
+  for _, key in ipairs(reply[2]) do
+    if redis.call('TYPE', key).ok == 'zset' then
+      redis.call('SADD', K_PENDING_PAIRS, string.sub(key, #prefix + 1))
+    end
+  end
+  redis.call('SET', K_PAIRS_SWEEP, (reply[1] == '0') and 'done' or reply[1])
+end
+
 local now = now_ms()
 forget_expired_instances(now)
 local served = {}

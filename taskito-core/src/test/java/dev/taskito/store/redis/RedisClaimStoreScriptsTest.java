@@ -24,12 +24,13 @@ import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
-import dev.taskito.store.ServedWork;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.RateLimit;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
+import dev.taskito.store.ServedWork;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
 import dev.taskito.testsupport.TestRedis;
 
@@ -440,6 +441,24 @@ class RedisClaimStoreScriptsTest {
 	private List<ReapedJob> reap(Duration grace) {
 		return this.store.reap(grace,
 				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of())).storeTime());
+	}
+
+	@Test
+	void readySetsFromBeforePendingPairsExistedAreFoundBySweepingOnce() {
+		enqueue(job("renamed"));
+		enqueue(job("renamed"));
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// As a namespace written by a version that kept no set of pending pairs.
+			admin.sync().del(this.store.namespace() + "pending-pairs", this.store.namespace() + "pending-pairs-sweep");
+			// The sweep shares Redis with every other namespace: it may take a few calls to go round.
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(this.store.strandedWork(100))
+					.containsExactly(new StrandedWork("renamed", "default", 2)));
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				this.store.strandedWork(100);
+				return "done".equals(admin.sync().get(this.store.namespace() + "pending-pairs-sweep"));
+			});
+		}
 	}
 
 	private JobId enqueue(NewJob job) {
