@@ -461,6 +461,18 @@ class RedisClaimStoreScriptsTest {
 		}
 	}
 
+	@Test
+	void aLiveInstanceOfAnOlderVersionMayServeAnything() {
+		enqueue(job("renamed"));
+		this.store.heartbeat(new Heartbeat("older-version", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of()));
+		assertThat(this.store.strandedWork(100)).containsExactly(new StrandedWork("renamed", "default", 1));
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// An older version's heartbeat writes no set of what it serves.
+			admin.sync().del(this.store.namespace() + "served:older-version");
+		}
+		assertThat(this.store.strandedWork(100)).isEmpty();
+	}
+
 	private JobId enqueue(NewJob job) {
 		return this.store.enqueue(List.of(job)).get(0);
 	}
