@@ -80,7 +80,8 @@ final class StrandedWorkCheck {
 		}
 		for (Pair pair : List.copyOf(this.warned.keySet())) {
 			if (!now.containsKey(pair)) {
-				logger.info("No pending job of task '{}' in queue '{}' is stranded any more", pair.task(), pair.queue());
+				logger.info("No pending job of task '{}' in queue '{}' is stranded any more", pair.task(),
+						pair.queue());
 				this.warned.remove(pair);
 			}
 		}

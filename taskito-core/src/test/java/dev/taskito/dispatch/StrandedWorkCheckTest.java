@@ -79,7 +79,8 @@ class StrandedWorkCheckTest {
 				new StrandedWork("renamed", "default", 2));
 		assertThat(this.check.strandedJobs()).isEqualTo(3);
 		assertThat(warnings()).hasSize(2)
-			.anySatisfy((message) -> assertThat(message).startsWith("2 pending job(s) of task 'renamed' in queue 'default'"))
+			.anySatisfy((message) -> assertThat(message)
+				.startsWith("2 pending job(s) of task 'renamed' in queue 'default'"))
 			.anySatisfy((message) -> assertThat(message)
 				.startsWith("1 pending job(s) of task 'current' in queue 'retired-queue'"));
 

@@ -546,7 +546,8 @@ public abstract class ClaimStoreContractTest {
 								Set.of("default"), Map.of("task", 10), Map.of()), UUID.randomUUID());
 						instance.countClaims(Set.of("task"), Set.of("default"));
 						List<ClaimRef> claims = claimed.stream().map(ClaimedJob::claim).toList();
-						instance.heartbeat(new Heartbeat(instanceId, LEASE, Map.of("task", 5), Map.of(), ServedWork.NONE, claims));
+						instance.heartbeat(new Heartbeat(instanceId, LEASE, Map.of("task", 5), Map.of(),
+								ServedWork.NONE, claims));
 						for (ClaimedJob job : claimed) {
 							if (!seen.add(job.id())) {
 								duplicates.incrementAndGet();
@@ -772,8 +773,8 @@ public abstract class ClaimStoreContractTest {
 		ClaimRef neverHeld = new ClaimRef(JobId.newId(), UUID.randomUUID());
 		ClaimRef wrongToken = new ClaimRef(claimed.get(1).id(), UUID.randomUUID());
 
-		HeartbeatResult result = this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(),
-				ServedWork.NONE, List.of(claimed.get(0).claim(), claimed.get(1).claim(), claimed.get(2).claim(), neverHeld, wrongToken)));
+		HeartbeatResult result = this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), ServedWork.NONE,
+				List.of(claimed.get(0).claim(), claimed.get(1).claim(), claimed.get(2).claim(), neverHeld, wrongToken)));
 
 		assertThat(result.renewed()).containsExactlyInAnyOrder(claimed.get(0).claim(), claimed.get(1).claim());
 		assertThat(this.store.recoverClaim(INSTANCE, batch)).allSatisfy((job) -> assertThat(job.leaseExpiresAt())
@@ -784,8 +785,10 @@ public abstract class ClaimStoreContractTest {
 	@Test
 	void clusterCapsAreTheSmallestThatALiveInstanceDeclares() {
 		ClaimStore other = newStartedStore();
-		this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7), Map.of("q", 5), ServedWork.NONE, List.of()));
-		HeartbeatResult fromB = other.heartbeat(new Heartbeat("b", LEASE, Map.of("t", 2), Map.of("q", 9), ServedWork.NONE, List.of()));
+		this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7), Map.of("q", 5),
+				ServedWork.NONE, List.of()));
+		HeartbeatResult fromB = other.heartbeat(new Heartbeat("b", LEASE, Map.of("t", 2), Map.of("q", 9),
+				ServedWork.NONE, List.of()));
 		assertThat(fromB.clusterCaps().byTask()).isEqualTo(Map.of("t", 2, "only-a", 7));
 		assertThat(fromB.clusterCaps().byQueue()).isEqualTo(Map.of("q", 5));
 
@@ -797,7 +800,8 @@ public abstract class ClaimStoreContractTest {
 
 	@Test
 	void anInstanceWhoseHeartbeatExpiredNoLongerCounts() {
-		this.store.heartbeat(new Heartbeat("gone", SHORT_LEASE, Map.of("t", 1), Map.of("q", 1), ServedWork.NONE, List.of()));
+		this.store.heartbeat(new Heartbeat("gone", SHORT_LEASE, Map.of("t", 1), Map.of("q", 1),
+				ServedWork.NONE, List.of()));
 		HeartbeatResult first = this.store.heartbeat(new Heartbeat("alive", SHORT_LEASE, Map.of("t", 4), Map.of(),
 				ServedWork.NONE, List.of()));
 		assertThat(first.clusterCaps().task("t")).isEqualTo(1);
@@ -988,7 +992,8 @@ public abstract class ClaimStoreContractTest {
 	void aPairALiveInstanceServesIsNotStranded() {
 		this.store.enqueue(List.of(inQueue("task", "emails"), inQueue("task", "reports")));
 		serve("one", LEASE, Set.of("task"), Set.of("emails"));
-		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(new StrandedWork("task", "reports", 1));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT))
+			.containsExactly(new StrandedWork("task", "reports", 1));
 		// Another instance serves the other pair: tasks and queues of different instances never combine.
 		serve("two", LEASE, Set.of("task", "other"), Set.of("reports"));
 		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).isEmpty();
@@ -1137,7 +1142,8 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	private Instant heartbeatAsReaper() {
-		return this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of())).storeTime();
+		return this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(),
+				ServedWork.NONE, List.of())).storeTime();
 	}
 
 	/**

@@ -9,6 +9,25 @@ if count_limit < 1 then
   error('taskito: stranded needs a count limit of at least 1, got ' .. count_limit)
 end
 
+local now = now_ms()
+forget_expired_instances(now)
+local served = {}
+for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
+  local members = redis.call('SMEMBERS', served_key(live))
+  if #members == 0 then
+    -- An instance of an older version says nothing of what it serves: it may serve anything.
+    -- Its scripts keep no pending pairs either, so once it is gone the sweep below starts over.
+    redis.call('DEL', K_PAIRS_SWEEP)
+    return {}
+  end
+  local tasks, queues = {}, {}
+  for _, member in ipairs(members) do
+    local kind, name = string.sub(member, 1, 2), string.sub(member, 3)
+    if kind == 't:' then tasks[name] = true elseif kind == 'q:' then queues[name] = true end
+  end
+  served[#served + 1] = { tasks = tasks, queues = queues }
+end
+
 -- Ready sets written by a version without pending-pairs: found by a SCAN that goes round the
 -- keyspace once, 10,000 keys per call, continuing from the cursor all instances share. (Jobs
 -- delayed back then are counted once they are due.)
@@ -24,21 +43,6 @@ if sweep ~= 'done' then
   redis.call('SET', K_PAIRS_SWEEP, (reply[1] == '0') and 'done' or reply[1])
 end
 
-local now = now_ms()
-forget_expired_instances(now)
-local served = {}
-for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
-  local members = redis.call('SMEMBERS', served_key(live))
-  -- An instance of an older version says nothing of what it serves: it may serve anything.
-  if #members == 0 then return {} end
-  local tasks, queues = {}, {}
-  for _, member in ipairs(members) do
-    local kind, name = string.sub(member, 1, 2), string.sub(member, 3)
-    if kind == 't:' then tasks[name] = true elseif kind == 'q:' then queues[name] = true end
-  end
-  served[#served + 1] = { tasks = tasks, queues = queues }
-end
-
 local out = {}
 for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
   -- The pair is length-prefixed (see pending_pair): '<len(queue)>:<queue>:<task>'.
@@ -47,7 +51,11 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
   if length then
     local queue = string.sub(pair, colon + 1, colon + length)
     local task = string.sub(pair, colon + length + 2)
-    local pending = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
+    local delayed = pair_delayed_key(queue, task)
+    -- Due entries are the dequeue script's to move on; dropping them here also drops those an
+    -- older version's script promoted or cancelled without knowing this set.
+    redis.call('ZREMRANGEBYSCORE', delayed, '-inf', now)
+    local pending = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', delayed)
     if pending == 0 then
       redis.call('SREM', K_PENDING_PAIRS, pair)
     else

@@ -308,7 +308,8 @@ class JdbcClaimStoreTest {
 				statement.execute("DELETE FROM " + prefix + "claims");
 			}
 			Instant connectedAt = store
-				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), ServedWork.NONE, List.of()))
+				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(),
+						ServedWork.NONE, List.of()))
 				.storeTime();
 			assertThat(store.reap(Duration.ofHours(1), connectedAt)).singleElement().satisfies((reaped) -> {
 				assertThat(reaped.jobId()).isEqualTo(id);

@@ -274,7 +274,8 @@ class RedisClaimStoreScriptsTest {
 				Map.of("default", 10), ServedWork.NONE, List.of(claimed.claim(), lost)));
 		assertThat(result.renewed()).containsExactly(claimed.claim());
 		assertThat(result.clusterCaps().byTask()).containsEntry("a", 3).containsEntry("b", 2);
-		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20), ServedWork.NONE, List.of()));
+		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20),
+				ServedWork.NONE, List.of()));
 		assertThat(result.clusterCaps().byTask()).containsEntry("a", 1).containsEntry("b", 2);
 		assertThat(result.clusterCaps().byQueue()).containsEntry("default", 10);
 		this.store.removeInstance("i2");
@@ -440,7 +441,8 @@ class RedisClaimStoreScriptsTest {
 	/** Reaps as a live instance does: it heartbeats, then reaps. */
 	private List<ReapedJob> reap(Duration grace) {
 		return this.store.reap(grace,
-				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of())).storeTime());
+				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(),
+						ServedWork.NONE, List.of())).storeTime());
 	}
 
 	@Test
@@ -469,8 +471,12 @@ class RedisClaimStoreScriptsTest {
 		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
 			// An older version's heartbeat writes no set of what it serves.
 			admin.sync().del(this.store.namespace() + "served:older-version");
+			assertThat(this.store.strandedWork(100)).isEmpty();
+			// Its scripts keep no pending pairs: once it is gone, the sweep for them starts over.
+			assertThat(admin.sync().exists(this.store.namespace() + "pending-pairs-sweep")).isZero();
 		}
-		assertThat(this.store.strandedWork(100)).isEmpty();
+		this.store.removeInstance("older-version");
+		assertThat(this.store.strandedWork(100)).containsExactly(new StrandedWork("renamed", "default", 1));
 	}
 
 	private JobId enqueue(NewJob job) {
