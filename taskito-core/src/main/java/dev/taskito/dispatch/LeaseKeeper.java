@@ -94,7 +94,8 @@ final class LeaseKeeper {
 		long startedNanos = System.nanoTime();
 		try {
 			HeartbeatResult result = this.store.heartbeat(new Heartbeat(this.settings.instanceId(),
-					this.settings.leaseDuration(), this.caps.declaredTaskCaps(), this.caps.declaredQueueCaps(), claims));
+					this.settings.leaseDuration(), this.caps.declaredTaskCaps(), this.caps.declaredQueueCaps(),
+					this.caps.served(), claims));
 			this.outage.succeeded();
 			this.connectedAt = result.storeTime();
 			this.caps.clusterCapsRead(result.clusterCaps());

@@ -1,6 +1,7 @@
 package dev.taskito.dispatch;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.StrandedWork;
 
 /**
  * Claims due jobs from the shared store and runs them on a bounded worker pool, holding
@@ -24,7 +26,7 @@ import dev.taskito.store.ClaimStore;
  * <li>{@link OutcomeRecorder} commits outcomes in batches;</li>
  * <li>{@link LeaseKeeper} renews leases and stops handlers whose claim is gone;</li>
  * <li>{@link LeaseWatchdog} stops handlers whose lease may expire, whatever the store does;</li>
- * <li>{@link Maintenance} reaps expired leases and purges finished jobs.</li>
+ * <li>{@link Maintenance} reaps expired leases, purges finished jobs and reports stranded work.</li>
  * </ul>
  *
  * <p>{@link #close()} stops claiming, waits for running jobs up to the shutdown timeout,
@@ -59,6 +61,8 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private final LeaseWatchdog watchdog;
 
+	private final StrandedWorkCheck strandedWork;
+
 	private final Maintenance maintenance;
 
 	/** The dispatch flow's steps; tests in this package drive them one by one. */
@@ -86,7 +90,9 @@ public final class TaskDispatcher implements AutoCloseable {
 				new RetryBackoff(settings.retryBackoff(), settings.retryMaxBackoff()), settings.leaseSafetyNanos());
 		this.leases = new LeaseKeeper(store, settings, this.held, this.caps, outage, failures);
 		this.watchdog = new LeaseWatchdog(this.held, settings, failures);
-		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures);
+		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
+		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures,
+				this.strandedWork);
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes);
 		this.loop = new DispatchLoop(this.pass, settings, this.caps, this.workers, this.wakeSignal, outage, failures);
@@ -238,6 +244,23 @@ public final class TaskDispatcher implements AutoCloseable {
 	 */
 	public long ignoredInterrupts() {
 		return this.watchdog.ignoredInterrupts();
+	}
+
+	/**
+	 * Pending jobs of a task and queue that no live instance serves wait forever; the
+	 * maintenance thread looks for them once a minute and logs a warning for each.
+	 * @return the stranded (task, queue) pairs as last found, each count capped at 10,000
+	 */
+	public List<StrandedWork> strandedWork() {
+		return this.strandedWork.strandedWork();
+	}
+
+	/**
+	 * @return the pending jobs no live instance serves, as last found (the figure for a
+	 *         gauge; each pair's count is capped at 10,000)
+	 */
+	public long strandedJobs() {
+		return this.strandedWork.strandedJobs();
 	}
 
 	/**

@@ -28,6 +28,7 @@ import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -313,6 +314,11 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public void removeInstance(String instanceId) {
 		this.store.removeInstance(instanceId);
+	}
+
+	@Override
+	public List<StrandedWork> strandedWork(int countLimit) {
+		return this.store.strandedWork(countLimit);
 	}
 
 	@Override

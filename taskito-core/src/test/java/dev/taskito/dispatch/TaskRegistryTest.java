@@ -32,6 +32,15 @@ class TaskRegistryTest {
 	}
 
 	@Test
+	void servesEveryTaskInEveryKnownQueue() {
+		this.registry.registerBean(new EmailTasks());
+		this.registry.configureQueue(new QueueDefinition("bulk", 5, null));
+		// A job may be enqueued into any known queue, and the dispatcher claims it there.
+		assertThat(this.registry.served().tasks()).containsExactlyInAnyOrder("send-email", "EmailTasks.digest");
+		assertThat(this.registry.served().queues()).containsExactlyInAnyOrder("default", "emails", "bulk");
+	}
+
+	@Test
 	void jobContextParameterIsFilledInNotBound() throws Exception {
 		this.registry.registerBean(new EmailTasks());
 		TaskDefinition digest = this.registry.require("EmailTasks.digest");
