@@ -39,9 +39,10 @@ final class HikariPools {
 
 	/**
 	 * A pool of Taskito's own on the application pool's database: same JDBC URL or data
-	 * source class, driver, credentials, data source properties, schema, catalog and
-	 * connection init SQL and lifetimes, with Taskito's bounds. It opens its connections
-	 * on first use, so an unreachable database fails in the store with its usual message.
+	 * source class, driver, credentials, data source properties, schema, catalog,
+	 * connection init SQL, lifetimes and JMX registration, with Taskito's bounds. It opens
+	 * its connections on first use, so an unreachable database fails in the store with its
+	 * usual message.
 	 * @param application the application's pool
 	 * @param pool the bounds
 	 * @return the pool, or {@code null} when the application's pool names its database
@@ -54,11 +55,13 @@ final class HikariPools {
 		HikariDataSource own = new HikariDataSource();
 		own.setPoolName(DISPATCHER_POOL_NAME);
 		own.setJdbcUrl(application.getJdbcUrl());
-		own.setDriverClassName(application.getDriverClassName());
+		if (application.getDriverClassName() != null) {
+			own.setDriverClassName(application.getDriverClassName());
+		}
 		own.setDataSourceClassName(application.getDataSourceClassName());
 		own.setUsername(application.getUsername());
 		own.setPassword(application.getPassword());
-		own.setCredentialsProviderClassName(application.getCredentialsProviderClassName());
+		own.setCredentialsProvider(application.getCredentialsProvider());
 		Properties properties = new Properties();
 		properties.putAll(application.getDataSourceProperties());
 		own.setDataSourceProperties(properties);
@@ -67,6 +70,7 @@ final class HikariPools {
 		own.setConnectionInitSql(application.getConnectionInitSql());
 		own.setMaxLifetime(application.getMaxLifetime());
 		own.setKeepaliveTime(application.getKeepaliveTime());
+		own.setRegisterMbeans(application.isRegisterMbeans());
 		own.setMaximumPoolSize(pool.getMaximumSize());
 		own.setMinimumIdle(Math.min(2, pool.getMaximumSize()));
 		bound(own, pool.getConnectionTimeout());

@@ -96,6 +96,22 @@ class TaskitoDispatcherDataSourceTests {
 	}
 
 	@Test
+	void aHikariPoolTheApplicationBuiltByHandIsDerivedToo() {
+		HikariDataSource application = new HikariDataSource();
+		application.setJdbcUrl("jdbc:h2:mem:by-hand;DB_CLOSE_DELAY=-1");
+		application.setUsername("sa");
+		runner().withBean("dataSource", DataSource.class, () -> application).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(TaskitoDispatcherDataSource.class).getDataSource())
+				.isInstanceOfSatisfying(HikariDataSource.class, (own) -> {
+					assertThat(own).isNotSameAs(application);
+					assertThat(own.getPoolName()).isEqualTo("taskito");
+					assertThat(own.getJdbcUrl()).isEqualTo(application.getJdbcUrl());
+				});
+		});
+	}
+
+	@Test
 	void theOwnPoolClosesWithTheContext() {
 		HikariDataSource[] own = new HikariDataSource[1];
 		withHikari("jdbc:h2:mem:closes;DB_CLOSE_DELAY=-1", "sa", "").run((context) -> {
