@@ -1,6 +1,10 @@
 package dev.taskito.spring.boot.autoconfigure;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 import javax.sql.DataSource;
@@ -25,6 +29,8 @@ import dev.taskito.testsupport.TestPostgres;
 import dev.taskito.testsupport.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Every store call of the dispatcher is bounded: with the application's HikariCP pool, the
@@ -88,6 +94,40 @@ class TaskitoDispatcherDataSourceTests {
 								.containsEntry("tcpKeepAlive", "true")
 								.containsEntry("ApplicationName", "taskito");
 						});
+				});
+		}
+		finally {
+			TestPostgres.dropTables(prefix);
+		}
+	}
+
+	@Test
+	void aQueryOverASilentNetworkEndsAtTheSocketTimeout() throws Exception {
+		HikariDataSource shared = (HikariDataSource) TestPostgres.dataSource();
+		URI server = URI.create(shared.getJdbcUrl().substring("jdbc:".length()));
+		String prefix = TestPostgres.newTablePrefix();
+		try (FreezableRelay relay = new FreezableRelay(server.getHost(),
+				(server.getPort() > 0) ? server.getPort() : 5432)) {
+			String url = "jdbc:postgresql://127.0.0.1:" + relay.port() + server.getRawPath()
+					+ ((server.getRawQuery() != null) ? "?" + server.getRawQuery() : "");
+			withHikari(url, shared.getUsername(), (shared.getPassword() != null) ? shared.getPassword() : "")
+				.withPropertyValues("taskito.jdbc.table-prefix=" + prefix, "taskito.jdbc.pool.socket-timeout=1s")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					DataSource own = context.getBean(TaskitoDispatcherDataSource.class).getDataSource();
+					try (Connection connection = own.getConnection();
+							Statement statement = connection.createStatement()) {
+						relay.freeze();
+						try {
+							// Boot's own pool has no socket timeout: there the query would wait for good.
+							assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(
+									() -> statement.execute("SELECT 1")).isInstanceOf(SQLException.class));
+						}
+						finally {
+							// Ends a query still waiting, so the statement and connection can close.
+							relay.close();
+						}
+					}
 				});
 		}
 		finally {
