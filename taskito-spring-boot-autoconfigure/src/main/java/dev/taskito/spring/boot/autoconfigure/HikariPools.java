@@ -25,10 +25,22 @@ final class HikariPools {
 	}
 
 	/**
+	 * @param application the application's DataSource
+	 * @param pool the bounds
+	 * @return a pool of Taskito's own derived from the application's HikariCP pool (see
+	 * {@link #derive}), or {@code null} when the application's DataSource is none or one
+	 * that cannot be derived from
+	 */
+	static DataSource derivedFrom(DataSource application, TaskitoProperties.Pool pool) {
+		HikariDataSource hikari = unwrap(application);
+		return (hikari != null) ? derive(hikari, pool) : null;
+	}
+
+	/**
 	 * @param dataSource the application's DataSource
 	 * @return its HikariCP pool (behind any wrappers), or {@code null} when it is none
 	 */
-	static HikariDataSource unwrap(DataSource dataSource) {
+	private static HikariDataSource unwrap(DataSource dataSource) {
 		try {
 			return dataSource.isWrapperFor(HikariDataSource.class) ? dataSource.unwrap(HikariDataSource.class) : null;
 		}

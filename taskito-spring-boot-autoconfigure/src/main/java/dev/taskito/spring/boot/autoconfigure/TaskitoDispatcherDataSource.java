@@ -55,7 +55,7 @@ public final class TaskitoDispatcherDataSource implements DisposableBean {
 			throw new TaskitoException("taskito.jdbc.pool.maximum-size is " + pool.getMaximumSize()
 					+ ": use 1 or more (" + TaskitoDefaults.JDBC_POOL_MAXIMUM_SIZE + " by default)");
 		}
-		DataSource own = HIKARI_PRESENT ? derivedPool(application, pool) : null;
+		DataSource own = HIKARI_PRESENT ? HikariPools.derivedFrom(application, pool) : null;
 		if (own == null) {
 			logger.warn("Taskito's dispatcher uses the application's DataSource (" + application.getClass().getName()
 					+ ") as it is, so its store calls are bounded only by that pool's settings: give it a connection"
@@ -69,11 +69,6 @@ public final class TaskitoDispatcherDataSource implements DisposableBean {
 				pool.getConnectionTimeout().plus(pool.getSocketTimeout()),
 				"taskito.jdbc.pool.connection-timeout + taskito.jdbc.pool.socket-timeout", properties);
 		return new TaskitoDispatcherDataSource(own, (Closeable) own);
-	}
-
-	private static DataSource derivedPool(DataSource application, TaskitoProperties.Pool pool) {
-		com.zaxxer.hikari.HikariDataSource hikari = HikariPools.unwrap(application);
-		return (hikari != null) ? HikariPools.derive(hikari, pool) : null;
 	}
 
 	/**
