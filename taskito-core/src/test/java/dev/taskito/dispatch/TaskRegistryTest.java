@@ -114,6 +114,8 @@ class TaskRegistryTest {
 		assertThat(RateLimit.parse(" 3 / h ")).isEqualTo(new RateLimit(3, Duration.ofHours(1)));
 		assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
 		assertThat(Durations.parse("PT2M")).isEqualTo(Duration.ofMinutes(2));
+		assertThat(Durations.parse("30")).as("a plain number is milliseconds, as in Spring Boot")
+			.isEqualTo(Duration.ofMillis(30));
 		assertThat(Durations.parse(" ")).isNull();
 		assertThatThrownBy(() -> RateLimit.parse("0/s")).hasMessageContaining("at least 1 permit");
 	}
