@@ -44,7 +44,8 @@ public @interface Task {
 	/**
 	 * How long one attempt may run before its thread is interrupted and the attempt counts
 	 * as failed, as a duration string such as {@code "30s"}, {@code "5m"} or
-	 * {@code "PT1M"}; blank means no timeout.
+	 * {@code "PT1M"}, read as Spring Boot reads durations in {@code application.yml} (a
+	 * plain number is milliseconds); blank means no timeout.
 	 */
 	String timeout() default "";
 

@@ -62,6 +62,31 @@ public final class TaskitoDefaults {
 	/** The prefix of the Redis store's keys. */
 	public static final String KEY_PREFIX = "taskito:";
 
+	/**
+	 * The most connections of the pool the Spring Boot starter gives the dispatcher: one
+	 * each for dispatch, the completer, the heartbeat, maintenance and the PostgreSQL
+	 * {@code LISTEN}, and one for {@code find}, {@code retry} and pauses.
+	 */
+	public static final int JDBC_POOL_MAXIMUM_SIZE = 6;
+
+	/**
+	 * How long a store call waits for a connection of that pool; shorter than the
+	 * heartbeat interval, so a heartbeat stuck on an exhausted pool fails and the next one
+	 * tries again.
+	 */
+	public static final Duration JDBC_CONNECTION_TIMEOUT = Duration.ofSeconds(3);
+
+	/**
+	 * How long a PostgreSQL connection of that pool waits for the server's answer (the
+	 * driver's {@code socketTimeout}), so that a call over a silent network ends well
+	 * before {@code lease - heartbeat}: with the defaults, a hung call takes at most 3 s +
+	 * 10 s, and the next heartbeat still renews before the 25 s mark.
+	 */
+	public static final Duration JDBC_SOCKET_TIMEOUT = Duration.ofSeconds(10);
+
+	/** How long a Redis command may take (or wait for a reconnect) before it fails. */
+	public static final Duration REDIS_COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
 	private TaskitoDefaults() {
 	}
 

@@ -13,6 +13,7 @@ import java.util.function.ToIntFunction;
 
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ServedWork;
 
 /**
  * What this instance knows about concurrency caps: the caps it declares, the smallest cap
@@ -73,6 +74,14 @@ final class CapBook {
 			}
 		}
 		return caps;
+	}
+
+	/**
+	 * @return what this instance claims, published with its heartbeat beside its caps so that
+	 *         pending work no live instance serves can be reported
+	 */
+	ServedWork served() {
+		return this.registry.served();
 	}
 
 	/**

@@ -1,8 +1,5 @@
 package dev.taskito.dispatch;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.taskito.store.StoreUnavailableException;
 
 /**
@@ -13,8 +10,6 @@ import dev.taskito.store.StoreUnavailableException;
  * backs off, and goes on as soon as any thread finds the store back.
  */
 final class DispatchLoop {
-
-	private static final Logger logger = LoggerFactory.getLogger(DispatchLoop.class);
 
 	/** The first idle wait; it doubles up to the poll interval while nothing is found. */
 	private static final long IDLE_WAIT_MIN_MILLIS = 20;
@@ -31,18 +26,21 @@ final class DispatchLoop {
 
 	private final StoreOutage outage;
 
+	private final StepFailures failures;
+
 	private volatile boolean dispatching;
 
 	private Thread thread;
 
 	DispatchLoop(DispatchPass pass, DispatcherSettings settings, CapBook caps, WorkerPool workers,
-			WakeSignal wakeSignal, StoreOutage outage) {
+			WakeSignal wakeSignal, StoreOutage outage, StepFailures failures) {
 		this.pass = pass;
 		this.settings = settings;
 		this.caps = caps;
 		this.workers = workers;
 		this.wakeSignal = wakeSignal;
 		this.outage = outage;
+		this.failures = failures;
 	}
 
 	void start() {
@@ -53,11 +51,12 @@ final class DispatchLoop {
 
 	/**
 	 * Stops claiming: the pass under way finishes, and no other starts.
+	 * @param timeoutNanos how long to wait for the pass under way (its store calls are bounded)
 	 */
-	void stop() {
+	void stop(long timeoutNanos) {
 		this.dispatching = false;
 		this.wakeSignal.wake();
-		Threads.join(this.thread);
+		Threads.join(this.thread, timeoutNanos);
 	}
 
 	private void run() {
@@ -69,6 +68,7 @@ final class DispatchLoop {
 				awaitFullerBatch();
 				DispatchPass.Result result = this.pass.dispatchOnce();
 				this.outage.succeeded();
+				this.failures.succeeded("dispatch pass");
 				if (result == DispatchPass.Result.MORE_MAY_BE_DUE) {
 					idleWaitMillis = IDLE_WAIT_MIN_MILLIS;
 					continue;
@@ -89,8 +89,10 @@ final class DispatchLoop {
 					return;
 				}
 			}
-			catch (RuntimeException ex) {
-				logger.error("Taskito dispatch pass of instance {} failed; retrying", this.settings.instanceId(), ex);
+			catch (Throwable ex) {
+				// Whatever failed (a bug, an Error, a statement the store rejects), claiming goes on:
+				// the pass left no claim that nobody runs, gives back or lets expire.
+				this.failures.failed("dispatch pass", ex);
 				Threads.sleepMillis(Math.min(pollMillis, 1_000));
 			}
 		}

@@ -116,14 +116,18 @@ final class DispatchPass {
 		try {
 			admission = checkPostClaimConcurrency(claimed);
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
 			// Unchecked claims must not run, nor sit in our heartbeat forever: give them back.
 			giveBackUnchecked(claimed, ex);
 			throw ex;
 		}
 		// Admitted jobs start first: nothing after this may strand them if the store fails.
-		handToWorkers(admission.admitted());
-		rollbackClaimAndReschedule(admission.rejected());
+		try {
+			handToWorkers(admission.admitted());
+		}
+		finally {
+			rollbackClaimAndReschedule(admission.rejected());
+		}
 		gates.tokens().giveBackUnused(this.store, JobTally.of(admission.admitted()));
 		boolean fullBatch = claimed.size() == gates.request().limit();
 		return (fullBatch && this.workers.freeSlots() > 0 && admission.rejected().isEmpty()) ? Result.MORE_MAY_BE_DUE
@@ -331,11 +335,11 @@ final class DispatchPass {
 		}
 	}
 
-	private void giveBackUnchecked(List<ClaimedJob> claimed, RuntimeException cause) {
+	private void giveBackUnchecked(List<ClaimedJob> claimed, Throwable cause) {
 		try {
 			rollbackClaimAndReschedule(claimed);
 		}
-		catch (RuntimeException ex) {
+		catch (Throwable ex) {
 			cause.addSuppressed(ex);
 			// rollbackClaimAndReschedule dropped them from the heartbeat: their leases expire and
 			// the reaper takes them back.
@@ -344,7 +348,8 @@ final class DispatchPass {
 
 	/**
 	 * Step 6: hands admitted jobs to the worker pool; a job whose stored payload no longer
-	 * binds to its handler goes to DEAD with the reason, and the pass carries on.
+	 * binds to its handler goes to DEAD with the reason, and a job that cannot be handed over
+	 * for any other reason is given back; either way the pass carries on with the others.
 	 * @param admitted the jobs the caps admitted
 	 */
 	void handToWorkers(List<ClaimedJob> admitted) {
@@ -353,23 +358,35 @@ final class DispatchPass {
 			if (job == null) {
 				continue;
 			}
-			Object[] args;
 			try {
-				if (job.task == null) {
-					throw new PayloadCodec.PayloadException("No handler for task '" + claimedJob.taskName()
-							+ "' on instance " + this.settings.instanceId(), null);
-				}
-				args = this.registry.codec().decodeArguments(job.task, claimedJob.payload());
+				handToWorker(job);
 			}
 			catch (PayloadCodec.PayloadException ex) {
 				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
 				job.finished();
 				this.outcomes.submit(job, new Outcome.Failed(job.claim(), ex.getMessage(), null));
 				this.workers.releaseSlot(job);
-				continue;
 			}
-			this.workers.execute(job, () -> this.runner.run(job, args));
+			catch (Throwable ex) {
+				logger.error("Could not hand {} to a worker; giving it back", job, ex);
+				job.finished();
+				try {
+					this.outcomes.giveBack(job, "not handed to a worker");
+				}
+				finally {
+					this.workers.releaseSlot(job);
+				}
+			}
 		}
+	}
+
+	private void handToWorker(RunningJob job) {
+		if (job.task == null) {
+			throw new PayloadCodec.PayloadException(
+					"No handler for task '" + job.taskName() + "' on instance " + this.settings.instanceId(), null);
+		}
+		Object[] args = this.registry.codec().decodeArguments(job.task, job.job.payload());
+		this.workers.execute(job, () -> this.runner.run(job, args));
 	}
 
 	/**

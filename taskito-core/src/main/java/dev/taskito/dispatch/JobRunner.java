@@ -88,17 +88,18 @@ final class JobRunner {
 					timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
 		Outcome outcome;
+		VirtualMachineError fatal = null;
 		try {
 			Object result = job.task.handler().handle(args, job);
-			outcome = succeeded(job, this.registry.codec().encodeResult(result));
+			outcome = (job.interruption == RunningJob.Interruption.TIMEOUT)
+					? failureOrFallback(job, new IgnoredTimeoutException(), timeout)
+					: succeeded(job, this.registry.codec().encodeResult(result));
 		}
 		catch (Throwable ex) {
 			if (ex instanceof VirtualMachineError error && !(ex instanceof StackOverflowError)) {
-				throw error;
+				fatal = error;
 			}
-			outcome = failure(job, (job.interruption == RunningJob.Interruption.TIMEOUT)
-					? "Timed out after " + timeout + " (the handler's thread was interrupted)\n" + stackTrace(ex)
-					: stackTrace(ex));
+			outcome = failureOrFallback(job, ex, timeout);
 		}
 		finally {
 			if (job.timeoutFuture != null) {
@@ -107,6 +108,27 @@ final class JobRunner {
 			job.finished();
 		}
 		afterHandler(job, outcome);
+		if (fatal != null) {
+			// Recorded and its slot freed: now let it end this thread as it would have (the pool
+			// starts another), so the JVM's own handling (-XX:+ExitOnOutOfMemoryError) still applies.
+			throw fatal;
+		}
+	}
+
+	/**
+	 * The failure outcome, or, when even describing the failure fails (an
+	 * {@code OutOfMemoryError} while printing the stack trace), one that names the error's
+	 * type alone: a job always gets an outcome.
+	 */
+	private Outcome failureOrFallback(RunningJob job, Throwable ex, Duration timeout) {
+		try {
+			return failure(job, (job.interruption == RunningJob.Interruption.TIMEOUT)
+					? "Timed out after " + timeout + " (the handler's thread was interrupted)\n" + stackTrace(ex)
+					: stackTrace(ex));
+		}
+		catch (Throwable describing) {
+			return failure(job, ex.getClass().getName());
+		}
 	}
 
 	private void afterHandler(RunningJob job, Outcome outcome) {
@@ -177,6 +199,18 @@ final class JobRunner {
 		StringWriter out = new StringWriter();
 		ex.printStackTrace(new PrintWriter(out));
 		return out.toString();
+	}
+
+	/**
+	 * Stands for a handler that returned after its timeout interrupted it: the attempt timed
+	 * out all the same.
+	 */
+	private static final class IgnoredTimeoutException extends Exception {
+
+		IgnoredTimeoutException() {
+			super("The handler ignored the interrupt and returned after its timeout", null, false, false);
+		}
+
 	}
 
 }

@@ -19,8 +19,9 @@ import dev.taskito.store.HeartbeatResult;
  * Keeps this instance's leases: one heartbeat per interval, on a thread of its own so that
  * no slow reap or purge can hold back a renewal, renews every held claim in one store call
  * and publishes this instance's caps. A claim the store no longer has is lost: its handler
- * is interrupted and its outcome discarded. When no renewal has succeeded for
- * lease - heartbeat, handlers are interrupted before another instance may reap their jobs.
+ * is interrupted and its outcome discarded. A renewal that fails or hangs is the
+ * {@link LeaseWatchdog}'s to act on: it stops handlers whose lease may expire, whatever this
+ * thread is doing.
  *
  * <p>The store time of the last heartbeat that was answered is the reaper's proof of
  * contact ({@link #connectedAt()}).
@@ -39,7 +40,7 @@ final class LeaseKeeper {
 
 	private final StoreOutage outage;
 
-	private volatile long lastRenewalNanos;
+	private final StepFailures failures;
 
 	/** The store time of the last heartbeat whose answer arrived: the reaper's proof of contact. */
 	private volatile Instant connectedAt;
@@ -48,12 +49,14 @@ final class LeaseKeeper {
 
 	private ScheduledExecutorService heartbeatThread;
 
-	LeaseKeeper(ClaimStore store, DispatcherSettings settings, HeldClaims held, CapBook caps, StoreOutage outage) {
+	LeaseKeeper(ClaimStore store, DispatcherSettings settings, HeldClaims held, CapBook caps, StoreOutage outage,
+			StepFailures failures) {
 		this.store = store;
 		this.settings = settings;
 		this.held = held;
 		this.caps = caps;
 		this.outage = outage;
+		this.failures = failures;
 	}
 
 	/**
@@ -66,8 +69,8 @@ final class LeaseKeeper {
 		heartbeat();
 		long heartbeatMillis = this.settings.heartbeatInterval().toMillis();
 		this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(Threads.named("taskito-heartbeat-", true));
-		this.heartbeatThread.scheduleWithFixedDelay(this::heartbeat, heartbeatMillis, heartbeatMillis,
-				TimeUnit.MILLISECONDS);
+		this.heartbeatThread.scheduleWithFixedDelay(this.failures.guarded("heartbeat", this::heartbeat),
+				heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
 	}
 
 	void stop() {
@@ -91,9 +94,9 @@ final class LeaseKeeper {
 		long startedNanos = System.nanoTime();
 		try {
 			HeartbeatResult result = this.store.heartbeat(new Heartbeat(this.settings.instanceId(),
-					this.settings.leaseDuration(), this.caps.declaredTaskCaps(), this.caps.declaredQueueCaps(), claims));
+					this.settings.leaseDuration(), this.caps.declaredTaskCaps(), this.caps.declaredQueueCaps(),
+					this.caps.served(), claims));
 			this.outage.succeeded();
-			this.lastRenewalNanos = startedNanos;
 			this.connectedAt = result.storeTime();
 			this.caps.clusterCapsRead(result.clusterCaps());
 			for (RunningJob job : snapshot) {
@@ -101,46 +104,29 @@ final class LeaseKeeper {
 					job.leaseRenewedNanos = startedNanos;
 				}
 				else if (this.held.containsKey(job.claim())) {
-					leaseLost(job, "its claim is gone from the store (reaped or taken over)", true);
+					leaseLost(job);
 				}
 			}
 		}
 		catch (RuntimeException ex) {
+			// The leases run on unrenewed: the LeaseWatchdog stops their handlers in time.
 			this.outage.failed("heartbeat", ex);
-			long sinceRenewal = System.nanoTime() - this.lastRenewalNanos;
-			if (this.lastRenewalNanos != 0 && sinceRenewal > this.settings.leaseSafetyNanos()) {
-				// Our leases may expire before we can renew them: stop before another instance starts the same jobs.
-				for (RunningJob job : snapshot) {
-					if (this.held.containsKey(job.claim())) {
-						leaseLost(job, "its lease could not be renewed for " + (sinceRenewal / 1_000_000) + " ms", false);
-					}
-				}
-			}
 		}
 	}
 
 	/**
-	 * Stops a job whose lease is lost ({@code confirmed}: the store no longer has the claim,
-	 * so its outcome is discarded) or may soon be (it could not be renewed: a result the
-	 * handler still returns is offered to the store, which keeps it only if the claim is still
-	 * this instance's, and a failure gives the job back).
+	 * Stops a job whose claim the store no longer has: its outcome is discarded.
 	 */
-	private void leaseLost(RunningJob job, String why, boolean confirmed) {
+	private void leaseLost(RunningJob job) {
 		if (job.outcomeSubmitted) {
 			// Its outcome may have committed while the heartbeat ran; if not, the store rejects it.
 			return;
 		}
-		if (confirmed) {
-			logger.warn("{} lost its lease ({}); interrupting it and discarding its outcome", job, why);
-			job.interrupt(RunningJob.Interruption.LEASE_LOST);
-			if (job.returned) {
-				this.held.remove(job.claim());
-			}
-		}
-		else {
-			logger.warn("{} may lose its lease ({}); interrupting it before another instance can take it over",
-					job, why);
-			job.interrupt(RunningJob.Interruption.LEASE_UNRENEWED);
+		logger.warn("{} lost its lease (its claim is gone from the store: reaped or taken over); "
+				+ "interrupting it and discarding its outcome", job);
+		job.interrupt(RunningJob.Interruption.LEASE_LOST);
+		if (job.returned) {
+			this.held.remove(job.claim());
 		}
 	}
 

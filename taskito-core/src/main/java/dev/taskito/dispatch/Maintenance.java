@@ -14,8 +14,9 @@ import dev.taskito.store.ReapedJob;
 
 /**
  * The cluster's housekeeping, which every instance takes part in: the reaper takes back
- * jobs whose lease expired a grace period ago (an instance died or stood still), and the
- * purge deletes finished jobs past their retention. Runs on a thread of its own.
+ * jobs whose lease expired a grace period ago (an instance died or stood still), the purge
+ * deletes finished jobs past their retention, and the {@link StrandedWorkCheck} reports
+ * pending jobs no live instance serves. Runs on a thread of its own.
  *
  * <p>The reaper never reaps while the store is failing, nor for one lease duration after
  * it came back (every instance's leases look expired then), and only leases that expired
@@ -38,22 +39,35 @@ final class Maintenance {
 
 	private final WakeSignal wakeSignal;
 
+	private final StepFailures failures;
+
+	private final StrandedWorkCheck strandedWork;
+
 	private ScheduledExecutorService thread;
 
 	Maintenance(ClaimStore store, DispatcherSettings settings, LeaseKeeper leases, StoreOutage outage,
-			WakeSignal wakeSignal) {
+			WakeSignal wakeSignal, StepFailures failures, StrandedWorkCheck strandedWork) {
 		this.store = store;
 		this.settings = settings;
 		this.leases = leases;
 		this.outage = outage;
 		this.wakeSignal = wakeSignal;
+		this.failures = failures;
+		this.strandedWork = strandedWork;
 	}
 
 	void start() {
 		long heartbeatMillis = this.settings.heartbeatInterval().toMillis();
 		this.thread = Executors.newSingleThreadScheduledExecutor(Threads.named("taskito-maintenance-", true));
-		this.thread.scheduleWithFixedDelay(this::reap, heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
-		this.thread.scheduleWithFixedDelay(this::purge, 0, PURGE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+		this.thread.scheduleWithFixedDelay(this.failures.guarded("reap", this::reap), heartbeatMillis,
+				heartbeatMillis, TimeUnit.MILLISECONDS);
+		this.thread.scheduleWithFixedDelay(this.failures.guarded("purge", this::purge), 0, PURGE_INTERVAL_MILLIS,
+				TimeUnit.MILLISECONDS);
+		// The first check waits one interval, so that every instance of a rolling deploy has
+		// published what it serves.
+		long strandedMillis = StrandedWorkCheck.INTERVAL.toMillis();
+		this.thread.scheduleWithFixedDelay(this.failures.guarded("stranded-work check", this.strandedWork::run),
+				strandedMillis, strandedMillis, TimeUnit.MILLISECONDS);
 	}
 
 	void stop() {

@@ -46,16 +46,20 @@ final class OutcomeRecorder {
 
 	private final StoreOutage outage;
 
+	private final StepFailures failures;
+
 	private final BlockingQueue<PendingOutcome> outcomes = new LinkedBlockingQueue<>();
 
 	private Thread completerThread;
 
-	OutcomeRecorder(ClaimStore store, HeldClaims held, CapBook caps, WakeSignal wakeSignal, StoreOutage outage) {
+	OutcomeRecorder(ClaimStore store, HeldClaims held, CapBook caps, WakeSignal wakeSignal, StoreOutage outage,
+			StepFailures failures) {
 		this.store = store;
 		this.held = held;
 		this.caps = caps;
 		this.wakeSignal = wakeSignal;
 		this.outage = outage;
+		this.failures = failures;
 	}
 
 	void start() {
@@ -64,12 +68,14 @@ final class OutcomeRecorder {
 	}
 
 	/**
-	 * Stops the completer and commits what is still queued, for up to ten seconds.
+	 * Stops the completer and commits what is still queued, for up to {@code timeoutNanos};
+	 * one commit is tried whatever the time left.
 	 */
-	void stop() {
+	void stop(long timeoutNanos) {
+		long deadline = System.nanoTime() + timeoutNanos;
 		this.completerThread.interrupt();
-		Threads.join(this.completerThread);
-		flush();
+		Threads.join(this.completerThread, deadline - System.nanoTime());
+		flush(deadline);
 	}
 
 	/**
@@ -117,16 +123,24 @@ final class OutcomeRecorder {
 			catch (InterruptedException ex) {
 				break;
 			}
+			catch (Throwable ex) {
+				// The batch stays for the next try: nothing queued here may be lost with this thread.
+				this.failures.failed("recording outcomes", ex);
+				if (!Threads.sleepMillis(this.outage.backoffMillis())) {
+					break;
+				}
+			}
 		}
 		// stop() flushes what is left on its own thread.
 		this.outcomes.addAll(batch);
 	}
 
-	private void flush() {
+	private void flush(long deadline) {
 		List<PendingOutcome> batch = new ArrayList<>();
 		this.outcomes.drainTo(batch);
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-		while (!batch.isEmpty() && deadline - System.nanoTime() > 0) {
+		boolean first = true;
+		while (!batch.isEmpty() && (first || deadline - System.nanoTime() > 0)) {
+			first = false;
 			if (commit(batch)) {
 				batch.clear();
 				this.outcomes.drainTo(batch);

@@ -50,6 +50,13 @@ final class RunningJob implements JobContext {
 	 */
 	volatile long leaseRenewedNanos;
 
+	/**
+	 * When its running handler was interrupted, on this JVM's monotonic clock; 0 while it was
+	 * not. The {@link LeaseWatchdog} moves it on each time it reports a handler that ignores
+	 * the interrupt.
+	 */
+	volatile long interruptedNanos;
+
 	/** When it was handed to the worker pool, on this JVM's monotonic clock; 0 before. */
 	long handedNanos;
 
@@ -74,15 +81,22 @@ final class RunningJob implements JobContext {
 		}
 		Thread running = this.thread;
 		if (running != null && !this.returned) {
-			running.interrupt();
+			interrupt(running);
 		}
 	}
 
 	synchronized void started(Thread thread) {
 		this.thread = thread;
 		if (this.interruption != Interruption.NONE) {
-			thread.interrupt();
+			interrupt(thread);
 		}
+	}
+
+	private void interrupt(Thread running) {
+		if (this.interruptedNanos == 0) {
+			this.interruptedNanos = System.nanoTime();
+		}
+		running.interrupt();
 	}
 
 	synchronized void finished() {

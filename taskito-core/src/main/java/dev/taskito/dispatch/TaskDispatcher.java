@@ -1,6 +1,7 @@
 package dev.taskito.dispatch;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.StrandedWork;
 
 /**
  * Claims due jobs from the shared store and runs them on a bounded worker pool, holding
@@ -22,8 +24,9 @@ import dev.taskito.store.ClaimStore;
  * caps come from the {@link CapBook};</li>
  * <li>{@link WorkerPool} runs each admitted job through the {@link JobRunner};</li>
  * <li>{@link OutcomeRecorder} commits outcomes in batches;</li>
- * <li>{@link LeaseKeeper} renews leases and stops handlers whose lease is lost;</li>
- * <li>{@link Maintenance} reaps expired leases and purges finished jobs.</li>
+ * <li>{@link LeaseKeeper} renews leases and stops handlers whose claim is gone;</li>
+ * <li>{@link LeaseWatchdog} stops handlers whose lease may expire, whatever the store does;</li>
+ * <li>{@link Maintenance} reaps expired leases, purges finished jobs and reports stranded work.</li>
  * </ul>
  *
  * <p>{@link #close()} stops claiming, waits for running jobs up to the shutdown timeout,
@@ -56,6 +59,10 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private final LeaseKeeper leases;
 
+	private final LeaseWatchdog watchdog;
+
+	private final StrandedWorkCheck strandedWork;
+
 	private final Maintenance maintenance;
 
 	/** The dispatch flow's steps; tests in this package drive them one by one. */
@@ -74,17 +81,21 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.registry = registry;
 		this.settings = settings;
 		StoreOutage outage = new StoreOutage(settings.instanceId(), this.wakeSignal::wake);
+		StepFailures failures = new StepFailures(settings.instanceId());
 		this.caps = new CapBook(registry, settings.pollInterval());
 		this.pauses = new QueuePauses(store, settings.pollInterval());
 		this.workers = new WorkerPool(settings.concurrency(), settings.workerThreads(), this.wakeSignal);
-		this.outcomes = new OutcomeRecorder(store, this.held, this.caps, this.wakeSignal, outage);
+		this.outcomes = new OutcomeRecorder(store, this.held, this.caps, this.wakeSignal, outage, failures);
 		this.runner = new JobRunner(registry, this.held, this.workers, this.outcomes,
 				new RetryBackoff(settings.retryBackoff(), settings.retryMaxBackoff()), settings.leaseSafetyNanos());
-		this.leases = new LeaseKeeper(store, settings, this.held, this.caps, outage);
-		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal);
+		this.leases = new LeaseKeeper(store, settings, this.held, this.caps, outage, failures);
+		this.watchdog = new LeaseWatchdog(this.held, settings, failures);
+		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
+		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures,
+				this.strandedWork);
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes);
-		this.loop = new DispatchLoop(this.pass, settings, this.caps, this.workers, this.wakeSignal, outage);
+		this.loop = new DispatchLoop(this.pass, settings, this.caps, this.workers, this.wakeSignal, outage, failures);
 	}
 
 	/**
@@ -114,6 +125,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.store.addWakeUpListener(this::onRemoteWakeUp);
 			// Caps are published before the first claim, so no instance admits against a cap it has not seen.
 			this.leases.start();
+			this.watchdog.start();
 			this.maintenance.start();
 			this.outcomes.start();
 			this.loop.start();
@@ -123,9 +135,10 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	/**
-	 * Stops gracefully: no new claims; running jobs get up to the shutdown timeout to
-	 * finish; then their threads are interrupted, and every job whose handler has returned
-	 * or never started is given back without consuming an attempt. A handler that ignores
+	 * Stops gracefully within the shutdown timeout, all of it: no new claims; running jobs
+	 * get the timeout less a reserve (a quarter of it, at most five seconds) to finish; then
+	 * their threads are interrupted, and every job whose handler has returned or never
+	 * started is given back without consuming an attempt. A handler that ignores
 	 * the interrupt keeps its claim until its lease expires and another instance takes the
 	 * job back.
 	 */
@@ -138,18 +151,23 @@ public final class TaskDispatcher implements AutoCloseable {
 			}
 			this.closed = true;
 		}
-		this.loop.stop();
-		this.workers.awaitIdle(this.settings.shutdownTimeout().toNanos());
+		long budget = this.settings.shutdownTimeout().toNanos();
+		long reserve = Math.min(TimeUnit.SECONDS.toNanos(5), budget / 4);
+		long deadline = System.nanoTime() + budget;
+		this.loop.stop(deadline - reserve - System.nanoTime());
+		this.workers.awaitIdle(deadline - reserve - System.nanoTime());
 		for (RunningJob job : this.held.values()) {
 			if (!job.returned) {
 				job.interrupt(RunningJob.Interruption.SHUTDOWN);
 			}
 		}
-		// Handlers that honour the interrupt return promptly and are given back (see JobRunner).
-		this.workers.awaitIdle(TimeUnit.SECONDS.toNanos(2));
+		// Handlers that honour the interrupt return promptly and are given back (see JobRunner);
+		// half the reserve is left for the outcomes still to be recorded.
+		this.workers.awaitIdle(deadline - reserve / 2 - System.nanoTime());
 		this.workers.shutdown();
-		this.outcomes.stop();
+		this.outcomes.stop(deadline - System.nanoTime());
 		this.maintenance.stop();
+		this.watchdog.stop();
 		this.leases.stop();
 		this.runner.stop();
 		long stuck = this.held.values().stream().filter((job) -> !job.returned).count();
@@ -215,6 +233,34 @@ public final class TaskDispatcher implements AutoCloseable {
 	 */
 	public int runningJobs() {
 		return this.held.size();
+	}
+
+	/**
+	 * Handlers that ignore an interrupt (a timeout, a lease that may be lost, a shutdown)
+	 * keep their worker slot and their place in the caps until they return; each is logged
+	 * with its stack once per lease duration and counted here.
+	 * @return how many times a handler was found still running a lease duration after it was
+	 *         interrupted, since this instance started
+	 */
+	public long ignoredInterrupts() {
+		return this.watchdog.ignoredInterrupts();
+	}
+
+	/**
+	 * Pending jobs of a task and queue that no live instance serves wait forever; the
+	 * maintenance thread looks for them once a minute and logs a warning for each.
+	 * @return the stranded (task, queue) pairs as last found, each count capped at 10,000
+	 */
+	public List<StrandedWork> strandedWork() {
+		return this.strandedWork.strandedWork();
+	}
+
+	/**
+	 * @return the pending jobs no live instance serves, as last found (the figure for a
+	 *         gauge; each pair's count is capped at 10,000)
+	 */
+	public long strandedJobs() {
+		return this.strandedWork.strandedJobs();
 	}
 
 	/**
@@ -317,7 +363,11 @@ public final class TaskDispatcher implements AutoCloseable {
 			return this;
 		}
 
-		/** @param shutdownTimeout how long {@code close()} waits for running jobs @return this */
+		/**
+		 * @param shutdownTimeout the longest {@code close()} takes, waiting for running jobs and
+		 * then giving back what did not finish
+		 * @return this
+		 */
 		public Builder shutdownTimeout(Duration shutdownTimeout) {
 			this.shutdownTimeout = shutdownTimeout;
 			return this;

@@ -17,6 +17,7 @@ import dev.taskito.TaskitoDefaults;
 import dev.taskito.TaskitoException;
 import dev.taskito.UnknownTaskException;
 import dev.taskito.store.RateLimit;
+import dev.taskito.store.ServedWork;
 
 /**
  * The tasks and queues this instance knows, and the codec their payloads go through.
@@ -181,6 +182,15 @@ public final class TaskRegistry {
 		Set<String> names = new TreeSet<>(this.queues.keySet());
 		this.tasks.values().forEach((task) -> names.add(task.queue()));
 		return names;
+	}
+
+	/**
+	 * What a dispatcher with this registry claims: every task it has a handler for, in every
+	 * queue it knows (a job may be enqueued into another known queue than its task's own).
+	 * @return the tasks and queues served
+	 */
+	public ServedWork served() {
+		return new ServedWork(taskNames(), queueNames());
 	}
 
 	/**

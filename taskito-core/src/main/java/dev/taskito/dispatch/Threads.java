@@ -28,23 +28,37 @@ final class Threads {
 	 * Waits up to 30 seconds for a thread to end; keeps the caller's interrupt.
 	 */
 	static void join(Thread thread) {
+		join(thread, TimeUnit.SECONDS.toNanos(30));
+	}
+
+	/**
+	 * Waits up to {@code timeoutNanos} (at least a millisecond) for a thread to end; keeps the
+	 * caller's interrupt.
+	 */
+	static void join(Thread thread, long timeoutNanos) {
 		if (thread == null) {
 			return;
 		}
 		try {
-			thread.join(TimeUnit.SECONDS.toMillis(30));
+			thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
 	}
 
-	static void sleepMillis(long millis) {
+	/**
+	 * Sleeps; an interrupt ends the sleep and stays set.
+	 * @return whether it slept the whole time
+	 */
+	static boolean sleepMillis(long millis) {
 		try {
 			Thread.sleep(millis);
+			return true;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+			return false;
 		}
 	}
 

@@ -108,16 +108,11 @@ final class WorkerPool {
 	}
 
 	/**
-	 * Stops the threads once their handlers return, waiting a second for that.
+	 * Lets each thread end once its handler returns; waits for none of them (the caller
+	 * waited for free slots already).
 	 */
 	void shutdown() {
 		this.executor.shutdown();
-		try {
-			this.executor.awaitTermination(1, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 }

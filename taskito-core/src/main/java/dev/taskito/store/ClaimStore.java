@@ -157,6 +157,23 @@ public interface ClaimStore extends AutoCloseable {
 	void removeInstance(String instanceId);
 
 	/**
+	 * Finds pending work that no live instance can run: the {@code PENDING} jobs (due or
+	 * delayed) of each task and queue that no instance with a current heartbeat serves (see
+	 * {@link Heartbeat#served()}), counted. An instance whose record predates
+	 * {@link ServedWork} counts as serving everything, so a rolling deploy raises no false
+	 * alarm. The answer is a snapshot for operators, not a lock: it may be stale by the time
+	 * it is read, and nothing is changed but the store's own bookkeeping of which pairs have
+	 * pending jobs.
+	 * <p>Cheap enough to run every minute on every instance, however many jobs there are: the
+	 * store finds the distinct pairs of pending jobs without reading each job, and counts each
+	 * unserved pair's jobs only up to {@code countLimit}.
+	 * @param countLimit the most jobs counted per pair, at least 1; a pair with more reports
+	 *        exactly this many
+	 * @return the stranded pairs, ordered by task then queue, possibly none
+	 */
+	List<StrandedWork> strandedWork(int countLimit);
+
+	/**
 	 * Takes tokens from (or gives them back to) cluster-wide token buckets, atomically per
 	 * bucket.
 	 * @param requests the buckets and counts

@@ -326,6 +326,148 @@ public abstract class AbstractTaskDispatcherTest {
 	}
 
 	@Test
+	void outOfMemoryErrorFromCappedHandlerIsRecordedAndTheNextJobOfTheTaskRuns() {
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("greedy", Handlers.intArg((args, context) -> {
+				if ((int) args[0] == 1) {
+					long[] tooLarge = new long[Integer.MAX_VALUE - 16];
+					return tooLarge.length;
+				}
+				if ((int) args[0] == 2) {
+					throw new InternalError("simulated failure of the JVM");
+				}
+				return "ran";
+			})).withMaxConcurrent(1).withMaxRetries(0)));
+		JobId outOfMemory = instance.queue.enqueue(EnqueueRequest.of("greedy", 1).priority(9));
+		JobId internalError = instance.queue.enqueue(EnqueueRequest.of("greedy", 2).priority(5));
+		JobId next = instance.queue.enqueue("greedy", 3);
+		instance.dispatcher.start();
+
+		// The errors are rethrown on their worker threads once recorded: not a failure of this test.
+		await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(20))
+			.until(() -> status(instance, next) == JobStatus.SUCCEEDED);
+		assertThat(status(instance, outOfMemory)).isEqualTo(JobStatus.DEAD);
+		assertThat(instance.queue.find(outOfMemory).orElseThrow().lastError()).contains("OutOfMemoryError");
+		assertThat(status(instance, internalError)).isEqualTo(JobStatus.DEAD);
+		assertThat(instance.queue.find(internalError).orElseThrow().lastError())
+			.contains("simulated failure of the JVM");
+		assertThat(instance.store.countClaims(Set.of("greedy"), Set.of()).task("greedy"))
+			.as("no claim left behind").isZero();
+	}
+
+	@Test
+	void handlerIgnoringItsTimeoutKeepsItsSlotAndCapUntilItReturnsThenCountsAsFailure() {
+		CountDownLatch mayReturn = latch();
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("stubborn", Handlers.intArg((args, context) -> {
+				this.recorder.start(context, "task:stubborn");
+				try {
+					if ((int) args[0] == 1) {
+						awaitUninterruptibly(mayReturn);
+					}
+				}
+				finally {
+					this.recorder.end("task:stubborn");
+				}
+				return "done";
+			})).withMaxConcurrent(1).withTimeout(Duration.ofMillis(200)).withMaxRetries(0)));
+		JobId stubborn = instance.queue.enqueue(EnqueueRequest.of("stubborn", 1).priority(9));
+		JobId next = instance.queue.enqueue("stubborn", 2);
+		instance.dispatcher.start();
+
+		// Long past its timeout, and past a lease: it still holds the only slot of its cap.
+		await().atMost(Duration.ofSeconds(10)).until(() -> instance.dispatcher.ignoredInterrupts() >= 1);
+		assertThat(status(instance, next)).isEqualTo(JobStatus.PENDING);
+		assertThat(this.recorder.running("task:stubborn")).isEqualTo(1);
+		mayReturn.countDown();
+
+		await().until(() -> status(instance, next) == JobStatus.SUCCEEDED);
+		assertThat(this.recorder.highest("task:stubborn")).isEqualTo(1);
+		JobView timedOut = instance.queue.find(stubborn).orElseThrow();
+		assertThat(timedOut.status()).as("it returned, but only after its timeout").isEqualTo(JobStatus.DEAD);
+		assertThat(timedOut.lastError()).startsWith("Timed out after PT0.2S");
+	}
+
+	@Test
+	void heartbeatHangingOnAFrozenStoreInterruptsHandlersBeforeAnotherInstanceCanReap() {
+		AtomicInteger executions = new AtomicInteger();
+		List<String> events = new CopyOnWriteArrayList<>();
+		Consumer<TaskRegistry> tasks = (registry) -> registry
+			.register(TaskDefinition.of("guarded", Handlers.noArgs((args, context) -> {
+				int execution = executions.incrementAndGet();
+				this.recorder.start(context, "task:guarded");
+				events.add("started " + execution);
+				try {
+					this.hold.await(HOLD_SECONDS, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					events.add("interrupted " + execution);
+					throw ex;
+				}
+				finally {
+					this.recorder.end("task:guarded");
+				}
+				return null;
+			})).withMaxConcurrent(1));
+		Instance frozen = instance(tasks);
+		JobId id = frozen.queue.enqueue("guarded");
+		frozen.dispatcher.start();
+		await().until(() -> executions.get() == 1);
+
+		// Its heartbeats now hang, as on an exhausted pool or a silent network: only the
+		// watchdog can stop the handler before the job's lease expires.
+		frozen.seams.freeze();
+		Instance other = instance(tasks);
+		other.dispatcher.start();
+		await().atMost(Duration.ofSeconds(10)).until(() -> executions.get() == 2);
+
+		assertThat(events).as("the frozen instance's handler stopped before the job ran elsewhere")
+			.startsWith("started 1", "interrupted 1", "started 2");
+		assertThat(this.recorder.highest("task:guarded")).as("most ever running at once").isEqualTo(1);
+		release();
+		await().until(() -> status(other, id) == JobStatus.SUCCEEDED);
+	}
+
+	@Test
+	void anErrorInAnyInternalLoopLeavesTheInstanceWorking() {
+		Instance instance = instance((registry) -> registry.register(recordingTask("steady", "default")));
+		instance.dispatcher.start();
+		for (String operation : List.of("claim", "finish", "heartbeat", "reap", "purge")) {
+			instance.seams.failNext(operation, new AssertionError("simulated bug in " + operation));
+		}
+		List<JobId> ids = enqueue(instance, "steady", 20);
+
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(instance, ids, JobStatus.SUCCEEDED));
+		int heartbeats = instance.seams.calls("heartbeat");
+		int reaps = instance.seams.calls("reap");
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> instance.seams.calls("heartbeat") > heartbeats + 1 && instance.seams.calls("reap") > reaps + 1);
+		assertThat(instance.seams.calls("claim")).as("claims went on after the failed one").isGreaterThan(1);
+		assertThat(instance.seams.calls("finish")).as("outcomes were recorded after the failed commit")
+			.isGreaterThan(1);
+	}
+
+	@Test
+	void closeEndsWithinTheShutdownTimeoutWhenAHandlerIgnoresTheInterrupt() {
+		CountDownLatch mayReturn = latch();
+		Instance instance = instance((registry) -> registry
+			.register(TaskDefinition.of("deaf", Handlers.noArgs((args, context) -> {
+				awaitUninterruptibly(mayReturn);
+				return null;
+			}))));
+		instance.queue.enqueue("deaf");
+		instance.dispatcher.start();
+		await().until(() -> instance.dispatcher.runningJobs() == 1);
+
+		long startedNanos = System.nanoTime();
+		instance.dispatcher.close();
+		Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+		// The fixture's timeout is 500 ms, and close() keeps at least a second for giving back;
+		// the handler itself would hold it for 30 s.
+		assertThat(took).isLessThan(Duration.ofSeconds(2));
+	}
+
+	@Test
 	void payloadThatNoLongerBindsGoesDeadAndDispatchCarriesOn() {
 		Instance instance = instance((registry) -> registry
 			.register(TaskDefinition.of("count", Handlers.intArg((args, context) -> args[0]))));
@@ -418,7 +560,7 @@ public abstract class AbstractTaskDispatcherTest {
 		HeldClaims held = new HeldClaims();
 		OutcomeRecorder recorder = new OutcomeRecorder(instance.seams, held, new CapBook(instance.registry, POLL),
 				new WakeSignal(), new StoreOutage("recorder-test", () -> {
-				}));
+				}), new StepFailures("recorder-test"));
 		for (ClaimedJob job : claimed) {
 			RunningJob running = new RunningJob(job, instance.registry.require("task"), System.nanoTime());
 			held.put(job.claim(), running);
@@ -430,7 +572,7 @@ public abstract class AbstractTaskDispatcherTest {
 			await().until(() -> held.size() == 0);
 		}
 		finally {
-			recorder.stop();
+			recorder.stop(TimeUnit.SECONDS.toNanos(10));
 		}
 
 		assertThat(instance.seams.finishes.get(0)).hasSize(5);

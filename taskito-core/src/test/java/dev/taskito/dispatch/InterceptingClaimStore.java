@@ -10,7 +10,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -29,6 +31,7 @@ import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -42,6 +45,7 @@ import dev.taskito.store.TokenRequest;
  * cap and the post-claim check alone must hold it;</li>
  * <li>hooks right before and right after a claim, to hold dispatchers between the steps;</li>
  * <li>queues reported paused to the dispatcher alone, so that a test drives the steps;</li>
+ * <li>an {@code Error} thrown once from a named store call, to prove no internal thread dies;</li>
  * <li>a freeze: heartbeats, claims and reaps hang until thawed, as those of a process that
  * stands still (SIGSTOP, a long GC pause) never arrive, while the handlers it already
  * started run on and their outcomes reach the store;</li>
@@ -98,6 +102,12 @@ final class InterceptingClaimStore implements ClaimStore {
 	/** The outcomes of every finish call, in order. */
 	final List<List<Outcome>> finishes = new CopyOnWriteArrayList<>();
 
+	/** Errors to throw once, by the name of the store call that throws them. */
+	private final Map<String, Error> failNext = new ConcurrentHashMap<>();
+
+	/** How many calls each store call has had, by its name. */
+	private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
 	private InterceptingClaimStore(ClaimStore store, CapCheck capCheck) {
 		this.store = store;
 		this.capCheck = capCheck;
@@ -146,6 +156,30 @@ final class InterceptingClaimStore implements ClaimStore {
 		this.refused = refuse;
 	}
 
+	/**
+	 * Makes the next call of {@code operation} ({@code claim}, {@code finish},
+	 * {@code heartbeat}, {@code reap} or {@code purge}) throw {@code error} instead.
+	 */
+	void failNext(String operation, Error error) {
+		this.failNext.put(operation, error);
+	}
+
+	/**
+	 * @return how many times {@code operation} was called, failed calls included
+	 */
+	int calls(String operation) {
+		AtomicInteger count = this.calls.get(operation);
+		return (count != null) ? count.get() : 0;
+	}
+
+	private void called(String operation) {
+		this.calls.computeIfAbsent(operation, (key) -> new AtomicInteger()).incrementAndGet();
+		Error error = this.failNext.remove(operation);
+		if (error != null) {
+			throw error;
+		}
+	}
+
 	/** From now on heartbeats, claims and reaps hang until {@link #thaw()}. */
 	void freeze() {
 		this.frozen = new CountDownLatch(1);
@@ -176,6 +210,7 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public List<ClaimedJob> claim(ClaimRequest request, UUID batchId) {
 		awaitThaw();
+		called("claim");
 		// The buggy count comes first, before any hook holds this dispatcher: racing
 		// dispatchers then count before either has claimed, as the seed's did.
 		ClaimCounts before = (this.capCheck == CapCheck.BROKEN_COUNT_BEFORE_CLAIM)
@@ -228,12 +263,14 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public HeartbeatResult heartbeat(Heartbeat heartbeat) {
 		awaitThaw();
+		called("heartbeat");
 		return this.store.heartbeat(heartbeat);
 	}
 
 	@Override
 	public List<ReapedJob> reap(Duration grace, Instant reaperConnectedAt) {
 		awaitThaw();
+		called("reap");
 		return this.store.reap(grace, reaperConnectedAt);
 	}
 
@@ -288,6 +325,7 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	@Override
 	public Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
+		called("finish");
 		this.finishes.add(List.copyOf(outcomes));
 		if (outcomes.stream().anyMatch(this.refused)) {
 			throw new TaskitoException("Could not record outcomes in table test_jobs: ERROR: the test refuses "
@@ -302,12 +340,18 @@ final class InterceptingClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public List<StrandedWork> strandedWork(int countLimit) {
+		return this.store.strandedWork(countLimit);
+	}
+
+	@Override
 	public Map<String, Integer> takeTokens(List<TokenRequest> requests) {
 		return this.store.takeTokens(requests);
 	}
 
 	@Override
 	public int purge(Duration succeeded, Duration dead) {
+		called("purge");
 		return this.store.purge(succeeded, dead);
 	}
 

@@ -32,6 +32,15 @@ class TaskRegistryTest {
 	}
 
 	@Test
+	void servesEveryTaskInEveryKnownQueue() {
+		this.registry.registerBean(new EmailTasks());
+		this.registry.configureQueue(new QueueDefinition("bulk", 5, null));
+		// A job may be enqueued into any known queue, and the dispatcher claims it there.
+		assertThat(this.registry.served().tasks()).containsExactlyInAnyOrder("send-email", "EmailTasks.digest");
+		assertThat(this.registry.served().queues()).containsExactlyInAnyOrder("default", "emails", "bulk");
+	}
+
+	@Test
 	void jobContextParameterIsFilledInNotBound() throws Exception {
 		this.registry.registerBean(new EmailTasks());
 		TaskDefinition digest = this.registry.require("EmailTasks.digest");
@@ -105,6 +114,8 @@ class TaskRegistryTest {
 		assertThat(RateLimit.parse(" 3 / h ")).isEqualTo(new RateLimit(3, Duration.ofHours(1)));
 		assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
 		assertThat(Durations.parse("PT2M")).isEqualTo(Duration.ofMinutes(2));
+		assertThat(Durations.parse("30")).as("a plain number is milliseconds, as in Spring Boot")
+			.isEqualTo(Duration.ofMillis(30));
 		assertThat(Durations.parse(" ")).isNull();
 		assertThatThrownBy(() -> RateLimit.parse("0/s")).hasMessageContaining("at least 1 permit");
 	}

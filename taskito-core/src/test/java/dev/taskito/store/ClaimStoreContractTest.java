@@ -57,6 +57,9 @@ public abstract class ClaimStoreContractTest {
 
 	private static final String REAPER = "reaper-1";
 
+	/** As many stranded jobs per pair as a test ever makes, and more. */
+	private static final int STRANDED_COUNT_LIMIT = 10_000;
+
 	private final List<ClaimStore> stores = new ArrayList<>();
 
 	/** The store under test, started. */
@@ -544,7 +547,8 @@ public abstract class ClaimStoreContractTest {
 								Set.of("default"), Map.of("task", 10), Map.of()), UUID.randomUUID());
 						instance.countClaims(Set.of("task"), Set.of("default"));
 						List<ClaimRef> claims = claimed.stream().map(ClaimedJob::claim).toList();
-						instance.heartbeat(new Heartbeat(instanceId, LEASE, Map.of("task", 5), Map.of(), claims));
+						instance.heartbeat(new Heartbeat(instanceId, LEASE, Map.of("task", 5), Map.of(),
+								ServedWork.NONE, claims));
 						for (ClaimedJob job : claimed) {
 							if (!seen.add(job.id())) {
 								duplicates.incrementAndGet();
@@ -835,7 +839,7 @@ public abstract class ClaimStoreContractTest {
 		ClaimRef neverHeld = new ClaimRef(JobId.newId(), UUID.randomUUID());
 		ClaimRef wrongToken = new ClaimRef(claimed.get(1).id(), UUID.randomUUID());
 
-		HeartbeatResult result = this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(),
+		HeartbeatResult result = this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), ServedWork.NONE,
 				List.of(claimed.get(0).claim(), claimed.get(1).claim(), claimed.get(2).claim(), neverHeld, wrongToken)));
 
 		assertThat(result.renewed()).containsExactlyInAnyOrder(claimed.get(0).claim(), claimed.get(1).claim());
@@ -847,26 +851,29 @@ public abstract class ClaimStoreContractTest {
 	@Test
 	void clusterCapsAreTheSmallestThatALiveInstanceDeclares() {
 		ClaimStore other = newStartedStore();
-		this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7), Map.of("q", 5), List.of()));
-		HeartbeatResult fromB = other.heartbeat(new Heartbeat("b", LEASE, Map.of("t", 2), Map.of("q", 9), List.of()));
+		this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7), Map.of("q", 5),
+				ServedWork.NONE, List.of()));
+		HeartbeatResult fromB = other.heartbeat(new Heartbeat("b", LEASE, Map.of("t", 2), Map.of("q", 9),
+				ServedWork.NONE, List.of()));
 		assertThat(fromB.clusterCaps().byTask()).isEqualTo(Map.of("t", 2, "only-a", 7));
 		assertThat(fromB.clusterCaps().byQueue()).isEqualTo(Map.of("q", 5));
 
 		other.removeInstance("b");
 		HeartbeatResult fromA = this.store.heartbeat(new Heartbeat("a", LEASE, Map.of("t", 3, "only-a", 7),
-				Map.of("q", 5), List.of()));
+				Map.of("q", 5), ServedWork.NONE, List.of()));
 		assertThat(fromA.clusterCaps().byTask()).isEqualTo(Map.of("t", 3, "only-a", 7));
 	}
 
 	@Test
 	void anInstanceWhoseHeartbeatExpiredNoLongerCounts() {
-		this.store.heartbeat(new Heartbeat("gone", SHORT_LEASE, Map.of("t", 1), Map.of("q", 1), List.of()));
+		this.store.heartbeat(new Heartbeat("gone", SHORT_LEASE, Map.of("t", 1), Map.of("q", 1),
+				ServedWork.NONE, List.of()));
 		HeartbeatResult first = this.store.heartbeat(new Heartbeat("alive", SHORT_LEASE, Map.of("t", 4), Map.of(),
-				List.of()));
+				ServedWork.NONE, List.of()));
 		assertThat(first.clusterCaps().task("t")).isEqualTo(1);
 		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
 			HeartbeatResult later = this.store.heartbeat(new Heartbeat("alive", SHORT_LEASE, Map.of("t", 4), Map.of(),
-					List.of()));
+					ServedWork.NONE, List.of()));
 			assertThat(later.clusterCaps().byTask()).isEqualTo(Map.of("t", 4));
 			assertThat(later.clusterCaps().byQueue()).isEmpty();
 		});
@@ -875,7 +882,7 @@ public abstract class ClaimStoreContractTest {
 	@Test
 	void removingAnInstanceLeavesItsClaims() {
 		enqueue("task", 1);
-		this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), List.of()));
+		this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of()));
 		ClaimedJob claimed = claimOne("task", "default");
 		this.store.removeInstance(INSTANCE);
 		assertThat(this.store.countClaims(Set.of("task"), Set.of()).task("task")).isEqualTo(1);
@@ -1097,6 +1104,81 @@ public abstract class ClaimStoreContractTest {
 		assertThat(this.store.takeTokens(List.of(new TokenRequest(fast, fastLimit, 10)))).isEqualTo(Map.of(fast, 4));
 	}
 
+	// stranded work
+
+	@Test
+	void pendingJobsNoLiveInstanceServesAreReportedWithTheirCount() {
+		this.store.enqueue(List.of(inQueue("renamed", "emails"), inQueue("renamed", "emails"),
+				delayedJob("renamed", "emails", Duration.ofHours(1)), inQueue("renamed", "moved-away"),
+				inQueue("served", "emails")));
+		serve("live", LEASE, Set.of("served"), Set.of("emails"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(
+				new StrandedWork("renamed", "emails", 3), new StrandedWork("renamed", "moved-away", 1));
+	}
+
+	@Test
+	void aPairALiveInstanceServesIsNotStranded() {
+		this.store.enqueue(List.of(inQueue("task", "emails"), inQueue("task", "reports")));
+		serve("one", LEASE, Set.of("task"), Set.of("emails"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT))
+			.containsExactly(new StrandedWork("task", "reports", 1));
+		// Another instance serves the other pair: tasks and queues of different instances never combine.
+		serve("two", LEASE, Set.of("task", "other"), Set.of("reports"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).isEmpty();
+	}
+
+	@Test
+	void strandedJobsAreCountedUpToTheLimit() {
+		enqueue("renamed", 5);
+		assertThat(this.store.strandedWork(3)).containsExactly(new StrandedWork("renamed", "default", 3));
+		assertThat(this.store.strandedWork(5)).containsExactly(new StrandedWork("renamed", "default", 5));
+	}
+
+	@Test
+	void onlyPendingJobsAreStranded() {
+		List<NewJob> jobs = List.of(job("renamed"), job("renamed"), job("renamed"), job("renamed"));
+		this.store.enqueue(jobs);
+		this.store.cancel(jobs.get(0).id());
+		claimOne("renamed", "default");
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(
+				new StrandedWork("renamed", "default", 2));
+		claimAll("renamed");
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).isEmpty();
+	}
+
+	@Test
+	void aDelayedJobIsCountedOnceBeforeAndAfterItIsDue() {
+		Duration delay = Duration.ofMillis(300);
+		this.store.enqueue(List.of(job("renamed"), delayedJob("renamed", "default", delay),
+				delayedJob("probe", "default", delay)));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).contains(new StrandedWork("renamed", "default", 2));
+		// Once a job delayed as long is claimable, the renamed one is due too (and moved on, where a
+		// store keeps delayed jobs apart).
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> !claimAll("probe").isEmpty());
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(
+				new StrandedWork("renamed", "default", 2));
+	}
+
+	@Test
+	void anExpiredInstanceNoLongerServes() {
+		enqueue("renamed", 2);
+		serve("short-lived", SHORT_LEASE, Set.of("renamed"), Set.of("default"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).isEmpty();
+		await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).untilAsserted(
+				() -> assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(
+						new StrandedWork("renamed", "default", 2)));
+	}
+
+	@Test
+	void aRemovedInstanceNoLongerServes() {
+		enqueue("renamed", 1);
+		serve("leaving", LEASE, Set.of("renamed"), Set.of("default"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).isEmpty();
+		this.store.removeInstance("leaving");
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(
+				new StrandedWork("renamed", "default", 1));
+	}
+
 	// helpers
 
 	/**
@@ -1122,6 +1204,18 @@ public abstract class ClaimStoreContractTest {
 	private static NewJob dueIn(String task, String queue, int priority, Instant runAt) {
 		return new NewJob(JobId.newId(), task, queue, "[]", priority, Duration.ZERO, runAt.minusSeconds(60), null, 3,
 				null);
+	}
+
+	private static NewJob delayedJob(String task, String queue, Duration delay) {
+		return new NewJob(JobId.newId(), task, queue, "[]", 0, delay, null, null, 3, null);
+	}
+
+	/**
+	 * Heartbeats as a live instance that serves these tasks in these queues.
+	 */
+	private void serve(String instanceId, Duration lease, Set<String> tasks, Set<String> queues) {
+		this.store.heartbeat(new Heartbeat(instanceId, lease, Map.of(), Map.of(), new ServedWork(tasks, queues),
+				List.of()));
 	}
 
 	private void enqueue(String task, int count) {
@@ -1176,7 +1270,8 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	private Instant heartbeatAsReaper() {
-		return this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(), List.of())).storeTime();
+		return this.store.heartbeat(new Heartbeat(REAPER, LEASE, Map.of(), Map.of(),
+				ServedWork.NONE, List.of())).storeTime();
 	}
 
 	/**

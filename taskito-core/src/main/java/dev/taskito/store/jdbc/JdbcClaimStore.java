@@ -31,6 +31,7 @@ import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -195,6 +196,11 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public void removeInstance(String instanceId) {
 		this.leases.removeInstance(instanceId);
+	}
+
+	@Override
+	public List<StrandedWork> strandedWork(int countLimit) {
+		return this.leases.strandedWork(countLimit);
 	}
 
 	@Override

@@ -87,19 +87,23 @@ final class JdbcSchema {
 	}
 
 	/**
-	 * Whether every table and index of the schema exists. When it does, start() runs no DDL:
+	 * Whether every table, index and added column of the schema exists. When it does, start() runs no DDL:
 	 * even {@code CREATE INDEX IF NOT EXISTS} locks its table against writes until commit,
 	 * which stalls (and can deadlock with) the instances already running.
 	 */
 	private boolean isSchemaComplete() {
 		List<String> tables = this.sql.schemaObjects("TABLE");
 		List<String> indexes = this.sql.schemaObjects("INDEX");
+		// Columns added since a table was first created: an older version's tables are complete
+		// only once they have them.
+		List<String> columns = this.sql.schemaColumns();
 		return this.transactions.withAutoCommit("read the schema", "jobs", (connection) -> {
 			try (PreparedStatement ps = this.transactions.prepare(connection, "count-schema-objects")) {
 				ps.setArray(1, this.transactions.array(connection, ColumnType.TEXT, tables));
 				ps.setArray(2, this.transactions.array(connection, ColumnType.TEXT, indexes));
+				ps.setArray(3, this.transactions.array(connection, ColumnType.TEXT, columns));
 				try (ResultSet rs = ps.executeQuery()) {
-					return rs.next() && rs.getLong(1) == tables.size() + indexes.size();
+					return rs.next() && rs.getLong(1) == tables.size() + indexes.size() + columns.size();
 				}
 			}
 		});

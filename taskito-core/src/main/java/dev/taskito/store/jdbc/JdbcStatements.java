@@ -84,6 +84,23 @@ final class JdbcStatements {
 		return names;
 	}
 
+	/**
+	 * @return the columns the schema file adds to tables created by an older version, each as
+	 *         lower-case {@code table.column}
+	 */
+	List<String> schemaColumns() {
+		Pattern addColumn = Pattern.compile(
+				"ALTER\\s+TABLE\\s+(\\w+)\\s+ADD\\s+COLUMN\\s+IF\\s+NOT\\s+EXISTS\\s+(\\w+)", Pattern.CASE_INSENSITIVE);
+		List<String> columns = new ArrayList<>();
+		for (String ddl : this.schema) {
+			Matcher matcher = addColumn.matcher(ddl);
+			if (matcher.find()) {
+				columns.add((matcher.group(1) + "." + matcher.group(2)).toLowerCase(Locale.ROOT));
+			}
+		}
+		return columns;
+	}
+
 	static String read(String resource) {
 		try (InputStream in = JdbcStatements.class.getClassLoader().getResourceAsStream(resource)) {
 			if (in == null) {

@@ -1,5 +1,6 @@
 package dev.taskito.store.redis;
 
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,16 @@ final class RedisScriptValues {
 			args.add(name);
 			args.add(Integer.toString(count));
 		});
+	}
+
+	/**
+	 * Adds a count of names, then each name.
+	 * @param args the arguments to add to
+	 * @param names the names, such as the tasks an instance serves
+	 */
+	static void addNames(List<String> args, Collection<String> names) {
+		args.add(Integer.toString(names.size()));
+		args.addAll(names);
 	}
 
 	/**

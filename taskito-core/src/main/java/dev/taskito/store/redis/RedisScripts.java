@@ -47,7 +47,7 @@ final class RedisScripts {
 		this.keys = new String[] { keys.namespace() };
 		String library = readScript("lib");
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
-				"remove_instance", "pause", "tokens", "reap", "purge", "cancel", "retry")) {
+				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry")) {
 			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}

@@ -6,11 +6,15 @@
 -- characters, and H2 cuts a longer one without a word.
 
 -- name: count-schema-objects
--- How many of the schema's tables and indexes exist, read from the catalog.
+-- How many of the schema's tables, indexes and added columns ("table.column") exist, read
+-- from the catalog.
 SELECT (SELECT count(*) FROM INFORMATION_SCHEMA.TABLES
 		WHERE TABLE_SCHEMA = CURRENT_SCHEMA AND LOWER(TABLE_NAME) = ANY(CAST(? AS VARCHAR ARRAY)))
 	+ (SELECT count(*) FROM INFORMATION_SCHEMA.INDEXES
-		WHERE INDEX_SCHEMA = CURRENT_SCHEMA AND LOWER(INDEX_NAME) = ANY(CAST(? AS VARCHAR ARRAY)));
+		WHERE INDEX_SCHEMA = CURRENT_SCHEMA AND LOWER(INDEX_NAME) = ANY(CAST(? AS VARCHAR ARRAY)))
+	+ (SELECT count(*) FROM INFORMATION_SCHEMA.COLUMNS
+		WHERE TABLE_SCHEMA = CURRENT_SCHEMA
+			AND LOWER(TABLE_NAME) || '.' || LOWER(COLUMN_NAME) = ANY(CAST(? AS VARCHAR ARRAY)));
 
 -- name: check-tables
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
@@ -141,8 +145,9 @@ WHEN MATCHED THEN UPDATE SET
 		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE CURRENT_TIMESTAMP END;
 
 -- name: upsert-instance
-MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps) KEY (instance_id)
-VALUES (?, CURRENT_TIMESTAMP, ?, ?);
+MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
+		expires_at) KEY (instance_id)
+VALUES (?, CURRENT_TIMESTAMP, ?, ?, ?, ?, DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP));
 
 -- name: renew-claims
 -- Takes the job ids (?2) and tokens (?3) as PostgreSQL does, but needs only the tokens: H2's
@@ -157,6 +162,26 @@ SELECT job_id, claim_token FROM FINAL TABLE (
 -- name: live-instance-caps
 SELECT task_caps, queue_caps, CURRENT_TIMESTAMP AS store_time FROM ${prefix}instances
 WHERE heartbeat_at > DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP);
+
+-- name: live-instance-served
+-- What each live instance serves; NULL for an instance of an older version, whose row has
+-- no expiry either: it counts as live for the default lease (?) after its heartbeat.
+SELECT served_tasks, served_queues FROM ${prefix}instances
+WHERE COALESCE(expires_at, DATEADD(MILLISECOND, CAST(? AS BIGINT), heartbeat_at)) > CURRENT_TIMESTAMP;
+
+-- name: pending-pairs
+-- The (task, queue) pairs of PENDING jobs, without reading every job: H2 reads the distinct
+-- tasks and the distinct queues from the first column of jobs_pending and of jobs_queue
+-- alone, and probes jobs_pending (task, queue, status) once per combination of the two.
+-- (A recursive skip from pair to pair, as on PostgreSQL, makes H2 scan each task's rows.)
+SELECT t.task, q.queue FROM (SELECT DISTINCT task FROM ${prefix}jobs) t, (SELECT DISTINCT queue FROM ${prefix}jobs) q
+WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = t.task AND j.queue = q.queue AND j.status = 'PENDING');
+
+-- name: count-pending
+-- One pair's PENDING jobs, counted no further than the limit (?3) through jobs_pending.
+SELECT count(*) FROM (
+	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' FETCH FIRST CAST(? AS INT) ROWS ONLY
+) capped;
 
 -- name: remove-instance
 DELETE FROM ${prefix}instances WHERE instance_id = ?;

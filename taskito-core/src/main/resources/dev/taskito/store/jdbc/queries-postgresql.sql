@@ -4,10 +4,15 @@
 -- Lists travel as arrays so that a batch is one statement, not one per row.
 
 -- name: count-schema-objects
--- How many of the schema's tables and indexes exist, read from the catalog without taking
--- any lock on the tables: a running cluster is not disturbed by an instance that starts.
-SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND (c.relname = ANY(?::text[]) OR c.relname = ANY(?::text[]));
+-- How many of the schema's tables, indexes and added columns ("table.column") exist, read
+-- from the catalog without taking any lock on the tables: a running cluster is not disturbed
+-- by an instance that starts.
+SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND (c.relname = ANY(?::text[]) OR c.relname = ANY(?::text[])))
+	+ (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND NOT a.attisdropped AND a.attnum > 0
+			AND c.relname || '.' || a.attname = ANY(?::text[]));
 
 -- name: check-tables
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
@@ -233,10 +238,12 @@ LISTEN ${prefix}wakeup;
 UNLISTEN ${prefix}wakeup;
 
 -- name: upsert-instance
-INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps)
-VALUES (?, clock_timestamp(), ?, ?)
+INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
+		expires_at)
+VALUES (?, clock_timestamp(), ?, ?, ?, ?, clock_timestamp() + ? * interval '1 millisecond')
 ON CONFLICT (instance_id) DO UPDATE
-SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps;
+SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps,
+	served_tasks = EXCLUDED.served_tasks, served_queues = EXCLUDED.served_queues, expires_at = EXCLUDED.expires_at;
 
 -- name: renew-claims
 -- Finds each claim by its job id and checks its token; locks in job id order, as
@@ -254,6 +261,35 @@ RETURNING c.job_id, c.claim_token;
 -- Also the store's time, which the instance passes to its reaper as proof it was connected.
 SELECT task_caps, queue_caps, clock_timestamp() AS store_time FROM ${prefix}instances
 WHERE heartbeat_at > clock_timestamp() - ? * interval '1 millisecond';
+
+-- name: live-instance-served
+-- What each live instance serves; NULL for an instance of an older version, whose row has
+-- no expiry either: it counts as live for the default lease (?) after its heartbeat.
+SELECT served_tasks, served_queues FROM ${prefix}instances
+WHERE COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') > clock_timestamp();
+
+-- name: pending-pairs
+-- The distinct (task, queue) pairs of PENDING jobs, without reading every pending job: a
+-- "loose index scan" that jumps through jobs_pending (whose leading columns are task and
+-- queue, for PENDING rows only) from one pair to the next, one index probe per pair.
+WITH RECURSIVE pairs(task, queue) AS (
+	(SELECT task, queue FROM ${prefix}jobs WHERE status = 'PENDING' ORDER BY task, queue LIMIT 1)
+	UNION ALL
+	SELECT next.task, next.queue FROM pairs p
+	CROSS JOIN LATERAL (
+		SELECT j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = 'PENDING' AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue
+		LIMIT 1
+	) next
+)
+SELECT task, queue FROM pairs;
+
+-- name: count-pending
+-- One pair's PENDING jobs, counted no further than the limit (?3) through jobs_pending.
+SELECT count(*) FROM (
+	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' LIMIT ?
+) capped;
 
 -- name: remove-instance
 DELETE FROM ${prefix}instances WHERE instance_id = ?;

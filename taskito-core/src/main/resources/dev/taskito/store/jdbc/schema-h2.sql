@@ -37,6 +37,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key ON ${prefix}jobs (act
 -- "status = ..." test, even next to a primary key lookup, and lock or scan all such rows.
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_finished ON ${prefix}jobs (finished_at);
 
+-- The distinct queues of the jobs, read from this index without reading the rows (with the
+-- distinct tasks from jobs_pending), for the report of pending jobs that no live instance runs.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_queue ON ${prefix}jobs (queue);
+
 CREATE TABLE IF NOT EXISTS ${prefix}claims (
 	job_id uuid PRIMARY KEY,
 	task varchar(200) NOT NULL,
@@ -60,6 +64,14 @@ CREATE TABLE IF NOT EXISTS ${prefix}instances (
 	task_caps clob NOT NULL,
 	queue_caps clob NOT NULL
 );
+
+-- What each instance serves (JSON arrays of its tasks and of its queues) and when its record
+-- expires, for the report of pending jobs that no live instance runs. Added to existing
+-- tables in place; NULL in the row of an instance of an older version, which then counts
+-- as serving everything (and as live for the default lease after its heartbeat).
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_tasks clob;
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_queues clob;
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS expires_at timestamp with time zone;
 
 CREATE TABLE IF NOT EXISTS ${prefix}queues (
 	queue varchar(200) PRIMARY KEY,

@@ -65,6 +65,14 @@ CREATE TABLE IF NOT EXISTS ${prefix}instances (
 	queue_caps text NOT NULL
 );
 
+-- What each instance serves (JSON arrays of its tasks and of its queues) and when its record
+-- expires, for the report of pending jobs that no live instance runs. Added to existing
+-- tables in place; NULL in the row of an instance of an older version, which then counts
+-- as serving everything (and as live for the default lease after its heartbeat).
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_tasks text;
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_queues text;
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS expires_at timestamptz;
+
 CREATE TABLE IF NOT EXISTS ${prefix}queues (
 	queue varchar(200) PRIMARY KEY,
 	paused boolean NOT NULL

@@ -5,7 +5,7 @@ local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'ready', 'unique_ke
 if f[1] ~= 'PENDING' then return 0 end
 local now = now_ms()
 if f[4] then redis.call('ZREM', ready_key(f[2], f[3]), f[4]) end
-redis.call('ZREM', K_DELAYED, id)
+undelay(id, f[2], f[3])
 redis.call('HDEL', jk, 'ready')
 redis.call('HSET', jk, 'status', 'CANCELLED', 'finished', now)
 release_unique(f[5], id)

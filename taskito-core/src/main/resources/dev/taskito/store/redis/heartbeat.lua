@@ -1,7 +1,7 @@
--- Records that an instance is alive with its caps and renews the leases of the named claims
--- it still holds, in one step.
+-- Records that an instance is alive with its caps and what it serves, and renews the leases
+-- of the named claims it still holds, in one step.
 -- ARGV: instance, lease_ms, task-cap count, (task, cap)..., queue-cap count, (queue, cap)...,
---   then (id, token) per claim.
+--   served-task count, tasks..., served-queue count, queues..., then (id, token) per claim.
 -- Returns { id and token of each renewed claim, { 't:'..task or 'q:'..queue, smallest cap of live instances, ... },
 --   the store's time in ms (the instance's proof, for its reaper, that it was connected then) }.
 local instance = arg_text(ARGV[1], 'instance')
@@ -20,6 +20,19 @@ for _ = 1, arg_int(ARGV[i], 'queue cap count') do
   i = i + 2
 end
 i = i + 1
+-- What it serves: 't:' .. task and 'q:' .. queue, and SERVED_MARK so that the set exists even
+-- for an instance that serves nothing (an instance without one is of an older version).
+local served = { SERVED_MARK }
+for _ = 1, arg_int(ARGV[i], 'served task count') do
+  served[#served + 1] = 't:' .. arg_text(ARGV[i + 1], 'served task')
+  i = i + 1
+end
+i = i + 1
+for _ = 1, arg_int(ARGV[i], 'served queue count') do
+  served[#served + 1] = 'q:' .. arg_text(ARGV[i + 1], 'served queue')
+  i = i + 1
+end
+i = i + 1
 if (#ARGV - i + 1) % 2 ~= 0 then
   error('taskito: heartbeat needs an id and a token per claim')
 end
@@ -34,6 +47,10 @@ if #caps > 0 then
   redis.call('PEXPIRE', ik, lease_ms)
 end
 redis.call('ZADD', K_INSTANCES, until_ms, instance)
+local sk = served_key(instance)
+redis.call('DEL', sk)
+redis.call('SADD', sk, unpack(served))
+redis.call('PEXPIRE', sk, lease_ms)
 
 local renewed = {}
 for j = i, #ARGV, 2 do

@@ -16,14 +16,28 @@ local K_INSTANCES = B .. 'instances'
 local K_WAKE = B .. 'wakeup'
 -- The cursor of the reaper's sweep for RUNNING jobs without a lease (see reap.lua).
 local K_SWEEP = B .. 'sweep'
+-- The (queue, task) pairs that have had PENDING jobs (see pending_pair), so that stranded.lua
+-- finds them without a SCAN; it drops a pair once both of its sets are empty.
+local K_PENDING_PAIRS = B .. 'pending-pairs'
+-- The cursor of stranded.lua's one-time sweep that adds the pairs of ready sets written before
+-- pending-pairs existed; 'done' once the sweep went round.
+local K_PAIRS_SWEEP = B .. 'pending-pairs-sweep'
 
 local function job_key(id) return B .. 'job:' .. id end
 -- Length-prefixed, so that no queue and task names can make the same key as others.
-local function ready_key(queue, task) return B .. 'ready:' .. #queue .. ':' .. queue .. ':' .. task end
+local function pending_pair(queue, task) return #queue .. ':' .. queue .. ':' .. task end
+local function ready_key(queue, task) return B .. 'ready:' .. pending_pair(queue, task) end
+-- The delayed jobs of one pair, beside the delayed set that the dequeue script promotes from,
+-- so that a pair's PENDING jobs are counted with two ZCARDs.
+local function pair_delayed_key(queue, task) return B .. 'delayed:' .. pending_pair(queue, task) end
 local function task_claims_key(task) return B .. 'claims:task:' .. task end
 local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
 local function batch_key(batch) return B .. 'batch:' .. batch end
 local function instance_key(instance) return B .. 'instance:' .. instance end
+-- What a live instance serves: a set of 't:' .. task and 'q:' .. queue, expiring with its
+-- heartbeat, that always holds SERVED_MARK too (so that it exists when it serves nothing).
+local function served_key(instance) return B .. 'served:' .. instance end
+local SERVED_MARK = '='
 local function bucket_key(bucket) return B .. 'bucket:' .. bucket end
 -- Marks a give-back of tokens as applied, so that a replay of it credits nothing (tokens.lua).
 local function given_key(call_id) return B .. 'given:' .. call_id end
@@ -81,6 +95,7 @@ local function make_ready(jk, id, queue, task, priority, run_at)
   local member = ready_member(id, priority, run_at)
   redis.call('ZADD', ready_key(queue, task), 0, member)
   redis.call('HSET', jk, 'ready', member)
+  redis.call('SADD', K_PENDING_PAIRS, pending_pair(queue, task))
 end
 
 -- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
@@ -92,15 +107,23 @@ local function make_pending(jk, id, queue, task, priority, run_at, now)
   else
     redis.call('HDEL', jk, 'ready')
     redis.call('ZADD', K_DELAYED, run_at, id)
+    redis.call('ZADD', pair_delayed_key(queue, task), run_at, id)
+    redis.call('SADD', K_PENDING_PAIRS, pending_pair(queue, task))
   end
+end
+
+-- Takes a job out of the delayed sets (it is due, claimed by hand, cancelled or taken back).
+local function undelay(id, queue, task)
+  redis.call('ZREM', K_DELAYED, id)
+  if queue and task then redis.call('ZREM', pair_delayed_key(queue, task), id) end
 end
 
 local function promote_due(now)
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, 1000)
   for _, id in ipairs(due) do
-    redis.call('ZREM', K_DELAYED, id)
     local jk = job_key(id)
     local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'run_at')
+    undelay(id, f[2], f[3])
     if f[1] == 'PENDING' then
       make_ready(jk, id, f[2], f[3], tonumber(f[4]), tonumber(f[5]))
     end
@@ -138,13 +161,18 @@ local function held_claims(batch, instance)
   return out
 end
 
+-- Forgets instances whose heartbeat expired: their caps and what they served.
+local function forget_expired_instances(now)
+  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
+    redis.call('DEL', instance_key(gone), served_key(gone))
+  end
+  redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
+end
+
 -- Forgets instances whose heartbeat expired, then returns the smallest cap that a live
 -- instance declares per task ('t:' .. name) and queue ('q:' .. name), as a flat list.
 local function refresh_cluster_caps(now)
-  for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
-    redis.call('DEL', instance_key(gone))
-  end
-  redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
+  forget_expired_instances(now)
   local smallest, names = {}, {}
   for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
     local declared = redis.call('HGETALL', instance_key(live))

@@ -76,7 +76,7 @@ if scan_count > 0 then
     if redis.pcall('HGET', key, 'status') == 'RUNNING' and not redis.call('ZSCORE', K_LEASES, id) then
       local f = redis.call('HMGET', key, unpack(FIELDS))
       -- A hand-made job may still be listed as due or delayed: only take_back places it now.
-      redis.call('ZREM', K_DELAYED, id)
+      undelay(id, f[3], f[2])
       local listed = redis.call('HGET', key, 'ready')
       if listed and f[2] and f[3] then redis.call('ZREM', ready_key(f[3], f[2]), listed) end
       if f[2] and f[3] then

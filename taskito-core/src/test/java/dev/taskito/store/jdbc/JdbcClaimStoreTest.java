@@ -32,7 +32,9 @@ import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
+import dev.taskito.store.ServedWork;
 import dev.taskito.store.StoreUnavailableException;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.testsupport.TestH2;
 import dev.taskito.testsupport.TestPostgres;
 
@@ -155,6 +157,28 @@ class JdbcClaimStoreTest {
 			finally {
 				executor.shutdownNow();
 			}
+		}
+
+		@Test
+		void tablesOfAnOlderVersionGainTheNewColumnsInPlace() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (String column : List.of("served_tasks", "served_queues", "expires_at")) {
+					statement.execute("ALTER TABLE " + prefix + "instances DROP COLUMN " + column);
+				}
+				// The row of a running instance of the older version, which says nothing of what it serves.
+				statement.execute("INSERT INTO " + prefix + "instances (instance_id, heartbeat_at, task_caps, queue_caps) "
+						+ "VALUES ('older-version', CURRENT_TIMESTAMP, '{}', '{}')");
+			}
+			JdbcClaimStore upgraded = store(prefix);
+			upgraded.start();
+			upgraded.enqueue(List.of(job("renamed")));
+			upgraded.heartbeat(new Heartbeat("new-version", Duration.ofSeconds(30), Map.of(), Map.of(),
+					new ServedWork(Set.of("current"), Set.of("default")), List.of()));
+			assertThat(upgraded.strandedWork(100)).as("an older instance may serve anything").isEmpty();
+			upgraded.removeInstance("older-version");
+			assertThat(upgraded.strandedWork(100)).containsExactly(new StrandedWork("renamed", "default", 1));
 		}
 
 		@Test
@@ -285,7 +309,8 @@ class JdbcClaimStoreTest {
 				statement.execute("DELETE FROM " + prefix + "claims");
 			}
 			Instant connectedAt = store
-				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(), List.of()))
+				.heartbeat(new Heartbeat("reaper", Duration.ofSeconds(30), Map.of(), Map.of(),
+						ServedWork.NONE, List.of()))
 				.storeTime();
 			assertThat(store.reap(Duration.ofHours(1), connectedAt)).singleElement().satisfies((reaped) -> {
 				assertThat(reaped.jobId()).isEqualTo(id);

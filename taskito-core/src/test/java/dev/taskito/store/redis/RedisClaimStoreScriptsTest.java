@@ -29,6 +29,8 @@ import dev.taskito.store.Outcome;
 import dev.taskito.store.RateLimit;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
+import dev.taskito.store.ServedWork;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
 import dev.taskito.testsupport.TestRedis;
 
@@ -269,14 +271,15 @@ class RedisClaimStoreScriptsTest {
 			.withLease(Duration.ofMillis(200)), UUID.randomUUID()).get(0);
 		ClaimRef lost = new ClaimRef(JobId.newId(), UUID.randomUUID());
 		HeartbeatResult result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3, "b", 2),
-				Map.of("default", 10), List.of(claimed.claim(), lost)));
+				Map.of("default", 10), ServedWork.NONE, List.of(claimed.claim(), lost)));
 		assertThat(result.renewed()).containsExactly(claimed.claim());
 		assertThat(result.clusterCaps().byTask()).containsEntry("a", 3).containsEntry("b", 2);
-		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20), List.of()));
+		result = this.store.heartbeat(new Heartbeat("i2", LEASE, Map.of("a", 1), Map.of("default", 20),
+				ServedWork.NONE, List.of()));
 		assertThat(result.clusterCaps().byTask()).containsEntry("a", 1).containsEntry("b", 2);
 		assertThat(result.clusterCaps().byQueue()).containsEntry("default", 10);
 		this.store.removeInstance("i2");
-		result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3), Map.of(), List.of()));
+		result = this.store.heartbeat(new Heartbeat("i1", LEASE, Map.of("a", 3), Map.of(), ServedWork.NONE, List.of()));
 		assertThat(result.clusterCaps().byTask()).containsOnly(Map.entry("a", 3));
 		// The lease was renewed to 30 s, so the claim outlives its original 200 ms.
 		assertThat(reap(Duration.ZERO)).isEmpty();
@@ -462,7 +465,42 @@ class RedisClaimStoreScriptsTest {
 	/** Reaps as a live instance does: it heartbeats, then reaps. */
 	private List<ReapedJob> reap(Duration grace) {
 		return this.store.reap(grace,
-				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(), List.of())).storeTime());
+				this.store.heartbeat(new Heartbeat("reaper", LEASE, Map.of(), Map.of(),
+						ServedWork.NONE, List.of())).storeTime());
+	}
+
+	@Test
+	void readySetsFromBeforePendingPairsExistedAreFoundBySweepingOnce() {
+		enqueue(job("renamed"));
+		enqueue(job("renamed"));
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// As a namespace written by a version that kept no set of pending pairs.
+			admin.sync().del(this.store.namespace() + "pending-pairs", this.store.namespace() + "pending-pairs-sweep");
+			// The sweep shares Redis with every other namespace: it may take a few calls to go round.
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(this.store.strandedWork(100))
+					.containsExactly(new StrandedWork("renamed", "default", 2)));
+			await().atMost(Duration.ofSeconds(10)).until(() -> {
+				this.store.strandedWork(100);
+				return "done".equals(admin.sync().get(this.store.namespace() + "pending-pairs-sweep"));
+			});
+		}
+	}
+
+	@Test
+	void aLiveInstanceOfAnOlderVersionMayServeAnything() {
+		enqueue(job("renamed"));
+		this.store.heartbeat(new Heartbeat("older-version", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of()));
+		assertThat(this.store.strandedWork(100)).containsExactly(new StrandedWork("renamed", "default", 1));
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// An older version's heartbeat writes no set of what it serves.
+			admin.sync().del(this.store.namespace() + "served:older-version");
+			assertThat(this.store.strandedWork(100)).isEmpty();
+			// Its scripts keep no pending pairs: once it is gone, the sweep for them starts over.
+			assertThat(admin.sync().exists(this.store.namespace() + "pending-pairs-sweep")).isZero();
+		}
+		this.store.removeInstance("older-version");
+		assertThat(this.store.strandedWork(100)).containsExactly(new StrandedWork("renamed", "default", 1));
 	}
 
 	private JobId enqueue(NewJob job) {

@@ -432,6 +432,7 @@ final class SoakAnalysis {
 		Map<String, Integer> caps = new LinkedHashMap<>();
 		caps.put("task:solo", 1);
 		caps.put("task:trio", 3);
+		caps.put("task:poison", 1);
 		caps.put("queue:" + SoakWorker.BOUNDED_QUEUE, SoakWorker.BOUNDED_CAP);
 		long heartbeat = ms("heartbeatMs") * 1000;
 		for (Map.Entry<String, Integer> cap : caps.entrySet()) {

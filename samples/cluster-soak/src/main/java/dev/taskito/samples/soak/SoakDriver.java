@@ -332,7 +332,7 @@ public final class SoakDriver {
 
 	private List<JobId> enqueueWorkload() {
 		DefaultTaskQueue queue = new DefaultTaskQueue(this.driverStores.store(),
-				SoakWorker.registry(null, "driver"));
+				SoakWorker.registry(null, "driver", null));
 		int jobs = intOption("jobs");
 		long spreadMillis = intOption("spreadSeconds") * 1000L;
 		List<JobId> ids = new ArrayList<>(jobs);
@@ -381,7 +381,10 @@ public final class SoakDriver {
 		if (p < 90) {
 			return Kind.BULK;
 		}
-		return (p < 95) ? Kind.FLAKY : Kind.DOOMED;
+		if (p < 93) {
+			return Kind.FLAKY;
+		}
+		return (p < 96) ? Kind.POISON : Kind.DOOMED;
 	}
 
 	// ---- bad input
@@ -392,7 +395,7 @@ public final class SoakDriver {
 	 * and a RUNNING job with no claim.
 	 */
 	private void corruptBehindTaskitosBack() throws Exception {
-		DefaultTaskQueue queue = new DefaultTaskQueue(this.driverStores.store(), SoakWorker.registry(null, "driver"));
+		DefaultTaskQueue queue = new DefaultTaskQueue(this.driverStores.store(), SoakWorker.registry(null, "driver", null));
 		String badPayload = queue.enqueue(EnqueueRequest.of("short", 1).delay(Duration.ofHours(1))).toString();
 		String ghost = queue.enqueue(EnqueueRequest.of("short", 2).delay(Duration.ofHours(1))).toString();
 		String orphan = queue.enqueue(EnqueueRequest.of("short", 3).delay(Duration.ofHours(1))).toString();

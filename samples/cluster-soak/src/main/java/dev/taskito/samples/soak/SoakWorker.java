@@ -31,7 +31,14 @@ public final class SoakWorker {
 
 		SHORT("short", "default", 0, 15), LONG("long", "default", 0, 1_500), SOLO("solo", "default", 1, 40),
 		TRIO("trio", "default", 3, 120), BULK("bulk", "bounded", 0, 60), FLAKY("flaky", "default", 0, 15),
-		DOOMED("doomed", "default", 0, 15);
+		DOOMED("doomed", "default", 0, 15),
+		/**
+		 * Capped at one, so a poisoned attempt that stranded its claim would stop them all: the
+		 * first attempt throws an exception whose text PostgreSQL cannot store, an
+		 * {@code OutOfMemoryError}, an {@code InternalError}, or holds every connection of the
+		 * store's pool for a while before it fails; the second succeeds.
+		 */
+		POISON("poison", "default", 1, 15);
 
 		final String task;
 
@@ -70,7 +77,7 @@ public final class SoakWorker {
 		SoakStores stores = new SoakStores(options.get("store"), options.get("prefix"),
 				Integer.parseInt(options.getOrDefault("redisPort", "6379")), "soak-" + instance);
 		startStore(stores, instance);
-		TaskRegistry registry = registry(ledger, instance);
+		TaskRegistry registry = registry(ledger, instance, stores::holdEveryConnection);
 		TaskDispatcher dispatcher = TaskDispatcher.builder(stores.store(), registry)
 			.instanceId(instance)
 			.concurrency(Integer.parseInt(options.get("concurrency")))
@@ -122,10 +129,14 @@ public final class SoakWorker {
 		}
 	}
 
-	static TaskRegistry registry(Ledger ledger, String instance) {
+	/**
+	 * @param poolHog holds every connection of this instance's store pool for a moment (the
+	 *        driver, which runs no handler, passes {@code null})
+	 */
+	static TaskRegistry registry(Ledger ledger, String instance, Runnable poolHog) {
 		TaskRegistry registry = new TaskRegistry();
 		for (Kind kind : Kind.values()) {
-			TaskDefinition definition = TaskDefinition.of(kind.task, handler(kind, ledger, instance))
+			TaskDefinition definition = TaskDefinition.of(kind.task, handler(kind, ledger, instance, poolHog))
 				.withQueue(kind.queue)
 				.withMaxRetries((kind == Kind.DOOMED) ? DOOMED_MAX_RETRIES : MAX_RETRIES);
 			if (kind.cap > 0) {
@@ -137,7 +148,7 @@ public final class SoakWorker {
 		return registry;
 	}
 
-	private static TaskHandler handler(Kind kind, Ledger ledger, String instance) {
+	private static TaskHandler handler(Kind kind, Ledger ledger, String instance, Runnable poolHog) {
 		List<TaskHandler.Parameter> parameters = List.of(new TaskHandler.Parameter("n", int.class));
 		return new TaskHandler() {
 
@@ -155,6 +166,9 @@ public final class SoakWorker {
 					Thread.sleep(kind.workMillis);
 					if (kind == Kind.DOOMED || (kind == Kind.FLAKY && context.attempt() == 1)) {
 						throw new IllegalStateException("soak: " + kind.task + " fails attempt " + context.attempt());
+					}
+					if (kind == Kind.POISON && context.attempt() == 1) {
+						poison((int) args[0], poolHog);
 					}
 					outcome = "ok";
 					return null;
@@ -174,6 +188,24 @@ public final class SoakWorker {
 			}
 
 		};
+	}
+
+	/**
+	 * Fails the way that once froze or stranded an instance.
+	 */
+	private static void poison(int n, Runnable poolHog) {
+		switch (n % 4) {
+			case 0 -> throw new IllegalArgumentException("soak: poison record a\u0000b, which PostgreSQL cannot store");
+			case 1 -> {
+				long[] tooLarge = new long[Integer.MAX_VALUE - 16];
+				throw new IllegalStateException("soak: allocated " + tooLarge.length);
+			}
+			case 2 -> throw new InternalError("soak: poison InternalError");
+			default -> {
+				poolHog.run();
+				throw new IllegalStateException("soak: poison held every pool connection");
+			}
+		}
 	}
 
 	private static Duration millis(Map<String, String> options, String key) {

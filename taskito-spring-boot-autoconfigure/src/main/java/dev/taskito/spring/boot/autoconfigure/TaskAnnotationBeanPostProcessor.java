@@ -18,6 +18,7 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -104,7 +105,7 @@ public class TaskAnnotationBeanPostProcessor
 
 	private void register(Object bean, Class<?> userClass, String beanName) {
 		TaskitoProperties properties = this.properties.get();
-		UnaryOperator<TaskDefinition> overrides = (definition) -> applyOverrides(definition,
+		UnaryOperator<TaskDefinition> overrides = (definition) -> applyOverrides(withBootDurations(definition),
 				properties.getTasks().get(definition.name()));
 		if (Proxy.isProxyClass(bean.getClass()) || !userClass.isInstance(bean)) {
 			// An interface-based (JDK) proxy is not an instance of the class declaring the
@@ -115,7 +116,8 @@ public class TaskAnnotationBeanPostProcessor
 				throw new TaskitoException("Cannot register the @Task methods of bean '" + beanName + "' ("
 						+ userClass.getName() + "): it is a proxy whose target cannot be reached; make it a class-based proxy");
 			}
-			UnaryOperator<TaskDefinition> throughProxy = (definition) -> callThroughProxy(definition, bean, beanName);
+			UnaryOperator<TaskDefinition> throughProxy = (definition) -> callThroughProxy(withBootDurations(definition),
+					bean, beanName);
 			this.registry.get().registerBean(target, userClass, beanName,
 					(definition) -> overrides.apply(throughProxy.apply(definition)));
 		}
@@ -135,6 +137,30 @@ public class TaskAnnotationBeanPostProcessor
 			throw new IllegalArgumentException(ex.getMessage(), ex);
 		}
 		return definition.withHandler(new MethodTaskHandler(proxy, invocable));
+	}
+
+	/**
+	 * Reads the annotation's timeout with Spring Boot's rules ({@link DurationStyle}: a
+	 * plain number is milliseconds), so that {@code @Task(timeout = "30")} means what
+	 * {@code taskito.tasks.<name>.timeout: 30} means in {@code application.yml}. Runs before
+	 * the handler is rebound to a proxy's method, which may not carry the annotation.
+	 */
+	private static TaskDefinition withBootDurations(TaskDefinition definition) {
+		if (!(definition.handler() instanceof MethodTaskHandler handler)) {
+			return definition;
+		}
+		Task task = handler.getMethod().getAnnotation(Task.class);
+		if (task == null || task.timeout().isBlank()) {
+			return definition;
+		}
+		try {
+			return definition.withTimeout(DurationStyle.detectAndParse(task.timeout().trim()));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalArgumentException("timeout '" + task.timeout() + "' is not a duration: write it as in"
+					+ " application.yml, a number with ns, us, ms, s, m, h or d (such as \"30s\"; a plain number is"
+					+ " milliseconds) or ISO-8601 (such as \"PT30S\")", ex);
+		}
 	}
 
 	private static TaskDefinition applyOverrides(TaskDefinition definition, TaskitoProperties.TaskLimits limits) {

@@ -45,7 +45,8 @@ import dev.taskito.store.ClaimStore;
 @Import({ TaskitoStoreConfigurations.UserDataSourceConfiguration.class,
 		TaskitoStoreConfigurations.RedisConfiguration.class,
 		TaskitoStoreConfigurations.EmbeddedConfiguration.class,
-		TaskitoStoreConfigurations.RedisMissingConfiguration.class })
+		TaskitoStoreConfigurations.RedisMissingConfiguration.class,
+		TaskitoStoreConfigurations.UnknownStoreTypeConfiguration.class })
 public final class TaskitoAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(TaskitoAutoConfiguration.class);
@@ -118,7 +119,7 @@ public final class TaskitoAutoConfiguration {
 			.heartbeatInterval(properties.getLease().getHeartbeatInterval())
 			.retryBackoff(properties.getRetry().getBackoff())
 			.retryMaxBackoff(properties.getRetry().getMaxBackoff())
-			.shutdownTimeout(properties.getShutdown().getTimeout())
+			.shutdownTimeout(TaskitoLifecycle.shutdownTimeout(properties.getShutdown().getTimeout(), environment))
 			.retention(properties.getRetention().getSucceeded(), properties.getRetention().getDead());
 		ThreadFactory threadFactory = workerThreadFactory(properties, environment);
 		if (threadFactory != null) {

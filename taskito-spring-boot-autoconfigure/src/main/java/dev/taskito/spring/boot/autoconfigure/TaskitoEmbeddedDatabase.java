@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 
 import javax.sql.DataSource;
 
@@ -42,10 +43,14 @@ public final class TaskitoEmbeddedDatabase implements DisposableBean {
 	/**
 	 * Opens (creating when missing) the database in {@code directory}.
 	 * @param directory the value of {@code taskito.jdbc.embedded-path}
-	 * @param poolSize the most connections to hold
+	 * @param poolSize the most connections to hold (producers share them with the
+	 * dispatcher, so more than the dispatcher's own pool would have)
+	 * @param connectionTimeout the longest a store call waits for a connection
+	 * ({@code taskito.jdbc.pool.connection-timeout}); an in-process file needs no socket
+	 * timeout
 	 * @throws TaskitoException naming the property when the file cannot be opened
 	 */
-	public TaskitoEmbeddedDatabase(String directory, int poolSize) {
+	public TaskitoEmbeddedDatabase(String directory, int poolSize, Duration connectionTimeout) {
 		this.directory = Path.of(directory).toAbsolutePath().normalize();
 		try {
 			Files.createDirectories(this.directory);
@@ -63,6 +68,7 @@ public final class TaskitoEmbeddedDatabase implements DisposableBean {
 		config.setPassword("");
 		config.setMaximumPoolSize(poolSize);
 		config.setMinimumIdle(1);
+		HikariPools.bound(config, connectionTimeout);
 		try {
 			this.dataSource = new HikariDataSource(config);
 		}

@@ -1,29 +1,47 @@
 package dev.taskito.spring.boot.autoconfigure;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.boot.autoconfigure.context.LifecycleProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.env.Environment;
 
 import dev.taskito.dispatch.TaskDispatcher;
 import dev.taskito.store.ClaimStore;
 
 /**
- * Starts Taskito once the application context is refreshed and stops it in the graceful
- * shutdown phase. At start, the {@code taskito.queues.<name>.paused} settings are applied
- * through the store (so they reach every instance), then the dispatcher, if this instance
- * has one, starts claiming jobs. At stop the dispatcher stops claiming, waits for running
- * jobs up to {@code taskito.shutdown.timeout} and releases what did not finish.
+ * Starts Taskito once the application context is refreshed and stops it in Spring Boot's
+ * graceful shutdown phase. At start, the {@code taskito.queues.<name>.paused} settings are
+ * applied through the store (so they reach every instance), then the dispatcher, if this
+ * instance has one, starts claiming jobs. At stop the dispatcher stops claiming at once,
+ * then within {@code taskito.shutdown.timeout} waits for running jobs, interrupts the rest
+ * and gives back their claims; the timeout defaults to Boot's
+ * {@code spring.lifecycle.timeout-per-shutdown-phase} minus a margin, so the whole stop
+ * ends inside the phase.
  */
 public class TaskitoLifecycle implements SmartLifecycle {
 
 	/**
-	 * The phase: the same as Spring Boot's graceful web server shutdown, so that running
-	 * jobs drain while in-flight requests do, and after every ordinary bean has started.
+	 * The phase: Spring Boot 4's graceful shutdown phase,
+	 * {@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE}
+	 * ({@code SmartLifecycle.DEFAULT_PHASE - 1024}, the phase of
+	 * {@code WebServerGracefulShutdownLifecycle}). Lifecycles stop from the highest phase
+	 * down, so the dispatcher stops claiming when graceful shutdown begins and drains its
+	 * jobs while the web server drains its requests, before the web server stops
+	 * ({@code START_STOP_LIFECYCLE_PHASE}, {@code DEFAULT_PHASE - 2048}) and before the
+	 * store's connections go away. It starts after the web server does.
 	 */
-	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
+
+	/** The most of Boot's shutdown phase left over for what follows the dispatcher's stop. */
+	static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(3);
+
+	private static final String PHASE_PROPERTY = "spring.lifecycle.timeout-per-shutdown-phase";
 
 	private static final Log logger = LogFactory.getLog(TaskitoLifecycle.class);
 
@@ -44,6 +62,34 @@ public class TaskitoLifecycle implements SmartLifecycle {
 		this.store = store;
 		this.dispatcher = dispatcher;
 		this.pausedQueues = Map.copyOf(pausedQueues);
+	}
+
+	/**
+	 * The dispatcher's shutdown timeout: {@code taskito.shutdown.timeout}, else Boot's
+	 * shutdown phase ({@code spring.lifecycle.timeout-per-shutdown-phase}) minus a tenth of
+	 * it, at most {@link #SHUTDOWN_MARGIN}. Warns when a configured timeout does not fit in
+	 * the phase: Boot would then move on while jobs are still being given back, and they
+	 * would lose an attempt.
+	 * @param configured {@code taskito.shutdown.timeout}, or {@code null}
+	 * @param environment the environment
+	 * @return the timeout
+	 */
+	static Duration shutdownTimeout(Duration configured, Environment environment) {
+		Duration phase = Binder.get(environment)
+			.bind(PHASE_PROPERTY, Duration.class)
+			.orElseGet(() -> new LifecycleProperties().getTimeoutPerShutdownPhase());
+		Duration margin = phase.dividedBy(10);
+		Duration fits = phase.minus((margin.compareTo(SHUTDOWN_MARGIN) < 0) ? margin : SHUTDOWN_MARGIN);
+		if (configured == null) {
+			return fits;
+		}
+		if (configured.compareTo(fits) > 0) {
+			logger.warn("taskito.shutdown.timeout (" + configured + ") does not fit in " + PHASE_PROPERTY + " ("
+					+ phase + "): Spring Boot may move on while Taskito still gives back running jobs, and those"
+					+ " lose an attempt. Set taskito.shutdown.timeout to at most " + fits
+					+ " (or leave it unset to follow the phase), or lengthen " + PHASE_PROPERTY);
+		}
+		return configured;
 	}
 
 	@Override

@@ -211,6 +211,12 @@ public class TaskitoProperties {
 		 */
 		private InitializeSchema initializeSchema = InitializeSchema.ALWAYS;
 
+		/**
+		 * The dispatcher's own connection pool, derived from the application's HikariCP
+		 * pool.
+		 */
+		private final Pool pool = new Pool();
+
 		public String getDataSource() {
 			return this.dataSource;
 		}
@@ -243,6 +249,64 @@ public class TaskitoProperties {
 			this.initializeSchema = initializeSchema;
 		}
 
+		public Pool getPool() {
+			return this.pool;
+		}
+
+	}
+
+	/**
+	 * The small connection pool of Taskito's own that the dispatcher uses when jobs live in
+	 * the application's HikariCP DataSource (same database and credentials): its bounds
+	 * make every store call end well before a lease could be taken back.
+	 */
+	public static class Pool {
+
+		/**
+		 * Most connections of the dispatcher's pool (dispatch, completer, heartbeat,
+		 * maintenance, the PostgreSQL LISTEN, and find, retry and pauses).
+		 */
+		private int maximumSize = TaskitoDefaults.JDBC_POOL_MAXIMUM_SIZE;
+
+		/**
+		 * How long a store call waits for a connection of the dispatcher's pool. Keep it
+		 * shorter than "taskito.lease.heartbeat-interval". Also bounds the embedded H2
+		 * file's pool.
+		 */
+		private Duration connectionTimeout = TaskitoDefaults.JDBC_CONNECTION_TIMEOUT;
+
+		/**
+		 * How long a PostgreSQL connection of the dispatcher's pool waits for an answer
+		 * (the driver's socketTimeout, in whole seconds; TCP keepalive is switched on too).
+		 * With the connection timeout, keep it shorter than "taskito.lease.duration" minus
+		 * "taskito.lease.heartbeat-interval".
+		 */
+		private Duration socketTimeout = TaskitoDefaults.JDBC_SOCKET_TIMEOUT;
+
+		public int getMaximumSize() {
+			return this.maximumSize;
+		}
+
+		public void setMaximumSize(int maximumSize) {
+			this.maximumSize = maximumSize;
+		}
+
+		public Duration getConnectionTimeout() {
+			return this.connectionTimeout;
+		}
+
+		public void setConnectionTimeout(Duration connectionTimeout) {
+			this.connectionTimeout = connectionTimeout;
+		}
+
+		public Duration getSocketTimeout() {
+			return this.socketTimeout;
+		}
+
+		public void setSocketTimeout(Duration socketTimeout) {
+			this.socketTimeout = socketTimeout;
+		}
+
 	}
 
 	/**
@@ -255,12 +319,27 @@ public class TaskitoProperties {
 		 */
 		private String keyPrefix = TaskitoDefaults.KEY_PREFIX;
 
+		/**
+		 * How long a Redis command of Taskito's may take (or wait for a reconnect) before
+		 * it fails, whatever "spring.data.redis.timeout" says. Keep it shorter than
+		 * "taskito.lease.duration" minus "taskito.lease.heartbeat-interval".
+		 */
+		private Duration commandTimeout = TaskitoDefaults.REDIS_COMMAND_TIMEOUT;
+
 		public String getKeyPrefix() {
 			return this.keyPrefix;
 		}
 
 		public void setKeyPrefix(String keyPrefix) {
 			this.keyPrefix = keyPrefix;
+		}
+
+		public Duration getCommandTimeout() {
+			return this.commandTimeout;
+		}
+
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
 		}
 
 	}
@@ -551,10 +630,13 @@ public class TaskitoProperties {
 	public static class Shutdown {
 
 		/**
-		 * How long shutdown waits for running jobs before releasing their claims. Keep
-		 * "spring.lifecycle.timeout-per-shutdown-phase" at least this long.
+		 * How long stopping the dispatcher may take in all: waiting for running jobs, then
+		 * interrupting them and giving back their claims. Unset means
+		 * "spring.lifecycle.timeout-per-shutdown-phase" (30s by default) minus a margin of a
+		 * tenth of it, at most 3s, so that the whole stop ends inside Spring Boot's shutdown
+		 * phase.
 		 */
-		private Duration timeout = TaskitoDefaults.SHUTDOWN_TIMEOUT;
+		private Duration timeout;
 
 		public Duration getTimeout() {
 			return this.timeout;

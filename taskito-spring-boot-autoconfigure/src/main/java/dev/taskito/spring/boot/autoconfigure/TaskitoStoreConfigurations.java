@@ -1,5 +1,6 @@
 package dev.taskito.spring.boot.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,8 +70,26 @@ final class TaskitoStoreConfigurations {
 	}
 
 	/**
-	 * The application's {@code DataSource}: the dispatcher uses it as it is (plain
-	 * connections, so its claim commits before it counts), enqueue and cancel through a
+	 * Warns when a store call bounded by {@code bound} could still be running when this
+	 * instance's leases must have been renewed ({@code lease - heartbeat}), so that a hung
+	 * call would cost a lease.
+	 * @param bound the longest a store call can take
+	 * @param boundProperties the properties that set it, for the message
+	 * @param properties the properties ({@code taskito.lease.*})
+	 */
+	static void warnIfStoreCallsOutlastLeases(Duration bound, String boundProperties, TaskitoProperties properties) {
+		Duration renewBy = properties.getLease().getDuration().minus(properties.getLease().getHeartbeatInterval());
+		if (bound.compareTo(renewBy) >= 0) {
+			logger.warn("A Taskito store call may hang for up to " + bound + " (" + boundProperties + ") but leases "
+					+ "must be renewed within " + renewBy + " (taskito.lease.duration - taskito.lease.heartbeat-interval)"
+					+ ": a hung call makes this instance interrupt its jobs. Shorten the former or lengthen the lease");
+		}
+	}
+
+	/**
+	 * The application's {@code DataSource}: the dispatcher uses plain connections of a
+	 * bounded pool derived from it ({@link TaskitoDispatcherDataSource}; its claim commits
+	 * before it counts), enqueue and cancel the application's DataSource through a
 	 * transaction-aware proxy so they join the caller's {@code @Transactional} work.
 	 */
 	@Configuration(proxyBeanMethods = false)
@@ -78,13 +97,19 @@ final class TaskitoStoreConfigurations {
 	@Conditional(ApplicationDataSourceCondition.class)
 	static class UserDataSourceConfiguration {
 
+		@Bean
+		TaskitoDispatcherDataSource taskitoDispatcherDataSource(ConfigurableListableBeanFactory beanFactory,
+				TaskitoProperties properties, Environment environment) {
+			return TaskitoDispatcherDataSource.forApplication(userDataSource(beanFactory, environment, properties),
+					properties);
+		}
+
 		@Bean(initMethod = "start")
 		@DependsOnDatabaseInitialization
 		JdbcClaimStore taskitoClaimStore(ConfigurableListableBeanFactory beanFactory, TaskitoProperties properties,
-				Environment environment) {
-			DataSource dataSource = userDataSource(beanFactory, environment, properties.getJdbc().getDataSource(),
-					!environment.containsProperty("taskito.store.type"));
-			JdbcClaimStore.Builder builder = jdbcStore(dataSource, properties);
+				Environment environment, TaskitoDispatcherDataSource dispatcherDataSource) {
+			DataSource dataSource = userDataSource(beanFactory, environment, properties);
+			JdbcClaimStore.Builder builder = jdbcStore(dispatcherDataSource.getDataSource(), properties);
 			if (TRANSACTION_AWARE_PROXY_PRESENT) {
 				builder.transactionalDataSource(SpringJdbcSupport.transactionAware(dataSource));
 			}
@@ -96,8 +121,10 @@ final class TaskitoStoreConfigurations {
 		}
 
 		private static DataSource userDataSource(ConfigurableListableBeanFactory beanFactory, Environment environment,
-				String name, boolean auto) {
-			List<String> names = applicationDataSources(beanFactory, environment, auto);
+				TaskitoProperties properties) {
+			String name = properties.getJdbc().getDataSource();
+			List<String> names = applicationDataSources(beanFactory, environment,
+					!environment.containsProperty("taskito.store.type"));
 			if (name != null && !name.isBlank()) {
 				try {
 					return beanFactory.getBean(name, DataSource.class);
@@ -245,7 +272,14 @@ final class TaskitoStoreConfigurations {
 						+ " Redis server, or use taskito.store.type=jdbc");
 			}
 			try {
-				return RedisClaimStore.builder(redisClient).keyPrefix(properties.getRedis().getKeyPrefix()).build();
+				warnIfStoreCallsOutlastLeases(properties.getRedis().getCommandTimeout(),
+						"taskito.redis.command-timeout", properties);
+				// The store's own connections carry this timeout, whatever spring.data.redis.timeout says
+				// (unset, Lettuce waits 60 s: long enough for leases to expire behind a heartbeat).
+				return RedisClaimStore.builder(redisClient)
+					.keyPrefix(properties.getRedis().getKeyPrefix())
+					.commandTimeout(properties.getRedis().getCommandTimeout())
+					.build();
 			}
 			catch (IllegalArgumentException ex) {
 				throw new TaskitoException("taskito.redis.key-prefix: " + ex.getMessage(), ex);
@@ -312,7 +346,8 @@ final class TaskitoStoreConfigurations {
 		@Bean
 		TaskitoEmbeddedDatabase taskitoEmbeddedDatabase(TaskitoProperties properties) {
 			return new TaskitoEmbeddedDatabase(properties.getJdbc().getEmbeddedPath(),
-					Math.max(10, properties.getWorker().getConcurrency() / 2 + 4));
+					Math.max(10, properties.getWorker().getConcurrency() / 2 + 4),
+					properties.getJdbc().getPool().getConnectionTimeout());
 		}
 
 		@Bean(initMethod = "start")
@@ -336,6 +371,45 @@ final class TaskitoStoreConfigurations {
 			throw new TaskitoException("taskito.store.type is redis but no Redis store can be made: it needs "
 					+ "io.lettuce:lettuce-core and spring-boot-starter-data-redis on the classpath and a Lettuce "
 					+ "RedisConnectionFactory bean (spring.data.redis.*)");
+		}
+
+	}
+
+	/**
+	 * {@code taskito.store.type} is neither {@code jdbc} nor {@code redis}: fail naming the
+	 * property, its value and the allowed values rather than with a missing bean. Binding
+	 * {@link TaskitoProperties} fails first for a value that is no {@link TaskitoProperties.StoreType}
+	 * (Spring Boot's report then lists the valid values); the exception covers a value the
+	 * binder's lenient reading accepts.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean(ClaimStore.class)
+	@Conditional(UnknownStoreTypeCondition.class)
+	static class UnknownStoreTypeConfiguration {
+
+		@Bean
+		ClaimStore taskitoClaimStore(TaskitoProperties properties, Environment environment) {
+			throw new TaskitoException("taskito.store.type is '" + environment.getProperty("taskito.store.type")
+					+ "': use jdbc or redis, or leave it unset to choose the application's DataSource, else Redis,"
+					+ " else the embedded H2 file");
+		}
+
+	}
+
+	/**
+	 * Matches a {@code taskito.store.type} other than {@code jdbc} and {@code redis}.
+	 */
+	static class UnknownStoreTypeCondition extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			ConditionMessage.Builder message = ConditionMessage.forCondition("Taskito store type");
+			String type = context.getEnvironment().getProperty("taskito.store.type");
+			if (type == null || type.isBlank() || "jdbc".equalsIgnoreCase(type.trim())
+					|| "redis".equalsIgnoreCase(type.trim())) {
+				return ConditionOutcome.noMatch(message.because("type is " + type));
+			}
+			return ConditionOutcome.match(message.because("type is " + type + ", neither jdbc nor redis"));
 		}
 
 	}

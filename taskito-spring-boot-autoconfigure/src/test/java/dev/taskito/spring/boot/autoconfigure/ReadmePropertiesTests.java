@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.core.env.StandardEnvironment;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,7 +48,12 @@ class ReadmePropertiesTests {
 		assertThat(table).containsEntry("taskito.jdbc.embedded-path", code(defaults.getJdbc().getEmbeddedPath()))
 			.containsEntry("taskito.jdbc.table-prefix", code(defaults.getJdbc().getTablePrefix()))
 			.containsEntry("taskito.jdbc.initialize-schema", code("always"))
+			.containsEntry("taskito.jdbc.pool.maximum-size", code(defaults.getJdbc().getPool().getMaximumSize()))
+			.containsEntry("taskito.jdbc.pool.connection-timeout",
+					code(defaults.getJdbc().getPool().getConnectionTimeout()))
+			.containsEntry("taskito.jdbc.pool.socket-timeout", code(defaults.getJdbc().getPool().getSocketTimeout()))
 			.containsEntry("taskito.redis.key-prefix", code(defaults.getRedis().getKeyPrefix()))
+			.containsEntry("taskito.redis.command-timeout", code(defaults.getRedis().getCommandTimeout()))
 			.containsEntry("taskito.worker.concurrency", code(defaults.getWorker().getConcurrency()))
 			.containsEntry("taskito.dispatcher.enabled", code(defaults.getDispatcher().isEnabled()))
 			.containsEntry("taskito.dispatcher.poll-interval", code(defaults.getDispatcher().getPollInterval()))
@@ -56,9 +63,10 @@ class ReadmePropertiesTests {
 			.containsEntry("taskito.retry.max-retries", code(defaults.getRetry().getMaxRetries()))
 			.containsEntry("taskito.retry.backoff", code(defaults.getRetry().getBackoff()))
 			.containsEntry("taskito.retry.max-backoff", code(defaults.getRetry().getMaxBackoff()))
-			.containsEntry("taskito.shutdown.timeout", code(defaults.getShutdown().getTimeout()))
 			.containsEntry("taskito.retention.succeeded", code(defaults.getRetention().getSucceeded()))
 			.containsEntry("taskito.retention.dead", code(defaults.getRetention().getDead()));
+		assertThat(table.get("taskito.shutdown.timeout")).as("the shutdown timeout derived from Boot's default phase")
+			.contains(code(TaskitoLifecycle.shutdownTimeout(null, new StandardEnvironment())));
 	}
 
 	@Test
@@ -76,7 +84,12 @@ class ReadmePropertiesTests {
 		assertThat(defaults).containsEntry("taskito.jdbc.embedded-path", properties.getJdbc().getEmbeddedPath())
 			.containsEntry("taskito.jdbc.table-prefix", properties.getJdbc().getTablePrefix())
 			.containsEntry("taskito.jdbc.initialize-schema", "always")
+			.containsEntry("taskito.jdbc.pool.maximum-size", plain(properties.getJdbc().getPool().getMaximumSize()))
+			.containsEntry("taskito.jdbc.pool.connection-timeout",
+					plain(properties.getJdbc().getPool().getConnectionTimeout()))
+			.containsEntry("taskito.jdbc.pool.socket-timeout", plain(properties.getJdbc().getPool().getSocketTimeout()))
 			.containsEntry("taskito.redis.key-prefix", properties.getRedis().getKeyPrefix())
+			.containsEntry("taskito.redis.command-timeout", plain(properties.getRedis().getCommandTimeout()))
 			.containsEntry("taskito.worker.concurrency", plain(properties.getWorker().getConcurrency()))
 			.containsEntry("taskito.dispatcher.enabled", plain(properties.getDispatcher().isEnabled()))
 			.containsEntry("taskito.dispatcher.poll-interval", plain(properties.getDispatcher().getPollInterval()))
@@ -86,9 +99,9 @@ class ReadmePropertiesTests {
 			.containsEntry("taskito.retry.max-retries", plain(properties.getRetry().getMaxRetries()))
 			.containsEntry("taskito.retry.backoff", plain(properties.getRetry().getBackoff()))
 			.containsEntry("taskito.retry.max-backoff", plain(properties.getRetry().getMaxBackoff()))
-			.containsEntry("taskito.shutdown.timeout", plain(properties.getShutdown().getTimeout()))
 			.containsEntry("taskito.retention.succeeded", plain(properties.getRetention().getSucceeded()))
-			.containsEntry("taskito.retention.dead", plain(properties.getRetention().getDead()));
+			.containsEntry("taskito.retention.dead", plain(properties.getRetention().getDead()))
+			.doesNotContainKey("taskito.shutdown.timeout");
 	}
 
 	private static String plain(Object value) {

@@ -24,6 +24,7 @@ import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -113,6 +114,11 @@ class RecordingClaimStore implements ClaimStore {
 
 	@Override
 	public void removeInstance(String instanceId) {
+	}
+
+	@Override
+	public List<StrandedWork> strandedWork(int countLimit) {
+		return List.of();
 	}
 
 	@Override

@@ -1,5 +1,6 @@
 package dev.taskito.spring.boot.autoconfigure;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.aopalliance.intercept.MethodInterceptor;
@@ -175,6 +176,32 @@ class TaskBeanPostProcessorTests {
 	}
 
 	@Test
+	void annotationTimeoutsReadLikeApplicationYml() {
+		this.runner.withBean("timedTasks", TimedTasks.class)
+			.withPropertyValues("taskito.tasks.configured.timeout=30")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				TaskRegistry registry = context.getBean(TaskRegistry.class);
+				assertThat(registry.require("plain").timeout()).as("a plain number is milliseconds, as in yml")
+					.isEqualTo(Duration.ofMillis(30));
+				assertThat(registry.require("configured").timeout()).isEqualTo(registry.require("plain").timeout());
+				assertThat(registry.require("seconds").timeout()).isEqualTo(Duration.ofSeconds(30));
+				assertThat(registry.require("iso").timeout()).isEqualTo(Duration.ofMinutes(2));
+				assertThat(registry.require("micros").timeout()).isEqualTo(Duration.ofNanos(1500_000));
+			});
+	}
+
+	@Test
+	void annotationTimeoutThatBootCannotReadFailsStartup() {
+		this.runner.withBean("spacedTimeoutTasks", SpacedTimeoutTasks.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(taskitoFailure(context)).hasMessageContaining("bean 'spacedTimeoutTasks'")
+				.hasMessageContaining("SpacedTimeoutTasks.run")
+				.hasMessageContaining("timeout '30 s' is not a duration: write it as in application.yml");
+		});
+	}
+
+	@Test
 	void unreadableRateLimitFailsStartup() {
 		this.runner.withBean("badRateLimitTasks", BadRateLimitTasks.class).run((context) -> {
 			assertThat(context).hasFailed();
@@ -294,6 +321,38 @@ class TaskBeanPostProcessorTests {
 	static class BadTimeoutTasks {
 
 		@Task(timeout = "soon")
+		void run() {
+		}
+
+	}
+
+	static class TimedTasks {
+
+		@Task(name = "plain", timeout = "30")
+		void plain() {
+		}
+
+		@Task(name = "configured", timeout = "1h")
+		void configured() {
+		}
+
+		@Task(name = "seconds", timeout = "30s")
+		void seconds() {
+		}
+
+		@Task(name = "iso", timeout = "PT2M")
+		void iso() {
+		}
+
+		@Task(name = "micros", timeout = "1500us")
+		void micros() {
+		}
+
+	}
+
+	static class SpacedTimeoutTasks {
+
+		@Task(timeout = "30 s")
 		void run() {
 		}
 

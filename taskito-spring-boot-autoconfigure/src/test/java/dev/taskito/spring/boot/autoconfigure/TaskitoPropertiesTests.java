@@ -21,7 +21,12 @@ class TaskitoPropertiesTests {
 		assertThat(properties.getJdbc().getTablePrefix()).isEqualTo(TaskitoDefaults.TABLE_PREFIX);
 		assertThat(properties.getJdbc().getInitializeSchema() == TaskitoProperties.InitializeSchema.ALWAYS)
 			.isEqualTo(TaskitoDefaults.INITIALIZE_SCHEMA);
+		assertThat(properties.getJdbc().getPool().getMaximumSize()).isEqualTo(TaskitoDefaults.JDBC_POOL_MAXIMUM_SIZE);
+		assertThat(properties.getJdbc().getPool().getConnectionTimeout())
+			.isEqualTo(TaskitoDefaults.JDBC_CONNECTION_TIMEOUT);
+		assertThat(properties.getJdbc().getPool().getSocketTimeout()).isEqualTo(TaskitoDefaults.JDBC_SOCKET_TIMEOUT);
 		assertThat(properties.getRedis().getKeyPrefix()).isEqualTo(TaskitoDefaults.KEY_PREFIX);
+		assertThat(properties.getRedis().getCommandTimeout()).isEqualTo(TaskitoDefaults.REDIS_COMMAND_TIMEOUT);
 		assertThat(properties.getTasks()).isEmpty();
 		assertThat(properties.getQueues()).isEmpty();
 		assertThat(properties.getWorker().getConcurrency()).isEqualTo(TaskitoDefaults.WORKER_CONCURRENCY);
@@ -34,7 +39,8 @@ class TaskitoPropertiesTests {
 		assertThat(properties.getRetry().getMaxRetries()).isEqualTo(TaskitoDefaults.MAX_RETRIES);
 		assertThat(properties.getRetry().getBackoff()).isEqualTo(TaskitoDefaults.RETRY_BACKOFF);
 		assertThat(properties.getRetry().getMaxBackoff()).isEqualTo(TaskitoDefaults.RETRY_MAX_BACKOFF);
-		assertThat(properties.getShutdown().getTimeout()).isEqualTo(TaskitoDefaults.SHUTDOWN_TIMEOUT);
+		// Unset: derived from Spring Boot's shutdown phase (see TaskitoShutdownTests).
+		assertThat(properties.getShutdown().getTimeout()).isNull();
 		assertThat(properties.getRetention().getSucceeded()).isEqualTo(TaskitoDefaults.RETENTION_SUCCEEDED);
 		assertThat(properties.getRetention().getDead()).isEqualTo(TaskitoDefaults.RETENTION_DEAD);
 	}

@@ -4,19 +4,29 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.taskito.Task;
@@ -28,21 +38,31 @@ import dev.taskito.store.redis.RedisClaimStore;
 import dev.taskito.testsupport.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Which store {@code taskito.store.type} and the application's beans choose: the
  * application's DataSource, Redis, or the embedded H2 file, and the errors when none fits.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TaskitoStoreSelectionTests {
 
 	@TempDir
 	Path embedded;
 
 	private ApplicationContextRunner runner() {
+		return runner(this.embedded);
+	}
+
+	/**
+	 * @param embedded the directory of the embedded H2 file, should Taskito choose it
+	 * @return a runner of Taskito with one task and no dispatcher
+	 */
+	static ApplicationContextRunner runner(Path embedded) {
 		return new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(TaskitoAutoConfiguration.class))
 			.withBean("reportTasks", ReportTasks.class)
-			.withPropertyValues("taskito.jdbc.embedded-path=" + this.embedded, "taskito.dispatcher.enabled=false");
+			.withPropertyValues("taskito.jdbc.embedded-path=" + embedded, "taskito.dispatcher.enabled=false");
 	}
 
 	private ApplicationContextRunner withApplicationDataSource(String name) {
@@ -160,6 +180,60 @@ class TaskitoStoreSelectionTests {
 			assertThat(TaskBeanPostProcessorTests.taskitoFailure(context))
 				.hasMessageContaining("taskito.store.type is redis but no Redis store can be made");
 		});
+	}
+
+	@Test
+	void anUnknownStoreTypeFailsBindingNamingThePropertyAndValue() {
+		runner().withPropertyValues("taskito.store.type=mongo").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("StoreType.mongo");
+			BindException binding = findCause(context.getStartupFailure(), BindException.class);
+			assertThat(binding).as("a binding failure, which Spring Boot's report explains").isNotNull();
+			assertThat(binding.getName()).hasToString("taskito.store.type");
+			assertThat(binding.getTarget().getType().resolve()).isEqualTo(TaskitoProperties.StoreType.class);
+		});
+	}
+
+	@Test
+	void anUnknownStoreTypeIsReportedWithTheAllowedValues(CapturedOutput output) {
+		SpringApplication application = new SpringApplication(StartupFailureApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setDefaultProperties(Map.of("taskito.store.type", "mongo", "taskito.jdbc.embedded-path",
+				this.embedded.toString(), "spring.main.banner-mode", "off"));
+		assertThatThrownBy(application::run).isNotNull();
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("Property: taskito.store.type")
+			.contains("Value: \"mongo\"")
+			.contains("The following values are valid:")
+			.contains("JDBC")
+			.contains("REDIS")
+			.doesNotContain("required a bean of type");
+	}
+
+	@Test
+	void anUnknownStoreTypeTheBinderAcceptsFailsNamingTheAllowedValues() {
+		// The binder reads "re-dis" as REDIS leniently; the store choice does not.
+		runner().withPropertyValues("taskito.store.type=re-dis").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(TaskBeanPostProcessorTests.taskitoFailure(context))
+				.hasMessageContaining("taskito.store.type is 're-dis': use jdbc or redis");
+		});
+	}
+
+	private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (type.isInstance(cause)) {
+				return type.cast(cause);
+			}
+		}
+		return null;
+	}
+
+	@SpringBootConfiguration
+	@ImportAutoConfiguration(TaskitoAutoConfiguration.class)
+	@Import(ReportTasks.class)
+	static class StartupFailureApplication {
+
 	}
 
 	@Test

@@ -31,10 +31,7 @@ class EmbeddedEndToEndTests {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("taskito.jdbc.embedded-path", embedded::toString);
-		for (String property : EndToEndChecks.PROPERTIES) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
+		EndToEndChecks.addProperties(registry);
 	}
 
 	@Autowired

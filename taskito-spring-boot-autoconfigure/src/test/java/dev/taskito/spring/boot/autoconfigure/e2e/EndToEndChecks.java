@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -31,6 +32,17 @@ final class EndToEndChecks {
 			"taskito.dispatcher.poll-interval=100ms", "taskito.shutdown.timeout=5s" };
 
 	private EndToEndChecks() {
+	}
+
+	/**
+	 * Adds {@link #PROPERTIES} to a test's properties.
+	 * @param registry the test's property registry
+	 */
+	static void addProperties(DynamicPropertyRegistry registry) {
+		for (String property : PROPERTIES) {
+			String[] pair = property.split("=", 2);
+			registry.add(pair[0], () -> pair[1]);
+		}
 	}
 
 	/**

@@ -27,10 +27,7 @@ class H2DataSourceEndToEndTests {
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("spring.datasource.url",
 				() -> "jdbc:h2:mem:app-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-		for (String property : EndToEndChecks.PROPERTIES) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
+		EndToEndChecks.addProperties(registry);
 	}
 
 	@Autowired

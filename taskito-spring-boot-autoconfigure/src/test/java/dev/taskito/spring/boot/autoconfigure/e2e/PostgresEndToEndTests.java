@@ -36,10 +36,7 @@ class PostgresEndToEndTests {
 	@DynamicPropertySource
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("taskito.jdbc.table-prefix", () -> PREFIX);
-		for (String property : EndToEndChecks.PROPERTIES) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
+		EndToEndChecks.addProperties(registry);
 	}
 
 	@AfterAll

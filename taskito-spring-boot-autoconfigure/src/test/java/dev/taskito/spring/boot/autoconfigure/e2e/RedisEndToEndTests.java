@@ -31,10 +31,7 @@ class RedisEndToEndTests {
 	static void properties(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.url", TestRedis::url);
 		registry.add("taskito.redis.key-prefix", () -> PREFIX);
-		for (String property : EndToEndChecks.PROPERTIES) {
-			String[] pair = property.split("=", 2);
-			registry.add(pair[0], () -> pair[1]);
-		}
+		EndToEndChecks.addProperties(registry);
 	}
 
 	@AfterAll

@@ -7,11 +7,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.context.LifecycleAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
 
 import dev.taskito.JobId;
 import dev.taskito.JobStatus;
@@ -23,8 +29,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Jobs survive a restart on the embedded file: what one run of the application left
- * pending, the next one runs.
+ * pending, the next one runs; what a stop gave back, too, within Spring Boot's shutdown
+ * phase.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RestartEndToEndTests {
 
 	@TempDir
@@ -65,12 +73,41 @@ class RestartEndToEndTests {
 		}
 	}
 
+	@Test
+	void withOnlyBootsShutdownPhaseSetTheStopGivesBackARunningJobInsideThePhase(CapturedOutput output)
+			throws InterruptedException {
+		JobId slow;
+		try (ConfigurableApplicationContext context = start("--spring.lifecycle.timeout-per-shutdown-phase=2s")) {
+			slow = context.getBean(TaskQueue.class).enqueue("slow");
+			assertThat(context.getBean(EndToEndApplication.Tasks.class).slowStarted.await(30, TimeUnit.SECONDS))
+				.isTrue();
+		}
+		assertThat(output).as("Spring Boot's shutdown phase ended before Taskito had stopped")
+			.doesNotContain("still running after timeout");
+		try (ConfigurableApplicationContext context = start("--taskito.dispatcher.enabled=false")) {
+			JobView job = context.getBean(TaskQueue.class).find(slow).orElseThrow();
+			assertThat(job.status()).isEqualTo(JobStatus.PENDING);
+			assertThat(job.attempts()).isZero();
+		}
+	}
+
 	private ConfigurableApplicationContext start(String... args) {
 		List<String> all = new ArrayList<>(List.of("--taskito.jdbc.embedded-path=" + this.embedded,
 				"--taskito.dispatcher.poll-interval=100ms"));
 		all.addAll(List.of(args));
-		return new SpringApplicationBuilder(EndToEndApplication.Embedded.class).web(WebApplicationType.NONE)
+		return new SpringApplicationBuilder(EndToEndApplication.Embedded.class, BootsLifecycle.class)
+			.web(WebApplicationType.NONE)
 			.run(all.toArray(String[]::new));
+	}
+
+	/**
+	 * Spring Boot's lifecycle processor, which applies
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase}.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration(LifecycleAutoConfiguration.class)
+	static class BootsLifecycle {
+
 	}
 
 }

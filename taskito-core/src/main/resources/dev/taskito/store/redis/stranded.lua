@@ -1,0 +1,80 @@
+-- Finds the PENDING jobs that no live instance serves, per (queue, task) pair, counted.
+-- ARGV: count_limit (the most jobs reported per pair).
+-- Returns task, queue and count per stranded pair, as a flat list, in no order.
+-- Reads no job: the pairs come from the pending-pairs set and each count from the ZCARD of
+-- the pair's ready and delayed sets. A pair whose sets are both empty leaves the set here;
+-- the next job that becomes PENDING there puts it back.
+local count_limit = arg_int(ARGV[1], 'count limit')
+if count_limit < 1 then
+  error('taskito: stranded needs a count limit of at least 1, got ' .. count_limit)
+end
+
+local now = now_ms()
+forget_expired_instances(now)
+local served = {}
+for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
+  local members = redis.call('SMEMBERS', served_key(live))
+  if #members == 0 then
+    -- An instance of an older version says nothing of what it serves: it may serve anything.
+    -- Its scripts keep no pending pairs either, so once it is gone the sweep below starts over.
+    redis.call('DEL', K_PAIRS_SWEEP)
+    return {}
+  end
+  local tasks, queues = {}, {}
+  for _, member in ipairs(members) do
+    local kind, name = string.sub(member, 1, 2), string.sub(member, 3)
+    if kind == 't:' then tasks[name] = true elseif kind == 'q:' then queues[name] = true end
+  end
+  served[#served + 1] = { tasks = tasks, queues = queues }
+end
+
+-- Ready sets written by a version without pending-pairs: found by a SCAN that goes round the
+-- keyspace once, 10,000 keys per call, continuing from the cursor all instances share. (Jobs
+-- delayed back then are counted once they are due.)
+local sweep = redis.call('GET', K_PAIRS_SWEEP)
+if sweep ~= 'done' then
+  local prefix = B .. 'ready:'
+  local reply = redis.call('SCAN', sweep or '0', 'MATCH', glob_escape(prefix) .. '*', 'COUNT', 10000)
+  for _, key in ipairs(reply[2]) do
+    if redis.call('TYPE', key).ok == 'zset' then
+      redis.call('SADD', K_PENDING_PAIRS, string.sub(key, #prefix + 1))
+    end
+  end
+  redis.call('SET', K_PAIRS_SWEEP, (reply[1] == '0') and 'done' or reply[1])
+end
+
+local out = {}
+for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
+  -- The pair is length-prefixed (see pending_pair): '<len(queue)>:<queue>:<task>'.
+  local colon = string.find(pair, ':', 1, true)
+  local length = colon and tonumber(string.sub(pair, 1, colon - 1))
+  if length then
+    local queue = string.sub(pair, colon + 1, colon + length)
+    local task = string.sub(pair, colon + length + 2)
+    local delayed = pair_delayed_key(queue, task)
+    -- Due entries are the dequeue script's to move on; dropping them here also drops those an
+    -- older version's script promoted or cancelled without knowing this set.
+    redis.call('ZREMRANGEBYSCORE', delayed, '-inf', now)
+    local pending = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', delayed)
+    if pending == 0 then
+      redis.call('SREM', K_PENDING_PAIRS, pair)
+    else
+      local is_served = false
+      for _, instance in ipairs(served) do
+        if instance.tasks[task] and instance.queues[queue] then
+          is_served = true
+          break
+        end
+      end
+      if not is_served then
+        out[#out + 1] = task
+        out[#out + 1] = queue
+        out[#out + 1] = math.min(pending, count_limit)
+      end
+    end
+  else
+    -- Not written by a Taskito script: it names no pair.
+    redis.call('SREM', K_PENDING_PAIRS, pair)
+  end
+end
+return out
