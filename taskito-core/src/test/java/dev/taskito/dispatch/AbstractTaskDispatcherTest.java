@@ -429,6 +429,23 @@ public abstract class AbstractTaskDispatcherTest {
 	}
 
 	@Test
+	void handlerTheWatchdogStoppedWhileItsLeaseWasStillIntactIsGivenBackWithItsAttempt() {
+		Instance instance = instance((registry) -> registry.register(heldTask("patient", 1, null)));
+		JobId id = instance.queue.enqueue("patient");
+		instance.dispatcher.start();
+		await().until(() -> this.recorder.running("task:patient") == 1);
+
+		// Heartbeats hang, so the watchdog stops the handler; no other instance exists, so the
+		// claim is still this instance's when the handler gives the job back.
+		instance.seams.freeze();
+		await().atMost(Duration.ofSeconds(10)).until(() -> status(instance, id) == JobStatus.PENDING);
+		JobView view = instance.queue.find(id).orElseThrow();
+		assertThat(view.attempts()).as("the interrupted attempt is not counted").isZero();
+		assertThat(view.lastError()).as("not recorded as a failure").isNull();
+		assertThat(instance.store.countClaims(Set.of("patient"), Set.of()).task("patient")).isZero();
+	}
+
+	@Test
 	void anErrorInAnyInternalLoopLeavesTheInstanceWorking() {
 		Instance instance = instance((registry) -> registry.register(recordingTask("steady", "default")));
 		instance.dispatcher.start();
