@@ -30,6 +30,16 @@ local function ready_key(queue, task) return B .. 'ready:' .. pending_pair(queue
 -- The delayed jobs of one pair, beside the delayed set that the dequeue script promotes from,
 -- so that a pair's PENDING jobs are counted with two ZCARDs.
 local function pair_delayed_key(queue, task) return B .. 'delayed:' .. pending_pair(queue, task) end
+-- The pairs this script call has added to pending-pairs already: a batch of one pair's jobs
+-- then costs one SADD, not one per job (every call runs this file afresh).
+local pairs_marked = {}
+local function mark_pending_pair(queue, task)
+  local pair = pending_pair(queue, task)
+  if not pairs_marked[pair] then
+    redis.call('SADD', K_PENDING_PAIRS, pair)
+    pairs_marked[pair] = true
+  end
+end
 local function task_claims_key(task) return B .. 'claims:task:' .. task end
 local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
 local function batch_key(batch) return B .. 'batch:' .. batch end
@@ -95,7 +105,7 @@ local function make_ready(jk, id, queue, task, priority, run_at)
   local member = ready_member(id, priority, run_at)
   redis.call('ZADD', ready_key(queue, task), 0, member)
   redis.call('HSET', jk, 'ready', member)
-  redis.call('SADD', K_PENDING_PAIRS, pending_pair(queue, task))
+  mark_pending_pair(queue, task)
 end
 
 -- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
@@ -108,7 +118,7 @@ local function make_pending(jk, id, queue, task, priority, run_at, now)
     redis.call('HDEL', jk, 'ready')
     redis.call('ZADD', K_DELAYED, run_at, id)
     redis.call('ZADD', pair_delayed_key(queue, task), run_at, id)
-    redis.call('SADD', K_PENDING_PAIRS, pending_pair(queue, task))
+    mark_pending_pair(queue, task)
   end
 end
 
