@@ -3,9 +3,7 @@ package dev.taskito.dispatch;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -124,39 +122,21 @@ final class CapBook {
 		return taskCap(job.taskName()) > 0 || queueCap(job.queue()) > 0;
 	}
 
-	Set<String> cappedTasks(Collection<String> tasks) {
-		return capped(tasks, this::taskCap);
-	}
-
-	Set<String> cappedQueues(Collection<String> queues) {
-		return capped(queues, this::queueCap);
-	}
-
-	private static Set<String> capped(Collection<String> names, ToIntFunction<String> cap) {
-		Set<String> capped = new HashSet<>();
-		for (String name : names) {
-			if (cap.applyAsInt(name) > 0) {
-				capped.add(name);
-			}
-		}
-		return capped;
-	}
-
 	/**
-	 * The caps the store gates a claim by, so that racing instances never claim past a cap
-	 * between them: a rejection after the claim then means a store without the gate or a
-	 * cap that shrank, not a lost race. The post-claim count still decides admission.
+	 * The caps of the capped ones among some tasks, read once: what the store gates a claim
+	 * by, and what the post-claim check counts and decides by, so that one decision never
+	 * mixes two readings of a cap that a heartbeat changed meanwhile.
 	 * @return the positive caps of the named tasks
 	 */
-	Map<String, Integer> taskGateCaps(Collection<String> tasks) {
+	Map<String, Integer> taskCaps(Collection<String> tasks) {
 		return capsOf(tasks, this::taskCap);
 	}
 
 	/**
-	 * @return the positive caps of the named queues, for the store's gate
-	 * @see #taskGateCaps
+	 * @return the positive caps of the named queues
+	 * @see #taskCaps
 	 */
-	Map<String, Integer> queueGateCaps(Collection<String> queues) {
+	Map<String, Integer> queueCaps(Collection<String> queues) {
 		return capsOf(queues, this::queueCap);
 	}
 

@@ -221,7 +221,7 @@ final class DispatchPass {
 		}
 		ClaimRequest request = new ClaimRequest(this.settings.instanceId(), this.settings.leaseDuration(), limit,
 				claimable, taskLimits, queueLimits)
-			.withCaps(this.caps.taskGateCaps(taskLimits.keySet()), this.caps.queueGateCaps(claimable));
+			.withCaps(this.caps.taskCaps(taskLimits.keySet()), this.caps.queueCaps(claimable));
 		return new PreClaimGates(request, tokens);
 	}
 
@@ -267,24 +267,26 @@ final class DispatchPass {
 	 */
 	Admission checkPostClaimConcurrency(List<ClaimedJob> claimed) {
 		JobTally batch = JobTally.of(claimed);
-		Set<String> tasks = this.caps.cappedTasks(batch.tasks());
-		Set<String> queues = this.caps.cappedQueues(batch.queues());
-		if (tasks.isEmpty() && queues.isEmpty()) {
+		Map<String, Integer> taskCaps = this.caps.taskCaps(batch.tasks());
+		Map<String, Integer> queueCaps = this.caps.queueCaps(batch.queues());
+		if (taskCaps.isEmpty() && queueCaps.isEmpty()) {
 			return new Admission(claimed, List.of());
 		}
-		ClaimCounts counts = this.store.countClaims(tasks, queues);
+		ClaimCounts counts = this.store.countClaims(taskCaps.keySet(), queueCaps.keySet());
 		JobTally admittedSoFar = new JobTally();
 		List<ClaimedJob> admitted = new ArrayList<>();
 		List<ClaimedJob> rejected = new ArrayList<>();
 		for (ClaimedJob job : claimed) {
 			boolean over = false;
-			if (tasks.contains(job.taskName())) {
+			Integer taskCap = taskCaps.get(job.taskName());
+			if (taskCap != null) {
 				int others = counts.task(job.taskName()) - batch.task(job.taskName());
-				over = exceedsCap(others + admittedSoFar.task(job.taskName()) + 1, this.caps.taskCap(job.taskName()));
+				over = exceedsCap(others + admittedSoFar.task(job.taskName()) + 1, taskCap);
 			}
-			if (!over && queues.contains(job.queue())) {
+			Integer queueCap = queueCaps.get(job.queue());
+			if (!over && queueCap != null) {
 				int others = counts.queue(job.queue()) - batch.queue(job.queue());
-				over = exceedsCap(others + admittedSoFar.queue(job.queue()) + 1, this.caps.queueCap(job.queue()));
+				over = exceedsCap(others + admittedSoFar.queue(job.queue()) + 1, queueCap);
 			}
 			if (over) {
 				rejected.add(job);

@@ -163,7 +163,7 @@ final class OutcomeRecorder {
 	 */
 	private boolean commit(List<PendingOutcome> batch) {
 		try {
-			recorded(batch, finish(batch));
+			record(batch);
 			return true;
 		}
 		catch (StoreUnavailableException ex) {
@@ -202,9 +202,8 @@ final class OutcomeRecorder {
 				"Taskito could not store this job's outcome: " + refusal.getMessage(), null));
 		RuntimeException last = refusal;
 		for (PendingOutcome attempt : List.of(pending, dead)) {
-			List<PendingOutcome> alone = new ArrayList<>(List.of(attempt));
 			try {
-				recorded(alone, finish(alone));
+				record(new ArrayList<>(List.of(attempt)));
 				if (attempt == dead) {
 					logger.error("The store refused the outcome of {}, so the job is DEAD: {}", pending.job,
 							refusal.toString());
@@ -228,20 +227,17 @@ final class OutcomeRecorder {
 		return true;
 	}
 
-	private Set<ClaimRef> finish(List<PendingOutcome> batch) {
+	/**
+	 * Commits a batch in one store call, lets go of its claims and empties it.
+	 */
+	private void record(List<PendingOutcome> batch) {
 		List<Outcome> toCommit = new ArrayList<>(batch.size());
 		for (PendingOutcome pending : batch) {
 			toCommit.add(pending.outcome);
 		}
-		Set<ClaimRef> recorded = this.store.finish(toCommit, freesCappedSlot(batch));
+		boolean freesCappedSlot = freesCappedSlot(batch);
+		Set<ClaimRef> recorded = this.store.finish(toCommit, freesCappedSlot);
 		this.outage.succeeded();
-		return recorded;
-	}
-
-	/**
-	 * Lets go of the claims of a committed batch and empties it.
-	 */
-	private void recorded(List<PendingOutcome> batch, Set<ClaimRef> recorded) {
 		for (PendingOutcome pending : batch) {
 			this.held.remove(pending.job.claim());
 			if (!recorded.contains(pending.job.claim())) {
@@ -249,7 +245,7 @@ final class OutcomeRecorder {
 						+ "(reaped or taken over), so the new owner's result stands", pending.job);
 			}
 		}
-		if (freesCappedSlot(batch)) {
+		if (freesCappedSlot) {
 			// A freed claim may make capped work claimable here too.
 			this.caps.slotFreed();
 		}

@@ -25,13 +25,6 @@ final class Threads {
 	}
 
 	/**
-	 * Waits up to 30 seconds for a thread to end; keeps the caller's interrupt.
-	 */
-	static void join(Thread thread) {
-		join(thread, TimeUnit.SECONDS.toNanos(30));
-	}
-
-	/**
 	 * Waits up to {@code timeoutNanos} (at least a millisecond) for a thread to end; keeps the
 	 * caller's interrupt.
 	 */
