@@ -5,10 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -24,12 +25,12 @@ import java.util.UUID;
  * @param queueLimits limits per queue, for the queues that have one
  * @param taskCaps cluster caps to respect atomically, for claimed tasks that have one
  * @param queueCaps cluster caps to respect atomically, for claimed queues that have one
- * @param capLockKeys the keys of the database locks of those caps, in the order to take
- *        them (see {@link #capLockKeys(String, Map, Map)})
+ * @param capLocks the database locks of those caps, each with the pairs it gates, in the
+ *        order to take them (see {@link #capLocks(String, Map, Map, Collection, List)})
  */
 record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, List<String> queues,
 		Map<String, Integer> taskLimits, Map<String, Integer> queueLimits, Map<String, Integer> taskCaps,
-		Map<String, Integer> queueCaps, List<Long> capLockKeys) {
+		Map<String, Integer> queueCaps, List<CapLock> capLocks) {
 
 	/**
 	 * @return whether the claim must respect cluster caps atomically
@@ -59,7 +60,7 @@ record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, L
 				Math.min(queueLimits.getOrDefault(queue, this.limit), cap - queueClaims.getOrDefault(queue, 0))));
 		List<String> queues = this.queues.stream().filter((queue) -> queueLimits.getOrDefault(queue, 1) > 0).toList();
 		return new ClaimPlan(this.instanceId, this.batchId, this.leaseMillis, this.limit, queues, tasks, queueLimits,
-				this.taskCaps, this.queueCaps, this.capLockKeys);
+				this.taskCaps, this.queueCaps, this.capLocks);
 	}
 
 	/**
@@ -82,19 +83,30 @@ record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, L
 	}
 
 	/**
-	 * The keys of the database locks that serialise claims gated by the same cap: one per
-	 * capped task and queue, distinct, in ascending order, so that every claimer takes them in
-	 * the same order and none waits for another in a cycle.
+	 * The database locks that serialise claims gated by the same cap: one key per capped
+	 * task and queue, listed once for each (task, queue) pair of the claim it gates, so that
+	 * the store can take it only when one of those pairs has work. Ordered by key, so that
+	 * every claimer takes its locks in the same order and none waits for another in a cycle.
 	 * @param tablePrefix the table prefix, so stores on other tables do not share a lock
 	 * @param taskCaps the capped tasks
 	 * @param queueCaps the capped queues
-	 * @return the keys
+	 * @param tasks every task the claim takes
+	 * @param queues every queue the claim takes from
+	 * @return the locks with the pairs they gate
 	 */
-	static List<Long> capLockKeys(String tablePrefix, Map<String, Integer> taskCaps, Map<String, Integer> queueCaps) {
-		TreeSet<Long> keys = new TreeSet<>();
-		taskCaps.keySet().forEach((task) -> keys.add(lockKey(tablePrefix + "|task|" + task)));
-		queueCaps.keySet().forEach((queue) -> keys.add(lockKey(tablePrefix + "|queue|" + queue)));
-		return List.copyOf(keys);
+	static List<CapLock> capLocks(String tablePrefix, Map<String, Integer> taskCaps, Map<String, Integer> queueCaps,
+			Collection<String> tasks, List<String> queues) {
+		List<CapLock> locks = new ArrayList<>();
+		for (String task : taskCaps.keySet()) {
+			long key = lockKey(tablePrefix + "|task|" + task);
+			queues.forEach((queue) -> locks.add(new CapLock(key, task, queue)));
+		}
+		for (String queue : queueCaps.keySet()) {
+			long key = lockKey(tablePrefix + "|queue|" + queue);
+			tasks.forEach((task) -> locks.add(new CapLock(key, task, queue)));
+		}
+		locks.sort(Comparator.comparingLong(CapLock::key));
+		return List.copyOf(locks);
 	}
 
 	/**
@@ -118,6 +130,16 @@ record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, L
 	 * @param limit the most jobs of that task to lock in that queue
 	 */
 	record Quota(String task, String queue, int limit) {
+
+	}
+
+	/**
+	 * A cap's database lock and one (task, queue) pair it gates.
+	 * @param key the lock's key
+	 * @param task a task of the claim
+	 * @param queue a queue of the claim
+	 */
+	record CapLock(long key, String task, String queue) {
 
 	}
 

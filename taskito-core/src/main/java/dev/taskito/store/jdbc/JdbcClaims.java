@@ -98,7 +98,7 @@ final class JdbcClaims {
 		queueCaps.keySet().retainAll(queues);
 		ClaimPlan plan = new ClaimPlan(request.instanceId(), batchId, request.lease().toMillis(), request.limit(),
 				queues, new LinkedHashMap<>(taskLimits), new LinkedHashMap<>(queueLimits), taskCaps, queueCaps,
-				ClaimPlan.capLockKeys(this.tablePrefix, taskCaps, queueCaps));
+				ClaimPlan.capLocks(this.tablePrefix, taskCaps, queueCaps, taskLimits.keySet(), queues));
 		boolean gated = plan.isCapped() && this.capGate != null;
 		if (gated) {
 			this.capGate.lock();

@@ -112,7 +112,13 @@ public final class PostgresDialect implements JdbcDialect {
 		plan.queueCaps().keySet().forEach((queue) -> queueLimits.putIfAbsent(queue, plan.limit()));
 		try (PreparedStatement ps = connection.prepareStatement(statements.get("claim"))) {
 			int i = 0;
-			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.BIGINT, plan.capLockKeys()));
+			List<ClaimPlan.CapLock> locks = plan.capLocks();
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.BIGINT,
+					locks.stream().map(ClaimPlan.CapLock::key).toList()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT,
+					locks.stream().map(ClaimPlan.CapLock::task).toList()));
+			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT,
+					locks.stream().map(ClaimPlan.CapLock::queue).toList()));
 			Map<String, Integer> taskLimits = plan.taskLimits();
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.TEXT, taskLimits.keySet()));
 			ps.setArray(++i, JdbcRows.array(connection, this, ColumnType.INT, taskLimits.values()));

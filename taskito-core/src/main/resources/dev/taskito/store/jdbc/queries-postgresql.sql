@@ -82,7 +82,12 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- uncapped claim), in the caller's fixed order so claimers never wait for each other in a
 -- cycle. The lock is held until commit, so the third statement, whose snapshot is taken
 -- once the lock is held, counts every claim that another capped claimer committed before
--- it, and claims no more than the cap leaves room for.
+-- it, and claims no more than the cap leaves room for. A cap's lock is taken only when one
+-- of the (task, queue) pairs it gates has a PENDING job (one probe of jobs_pending per
+-- pair): a capped task with nothing to claim must not make every claimer in the cluster,
+-- uncapped work included, take turns behind its lock. A capped job enqueued between the
+-- probe and the claim may then be claimed without the lock; the post-claim count, which
+-- alone admits a job, gives it back if that passed the cap.
 -- The third statement: lock up to a quota of due jobs per task and queue (skipping rows
 -- other claimers hold), keep those within the queue limits, then within the task limits,
 -- then the best "limit" of them, and move exactly those to RUNNING with their claims.
@@ -98,7 +103,11 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- the decision. Outcomes keep the server's durable commit.
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
 		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
-SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k;
+SELECT pg_advisory_xact_lock(locks.k) FROM (
+	SELECT DISTINCT l.k FROM unnest(?::bigint[], ?::text[], ?::text[]) AS l(k, task, queue)
+	WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING')
+	ORDER BY l.k
+) locks;
 WITH now AS (SELECT clock_timestamp() AS ts, set_config('synchronous_commit', 'off', true) AS durability),
 task_limits AS MATERIALIZED (
 	SELECT l.task, CASE WHEN l.cap IS NULL THEN l.n

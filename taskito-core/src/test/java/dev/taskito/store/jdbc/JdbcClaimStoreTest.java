@@ -426,6 +426,49 @@ class JdbcClaimStoreTest {
 		}
 
 		@Test
+		void aCapWithNothingPendingDoesNotMakeClaimersTakeTurns() throws Exception {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			store.enqueue(List.of(Cases.job("free")));
+			ClaimRequest request = new ClaimRequest("i1", Duration.ofSeconds(30), 16, Set.of("default"),
+					Map.of("free", 16, "capped", 16), Map.of())
+				.withCaps(Map.of("capped", 1), Map.of());
+			long capLock = ClaimPlan.capLocks(prefix, Map.of("capped", 1), Map.of(), List.of("capped", "free"),
+					List.of("default")).get(0).key();
+			ExecutorService claimer = Executors.newSingleThreadExecutor();
+			try (Connection other = dataSource().getConnection();
+					PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)");
+					PreparedStatement unlock = other.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+				// What another instance's capped claim holds while it runs.
+				lock.setLong(1, capLock);
+				lock.execute();
+				Future<List<ClaimedJob>> withoutCappedWork;
+				Future<List<ClaimedJob>> withCappedWork;
+				try {
+					withoutCappedWork = claimer.submit(() -> store.claim(request, UUID.randomUUID()));
+					// No capped job pending: the claim does not wait for the cap's lock.
+					assertThat(withoutCappedWork.get(10, TimeUnit.SECONDS)).extracting(ClaimedJob::taskName)
+						.containsExactly("free");
+					store.enqueue(List.of(Cases.job("capped")));
+					withCappedWork = claimer.submit(() -> store.claim(request, UUID.randomUUID()));
+					// A capped job pending: the claim waits for the lock, so its count is atomic.
+					await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+						.until(() -> !withCappedWork.isDone());
+				}
+				finally {
+					unlock.setLong(1, capLock);
+					unlock.execute();
+				}
+				assertThat(withCappedWork.get(10, TimeUnit.SECONDS)).extracting(ClaimedJob::taskName)
+					.containsExactly("capped");
+			}
+			finally {
+				claimer.shutdownNow();
+			}
+		}
+
+		@Test
 		void anInstanceThatFindsAnotherOnePurgingSkipsItsRound() throws SQLException {
 			String prefix = newPrefix();
 			JdbcClaimStore store = store(prefix);
