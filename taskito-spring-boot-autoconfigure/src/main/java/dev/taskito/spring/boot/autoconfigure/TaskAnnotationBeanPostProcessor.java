@@ -96,7 +96,7 @@ public class TaskAnnotationBeanPostProcessor
 		return bean;
 	}
 
-	private static boolean hasTaskMethod(Class<?> userClass) {
+	static boolean hasTaskMethod(Class<?> userClass) {
 		boolean[] found = new boolean[1];
 		ReflectionUtils.doWithMethods(userClass, (method) -> found[0] = true,
 				(method) -> !found[0] && method.isAnnotationPresent(Task.class));

@@ -9,6 +9,7 @@ import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -62,6 +63,15 @@ public final class TaskitoAutoConfiguration {
 	 * @param properties the properties, resolved likewise
 	 * @return the post-processor
 	 */
+	/**
+	 * Keeps {@code @Task} beans eager under lazy initialization, so their tasks register.
+	 * @return the filter
+	 */
+	@Bean
+	static LazyInitializationExcludeFilter taskitoTaskBeanLazyInitializationExcludeFilter() {
+		return new TaskBeanLazyInitializationExcludeFilter();
+	}
+
 	@Bean
 	static TaskAnnotationBeanPostProcessor taskitoTaskAnnotationBeanPostProcessor(
 			ObjectProvider<TaskRegistry> registry, ObjectProvider<TaskitoProperties> properties) {

@@ -9,6 +9,7 @@ import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -45,6 +46,24 @@ class TaskBeanPostProcessorTests {
 			assertThat(send.rateLimit()).isEqualTo(RateLimit.parse("10/s"));
 			assertThat(send.source()).contains("emailTasks").contains("EmailTasks.send");
 		});
+	}
+
+	@Test
+	void taskBeansRegisterUnderLazyInitializationWhileOtherBeansStayLazy() {
+		AtomicInteger plainBeansCreated = new AtomicInteger();
+		this.runner
+			.withInitializer((context) -> context.addBeanFactoryPostProcessor(
+					new LazyInitializationBeanFactoryPostProcessor()))
+			.withBean("emailTasks", EmailTasks.class)
+			.withBean("plain", Object.class, () -> {
+				plainBeansCreated.incrementAndGet();
+				return new Object();
+			})
+			.run((context) -> {
+				// Nothing injects emailTasks, yet its tasks can be enqueued.
+				assertThat(context.getBean(TaskRegistry.class).taskNames()).contains("send-email");
+				assertThat(plainBeansCreated).hasValue(0);
+			});
 	}
 
 	@Test
