@@ -10,14 +10,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.taskito.store.ClaimCounts;
+import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
@@ -67,6 +70,12 @@ final class DispatchPass {
 	/** Claims whose answer was lost: they may have committed, so they are looked up by batch id. */
 	private final List<UUID> unresolvedClaims = new ArrayList<>();
 
+	/** Held by a pass from its gates to its hand-over, so that two passes never share out the same free slots. */
+	private final ReentrantLock passLock = new ReentrantLock();
+
+	/** Set when the dispatcher stops: outcomes are then recorded without claims. */
+	private volatile boolean stopped;
+
 	/** A moving average of how long a claim round trip takes, in nanoseconds. */
 	private volatile long claimNanosAverage;
 
@@ -98,16 +107,96 @@ final class DispatchPass {
 	}
 
 	/**
-	 * One pass of the dispatch flow.
+	 * One pass of the dispatch flow; it waits for a pass the outcome recorder runs.
 	 * @return what the loop should do next
 	 */
 	Result dispatchOnce() {
-		Set<String> queues = activeQueues();
-		PreClaimGates gates = checkPreClaimGates(queues);
-		if (gates == null) {
-			return Result.IDLE;
+		this.passLock.lock();
+		try {
+			PreClaimGates gates = checkPreClaimGates(activeQueues());
+			if (gates == null) {
+				return Result.IDLE;
+			}
+			return dispatchClaimed(gates, claimForDispatch(gates));
 		}
-		List<ClaimedJob> claimed = claimForDispatch(gates);
+		finally {
+			this.passLock.unlock();
+		}
+	}
+
+	/**
+	 * Makes outcomes recorded from now on claim nothing with them; the dispatch loop stops
+	 * on its own.
+	 */
+	void stopClaimingWithOutcomes() {
+		this.stopped = true;
+	}
+
+	/**
+	 * A pass whose claim rides in the same store call as a batch of outcomes: the claim sees
+	 * the capped slots those outcomes free, so they are refilled without a round trip of
+	 * their own. The post-claim count stays a separate statement after that commit. Runs on
+	 * the outcome recorder's thread, only when no other pass is under way.
+	 * @param outcomes the outcomes to record
+	 * @param wakeOthers as for {@link ClaimStore#finish}
+	 * @param finishing the claims those outcomes end, still held until they are recorded
+	 * @return the claims whose outcome was recorded, or {@code null} when nothing was done
+	 *         (a pass is under way, or nothing may be claimed): record the outcomes alone
+	 */
+	Set<ClaimRef> finishAndDispatch(List<Outcome> outcomes, boolean wakeOthers, JobTally finishing) {
+		if (this.stopped || !this.passLock.tryLock()) {
+			return null;
+		}
+		try {
+			if (this.stopped) {
+				return null;
+			}
+			// The slots these outcomes free are free for this claim.
+			this.caps.slotFreed();
+			PreClaimGates gates = checkPreClaimGates(activeQueues(), finishing);
+			if (gates == null) {
+				return null;
+			}
+			UUID batchId = UUID.randomUUID();
+			long requestedNanos = System.nanoTime();
+			FinishAndClaim result;
+			try {
+				result = this.store.finishAndClaim(outcomes, wakeOthers, gates.request(), batchId);
+			}
+			catch (StoreUnavailableException ex) {
+				rememberUnresolved(batchId);
+				throw ex;
+			}
+			catch (RuntimeException ex) {
+				gates.tokens().giveBackUnused(this.store, new JobTally());
+				throw ex;
+			}
+			if (result.claimUnknown()) {
+				rememberUnresolved(batchId);
+			}
+			else if (result.claimFailure() != null) {
+				logger.debug("Claiming with outcomes failed; the dispatch pass claims next", result.claimFailure());
+			}
+			takeSlots(result.claimed(), requestedNanos);
+			try {
+				dispatchClaimed(gates, result.claimed());
+			}
+			catch (RuntimeException ex) {
+				// The outcomes are recorded whatever became of the claim: its jobs were given back,
+				// or their leases expire and the reaper takes them back.
+				logger.warn("Could not dispatch the jobs claimed with a batch of outcomes", ex);
+			}
+			return result.recorded();
+		}
+		finally {
+			this.passLock.unlock();
+		}
+	}
+
+	/**
+	 * Steps 4 to 6 for jobs just claimed under {@code gates}.
+	 */
+	private Result dispatchClaimed(PreClaimGates gates, List<ClaimedJob> claimed) {
 		if (claimed.isEmpty()) {
 			gates.tokens().giveBackUnused(this.store, new JobTally());
 			return Result.IDLE;
@@ -154,6 +243,17 @@ final class DispatchPass {
 	 * @return the claim request, or {@code null} when nothing may be claimed
 	 */
 	PreClaimGates checkPreClaimGates(Set<String> queues) {
+		return checkPreClaimGates(queues, new JobTally());
+	}
+
+	/**
+	 * Step 2 for a claim made with outcomes: as {@link #checkPreClaimGates(Set)}, counting
+	 * the claims those outcomes end as no longer held.
+	 * @param queues the active queues
+	 * @param finishing the claims that end with this claim
+	 * @return the claim request, or {@code null} when nothing may be claimed
+	 */
+	PreClaimGates checkPreClaimGates(Set<String> queues, JobTally finishing) {
 		int limit = Math.min(this.workers.freeSlots(), this.settings.batchSize());
 		if (limit <= 0 || queues.isEmpty()) {
 			return null;
@@ -169,7 +269,7 @@ final class DispatchPass {
 					continue;
 				}
 				// Our own claims count against the cap too: never claim what we alone would push over it.
-				taskLimit = Math.min(taskLimit, cap - this.held.ofTask(task.name()));
+				taskLimit = Math.min(taskLimit, cap - this.held.ofTask(task.name()) + finishing.task(task.name()));
 			}
 			if (taskLimit <= 0) {
 				continue;
@@ -189,7 +289,7 @@ final class DispatchPass {
 				if (this.caps.isQueueSaturated(queue, now)) {
 					continue;
 				}
-				queueLimit = Math.min(queueLimit, cap - this.held.ofQueue(queue));
+				queueLimit = Math.min(queueLimit, cap - this.held.ofQueue(queue) + finishing.queue(queue));
 			}
 			if (queueLimit <= 0) {
 				continue;
@@ -243,17 +343,25 @@ final class DispatchPass {
 		}
 		catch (StoreUnavailableException ex) {
 			// The claim may have committed without its answer reaching us: resolve it by its batch id later.
-			synchronized (this.unresolvedClaims) {
-				this.unresolvedClaims.add(batchId);
-			}
+			rememberUnresolved(batchId);
 			throw ex;
 		}
+		takeSlots(claimed, requestedNanos);
+		return claimed;
+	}
+
+	private void takeSlots(List<ClaimedJob> claimed, long requestedNanos) {
 		for (ClaimedJob job : claimed) {
 			this.workers.takeSlot();
 			TaskDefinition task = this.registry.find(job.taskName()).orElse(null);
 			this.held.put(job.claim(), new RunningJob(job, task, requestedNanos));
 		}
-		return claimed;
+	}
+
+	private void rememberUnresolved(UUID batchId) {
+		synchronized (this.unresolvedClaims) {
+			this.unresolvedClaims.add(batchId);
+		}
 	}
 
 	/**

@@ -52,6 +52,9 @@ final class OutcomeRecorder {
 
 	private Thread completerThread;
 
+	/** Claims with an outcome batch that frees capped slots, when set. */
+	private DispatchPass refill;
+
 	OutcomeRecorder(ClaimStore store, HeldClaims held, CapBook caps, WakeSignal wakeSignal, StoreOutage outage,
 			StepFailures failures) {
 		this.store = store;
@@ -60,6 +63,15 @@ final class OutcomeRecorder {
 		this.wakeSignal = wakeSignal;
 		this.outage = outage;
 		this.failures = failures;
+	}
+
+	/**
+	 * Lets a batch of outcomes that frees capped slots carry the claim that refills them, in
+	 * the same store call (see {@link DispatchPass#finishAndDispatch}).
+	 * @param pass the dispatch pass
+	 */
+	void refillWith(DispatchPass pass) {
+		this.refill = pass;
 	}
 
 	void start() {
@@ -236,7 +248,16 @@ final class OutcomeRecorder {
 			toCommit.add(pending.outcome);
 		}
 		boolean freesCappedSlot = freesCappedSlot(batch);
-		Set<ClaimRef> recorded = this.store.finish(toCommit, freesCappedSlot);
+		Set<ClaimRef> recorded = null;
+		if (freesCappedSlot && this.refill != null) {
+			// The capped slots these outcomes free are claimed again in the same round trip.
+			JobTally finishing = new JobTally();
+			batch.forEach((pending) -> finishing.add(pending.job.job));
+			recorded = this.refill.finishAndDispatch(toCommit, true, finishing);
+		}
+		if (recorded == null) {
+			recorded = this.store.finish(toCommit, freesCappedSlot);
+		}
 		this.outage.succeeded();
 		for (PendingOutcome pending : batch) {
 			this.held.remove(pending.job.claim());

@@ -95,6 +95,7 @@ public final class TaskDispatcher implements AutoCloseable {
 				this.strandedWork);
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes);
+		this.outcomes.refillWith(this.pass);
 		this.loop = new DispatchLoop(this.pass, settings, this.caps, this.workers, this.wakeSignal, outage, failures);
 	}
 
@@ -154,6 +155,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		long budget = this.settings.shutdownTimeout().toNanos();
 		long reserve = Math.min(TimeUnit.SECONDS.toNanos(5), budget / 4);
 		long deadline = System.nanoTime() + budget;
+		this.pass.stopClaimingWithOutcomes();
 		this.loop.stop(deadline - reserve - System.nanoTime());
 		this.workers.awaitIdle(deadline - reserve - System.nanoTime());
 		for (RunningJob job : this.held.values()) {

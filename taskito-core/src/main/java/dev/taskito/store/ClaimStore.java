@@ -143,6 +143,33 @@ public interface ClaimStore extends AutoCloseable {
 	Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers);
 
 	/**
+	 * Records outcomes as {@link #finish} does, then claims as {@link #claim} does, in one
+	 * round trip where the store can: the claim sees the claims the outcomes released, so a
+	 * capped slot that an outcome frees can be refilled without a round trip of its own.
+	 * The outcomes are recorded as durably as {@link #finish} records them, whatever the
+	 * claim does. This default makes the two calls one after the other.
+	 * <p>A failure to record the outcomes is thrown as {@link #finish} throws it, and then
+	 * nothing is known to have been claimed either: a {@link StoreUnavailableException} is
+	 * resolved as after a failed {@link #finish} and a failed {@link #claim}. A claim that
+	 * fails once the outcomes are recorded claims nothing, and the result says why.
+	 * @param outcomes the outcomes, at least one
+	 * @param wakeOthers as for {@link #finish}
+	 * @param request the claim to make once the outcomes are recorded
+	 * @param batchId as for {@link #claim}
+	 * @return the recorded outcomes and the claimed jobs
+	 */
+	default FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
+			UUID batchId) {
+		Set<ClaimRef> recorded = finish(outcomes, wakeOthers);
+		try {
+			return new FinishAndClaim(recorded, claim(request, batchId), null);
+		}
+		catch (RuntimeException ex) {
+			return new FinishAndClaim(recorded, List.of(), ex);
+		}
+	}
+
+	/**
 	 * Records that an instance is alive with its declared caps, and renews the leases of the
 	 * named claims that it still holds, in one step.
 	 * @param heartbeat the instance, its caps and its claims

@@ -163,6 +163,19 @@ public abstract class AbstractTaskDispatcherTest {
 		assertThat(this.recorder.highest("task:capped")).isEqualTo(2);
 	}
 
+	@Test
+	void theOutcomeThatFreesACappedSlotCarriesTheClaimThatRefillsIt() {
+		Instance instance = instance((registry) -> registry
+			.register(recordingTask("capped", "default").withMaxConcurrent(1)));
+		List<JobId> ids = enqueue(instance, "capped", 6);
+		instance.dispatcher.start();
+
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(instance, ids, JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:capped")).isEqualTo(1);
+		// Five refills: most ride on the outcome that freed the slot, not on a claim of their own.
+		assertThat(instance.seams.calls("finishAndClaim")).isGreaterThanOrEqualTo(2);
+	}
+
 	// ------------------------------------------------------------------ racing dispatchers
 
 	@Test

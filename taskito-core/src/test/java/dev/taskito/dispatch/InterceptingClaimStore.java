@@ -24,6 +24,7 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.NewJob;
@@ -332,6 +333,28 @@ final class InterceptingClaimStore implements ClaimStore {
 					+ "this value (SQLState 22000)");
 		}
 		return this.store.finish(outcomes, wakeOthers);
+	}
+
+	@Override
+	public FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
+			UUID batchId) {
+		if (this.frozen != null) {
+			// A frozen instance's outcomes still reach the store; its claims do not.
+			return new FinishAndClaim(finish(outcomes, wakeOthers), List.of(), null);
+		}
+		if (this.capCheck != CapCheck.AFTER_CLAIM || !this.atomicCapGate || outcomes.stream().anyMatch(this.refused)
+				|| !this.failNext.isEmpty()) {
+			// The seams that act on a claim or an outcome see each call on its own.
+			return ClaimStore.super.finishAndClaim(outcomes, wakeOthers, request, batchId);
+		}
+		called("finishAndClaim");
+		this.finishes.add(List.copyOf(outcomes));
+		this.beforeClaim.run();
+		FinishAndClaim result = this.store.finishAndClaim(outcomes, wakeOthers, request, batchId);
+		if (!result.claimed().isEmpty()) {
+			this.afterClaim.accept(result.claimed());
+		}
+		return result;
 	}
 
 	@Override

@@ -792,6 +792,34 @@ public abstract class ClaimStoreContractTest {
 	}
 
 	@Test
+	void finishAndClaimRefillsTheCappedSlotItsOutcomeFrees() {
+		this.store.enqueue(List.of(inQueue("capped", "q1"), inQueue("capped", "q1"), inQueue("capped", "q1")));
+		ClaimRequest capped = request(10, Map.of("capped", 10), Set.of("q1"), Map.of())
+			.withCaps(Map.of("capped", 1), Map.of());
+		ClaimedJob first = claim(capped).get(0);
+		assertThat(claim(capped)).as("the cap is full").isEmpty();
+		ClaimRef stale = new ClaimRef(first.id(), UUID.randomUUID());
+		UUID batchId = UUID.randomUUID();
+		FinishAndClaim result = this.store.finishAndClaim(
+				List.of(new Outcome.Succeeded(first.claim(), "1"), new Outcome.Succeeded(stale, "2")), true, capped,
+				batchId);
+		assertThat(result.recorded()).containsExactly(first.claim());
+		assertThat(result.claimFailure()).isNull();
+		assertThat(result.claimed()).as("the slot the outcome freed, and no more").hasSize(1);
+		ClaimedJob second = result.claimed().get(0);
+		assertThat(second.id()).isNotEqualTo(first.id());
+		assertThat(this.store.find(first.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(this.store.find(second.id()).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(this.store.countClaims(Set.of("capped"), Set.of()).task("capped")).isEqualTo(1);
+		assertThat(this.store.recoverClaim(INSTANCE, batchId)).extracting(ClaimedJob::id).containsExactly(second.id());
+		// Nothing freed, nothing claimed; the outcome is recorded all the same.
+		FinishAndClaim full = this.store.finishAndClaim(List.of(new Outcome.Succeeded(stale, "3")), false, capped,
+				UUID.randomUUID());
+		assertThat(full.recorded()).isEmpty();
+		assertThat(full.claimed()).isEmpty();
+	}
+
+	@Test
 	void staleTokenAfterRollbackAndReclaimChangesNothing() {
 		enqueue("task", 1);
 		ClaimedJob lost = claimOne("task", "default");

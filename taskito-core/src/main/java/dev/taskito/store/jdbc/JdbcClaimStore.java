@@ -24,6 +24,7 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.NewJob;
@@ -181,6 +182,12 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public Set<ClaimRef> rollback(List<Reschedule> reschedules) {
 		return this.claims.rollback(reschedules);
+	}
+
+	@Override
+	public FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
+			UUID batchId) {
+		return this.claims.finishAndClaim(outcomes, wakeOthers, request, batchId);
 	}
 
 	@Override

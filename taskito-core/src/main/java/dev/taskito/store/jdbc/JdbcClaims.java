@@ -26,6 +26,8 @@ import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
+import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
@@ -74,31 +76,10 @@ final class JdbcClaims {
 	}
 
 	List<ClaimedJob> claim(ClaimRequest request, UUID batchId) {
-		Objects.requireNonNull(batchId, "batchId");
-		Map<String, Integer> queueLimits = new TreeMap<>(request.queueLimits());
-		List<String> queues = request.queues()
-			.stream()
-			.filter((queue) -> queueLimits.getOrDefault(queue, 1) > 0)
-			.sorted()
-			.toList();
-		// A stable task order keeps concurrent claimers locking in the same order.
-		Map<String, Integer> taskLimits = new TreeMap<>();
-		request.taskLimits().forEach((task, limit) -> {
-			if (limit > 0) {
-				taskLimits.put(task, Math.min(limit, request.limit()));
-			}
-		});
-		if (queues.isEmpty() || taskLimits.isEmpty()) {
+		ClaimPlan plan = plan(request, batchId);
+		if (plan == null) {
 			return List.of();
 		}
-		// Caps matter only for what this claim may take.
-		Map<String, Integer> taskCaps = new TreeMap<>(request.taskCaps());
-		taskCaps.keySet().retainAll(taskLimits.keySet());
-		Map<String, Integer> queueCaps = new TreeMap<>(request.queueCaps());
-		queueCaps.keySet().retainAll(queues);
-		ClaimPlan plan = new ClaimPlan(request.instanceId(), batchId, request.lease().toMillis(), request.limit(),
-				queues, new LinkedHashMap<>(taskLimits), new LinkedHashMap<>(queueLimits), taskCaps, queueCaps,
-				ClaimPlan.capLocks(this.tablePrefix, taskCaps, queueCaps, taskLimits.keySet(), queues));
 		boolean gated = plan.isCapped() && this.capGate != null;
 		if (gated) {
 			this.capGate.lock();
@@ -124,6 +105,82 @@ final class JdbcClaims {
 				this.capGate.unlock();
 			}
 		}
+	}
+
+	/**
+	 * @return the request normalised, or {@code null} when it can yield no job
+	 */
+	private ClaimPlan plan(ClaimRequest request, UUID batchId) {
+		Objects.requireNonNull(batchId, "batchId");
+		Map<String, Integer> queueLimits = new TreeMap<>(request.queueLimits());
+		List<String> queues = request.queues()
+			.stream()
+			.filter((queue) -> queueLimits.getOrDefault(queue, 1) > 0)
+			.sorted()
+			.toList();
+		// A stable task order keeps concurrent claimers locking in the same order.
+		Map<String, Integer> taskLimits = new TreeMap<>();
+		request.taskLimits().forEach((task, limit) -> {
+			if (limit > 0) {
+				taskLimits.put(task, Math.min(limit, request.limit()));
+			}
+		});
+		if (queues.isEmpty() || taskLimits.isEmpty()) {
+			return null;
+		}
+		// Caps matter only for what this claim may take.
+		Map<String, Integer> taskCaps = new TreeMap<>(request.taskCaps());
+		taskCaps.keySet().retainAll(taskLimits.keySet());
+		Map<String, Integer> queueCaps = new TreeMap<>(request.queueCaps());
+		queueCaps.keySet().retainAll(queues);
+		return new ClaimPlan(request.instanceId(), batchId, request.lease().toMillis(), request.limit(), queues,
+				new LinkedHashMap<>(taskLimits), new LinkedHashMap<>(queueLimits), taskCaps, queueCaps,
+				ClaimPlan.capLocks(this.tablePrefix, taskCaps, queueCaps, taskLimits.keySet(), queues));
+	}
+
+	/**
+	 * Records outcomes and claims in one round trip where the dialect can; otherwise, or
+	 * when the claim needs the lock in this JVM, or when the database refuses the two
+	 * together, as {@link #finish} then {@link #claim}.
+	 */
+	FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
+			UUID batchId) {
+		ClaimPlan plan = plan(request, batchId);
+		boolean together = plan != null && this.dialect.finishesInOneRoundTrip()
+				&& !(plan.isCapped() && this.capGate != null);
+		if (!together || outcomes.isEmpty()) {
+			Set<ClaimRef> recorded = finish(outcomes, wakeOthers);
+			if (plan == null) {
+				return new FinishAndClaim(recorded, List.of(), null);
+			}
+			try {
+				return new FinishAndClaim(recorded, claim(request, batchId), null);
+			}
+			catch (RuntimeException ex) {
+				return new FinishAndClaim(recorded, List.of(), ex);
+			}
+		}
+		Map<ClaimRef, Outcome> byClaim = new LinkedHashMap<>();
+		outcomes.forEach((outcome) -> byClaim.putIfAbsent(outcome.claim(), outcome));
+		try {
+			return this.transactions.autoCommitted((connection) -> this.dialect.finishAndClaim(connection, this.sql,
+					byClaim.values(), wakeOthers, plan));
+		}
+		catch (SQLException ex) {
+			StoreUnavailableException unavailable = asUnavailable(ex);
+			if (unavailable != null) {
+				throw unavailable;
+			}
+			// Refused together (a concurrent claim met, an outcome the database rejects): the
+			// outcomes alone, as a plain finish records them; nothing claimed this time.
+			logger.debug("Recording outcomes with a claim failed; recording them alone", ex);
+			return new FinishAndClaim(finish(outcomes, wakeOthers), List.of(), null);
+		}
+	}
+
+	private StoreUnavailableException asUnavailable(SQLException ex) {
+		RuntimeException translated = this.transactions.translate("record outcomes and claim jobs", "jobs", ex);
+		return (translated instanceof StoreUnavailableException unavailable) ? unavailable : null;
 	}
 
 	List<ClaimedJob> recoverClaim(String instanceId, UUID batchId) {

@@ -11,6 +11,7 @@ import javax.sql.DataSource;
 
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Outcome;
 
 /**
@@ -145,6 +146,23 @@ public sealed interface JdbcDialect permits PostgresDialect, H2Dialect {
 	 */
 	default Set<ClaimRef> finish(Connection connection, JdbcStatements statements, Collection<Outcome> outcomes,
 			boolean wakeOthers) throws SQLException {
+		throw new UnsupportedOperationException(name() + " records outcomes statement by statement");
+	}
+
+	/**
+	 * Records outcomes as {@link #finish} does, then claims as {@link #claim} does, in one
+	 * round trip that commits both together, as durably as {@link #finish} alone commits.
+	 * @param connection a connection in auto-commit
+	 * @param statements the dialect's statements
+	 * @param outcomes the outcomes, one per claim
+	 * @param wakeOthers as for {@link #finish}
+	 * @param plan the claim, already normalised
+	 * @return the claims whose outcome was recorded, and the claimed jobs in claim order
+	 * @throws SQLException on failure; nothing was recorded or claimed
+	 * @see #finishesInOneRoundTrip()
+	 */
+	default FinishAndClaim finishAndClaim(Connection connection, JdbcStatements statements,
+			Collection<Outcome> outcomes, boolean wakeOthers, ClaimPlan plan) throws SQLException {
 		throw new UnsupportedOperationException(name() + " records outcomes statement by statement");
 	}
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +30,8 @@ final class JdbcStatements {
 	private final Map<String, String> queries;
 
 	private final List<String> schema;
+
+	private final Map<List<String>, String> joined = new ConcurrentHashMap<>();
 
 	private JdbcStatements(Map<String, String> queries, List<String> schema) {
 		this.queries = queries;
@@ -58,6 +61,17 @@ final class JdbcStatements {
 			throw new IllegalStateException("No SQL statement named '" + name + "' in this dialect's query file");
 		}
 		return sql;
+	}
+
+	/**
+	 * @param names the names of statements in the query file
+	 * @return their SQL as one text of several statements, in that order, to send in one
+	 *         round trip
+	 * @throws IllegalStateException when the dialect's file lacks one (a packaging bug)
+	 */
+	String joined(String... names) {
+		return this.joined.computeIfAbsent(List.of(names),
+				(list) -> String.join(";\n", list.stream().map(this::get).toList()));
 	}
 
 	/**

@@ -70,8 +70,9 @@ ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
 -- name: paused-queues
 SELECT queue FROM ${prefix}queues WHERE paused;
 
--- name: claim
--- Three statements sent in one round trip, which the driver runs as one transaction.
+-- name: plan-settings
+-- A claim is three statements sent in one round trip, which the driver runs as one
+-- transaction: plan-settings, claim-locks and claim-jobs (PostgresDialect joins them).
 -- The first lets the claim reuse its cached plan: planning this statement anew for every
 -- claim costs more than running it for a batch of 16 jobs. A cached plan is made once, from
 -- the statistics of that moment, which say little about a queue table (a claims table of a
@@ -93,22 +94,28 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- then the best "limit" of them, and move exactly those to RUNNING with their claims.
 -- MATERIALIZED keeps the picked set from being re-evaluated, which could otherwise claim
 -- more rows than the limit. Rows locked but not picked are unlocked at commit.
--- The claim's commit does not wait for the WAL flush (synchronous_commit off for this
--- transaction only): it is visible to every other session at once, which is all the
--- post-claim count needs. A server crash (not a clean restart) can lose the claims of its
+-- A claim on its own (claim-jobs' parameter 'off'; NULL keeps the server's setting) does
+-- not wait for the WAL flush (synchronous_commit off for this transaction only): it is
+-- visible to every other session at once, which is all the post-claim count needs. A server crash (not a clean restart) can lose the claims of its
 -- last moments (at most 3 x wal_writer_delay): their jobs are PENDING again, attempt
 -- unspent, while their handlers may still run until the claiming instance's next heartbeat
 -- finds the claim gone, so such a job can run twice and a cap be passed until then. A durable
 -- claim cost a quarter of the two-instance drain; docs/performance.md has the figures and
--- the decision. Outcomes keep the server's durable commit.
+-- the decision. Outcomes keep the server's durable commit, and so does a claim made in the
+-- same transaction as outcomes (finish-jobs).
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
 		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+
+-- name: claim-locks
 SELECT pg_advisory_xact_lock(locks.k) FROM (
 	SELECT DISTINCT l.k FROM unnest(?::bigint[], ?::text[], ?::text[]) AS l(k, task, queue)
 	WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING')
 	ORDER BY l.k
 ) locks;
-WITH now AS (SELECT clock_timestamp() AS ts, set_config('synchronous_commit', 'off', true) AS durability),
+
+-- name: claim-jobs
+WITH now AS (SELECT clock_timestamp() AS ts,
+		set_config('synchronous_commit', COALESCE(?, current_setting('synchronous_commit')), true) AS durability),
 task_limits AS MATERIALIZED (
 	SELECT l.task, CASE WHEN l.cap IS NULL THEN l.n
 		ELSE GREATEST(LEAST(l.n, l.cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.task = l.task)), 0) END AS n
@@ -202,14 +209,14 @@ UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 
 FROM unnest(?::uuid[], ?::bigint[]) AS r(id, delay_us), (SELECT clock_timestamp() AS ts) now
 WHERE j.id = r.id AND j.status = 'RUNNING';
 
--- name: finish
--- Records outcomes in one round trip, committed durably as it completes (auto-commit):
+-- name: finish-jobs
+-- Records outcomes in one round trip (plan-settings, then this), committed durably as it
+-- completes (auto-commit), or with a claim after it in the same round trip and transaction
+-- (plan-settings, finish-jobs, claim-locks, claim-jobs with NULL: the server's durability):
 -- removes the claims whose job and token both match (the fence; locked in job id order, as
 -- delete-claims does), moves their jobs on, and sends the wake-up when asked to and a claim
--- was released. The first statement lets it reuse a cached plan made as the claim's is.
+-- was released.
 -- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
-SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
-		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
 WITH outcome AS MATERIALIZED (
 	SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[]) AS o(id, token, kind, body, delay_us)
 ),
