@@ -200,7 +200,8 @@ final class AppProcess implements AutoCloseable {
 			this.process.destroyForcibly();
 		}
 		catch (Exception ex) {
-			System.err.println("[" + this.label + "] could not be stopped gracefully (" + ex.getMessage() + "): killed");
+			System.err.println(
+					"[" + this.label + "] could not be stopped gracefully (" + ex.getMessage() + "): killed");
 			this.process.destroyForcibly();
 		}
 	}

@@ -128,19 +128,21 @@ final class StarterPath {
 					runs.add(rates[0]);
 					committed.add(rates[1]);
 					if (measureMemory) {
-						// Outside the timing, in the JVM that drained: the issue asks for no growth with the jobs drained.
+						// Outside the timing, in the JVM that drained: the issue asks for no growth
+						// with the number of jobs drained.
 						Reply memory = workers.get(0).send(Command.MEMORY);
 						heaps.add(memory.decimal("heap"));
 						committedHeaps.add(memory.decimal("committed"));
 						rsses.add(memory.decimal("rss"));
 						jobsSoFar.add(drained);
-						System.err.printf("[%s] after %,d jobs drained: heap %s MiB (committed %s), RSS %s MiB%n", name(),
-								drained, memory.text("heap"), memory.text("committed"), memory.text("rss"));
+						System.err.printf("[%s] after %,d jobs drained: heap %s MiB (committed %s), RSS %s MiB%n",
+								name(), drained, memory.text("heap"), memory.text("committed"), memory.text("rss"));
 					}
 				}
 				Benchmark.report(name(), this.figures, "drain" + instances,
 						"drain " + instances + " JVM(s) x " + this.options.drainWorkers(), runs, "jobs/s");
-				this.figures.put("drain" + instances + "CommittedJobsPerSec", Benchmark.round(Benchmark.median(committed), 0));
+				this.figures.put("drain" + instances + "CommittedJobsPerSec",
+						Benchmark.round(Benchmark.median(committed), 0));
 				if (measureMemory) {
 					this.figures.put("drainEndHeapMiB", heaps.get(heaps.size() - 1));
 					this.figures.put("drainEndRssMiB", rsses.get(rsses.size() - 1));

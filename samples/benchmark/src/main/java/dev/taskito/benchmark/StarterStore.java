@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -17,10 +18,12 @@ import java.util.stream.Stream;
 final class StarterStore implements AutoCloseable {
 
 	/** Spring Boot's JDBC auto-configuration; a user of the embedded H2 or Redis store has none. */
-	static final String JDBC_AUTOCONFIGURATION = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration";
+	static final String JDBC_AUTOCONFIGURATION = "org.springframework.boot.jdbc.autoconfigure."
+			+ "DataSourceAutoConfiguration";
 
 	/** Spring Boot's Redis auto-configuration; a user of a JDBC store has none. */
-	static final String REDIS_AUTOCONFIGURATION = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration";
+	static final String REDIS_AUTOCONFIGURATION = "org.springframework.boot.data.redis.autoconfigure."
+			+ "DataRedisAutoConfiguration";
 
 	/** What an application does on the starter path. */
 	enum Role {
@@ -49,6 +52,11 @@ final class StarterStore implements AutoCloseable {
 		this.backend = backend;
 	}
 
+	/**
+	 * @param name {@code h2}, {@code postgres} or {@code redis}
+	 * @param options where the stores are
+	 * @return the store, with a connection of its own for wiping PostgreSQL and Redis
+	 */
 	static StarterStore create(String name, Options options) {
 		Path embeddedRoot = Path.of("target", "benchmark-h2-starter").toAbsolutePath();
 		// The embedded H2 file is opened by the application alone (H2 locks it), so it is
@@ -106,7 +114,7 @@ final class StarterStore implements AutoCloseable {
 	static List<String> appArgs(String store, Options options, Path embeddedRoot, Role role, String namespace,
 			int workers, boolean startPaused) {
 		List<String> args = new ArrayList<>();
-		args.add("--bench.role=" + role.name().toLowerCase(java.util.Locale.ROOT));
+		args.add("--bench.role=" + role.name().toLowerCase(Locale.ROOT));
 		switch (store) {
 			case "postgres" -> {
 				args.add("--spring.datasource.url=" + options.jdbcUrl());

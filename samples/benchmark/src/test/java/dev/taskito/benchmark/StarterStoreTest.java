@@ -23,8 +23,8 @@ class StarterStoreTest {
 	void postgresWorkerIsSelectedByTheDataSourceUrl() {
 		List<String> args = StarterStore.appArgs("postgres", OPTIONS, ROOT, Role.WORKER, "tbench_drain", 16, true);
 		assertThat(args).containsExactly("--bench.role=worker",
-				"--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/test", "--spring.datasource.username=postgres",
-				"--spring.datasource.password=",
+				"--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/test",
+				"--spring.datasource.username=postgres", "--spring.datasource.password=",
 				"--spring.autoconfigure.exclude=" + StarterStore.REDIS_AUTOCONFIGURATION,
 				"--taskito.jdbc.table-prefix=tbench_drain_", "--taskito.worker.concurrency=16",
 				"--taskito.queues.default.paused=true");
@@ -43,8 +43,8 @@ class StarterStoreTest {
 		List<String> args = StarterStore.appArgs("h2", OPTIONS, ROOT, Role.WORKER, "tbench_cap", 4, false);
 		assertThat(args).contains("--taskito.jdbc.embedded-path=" + ROOT.resolve("tbench_cap"),
 				"--taskito.jdbc.table-prefix=tbench_cap_", "--taskito.worker.concurrency=4");
-		assertThat(args).noneMatch((arg) -> arg.startsWith("--spring.datasource") || arg.startsWith("--spring.data.redis")
-				|| arg.startsWith("--taskito.store.type"));
+		assertThat(args).noneMatch((arg) -> arg.startsWith("--spring.datasource")
+				|| arg.startsWith("--spring.data.redis") || arg.startsWith("--taskito.store.type"));
 	}
 
 	@Test

@@ -76,7 +76,13 @@ public record Command(String name, List<String> args) {
 	 * @throws IllegalArgumentException naming the command when it is missing or no number
 	 */
 	public long number(int index, String what) {
-		return (long) decimal(index, what);
+		try {
+			return Long.parseLong(text(index, what));
+		}
+		catch (NumberFormatException ex) {
+			throw new IllegalArgumentException(this.name + ": " + what + " must be a whole number, not '"
+					+ this.args.get(index) + "'");
+		}
 	}
 
 	/**
@@ -90,8 +96,8 @@ public record Command(String name, List<String> args) {
 			return Double.parseDouble(text(index, what));
 		}
 		catch (NumberFormatException ex) {
-			throw new IllegalArgumentException(this.name + ": " + what + " must be a number, not '" + this.args.get(index)
-					+ "'");
+			throw new IllegalArgumentException(
+					this.name + ": " + what + " must be a number, not '" + this.args.get(index) + "'");
 		}
 	}
 

@@ -26,7 +26,7 @@ class ProtocolTest {
 		assertThatThrownBy(() -> Command.parse("ENQUEUE_SINGLE 10").number(1, "a thread count"))
 			.hasMessage("ENQUEUE_SINGLE needs a thread count");
 		assertThatThrownBy(() -> Command.parse("ENQUEUE_SINGLE ten 1").number(0, "a job count"))
-			.hasMessageContaining("a job count must be a number, not 'ten'");
+			.hasMessageContaining("a job count must be a whole number, not 'ten'");
 		assertThatThrownBy(() -> Command.parse("  ")).isInstanceOf(IllegalArgumentException.class);
 	}
 
