@@ -62,6 +62,12 @@ abstract class Backend implements AutoCloseable {
 	void releaseStores() {
 	}
 
+	/**
+	 * Closes the connections this object holds for its own use.
+	 */
+	@Override
+	public abstract void close();
+
 	static Backend create(String name, Options options) {
 		return switch (name) {
 			case "h2" -> new Jdbc("h2", options.h2Url(), "sa", "", false);

@@ -30,7 +30,14 @@ import dev.taskito.dispatch.TaskDefinition;
  * Runs the workloads of issue 5 against H2, PostgreSQL and Redis and prints one table (and
  * the same figures as JSON). Every workload drops its namespace first, warms up, and
  * reports the median of its measured runs. Run it with
- * {@code mvn -q -pl samples/benchmark -am compile exec:exec -Dbenchmark.args="--quick"}.
+ * {@code mvn -q -pl samples/benchmark -am test-compile exec:exec -Dbenchmark.args="--quick"}.
+ *
+ * <p>Two paths (issue 11). The <em>starter</em> path, the default, measures the product:
+ * {@link StarterPath} starts workers and producers as Spring Boot applications with the
+ * starter, each in its own JVM, and drives them over stdin/stdout. The <em>core</em> path
+ * ({@code --path=core}), a diagnostic, drives {@code taskito-core} directly with the
+ * benchmark's own pools, every instance in this JVM; its workloads are the methods of this
+ * class.
  */
 public final class Benchmark {
 
@@ -81,8 +88,8 @@ public final class Benchmark {
 
 	private int run() {
 		String loadBefore = loadAverage();
-		System.err.printf("Taskito benchmark%s: stores %s, workloads %s, median of %d run(s); %d cores, load %s%n",
-				this.options.quick() ? " (--quick)" : "", this.options.stores(), this.options.workloads(),
+		System.err.printf("Taskito benchmark%s, %s path: stores %s, workloads %s, median of %d run(s); %d cores, load %s%n",
+				this.options.quick() ? " (--quick)" : "", this.options.path(), this.options.stores(), this.options.workloads(),
 				this.options.runs(), Runtime.getRuntime().availableProcessors(), loadBefore);
 		int failures = 0;
 		for (String store : this.options.stores()) {
@@ -94,6 +101,11 @@ public final class Benchmark {
 			Map<String, Object> figures = new LinkedHashMap<>();
 			this.results.put(store, figures);
 			long started = System.nanoTime();
+			if (this.options.starterPath()) {
+				failures += runStarterPath(store, figures);
+				figures.put("seconds", round((System.nanoTime() - started) / 1e9, 1));
+				continue;
+			}
 			try (Backend backend = Backend.create(store, this.options)) {
 				for (String workload : this.options.workloads()) {
 					switch (workload) {
@@ -122,6 +134,23 @@ public final class Benchmark {
 				loadBefore, loadAfter);
 		writeJson(loadBefore, loadAfter);
 		return failures;
+	}
+
+	/** The workloads on the starter path: Spring Boot applications in JVMs of their own. */
+	private int runStarterPath(String store, Map<String, Object> figures) {
+		try (StarterStore starterStore = StarterStore.create(store, this.options)) {
+			StarterPath path = new StarterPath(this.options, starterStore, figures);
+			for (String workload : this.options.workloads()) {
+				path.run(workload);
+			}
+			return 0;
+		}
+		catch (Exception ex) {
+			figures.put("error", String.valueOf(ex));
+			System.err.println("[" + store + "] failed: " + ex);
+			ex.printStackTrace();
+			return 1;
+		}
 	}
 
 	private int runInOwnJvm(String store) {
@@ -552,23 +581,8 @@ public final class Benchmark {
 
 	/** Diagnostics: how long a freed slot stayed idle before the next job started in it. */
 	private static void printGaps(Backend backend, List<long[]> spans) {
-		List<long[]> sorted = new ArrayList<>(spans);
-		sorted.sort((a, b) -> Long.compare(a[0], b[0]));
-		// Each start after the first two fills the slot freed by the earliest unmatched end.
-		java.util.PriorityQueue<Long> ends = new java.util.PriorityQueue<>();
-		List<Long> gaps = new ArrayList<>();
-		for (long[] job : sorted) {
-			if (ends.size() >= CAP) {
-				gaps.add((job[0] - ends.poll()) / 1_000);
-			}
-			ends.add(job[1]);
-		}
-		gaps.sort(null);
-		long sum = gaps.stream().mapToLong(Long::longValue).sum();
-		System.err.printf("    [%s] cap: a freed slot stayed idle (us) p50=%d p90=%d p99=%d max=%d, %d ms in all over %d refills%n",
-				backend.name(),
-				gaps.get(gaps.size() / 2), gaps.get(gaps.size() * 9 / 10), gaps.get(gaps.size() * 99 / 100),
-				gaps.get(gaps.size() - 1), sum / 1000, gaps.size());
+		List<Long> gaps = Intervals.refillGaps(spans, CAP).stream().map((nanos) -> nanos / 1_000).toList();
+		System.err.printf("    [%s] cap: a freed slot stayed idle (us) %s%n", backend.name(), Intervals.describeGaps(gaps));
 	}
 
 	// ------------------------------------------------------------------ figures
@@ -591,12 +605,21 @@ public final class Benchmark {
 
 	private void report(Backend backend, Map<String, Object> figures, String key, String label, List<Double> runs,
 			String unit) {
+		report(backend.name(), figures, key, label, runs, unit);
+	}
+
+	/**
+	 * Records the median of {@code runs} under {@code key} (and every run under
+	 * {@code key + "Runs"}), and prints them.
+	 */
+	static void report(String store, Map<String, Object> figures, String key, String label, List<Double> runs,
+			String unit) {
 		double median = median(runs);
 		int digits = unit.equals("jobs/s") ? 0 : unit.equals("ms") ? 2 : 3;
 		figures.put(key, round(median, digits));
 		figures.put(key + "Runs", runs.stream().map((value) -> round(value, digits)).toList());
-		System.err.printf("[%s] %s: %s %s (runs %s)%n", backend.name(), label, Report.format(round(median, digits)),
-				unit, runs.stream().map((value) -> Report.format(round(value, digits))).toList());
+		System.err.printf("[%s] %s: %s %s (runs %s)%n", store, label, Report.format(round(median, digits)), unit,
+				runs.stream().map((value) -> Report.format(round(value, digits))).toList());
 	}
 
 	static double median(List<Double> values) {
@@ -606,13 +629,23 @@ public final class Benchmark {
 		return (n % 2 == 1) ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
 	}
 
-	/** Nearest-rank percentile of sorted values. */
-	static long percentile(long[] sorted, double fraction) {
+	/**
+	 * Nearest-rank percentile of sorted values.
+	 * @param sorted the values, ascending
+	 * @param fraction the percentile as a fraction, such as {@code 0.99}
+	 * @return the value at that rank
+	 */
+	public static long percentile(long[] sorted, double fraction) {
 		int rank = (int) Math.ceil(fraction * sorted.length);
 		return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
 	}
 
-	static Number round(double value, int digits) {
+	/**
+	 * @param value a figure
+	 * @param digits decimals to keep, 0 for a whole number
+	 * @return the figure rounded, a {@code Long} when {@code digits} is 0
+	 */
+	public static Number round(double value, int digits) {
 		if (digits == 0) {
 			return Math.round(value);
 		}
@@ -640,6 +673,7 @@ public final class Benchmark {
 		machine.put("loadAverageBefore", loadBefore);
 		machine.put("loadAverageAfter", loadAfter);
 		document.put("machine", machine);
+		document.put("path", this.options.path());
 		document.put("quick", this.options.quick());
 		document.put("runs", this.options.runs());
 		document.put("drainWorkers", this.options.drainWorkers());
@@ -658,34 +692,6 @@ public final class Benchmark {
 		catch (IOException ex) {
 			System.err.println("Could not write the JSON results: " + ex);
 		}
-	}
-
-	/** Heap used after a full collection, and the process's resident set. */
-	record Memory(Number heapMiB, Number rssMiB) {
-
-		static Memory measure() throws InterruptedException {
-			System.gc();
-			Thread.sleep(100);
-			System.gc();
-			long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-			return new Memory(round(heap / 1048576.0, 1), readRssMiB());
-		}
-
-		private static Number readRssMiB() {
-			try {
-				for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-					if (line.startsWith("VmRSS:")) {
-						long kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
-						return round(kib / 1024.0, 1);
-					}
-				}
-			}
-			catch (IOException | RuntimeException ex) {
-				// Not Linux: no figure rather than a wrong one.
-			}
-			return null;
-		}
-
 	}
 
 }

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
-import dev.taskito.dispatch.DefaultTaskQueue;
+import dev.taskito.TaskQueue;
 import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.dispatch.TaskHandler;
 
@@ -21,7 +21,8 @@ import dev.taskito.dispatch.TaskHandler;
  */
 public final class LatencyProducer {
 
-	static final String TASK = "latency";
+	/** The latency workload's task, on both paths. */
+	public static final String TASK = "latency";
 
 	private LatencyProducer() {
 	}
@@ -69,10 +70,15 @@ public final class LatencyProducer {
 	/**
 	 * Enqueues {@code rate × warmupSeconds} unmeasured jobs, then {@code rate × seconds}
 	 * measured ones, on a fixed schedule (a late enqueue does not shift the ones after it).
+	 * Used by the core path's producer and by the starter path's applications alike.
+	 * @param queue the queue to enqueue on
+	 * @param rate jobs per second
+	 * @param seconds how long to send measured jobs
+	 * @param warmupSeconds how long to send unmeasured ones first
 	 * @param enqueueMicros receives how long each measured {@code enqueue} call took
 	 * @return the measured jobs sent
 	 */
-	static int produce(DefaultTaskQueue queue, int rate, double seconds, double warmupSeconds, long[] enqueueMicros) {
+	public static int produce(TaskQueue queue, int rate, double seconds, double warmupSeconds, long[] enqueueMicros) {
 		int warmup = (int) Math.round(rate * warmupSeconds);
 		int measured = (int) Math.round(rate * seconds);
 		long periodNanos = 1_000_000_000L / rate;
@@ -92,8 +98,11 @@ public final class LatencyProducer {
 		return measured;
 	}
 
-	/** Wall-clock microseconds: comparable between two JVMs on one host. */
-	static long nowMicros() {
+	/**
+	 * Wall-clock microseconds: comparable between two JVMs on one host.
+	 * @return microseconds since the epoch
+	 */
+	public static long nowMicros() {
 		Instant now = Clock.systemUTC().instant();
 		return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
 	}

@@ -7,11 +7,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The benchmark's command line: which stores, where they are, and how big each workload is.
- * {@code --quick} shrinks every workload so that one store takes under a minute.
+ * The benchmark's command line: which path, which stores, where they are, and how big each
+ * workload is. {@code --quick} shrinks every workload so that one store takes a few minutes.
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
-		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances, int drainWorkers, boolean traceStore) {
+		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
+		int drainWorkers, boolean traceStore, String path) {
+
+	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
+	static final String STARTER = "starter";
+
+	/** The diagnostic: taskito-core driven directly, every instance in this JVM. */
+	static final String CORE = "core";
+
+	static final List<String> ALL_PATHS = List.of(STARTER, CORE);
 
 	static final List<String> ALL_STORES = List.of("h2", "postgres", "redis");
 
@@ -20,7 +29,11 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 	static final String USAGE = """
 			Taskito benchmark: drain, enqueue, latency, cap utilisation and memory, per store.
 
-			  --quick                 every workload shrunk: under a minute per store
+			  --quick                 every workload shrunk: a few minutes per store
+			  --path=starter|core     starter (default): workers and producers are Spring Boot
+			                          applications using the starter with Boot's defaults, each in
+			                          its own JVM; core: a diagnostic driving taskito-core directly,
+			                          every instance in this JVM with pools of the benchmark's own
 			  --store=h2|postgres|redis|all        (default all; a comma list works too)
 			  --workloads=memory,drain,enqueue,latency,cap   (default all)
 			  --jdbc-url=URL          PostgreSQL (default jdbc:postgresql://127.0.0.1:5432/test)
@@ -31,11 +44,15 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --out=FILE              the JSON results (default target/benchmark-results.json)
 			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
+			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
 			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
 
 			Tables are created with the prefix tbench_<workload>_ and keys under {tbench-<workload>}:,
-			and dropped before each run: point it at a database you may write to.
+			and dropped before each workload (the core path: before each run): point it at a database
+			you may write to. On the starter path the embedded H2 file of a workload is under
+			target/benchmark-h2-starter/, and one JVM holds it: H2 has no 2-instance drain, and its cap
+			and latency run in one JVM.
 			""";
 
 	/** How much each workload does. */
@@ -67,6 +84,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int capInstances = 3;
 		int drainWorkers = 16;
 		boolean traceStore = false;
+		String path = STARTER;
 		for (String arg : args) {
 			if (arg.isBlank()) {
 				continue;
@@ -87,6 +105,12 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
 				case "--trace-store" -> traceStore = true;
+				case "--path" -> {
+					if (!ALL_PATHS.contains(value)) {
+						throw new UsageException("Unknown path '" + value + "'; choose from " + ALL_PATHS);
+					}
+					path = value;
+				}
 				case "--help", "-h" -> throw new UsageException(null);
 				default -> throw new UsageException("Unknown option '" + arg + "'");
 			}
@@ -94,11 +118,21 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		if (runs < 1) {
 			throw new UsageException("--runs must be at least 1");
 		}
+		if (traceStore && !path.equals(CORE)) {
+			throw new UsageException("--trace-store wraps the core path's stores: add --path=core");
+		}
 		if (h2Url == null) {
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore);
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path);
+	}
+
+	/**
+	 * @return whether the figures come from the starter path's applications
+	 */
+	boolean starterPath() {
+		return this.path.equals(STARTER);
 	}
 
 	private static List<String> list(String value, List<String> allowed, String what) {

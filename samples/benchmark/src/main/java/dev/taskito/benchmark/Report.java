@@ -6,7 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The one table: a row per figure, a column per store, and the issue's target.
+ * The one table: a row per figure, a column per store, and the issue's target; its header
+ * says which path (starter or core) the figures come from.
  */
 final class Report {
 
@@ -24,12 +25,18 @@ final class Report {
 			new Row("latencyMax", "latency max (ms)", ""),
 			new Row("latencyEnqueueCallP50", "  of which the enqueue call, p50 (ms)", ""),
 			new Row("latencyEnqueueCallP99", "  of which the enqueue call, p99 (ms)", ""),
+			new Row("latencyProducer", "latency: the producer ran in", ""),
+			new Row("capInstances", "cap 2: instances (JVMs)", ""),
 			new Row("capMaxRunning", "cap 2: highest running seen", "exactly 2"),
 			new Row("capUtilisation", "cap 2: utilisation", ">= 0.95"),
 			new Row("idleHeapMiB", "idle instance: heap used (MiB)", ""),
 			new Row("idleRssMiB", "idle instance: RSS (MiB)", ""),
 			new Row("drainEndHeapMiB", "end of drain: heap used (MiB)", ""),
 			new Row("drainEndRssMiB", "end of drain: RSS (MiB)", ""),
+			new Row("drainJobsAfterEachRun", "jobs drained by then, per run", ""),
+			new Row("drainHeapMiBAfterEachRun", "heap after each drain (MiB)", "no growth"),
+			new Row("drainHeapCommittedMiBAfterEachRun", "heap committed after each drain (MiB)", ""),
+			new Row("drainRssMiBAfterEachRun", "RSS after each drain (MiB)", ""),
 			new Row("seconds", "wall time of this store (s)", ""));
 
 	private Report() {
@@ -39,8 +46,8 @@ final class Report {
 		List<String> stores = new ArrayList<>(results.keySet());
 		List<List<String>> cells = new ArrayList<>();
 		List<String> header = new ArrayList<>();
-		header.add(options.quick() ? "figure (--quick, median of " + options.runs() + ")"
-				: "figure (median of " + options.runs() + ")");
+		header.add("figure (" + options.path() + " path" + (options.quick() ? ", --quick" : "") + ", median of "
+				+ options.runs() + ")");
 		header.addAll(stores);
 		header.add("target");
 		cells.add(header);
@@ -91,6 +98,9 @@ final class Report {
 	}
 
 	static String format(Object value) {
+		if (value instanceof List<?> values) {
+			return String.join(" / ", values.stream().map(Report::format).toList());
+		}
 		if (value instanceof Long || value instanceof Integer) {
 			return String.format(Locale.ROOT, "%,d", ((Number) value).longValue());
 		}

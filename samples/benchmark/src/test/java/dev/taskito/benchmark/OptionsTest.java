@@ -29,6 +29,29 @@ class OptionsTest {
 	}
 
 	@Test
+	void theStarterPathIsTheDefaultAndTheCorePathIsADiagnostic() {
+		assertThat(Options.parse(new String[0]).path()).isEqualTo("starter");
+		assertThat(Options.parse(new String[0]).starterPath()).isTrue();
+		Options core = Options.parse(new String[] { "--path=core", "--trace-store" });
+		assertThat(core.path()).isEqualTo("core");
+		assertThat(core.starterPath()).isFalse();
+		assertThat(core.traceStore()).isTrue();
+	}
+
+	@Test
+	void unknownPathIsRefusedNamingTheChoices() {
+		assertThatThrownBy(() -> Options.parse(new String[] { "--path=spring" }))
+			.hasMessageContaining("spring").hasMessageContaining("starter").hasMessageContaining("core");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--path=starter,core" }))
+			.isInstanceOf(Options.UsageException.class);
+	}
+
+	@Test
+	void traceStoreNeedsTheCorePath() {
+		assertThatThrownBy(() -> Options.parse(new String[] { "--trace-store" })).hasMessageContaining("--path=core");
+	}
+
+	@Test
 	void medianAndNearestRankPercentile() {
 		assertThat(Benchmark.median(List.of(3.0, 1.0, 2.0))).isEqualTo(2.0);
 		long[] sorted = new long[100];

@@ -1,0 +1,403 @@
+package dev.taskito.benchmark;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.taskito.benchmark.StarterStore.Role;
+import dev.taskito.benchmark.app.BenchTasks;
+import dev.taskito.benchmark.app.Command;
+import dev.taskito.benchmark.app.Reply;
+
+/**
+ * The workloads on the starter path: every worker and producer is a Spring Boot
+ * application with the starter ({@link dev.taskito.benchmark.app.BenchApplication}) in a JVM
+ * of its own, with Boot's defaults but the store and {@code taskito.worker.concurrency}.
+ * Each workload wipes its namespace, starts fresh JVMs, runs its warm-up and its measured
+ * runs in those same JVMs (so their JIT is warm, as on the core path), and stops them. Times
+ * are the handlers' wall-clock microseconds, merged from every JVM.
+ */
+final class StarterPath {
+
+	private static final int LATENCY_WORKERS = 16;
+
+	private static final int ENQUEUE_THREADS = 8;
+
+	private static final int BATCH = 500;
+
+	private static final int CAP_WORKERS = 4;
+
+	private static final Duration POLL = Duration.ofMillis(20);
+
+	private static final Duration DRAIN_LIMIT = Duration.ofMinutes(10);
+
+	private final Options options;
+
+	private final Options.Sizes sizes;
+
+	private final StarterStore store;
+
+	private final Map<String, Object> figures;
+
+	StarterPath(Options options, StarterStore store, Map<String, Object> figures) {
+		this.options = options;
+		this.sizes = options.sizes();
+		this.store = store;
+		this.figures = figures;
+	}
+
+	void run(String workload) throws Exception {
+		switch (workload) {
+			case "memory" -> memoryIdle();
+			case "drain" -> drain();
+			case "enqueue" -> enqueue();
+			case "latency" -> latency();
+			case "cap" -> cap();
+			default -> throw new IllegalStateException(workload);
+		}
+	}
+
+	private String name() {
+		return this.store.name();
+	}
+
+	private List<AppProcess> start(String label, String namespace, Role role, int count, int workers,
+			boolean paused) throws Exception {
+		List<List<String>> args = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			args.add(this.store.appArgs(role, namespace, workers, paused));
+		}
+		return AppProcess.startAll(this.name() + "-" + label, args);
+	}
+
+	private static void sendAll(List<AppProcess> apps, String command) throws Exception {
+		for (AppProcess app : apps) {
+			app.send(command);
+		}
+	}
+
+	// ------------------------------------------------------------------ memory
+
+	private void memoryIdle() throws Exception {
+		String namespace = "tbench_memory";
+		this.store.clean(namespace);
+		List<AppProcess> apps = start("idle", namespace, Role.WORKER, 1, LATENCY_WORKERS, false);
+		try {
+			Thread.sleep(this.options.quick() ? 1_000 : 3_000);
+			Reply memory = apps.get(0).send(Command.MEMORY);
+			this.figures.put("idleHeapMiB", memory.decimal("heap"));
+			this.figures.put("idleRssMiB", memory.decimal("rss"));
+			System.err.printf("[%s] idle worker JVM: heap %s MiB, RSS %s MiB%n", name(), memory.text("heap"),
+					memory.text("rss"));
+		}
+		finally {
+			AppProcess.closeAll(apps);
+			this.store.clean(namespace);
+		}
+	}
+
+	// ------------------------------------------------------------------ drain
+
+	private void drain() throws Exception {
+		for (int instances : new int[] { 1, 2 }) {
+			if (instances > 1 && !this.store.sharedAcrossProcesses()) {
+				System.err.printf("[%s] drain 2x%d: skipped, the embedded H2 file serves one process%n", name(),
+						this.options.drainWorkers());
+				continue;
+			}
+			String namespace = "tbench_drain";
+			this.store.clean(namespace);
+			List<AppProcess> workers = start("drain" + instances, namespace, Role.WORKER, instances,
+					this.options.drainWorkers(), true);
+			try {
+				boolean measureMemory = instances == 1 && this.options.workloads().contains("memory");
+				drainRun(workers, this.sizes.drainWarmupJobs());
+				long drained = this.sizes.drainWarmupJobs();
+				List<Double> runs = new ArrayList<>();
+				List<Double> committed = new ArrayList<>();
+				List<Object> heaps = new ArrayList<>();
+				List<Object> committedHeaps = new ArrayList<>();
+				List<Object> rsses = new ArrayList<>();
+				List<Long> jobsSoFar = new ArrayList<>();
+				for (int run = 0; run < this.options.runs(); run++) {
+					double[] rates = drainRun(workers, this.sizes.drainJobs());
+					drained += this.sizes.drainJobs();
+					runs.add(rates[0]);
+					committed.add(rates[1]);
+					if (measureMemory) {
+						// Outside the timing, in the JVM that drained: the issue asks for no growth
+						// with the number of jobs drained.
+						Reply memory = workers.get(0).send(Command.MEMORY);
+						heaps.add(memory.decimal("heap"));
+						committedHeaps.add(memory.decimal("committed"));
+						rsses.add(memory.decimal("rss"));
+						jobsSoFar.add(drained);
+						System.err.printf("[%s] after %,d jobs drained: heap %s MiB (committed %s), RSS %s MiB%n",
+								name(), drained, memory.text("heap"), memory.text("committed"), memory.text("rss"));
+					}
+				}
+				Benchmark.report(name(), this.figures, "drain" + instances,
+						"drain " + instances + " JVM(s) x " + this.options.drainWorkers(), runs, "jobs/s");
+				this.figures.put("drain" + instances + "CommittedJobsPerSec",
+						Benchmark.round(Benchmark.median(committed), 0));
+				if (measureMemory) {
+					this.figures.put("drainEndHeapMiB", heaps.get(heaps.size() - 1));
+					this.figures.put("drainEndRssMiB", rsses.get(rsses.size() - 1));
+					this.figures.put("drainHeapMiBAfterEachRun", heaps);
+					this.figures.put("drainHeapCommittedMiBAfterEachRun", committedHeaps);
+					this.figures.put("drainRssMiBAfterEachRun", rsses);
+					this.figures.put("drainJobsAfterEachRun", jobsSoFar);
+				}
+			}
+			finally {
+				AppProcess.closeAll(workers);
+			}
+		}
+		this.store.clean("tbench_drain");
+	}
+
+	/**
+	 * With the queue paused, the first worker enqueues every job; then every worker resumes
+	 * the queue and the run is timed from the first handler start to the last handler finish
+	 * in any JVM (and, for the record, to the last claim released). Pauses the queue again.
+	 * @return {handler rate, committed rate}
+	 */
+	private double[] drainRun(List<AppProcess> workers, int jobs) throws Exception {
+		sendAll(workers, Command.RESET);
+		workers.get(0).send(Command.of(Command.ENQUEUE, "noop", jobs, BATCH), DRAIN_LIMIT);
+		sendAll(workers, Command.GO);
+		List<Reply> stats = awaitJobs(workers, "noop", jobs, "drain");
+		long committedAt = awaitIdle(workers);
+		sendAll(workers, Command.PAUSE);
+		long first = stats.stream().mapToLong((reply) -> reply.number("first")).min().orElseThrow();
+		long last = stats.stream().mapToLong((reply) -> reply.number("last")).max().orElseThrow();
+		return new double[] { jobs / ((last - first) / 1e6), jobs / ((committedAt - first) / 1e6) };
+	}
+
+	/**
+	 * Polls every worker's {@code STATS} until the jobs of {@code counter} add up to
+	 * {@code jobs}.
+	 * @return the last answers
+	 */
+	private List<Reply> awaitJobs(List<AppProcess> workers, String counter, long jobs, String what)
+			throws Exception {
+		long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
+		long lastProgress = System.nanoTime();
+		while (true) {
+			List<Reply> stats = new ArrayList<>();
+			for (AppProcess worker : workers) {
+				stats.add(worker.send(Command.STATS));
+			}
+			long done = stats.stream().mapToLong((reply) -> reply.number(counter)).sum();
+			if (done >= jobs) {
+				return stats;
+			}
+			if (System.nanoTime() - deadline > 0) {
+				throw new IllegalStateException(name() + " " + what + ": only " + done + " of " + jobs
+						+ " jobs ran within " + DRAIN_LIMIT);
+			}
+			if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(15)) {
+				lastProgress = System.nanoTime();
+				System.err.printf("    %s %s: %,d of %,d jobs ran so far%n", name(), what, done, jobs);
+			}
+			Thread.sleep(POLL.toMillis());
+		}
+	}
+
+	/**
+	 * Polls until no worker holds a claim (every outcome committed).
+	 * @return the latest wall-clock time a worker reported with the first round of all idle
+	 */
+	private long awaitIdle(List<AppProcess> workers) throws Exception {
+		long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+		while (System.nanoTime() - deadline < 0) {
+			long now = Long.MIN_VALUE;
+			boolean idle = true;
+			for (AppProcess worker : workers) {
+				Reply stats = worker.send(Command.STATS);
+				idle &= stats.number("running") == 0;
+				now = Math.max(now, stats.number("now"));
+			}
+			if (idle) {
+				return now;
+			}
+			Thread.sleep(POLL.toMillis());
+		}
+		throw new IllegalStateException(name() + ": claims still held a minute after the last job ran");
+	}
+
+	// ------------------------------------------------------------------ enqueue
+
+	private void enqueue() throws Exception {
+		measureEnqueue("enqueue1", "enqueue 1 thread", Command.ENQUEUE_SINGLE, this.sizes.enqueueSingleJobs(), 1);
+		measureEnqueue("enqueue8", "enqueue " + ENQUEUE_THREADS + " threads", Command.ENQUEUE_SINGLE,
+				this.sizes.enqueueThreadsJobs(), ENQUEUE_THREADS);
+		measureEnqueue("enqueueAll", "enqueueAll x" + BATCH, Command.ENQUEUE, this.sizes.enqueueAllJobs(), BATCH);
+	}
+
+	/**
+	 * A fresh producer JVM per figure, on a wiped namespace, with a warm-up of a fifth of the
+	 * jobs: its runs add jobs to the tables or keys the runs before left.
+	 */
+	private void measureEnqueue(String key, String label, String command, int jobs, int threadsOrBatch)
+			throws Exception {
+		String namespace = "tbench_enqueue";
+		this.store.clean(namespace);
+		List<AppProcess> producers = start(key, namespace, Role.PRODUCER, 1, 0, false);
+		AppProcess producer = producers.get(0);
+		try {
+			enqueueOnce(producer, command, jobs / 5, threadsOrBatch);
+			List<Double> runs = new ArrayList<>();
+			for (int run = 0; run < this.options.runs(); run++) {
+				runs.add(enqueueOnce(producer, command, jobs, threadsOrBatch));
+			}
+			Benchmark.report(name(), this.figures, key, label, runs, "jobs/s");
+		}
+		finally {
+			AppProcess.closeAll(producers);
+			this.store.clean(namespace);
+		}
+	}
+
+	private double enqueueOnce(AppProcess producer, String command, int jobs, int threadsOrBatch) throws Exception {
+		Command enqueue = command.equals(Command.ENQUEUE) ? Command.of(command, "noop", jobs, threadsOrBatch)
+				: Command.of(command, jobs, threadsOrBatch);
+		Reply reply = producer.send(enqueue, DRAIN_LIMIT);
+		return jobs / (reply.number("micros") / 1e6);
+	}
+
+	// ------------------------------------------------------------------ latency
+
+	private void latency() throws Exception {
+		String namespace = "tbench_latency";
+		this.store.clean(namespace);
+		boolean separate = this.store.sharedAcrossProcesses();
+		List<AppProcess> apps = new ArrayList<>();
+		try {
+			apps.addAll(start("latency-worker", namespace, Role.WORKER, 1, LATENCY_WORKERS, false));
+			if (separate) {
+				apps.addAll(start("latency-producer", namespace, Role.PRODUCER, 1, 0, false));
+			}
+			AppProcess worker = apps.get(0);
+			// Embedded H2 is one process: the worker application enqueues too, as a one-JVM app would.
+			AppProcess producer = apps.get(apps.size() - 1);
+			List<Double> p50 = new ArrayList<>();
+			List<Double> p99 = new ArrayList<>();
+			List<Double> max = new ArrayList<>();
+			List<Double> callP50 = new ArrayList<>();
+			List<Double> callP99 = new ArrayList<>();
+			int expected = this.sizes.latencyRate() * this.sizes.latencySeconds();
+			for (int run = 0; run < this.options.runs(); run++) {
+				worker.send(Command.RESET);
+				Reply produced = producer.send(
+						Command.of(Command.PRODUCE, this.sizes.latencyRate(), this.sizes.latencySeconds(),
+								this.sizes.latencyWarmupSeconds()),
+						Duration.ofSeconds(this.sizes.latencySeconds() + this.sizes.latencyWarmupSeconds() + 60L));
+				long[] samples = awaitLatencies(worker, expected);
+				Arrays.sort(samples);
+				p50.add(Benchmark.percentile(samples, 0.50) / 1000.0);
+				p99.add(Benchmark.percentile(samples, 0.99) / 1000.0);
+				max.add(samples[samples.length - 1] / 1000.0);
+				callP50.add(produced.number("callP50") / 1000.0);
+				callP99.add(produced.number("callP99") / 1000.0);
+			}
+			String where = separate ? "another JVM" : "same JVM: embedded H2 is one process";
+			this.figures.put("latencyProducer", where);
+			Benchmark.report(name(), this.figures, "latencyP50", "latency p50 (" + where + ")", p50, "ms");
+			Benchmark.report(name(), this.figures, "latencyP99", "latency p99", p99, "ms");
+			Benchmark.report(name(), this.figures, "latencyMax", "latency max", max, "ms");
+			Benchmark.report(name(), this.figures, "latencyEnqueueCallP50", "  of which the enqueue call, p50",
+					callP50, "ms");
+			Benchmark.report(name(), this.figures, "latencyEnqueueCallP99", "  of which the enqueue call, p99",
+					callP99, "ms");
+		}
+		finally {
+			AppProcess.closeAll(apps);
+			this.store.clean(namespace);
+		}
+	}
+
+	private long[] awaitLatencies(AppProcess worker, int expected) throws Exception {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (true) {
+			long[] samples = worker.send(Command.LATENCY).numbers("samples");
+			if (samples.length >= expected) {
+				return samples;
+			}
+			if (System.nanoTime() - deadline > 0) {
+				throw new IllegalStateException("latency: only " + samples.length + " of " + expected
+						+ " jobs started within 30 s of the producer's end");
+			}
+			Thread.sleep(50);
+		}
+	}
+
+	// ------------------------------------------------------------------ cap
+
+	private void cap() throws Exception {
+		String namespace = "tbench_cap";
+		this.store.clean(namespace);
+		int jvms = this.store.sharedAcrossProcesses() ? this.options.capInstances() : 1;
+		List<AppProcess> workers = start("cap", namespace, Role.WORKER, jvms, CAP_WORKERS, true);
+		try {
+			capRun(workers, this.sizes.capWarmupJobs());
+			List<Double> utilisation = new ArrayList<>();
+			int highest = 0;
+			long highestInOneJvm = 0;
+			for (int run = 0; run < this.options.runs(); run++) {
+				CapResult result = capRun(workers, this.sizes.capJobs());
+				utilisation.add(result.utilisation());
+				highest = Math.max(highest, result.highestOverlap());
+				highestInOneJvm = Math.max(highestInOneJvm, result.highestInOneJvm());
+			}
+			this.figures.put("capInstances", jvms);
+			this.figures.put("capMaxRunning", highest);
+			this.figures.put("capMaxRunningInOneJvm", highestInOneJvm);
+			System.err.printf("[%s] cap %d over %d JVM(s): highest overlap of the handlers' intervals %d (must be %d), "
+					+ "highest one JVM counted %d%n", name(), BenchTasks.CAP, jvms, highest, BenchTasks.CAP,
+					highestInOneJvm);
+			Benchmark.report(name(), this.figures, "capUtilisation", "cap utilisation", utilisation, "");
+		}
+		finally {
+			AppProcess.closeAll(workers);
+			this.store.clean(namespace);
+		}
+	}
+
+	/** One cap run's figures. */
+	record CapResult(double utilisation, int highestOverlap, long highestInOneJvm) {
+	}
+
+	/**
+	 * Every job enqueued before the workers resume the queue; the intervals of every JVM's
+	 * handlers are merged here, so the overlap counted is the cluster's.
+	 */
+	private CapResult capRun(List<AppProcess> workers, int jobs) throws Exception {
+		sendAll(workers, Command.RESET);
+		workers.get(0).send(Command.of(Command.ENQUEUE, "capped", jobs, jobs), DRAIN_LIMIT);
+		sendAll(workers, Command.GO);
+		awaitJobs(workers, "capped", jobs, "cap");
+		awaitIdle(workers);
+		sendAll(workers, Command.PAUSE);
+		List<long[]> spans = new ArrayList<>();
+		long highestInOneJvm = 0;
+		for (AppProcess worker : workers) {
+			Reply reply = worker.send(Command.SPANS);
+			long[] flat = reply.numbers("spans");
+			for (int i = 0; i + 1 < flat.length; i += 2) {
+				spans.add(new long[] { flat[i], flat[i + 1] });
+			}
+			highestInOneJvm = Math.max(highestInOneJvm, reply.number("highest"));
+		}
+		long first = spans.stream().mapToLong((span) -> span[0]).min().orElseThrow();
+		long last = spans.stream().mapToLong((span) -> span[1]).max().orElseThrow();
+		double utilisation = Intervals.totalLength(spans) / (double) BenchTasks.CAP / (last - first);
+		System.err.printf("    [%s] cap: a freed slot stayed idle (us) %s%n", name(),
+				Intervals.describeGaps(Intervals.refillGaps(spans, BenchTasks.CAP)));
+		return new CapResult(utilisation, Intervals.highestOverlap(spans), highestInOneJvm);
+	}
+
+}
