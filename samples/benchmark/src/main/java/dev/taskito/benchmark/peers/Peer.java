@@ -49,6 +49,11 @@ interface Peer extends AutoCloseable {
 	default void close() throws Exception {
 	}
 
+	/**
+	 * Runs SQL statements on a connection of their own, in auto-commit.
+	 * @param dataSource the peer's pool
+	 * @param statements the statements, in order
+	 */
 	static void execute(DataSource dataSource, String... statements) throws SQLException {
 		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
 			for (String sql : statements) {

@@ -83,8 +83,8 @@ public final class PeerDrain {
 		System.err.printf("    [%s] %,d jobs enqueued in %.1f s (not timed)%n", peer.name(), jobs,
 				(System.nanoTime() - enqueueStart) / 1e9);
 		DrainSpan span = new DrainSpan();
-		peer.start(span);
 		try {
+			peer.start(span);
 			span.await(jobs, DRAIN_TIMEOUT, peer.name() + " drain");
 		}
 		finally {

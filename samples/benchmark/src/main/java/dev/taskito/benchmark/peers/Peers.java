@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +33,6 @@ public final class Peers {
 	 */
 	public static PeerResult drain(PeerOptions options) throws InterruptedException {
 		List<String> command = command(options);
-		List<String> output = new ArrayList<>();
 		Process process;
 		try {
 			process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -40,24 +40,12 @@ public final class Peers {
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start the " + options.peer() + " drain: " + command, ex);
 		}
-		try (BufferedReader out = new BufferedReader(
-				new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-			String line;
-			while ((line = out.readLine()) != null) {
-				output.add(line);
-				if (!PeerResult.isResult(line)) {
-					System.err.println("    [" + options.peer() + "] " + line);
-				}
-			}
-		}
-		catch (IOException ex) {
-			process.destroyForcibly();
-			throw new IllegalStateException("Lost the output of the " + options.peer() + " drain", ex);
-		}
-		catch (RuntimeException ex) {
-			process.destroyForcibly();
-			throw ex;
-		}
+		// Read stdout on a thread of its own: a peer that hangs before it prints must still
+		// meet the timeout below rather than block this thread in readLine.
+		List<String> output = new CopyOnWriteArrayList<>();
+		Thread reader = new Thread(() -> readLines(process, options.peer(), output), "peer-" + options.peer() + "-stdout");
+		reader.setDaemon(true);
+		reader.start();
 		long timeoutMinutes = (options.runs() + 1) * PeerDrain.DRAIN_TIMEOUT.toMinutes() + 2;
 		try {
 			if (!process.waitFor(timeoutMinutes, TimeUnit.MINUTES)) {
@@ -65,12 +53,29 @@ public final class Peers {
 				throw new IllegalStateException(
 						"The " + options.peer() + " drain did not finish within " + timeoutMinutes + " minutes");
 			}
+			reader.join(TimeUnit.SECONDS.toMillis(10));
 		}
 		catch (InterruptedException ex) {
 			process.destroyForcibly();
 			throw ex;
 		}
-		return result(options.peer(), process.exitValue(), output);
+		return result(options.peer(), process.exitValue(), List.copyOf(output));
+	}
+
+	private static void readLines(Process process, String peer, List<String> output) {
+		try (BufferedReader out = new BufferedReader(
+				new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+			String line;
+			while ((line = out.readLine()) != null) {
+				output.add(line);
+				if (!PeerResult.isResult(line)) {
+					System.err.println("    [" + peer + "] " + line);
+				}
+			}
+		}
+		catch (IOException ex) {
+			// The process ended or was killed: its exit code and the lines read so far tell the rest.
+		}
 	}
 
 	/**
