@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.taskito.EnqueueRequest;
+import dev.taskito.benchmark.peers.PeerOptions;
+import dev.taskito.benchmark.peers.PeerResult;
+import dev.taskito.benchmark.peers.Peers;
 import dev.taskito.dispatch.TaskDefinition;
 
 /**
@@ -126,6 +129,7 @@ public final class Benchmark {
 			}
 			figures.put("seconds", round((System.nanoTime() - started) / 1e9, 1));
 		}
+		failures += runPeers();
 		String loadAfter = loadAverage();
 		String table = Report.table(this.results, this.options);
 		System.out.println();
@@ -133,6 +137,47 @@ public final class Benchmark {
 		System.out.printf("%d cores; load average before %s, after %s%n", Runtime.getRuntime().availableProcessors(),
 				loadBefore, loadAfter);
 		writeJson(loadBefore, loadAfter);
+		return failures;
+	}
+
+	/**
+	 * The peers' drains on PostgreSQL, after Taskito's, with the same jobs, workers and runs;
+	 * each figure goes beside PostgreSQL's with Taskito's 1-instance drain as a ratio to it.
+	 * @return how many peers failed
+	 */
+	private int runPeers() {
+		Map<String, Object> figures = this.results.get("postgres");
+		// With several stores, PostgreSQL's own JVM ran the peers beside its figures.
+		if (this.options.peers().isEmpty() || figures == null || !this.options.workloads().contains("drain")
+				|| this.options.stores().size() > 1) {
+			return 0;
+		}
+		int failures = 0;
+		for (String peer : this.options.peers()) {
+			String key = "peer-" + peer;
+			try {
+				PeerResult result = Peers.drain(PeerOptions.defaults(peer)
+					.withDatabase(this.options.jdbcUrl(), this.options.jdbcUser(), this.options.jdbcPassword())
+					.withDrain(this.sizes.drainJobs(), this.sizes.drainWarmupJobs(), this.options.drainWorkers(),
+							this.options.runs()));
+				figures.put(key + "-drain1", round(result.median(), 0));
+				figures.put(key + "-drain1Runs", result.runs().stream().map((value) -> round(value, 0)).toList());
+				if (figures.get("drain1") instanceof Number taskito && result.median() > 0) {
+					figures.put(key + "-ratio", round(taskito.doubleValue() / result.median(), 2));
+				}
+				System.err.printf("[postgres] %s drain 1x%d: %s jobs/s (runs %s)%n", peer, this.options.drainWorkers(),
+						Report.format(round(result.median(), 0)), result.runs());
+			}
+			catch (RuntimeException ex) {
+				failures++;
+				figures.put(key + "-drain1", "error: " + ex.getMessage());
+				System.err.println("[postgres] the " + peer + " drain failed: " + ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+		}
 		return failures;
 	}
 

@@ -6,13 +6,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.taskito.benchmark.peers.PeerOptions;
+
 /**
  * The benchmark's command line: which path, which stores, where they are, and how big each
  * workload is. {@code --quick} shrinks every workload so that one store takes a few minutes.
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
-		int drainWorkers, boolean traceStore, String path) {
+		int drainWorkers, boolean traceStore, String path, List<String> peers) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -47,6 +49,10 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
 			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
+			  --peers=db-scheduler,jobrunr   also drain the same jobs with these peers on PostgreSQL (each in
+			                          a JVM of its own, same workers and runs) and print Taskito's 1-instance
+			                          drain as a ratio to each; BullMQ (Redis) runs beside it with Node.js,
+			                          see samples/benchmark/peers/bullmq/README.md (default none)
 
 			Tables are created with the prefix tbench_<workload>_ and keys under {tbench-<workload>}:,
 			and dropped before each workload (the core path: before each run): point it at a database
@@ -85,6 +91,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int drainWorkers = 16;
 		boolean traceStore = false;
 		String path = STARTER;
+		List<String> peers = List.of();
 		for (String arg : args) {
 			if (arg.isBlank()) {
 				continue;
@@ -111,6 +118,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 					}
 					path = value;
 				}
+				case "--peers", "--peer" -> peers = value.equals("none") ? List.of()
+						: list(value, PeerOptions.PEERS, "peer");
 				case "--help", "-h" -> throw new UsageException(null);
 				default -> throw new UsageException("Unknown option '" + arg + "'");
 			}
@@ -125,7 +134,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path);
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers);
 	}
 
 	/**

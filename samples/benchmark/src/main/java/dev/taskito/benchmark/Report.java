@@ -17,6 +17,10 @@ final class Report {
 	private static final List<Row> ROWS = List.of(
 			new Row("drain1", "drain, 1 instance x 16 workers (jobs/s)", "pg >= 10,000; redis >= 20,000"),
 			new Row("drain2", "drain, 2 instances x 16 workers (jobs/s)", ">= 0.9 x 1 instance"),
+			new Row("peer-db-scheduler-drain1", "db-scheduler drain, 1 x 16 (jobs/s)", ""),
+			new Row("peer-db-scheduler-ratio", "  Taskito's drain / db-scheduler's", "pg >= 2.5"),
+			new Row("peer-jobrunr-drain1", "JobRunr drain, 1 x 16 (jobs/s)", ""),
+			new Row("peer-jobrunr-ratio", "  Taskito's drain / JobRunr's", ""),
 			new Row("enqueue1", "enqueue, 1 thread (jobs/s)", ""),
 			new Row("enqueue8", "enqueue, 8 threads (jobs/s)", ""),
 			new Row("enqueueAll", "enqueueAll, batches of 500 (jobs/s)", "pg >= 30,000"),
