@@ -28,6 +28,9 @@ final class AppProcess implements AutoCloseable {
 	/** The heap of every application JVM, as the core path's benchmark JVM has. */
 	static final String HEAP = "-Xmx512m";
 
+	/** The system property whose value (options separated by spaces) each application JVM also gets. */
+	static final String APP_JVM_ARGS = "benchmark.appJvmArgs";
+
 	private static final Duration STARTUP = Duration.ofSeconds(90);
 
 	private static final Duration EXIT = Duration.ofSeconds(60);
@@ -62,6 +65,11 @@ final class AppProcess implements AutoCloseable {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add(HEAP);
+		// A diagnostic only, such as a flight recording per application (see pom.xml).
+		String extra = System.getProperty(APP_JVM_ARGS, "").trim();
+		if (!extra.isEmpty()) {
+			command.addAll(List.of(extra.split("\\s+")));
+		}
 		command.add("-cp");
 		command.add(System.getProperty("java.class.path"));
 		command.add(BenchApplication.class.getName());

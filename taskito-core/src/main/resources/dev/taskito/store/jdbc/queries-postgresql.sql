@@ -86,7 +86,11 @@ SELECT queue FROM ${prefix}queues WHERE paused;
 -- it, and claims no more than the cap leaves room for. A cap's lock is taken only when one
 -- of the (task, queue) pairs it gates has a PENDING job (one probe of jobs_pending per
 -- pair): a capped task with nothing to claim must not make every claimer in the cluster,
--- uncapped work included, take turns behind its lock. A capped job enqueued between the
+-- uncapped work included, take turns behind its lock. The probe is a LATERAL with LIMIT 1,
+-- so that the cached plan probes the index once per pair (an EXISTS was planned as a scan of
+-- every pending job), and it reads a column outside the index, so that it is a plain index
+-- scan, which marks the entries of claimed jobs dead as it passes them (an index-only scan
+-- would visit them again on every claim until a vacuum). A capped job enqueued between the
 -- probe and the claim may then be claimed without the lock; the post-claim count, which
 -- alone admits a job, gives it back if that passed the cap.
 -- The third statement: lock up to a quota of due jobs per task and queue (skipping rows
@@ -109,7 +113,11 @@ SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('en
 -- name: claim-locks
 SELECT pg_advisory_xact_lock(locks.k) FROM (
 	SELECT DISTINCT l.k FROM unnest(?::bigint[], ?::text[], ?::text[]) AS l(k, task, queue)
-	WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING')
+	CROSS JOIN LATERAL (
+		SELECT j.attempts FROM ${prefix}jobs j
+		WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING'
+		LIMIT 1
+	) pending
 	ORDER BY l.k
 ) locks;
 
