@@ -184,6 +184,11 @@ public final class Benchmark {
 	/** The workloads on the starter path: Spring Boot applications in JVMs of their own. */
 	private int runStarterPath(String store, Map<String, Object> figures) {
 		try (StarterStore starterStore = StarterStore.create(store, this.options)) {
+			String warning = starterStore.stockSettingsWarning();
+			if (warning != null) {
+				figures.put("warning", warning);
+				System.err.println("[" + store + "] WARNING: " + warning);
+			}
 			StarterPath path = new StarterPath(this.options, starterStore, figures);
 			for (String workload : this.options.workloads()) {
 				path.run(workload);

@@ -166,6 +166,7 @@ final class StarterPath {
 	 * @return {handler rate, committed rate}
 	 */
 	private double[] drainRun(List<AppProcess> workers, int jobs) throws Exception {
+		this.store.vacuum("tbench_drain");
 		sendAll(workers, Command.RESET);
 		workers.get(0).send(Command.of(Command.ENQUEUE, "noop", jobs, BATCH), DRAIN_LIMIT);
 		sendAll(workers, Command.GO);

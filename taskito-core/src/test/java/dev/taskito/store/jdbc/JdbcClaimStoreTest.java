@@ -426,6 +426,51 @@ class JdbcClaimStoreTest {
 		}
 
 		@Test
+		void statementsOnClaimsStayBoundedByTheirIdsAfterAnAnalyzeFindsTheTableEmpty() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcStatements statements = JdbcStatements.load(new PostgresDialect(), prefix);
+			String one = "'{00000000-0000-0000-0000-000000000001}'";
+			Map<String, String[]> cases = new java.util.LinkedHashMap<>();
+			cases.put("finish-jobs", new String[] { "uuid[], uuid[], text[], text[], bigint[], boolean",
+					one + ", " + one + ", '{S}', '{null}', '{0}', false" });
+			cases.put("delete-claims", new String[] { "uuid[], uuid[]", one + ", " + one });
+			cases.put("renew-claims", new String[] { "bigint, uuid[], uuid[]", "30000, " + one + ", " + one });
+			cases.put("reap-delete-claims", new String[] { "uuid[], uuid[], bigint, timestamptz",
+					one + ", " + one + ", 2000, now()" });
+			cases.put("rollback-jobs", new String[] { "uuid[], bigint[]", one + ", '{0}'" });
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				// What autovacuum's ANALYZE records whenever the queue is idle: empty tables.
+				statement.execute("ANALYZE " + prefix + "claims, " + prefix + "jobs");
+				statement.execute("SET plan_cache_mode = force_generic_plan");
+				statement.execute("SET enable_seqscan = off");
+				statement.execute("SET enable_hashjoin = off");
+				statement.execute("SET enable_mergejoin = off");
+				for (Map.Entry<String, String[]> entry : cases.entrySet()) {
+					int[] parameter = { 0 };
+					String sql = java.util.regex.Pattern.compile("\\?").matcher(statements.get(entry.getKey()))
+						.replaceAll((match) -> "\\$" + (++parameter[0]));
+					String name = entry.getKey().replace('-', '_');
+					statement.execute("PREPARE " + name + "(" + entry.getValue()[0] + ") AS " + sql);
+					List<String> plan = new ArrayList<>();
+					try (java.sql.ResultSet rs = statement
+						.executeQuery("EXPLAIN (COSTS OFF) EXECUTE " + name + "(" + entry.getValue()[1] + ")")) {
+						while (rs.next()) {
+							plan.add(rs.getString(1));
+						}
+					}
+					for (int i = 0; i < plan.size(); i++) {
+						if (plan.get(i).matches(".*Index (Only )?Scan using \\S+ on " + prefix + "(claims|jobs).*")) {
+							assertThat(i + 1 < plan.size() && plan.get(i + 1).contains("Index Cond"))
+								.as("%s reads %s whole:%n%s", entry.getKey(), plan.get(i).trim(), String.join("\n", plan))
+								.isTrue();
+						}
+					}
+				}
+			}
+		}
+
+		@Test
 		void aCapWithNothingPendingDoesNotMakeClaimersTakeTurns() throws Exception {
 			String prefix = newPrefix();
 			JdbcClaimStore store = store(prefix);
