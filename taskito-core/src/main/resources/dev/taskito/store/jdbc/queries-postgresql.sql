@@ -171,7 +171,7 @@ picked AS MATERIALIZED (
 claimed AS (
 	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = now.ts
 	FROM picked, now
-	WHERE j.id = picked.id AND j.id = ANY(ARRAY(SELECT id FROM picked))
+	WHERE j.id = picked.id
 	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at
 ),
 claims AS (
@@ -201,34 +201,32 @@ SELECT 'Q', queue, count(*) FROM ${prefix}claims WHERE queue = ANY(?::text[]) GR
 -- The fence: a claim goes only when both its job and its token match. Like every statement
 -- that changes several claims, it locks them in job id order first, so that two of them
 -- (a heartbeat and a finish, say) never wait for each other in a cycle.
--- Every read of the claims table is bounded by "job_id = ANY(the named ids)", an index
--- condition whatever the join order: an ANALYZE that finds the table empty (autovacuum
--- does, whenever the queue is idle) makes a cached plan scan the whole table as the outer
--- side of every join, which made each statement quadratic in the table's dead rows. The
--- locked claims are a MATERIALIZED CTE for the same reason: as a subquery, a plan may run
--- it again for every row of the other side.
-WITH r AS MATERIALIZED (SELECT ?::uuid[] AS ids, ?::uuid[] AS tokens),
-locked AS MATERIALIZED (
-	SELECT held.job_id FROM ${prefix}claims held
-	JOIN unnest((SELECT ids FROM r), (SELECT tokens FROM r)) AS p(job_id, token)
-		ON held.job_id = p.job_id AND held.claim_token = p.token
-	WHERE held.job_id = ANY((SELECT ids FROM r)::uuid[])
-	ORDER BY held.job_id
-	FOR UPDATE OF held
+-- The claims table is never a side of a join that a plan could turn around. A claim is
+-- looked up by its job id from the given list (a LATERAL, so the list is always the outer
+-- side, sorted so that the locks are taken in job id order), and the change is a
+-- single-table statement on "job_id = ANY(the locked ids)": an ANALYZE that finds the table
+-- empty (autovacuum does, whenever the queue is idle) once made a cached plan scan the
+-- whole table as the outer side of a join and re-run the locking for every row it met.
+-- (Bounding both sides of a join instead, "job_id = x AND job_id = ANY(list)", makes the
+-- index probe every element of the list for every row: quadratic in the batch.)
+WITH locked AS MATERIALIZED (
+	SELECT h.job_id FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[]) AS r(job_id, token) ORDER BY r.job_id) r
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = r.job_id AND held.claim_token = r.token
+		FOR UPDATE
+	) h
 )
 DELETE FROM ${prefix}claims c
-USING locked
-WHERE c.job_id = locked.job_id AND c.job_id = ANY((SELECT ids FROM r)::uuid[])
+WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
 RETURNING c.job_id, c.claim_token;
 
 -- name: rollback-jobs
 -- The claim counted an attempt that never happened: take it back.
--- The jobs are read by "id = ANY(the named ids)" whatever the join order, as delete-claims.
-WITH a AS MATERIALIZED (SELECT ?::uuid[] AS ids, ?::bigint[] AS delays)
 UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
 		run_at = now.ts + r.delay_us * interval '1 microsecond'
-FROM unnest((SELECT ids FROM a), (SELECT delays FROM a)) AS r(id, delay_us), (SELECT clock_timestamp() AS ts) now
-WHERE j.id = r.id AND j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING';
+FROM unnest(?::uuid[], ?::bigint[]) AS r(id, delay_us), (SELECT clock_timestamp() AS ts) now
+WHERE j.id = r.id AND j.status = 'RUNNING';
 
 -- name: finish-jobs
 -- Records outcomes in one round trip (plan-settings, then this), committed durably as it
@@ -238,28 +236,22 @@ WHERE j.id = r.id AND j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RU
 -- delete-claims does), moves their jobs on, and sends the wake-up when asked to and a claim
 -- was released.
 -- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
--- Claims and jobs are read only by "id = ANY(the outcomes' ids)", as delete-claims does.
-WITH a AS MATERIALIZED (
-	SELECT ?::uuid[] AS ids, ?::uuid[] AS tokens, ?::text[] AS kinds, ?::text[] AS bodies, ?::bigint[] AS delays
-),
-outcome AS MATERIALIZED (
-	SELECT * FROM unnest((SELECT ids FROM a), (SELECT tokens FROM a), (SELECT kinds FROM a), (SELECT bodies FROM a),
-		(SELECT delays FROM a)) AS o(id, token, kind, body, delay_us)
-),
-locked AS MATERIALIZED (
-	SELECT held.job_id, o.kind, o.body, o.delay_us FROM ${prefix}claims held
-	JOIN outcome o ON held.job_id = o.id AND held.claim_token = o.token
-	WHERE held.job_id = ANY((SELECT ids FROM a)::uuid[])
-	ORDER BY held.job_id
-	FOR UPDATE OF held
+-- The claims are locked and removed without joining the claims table, as delete-claims
+-- does; each outcome travels with its locked claim to its job, found by primary key.
+WITH locked AS MATERIALIZED (
+	SELECT h.job_id, o.kind, o.body, o.delay_us
+	FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[])
+			AS o(id, token, kind, body, delay_us) ORDER BY o.id) o
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = o.id AND held.claim_token = o.token
+		FOR UPDATE
+	) h
 ),
 released AS (
 	DELETE FROM ${prefix}claims c
-	USING locked
-	WHERE c.job_id = locked.job_id AND c.job_id = ANY((SELECT ids FROM a)::uuid[])
-	-- The outcome travels with the released claim, so the jobs are found through their
-	-- primary key: joining two CTEs would take a nested loop over both.
-	RETURNING c.job_id, c.claim_token, locked.kind, locked.body, locked.delay_us
+	WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
+	RETURNING c.job_id, c.claim_token
 ),
 finished AS (
 	UPDATE ${prefix}jobs j SET
@@ -268,8 +260,8 @@ finished AS (
 			last_error = CASE WHEN r.kind = 'S' THEN j.last_error ELSE r.body END,
 			run_at = CASE WHEN r.kind = 'R' THEN now.ts + r.delay_us * interval '1 microsecond' ELSE j.run_at END,
 			finished_at = CASE WHEN r.kind = 'R' THEN NULL ELSE now.ts END
-	FROM released r, (SELECT clock_timestamp() AS ts) now
-	WHERE j.id = r.job_id AND j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING'
+	FROM locked r, (SELECT clock_timestamp() AS ts) now
+	WHERE j.id = r.job_id AND j.status = 'RUNNING'
 )
 SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified
 FROM released r;
@@ -292,20 +284,19 @@ SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_
 	served_tasks = EXCLUDED.served_tasks, served_queues = EXCLUDED.served_queues, expires_at = EXCLUDED.expires_at;
 
 -- name: renew-claims
--- Finds each claim by its job id and checks its token; locks in job id order, and reads
--- the claims only by "job_id = ANY(the named ids)", as delete-claims does.
-WITH r AS MATERIALIZED (SELECT ?::bigint AS lease_ms, ?::uuid[] AS ids, ?::uuid[] AS tokens),
+-- Finds each claim by its job id and checks its token; locks in job id order, and never
+-- joins the claims table, as delete-claims does.
+WITH r AS MATERIALIZED (SELECT ?::bigint AS lease_ms),
 locked AS MATERIALIZED (
-	SELECT held.job_id FROM ${prefix}claims held
-	JOIN unnest((SELECT ids FROM r), (SELECT tokens FROM r)) AS p(job_id, token)
-		ON held.job_id = p.job_id AND held.claim_token = p.token
-	WHERE held.job_id = ANY((SELECT ids FROM r)::uuid[])
-	ORDER BY held.job_id
-	FOR UPDATE OF held
+	SELECT h.job_id FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[]) AS p(job_id, token) ORDER BY p.job_id) p
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = p.job_id AND held.claim_token = p.token
+		FOR UPDATE
+	) h
 )
 UPDATE ${prefix}claims c SET lease_expires_at = clock_timestamp() + (SELECT lease_ms FROM r) * interval '1 millisecond'
-FROM locked
-WHERE c.job_id = locked.job_id AND c.job_id = ANY((SELECT ids FROM r)::uuid[])
+WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
 RETURNING c.job_id, c.claim_token;
 
 -- name: live-instance-caps
@@ -376,21 +367,19 @@ WHERE j.status = 'RUNNING'
 -- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
 -- Locks in job id order, as delete-claims does; a claim a finishing worker holds is left
 -- for next time.
--- Reads the claims only by "job_id = ANY(the named ids)", as delete-claims does.
-WITH r AS MATERIALIZED (SELECT ?::uuid[] AS ids, ?::uuid[] AS tokens),
-locked AS MATERIALIZED (
-	SELECT held.job_id FROM ${prefix}claims held
-	JOIN unnest((SELECT ids FROM r), (SELECT tokens FROM r)) AS p(job_id, token)
-		ON held.job_id = p.job_id AND held.claim_token = p.token
-	WHERE held.job_id = ANY((SELECT ids FROM r)::uuid[])
-		AND held.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
-		AND held.lease_expires_at < ?
-	ORDER BY held.job_id
-	FOR UPDATE OF held SKIP LOCKED
+-- Never joins the claims table, as delete-claims does.
+WITH locked AS MATERIALIZED (
+	SELECT h.job_id FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[]) AS p(job_id, token) ORDER BY p.job_id) p
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = p.job_id AND held.claim_token = p.token
+			AND held.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
+			AND held.lease_expires_at < ?
+		FOR UPDATE SKIP LOCKED
+	) h
 )
 DELETE FROM ${prefix}claims c
-USING locked
-WHERE c.job_id = locked.job_id AND c.job_id = ANY((SELECT ids FROM r)::uuid[])
+WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
 RETURNING c.job_id;
 
 -- name: reap-jobs
