@@ -169,9 +169,10 @@ picked AS MATERIALIZED (
 	LIMIT ?
 ),
 claimed AS (
-	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = now.ts
-	FROM picked, now
-	WHERE j.id = picked.id
+	-- A single-table update by "id = ANY(the picked ids)", never a join a plan could turn
+	-- into a scan of every running job's index entry (see finish-jobs).
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
+	WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
 	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at
 ),
 claims AS (
@@ -223,10 +224,11 @@ RETURNING c.job_id, c.claim_token;
 
 -- name: rollback-jobs
 -- The claim counted an attempt that never happened: take it back.
+-- A single-table update by "id = ANY(the given ids)", as the claim's (see finish-jobs).
+WITH a AS MATERIALIZED (SELECT ?::uuid[] AS ids, ?::bigint[] AS delays, clock_timestamp() AS ts)
 UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
-		run_at = now.ts + r.delay_us * interval '1 microsecond'
-FROM unnest(?::uuid[], ?::bigint[]) AS r(id, delay_us), (SELECT clock_timestamp() AS ts) now
-WHERE j.id = r.id AND j.status = 'RUNNING';
+		run_at = (SELECT a.ts + a.delays[array_position(a.ids, j.id)] * interval '1 microsecond' FROM a)
+WHERE j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING';
 
 -- name: finish-jobs
 -- Records outcomes in one round trip (plan-settings, then this), committed durably as it
@@ -253,15 +255,25 @@ released AS (
 	WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
 	RETURNING c.job_id, c.claim_token
 ),
+v AS MATERIALIZED (
+	SELECT array_agg(job_id) AS ids, array_agg(kind) AS kinds, array_agg(body) AS bodies,
+			array_agg(delay_us) AS delays, clock_timestamp() AS ts
+	FROM locked
+),
 finished AS (
-	UPDATE ${prefix}jobs j SET
-			status = CASE r.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
-			result = CASE WHEN r.kind = 'S' THEN r.body ELSE j.result END,
-			last_error = CASE WHEN r.kind = 'S' THEN j.last_error ELSE r.body END,
-			run_at = CASE WHEN r.kind = 'R' THEN now.ts + r.delay_us * interval '1 microsecond' ELSE j.run_at END,
-			finished_at = CASE WHEN r.kind = 'R' THEN NULL ELSE now.ts END
-	FROM locked r, (SELECT clock_timestamp() AS ts) now
-	WHERE j.id = r.job_id AND j.status = 'RUNNING'
+	-- A single-table update by "id = ANY(the locked ids)": as a join with the locked claims,
+	-- a plan could scan the whole index of running jobs, dead entries and all, as its outer
+	-- side. Each job's outcome is found by its place in the locked ids.
+	UPDATE ${prefix}jobs j SET (status, result, last_error, run_at, finished_at) = (
+		SELECT CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+				CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
+				CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
+				CASE WHEN o.kind = 'R' THEN o.ts + o.delay_us * interval '1 microsecond' ELSE j.run_at END,
+				CASE WHEN o.kind = 'R' THEN NULL ELSE o.ts END
+		FROM (SELECT v.kinds[p.n] AS kind, v.bodies[p.n] AS body, v.delays[p.n] AS delay_us, v.ts
+				FROM v, (SELECT array_position(v2.ids, j.id) AS n FROM v v2) p) o
+	)
+	WHERE j.id = ANY((SELECT ids FROM v)::uuid[]) AND j.status = 'RUNNING'
 )
 SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified
 FROM released r;
