@@ -14,10 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -386,35 +384,7 @@ public final class Benchmark {
 		backend.clean(namespace);
 		Span span = new Span();
 		try (Instance instance = Instance.start(backend, namespace, List.of(span.task()), 0)) {
-			CountDownLatch go = new CountDownLatch(1);
-			List<Thread> producers = new ArrayList<>();
-			AtomicLong failures = new AtomicLong();
-			for (int t = 0; t < threads; t++) {
-				int share = jobs / threads + ((t < jobs % threads) ? 1 : 0);
-				Thread thread = new Thread(() -> {
-					try {
-						go.await();
-						for (int i = 0; i < share; i++) {
-							instance.queue.enqueue("noop");
-						}
-					}
-					catch (InterruptedException | RuntimeException ex) {
-						failures.incrementAndGet();
-						ex.printStackTrace();
-					}
-				}, "bench-enqueue-" + t);
-				thread.start();
-				producers.add(thread);
-			}
-			long start = System.nanoTime();
-			go.countDown();
-			for (Thread thread : producers) {
-				thread.join();
-			}
-			long elapsed = System.nanoTime() - start;
-			if (failures.get() > 0) {
-				throw new IllegalStateException(failures.get() + " enqueue thread(s) failed");
-			}
+			long elapsed = EnqueueThreads.run(instance.queue, jobs, threads);
 			return jobs / (elapsed / 1e9);
 		}
 		catch (InterruptedException ex) {

@@ -7,13 +7,12 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.taskito.EnqueueRequest;
 import dev.taskito.TaskQueue;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.benchmark.Benchmark;
+import dev.taskito.benchmark.EnqueueThreads;
 import dev.taskito.benchmark.LatencyProducer;
 import dev.taskito.benchmark.Memory;
 import dev.taskito.dispatch.TaskDispatcher;
@@ -139,35 +138,7 @@ final class Control {
 	}
 
 	private String enqueueSingle(int jobs, int threads) throws InterruptedException {
-		CountDownLatch go = new CountDownLatch(1);
-		List<Thread> producers = new ArrayList<>();
-		AtomicLong failures = new AtomicLong();
-		for (int t = 0; t < threads; t++) {
-			int share = jobs / threads + ((t < jobs % threads) ? 1 : 0);
-			Thread thread = new Thread(() -> {
-				try {
-					go.await();
-					for (int i = 0; i < share; i++) {
-						this.queue.enqueue("noop");
-					}
-				}
-				catch (InterruptedException | RuntimeException ex) {
-					failures.incrementAndGet();
-					ex.printStackTrace();
-				}
-			}, "bench-enqueue-" + t);
-			thread.start();
-			producers.add(thread);
-		}
-		long start = System.nanoTime();
-		go.countDown();
-		for (Thread thread : producers) {
-			thread.join();
-		}
-		long elapsed = System.nanoTime() - start;
-		if (failures.get() > 0) {
-			throw new IllegalStateException(failures.get() + " enqueue thread(s) failed");
-		}
+		long elapsed = EnqueueThreads.run(this.queue, jobs, threads);
 		return Reply.ok("jobs", jobs, "micros", elapsed / 1_000);
 	}
 
