@@ -16,6 +16,8 @@ final class DispatchLoop {
 
 	private final DispatchPass pass;
 
+	private final UnresolvedClaims unresolved;
+
 	private final DispatcherSettings settings;
 
 	private final CapBook caps;
@@ -32,9 +34,10 @@ final class DispatchLoop {
 
 	private Thread thread;
 
-	DispatchLoop(DispatchPass pass, DispatcherSettings settings, CapBook caps, WorkerPool workers,
-			WakeSignal wakeSignal, StoreOutage outage, StepFailures failures) {
+	DispatchLoop(DispatchPass pass, UnresolvedClaims unresolved, DispatcherSettings settings, CapBook caps,
+			WorkerPool workers, WakeSignal wakeSignal, StoreOutage outage, StepFailures failures) {
 		this.pass = pass;
+		this.unresolved = unresolved;
 		this.settings = settings;
 		this.caps = caps;
 		this.workers = workers;
@@ -64,7 +67,7 @@ final class DispatchLoop {
 		long pollMillis = this.settings.pollInterval().toMillis();
 		while (this.dispatching) {
 			try {
-				this.pass.resolveUnknownClaims();
+				this.unresolved.resolve();
 				awaitFullerBatch();
 				DispatchPass.Result result = this.pass.dispatchOnce();
 				this.outage.succeeded();

@@ -15,7 +15,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
@@ -68,7 +67,9 @@ final class DispatchPass {
 	private final OutcomeRecorder outcomes;
 
 	/** Claims whose answer was lost: they may have committed, so they are looked up by batch id. */
-	private final List<UUID> unresolvedClaims = new ArrayList<>();
+	private final UnresolvedClaims unresolved;
+
+	private final PostClaimCheck postClaimCheck;
 
 	/** Held by a pass from its gates to its hand-over, so that two passes never share out the same free slots. */
 	private final ReentrantLock passLock = new ReentrantLock();
@@ -80,8 +81,11 @@ final class DispatchPass {
 	private volatile long claimNanosAverage;
 
 	DispatchPass(ClaimStore store, TaskRegistry registry, DispatcherSettings settings, QueuePauses pauses,
-			CapBook caps, HeldClaims held, WorkerPool workers, JobRunner runner, OutcomeRecorder outcomes) {
+			CapBook caps, HeldClaims held, WorkerPool workers, JobRunner runner, OutcomeRecorder outcomes,
+			UnresolvedClaims unresolved) {
 		this.store = store;
+		this.unresolved = unresolved;
+		this.postClaimCheck = new PostClaimCheck(store, caps);
 		this.registry = registry;
 		this.settings = settings;
 		this.pauses = pauses;
@@ -164,7 +168,7 @@ final class DispatchPass {
 				result = this.store.finishAndClaim(outcomes, wakeOthers, gates.request(), batchId);
 			}
 			catch (StoreUnavailableException ex) {
-				rememberUnresolved(batchId);
+				this.unresolved.remember(batchId);
 				throw ex;
 			}
 			catch (RuntimeException ex) {
@@ -172,7 +176,7 @@ final class DispatchPass {
 				throw ex;
 			}
 			if (result.claimUnknown()) {
-				rememberUnresolved(batchId);
+				this.unresolved.remember(batchId);
 			}
 			else if (result.claimFailure() != null) {
 				logger.debug("Claiming with outcomes failed; the dispatch pass claims next", result.claimFailure());
@@ -343,7 +347,7 @@ final class DispatchPass {
 		}
 		catch (StoreUnavailableException ex) {
 			// The claim may have committed without its answer reaching us: resolve it by its batch id later.
-			rememberUnresolved(batchId);
+			this.unresolved.remember(batchId);
 			throw ex;
 		}
 		takeSlots(claimed, requestedNanos);
@@ -358,11 +362,6 @@ final class DispatchPass {
 		}
 	}
 
-	private void rememberUnresolved(UUID batchId) {
-		synchronized (this.unresolvedClaims) {
-			this.unresolvedClaims.add(batchId);
-		}
-	}
 
 	/**
 	 * Step 4: after the claim has committed, a separate statement counts the claims of
@@ -374,46 +373,7 @@ final class DispatchPass {
 	 * @return the admitted and rejected jobs
 	 */
 	Admission checkPostClaimConcurrency(List<ClaimedJob> claimed) {
-		JobTally batch = JobTally.of(claimed);
-		Map<String, Integer> taskCaps = this.caps.taskCaps(batch.tasks());
-		Map<String, Integer> queueCaps = this.caps.queueCaps(batch.queues());
-		if (taskCaps.isEmpty() && queueCaps.isEmpty()) {
-			return new Admission(claimed, List.of());
-		}
-		ClaimCounts counts = this.store.countClaims(taskCaps.keySet(), queueCaps.keySet());
-		JobTally admittedSoFar = new JobTally();
-		List<ClaimedJob> admitted = new ArrayList<>();
-		List<ClaimedJob> rejected = new ArrayList<>();
-		for (ClaimedJob job : claimed) {
-			boolean over = false;
-			Integer taskCap = taskCaps.get(job.taskName());
-			if (taskCap != null) {
-				int others = counts.task(job.taskName()) - batch.task(job.taskName());
-				over = exceedsCap(others + admittedSoFar.task(job.taskName()) + 1, taskCap);
-			}
-			Integer queueCap = queueCaps.get(job.queue());
-			if (!over && queueCap != null) {
-				int others = counts.queue(job.queue()) - batch.queue(job.queue());
-				over = exceedsCap(others + admittedSoFar.queue(job.queue()) + 1, queueCap);
-			}
-			if (over) {
-				rejected.add(job);
-			}
-			else {
-				admitted.add(job);
-				admittedSoFar.add(job);
-			}
-		}
-		this.caps.markFullCaps(counts, batch, admittedSoFar);
-		return new Admission(admitted, rejected);
-	}
-
-	/**
-	 * Strictly greater: the count includes the job's own claim, so {@code >=} would admit
-	 * N - 1 jobs under a cap of N, and none under a cap of 1.
-	 */
-	private static boolean exceedsCap(int countIncludingThisJob, int cap) {
-		return countIncludingThisJob > cap;
+		return this.postClaimCheck.admit(claimed);
 	}
 
 	/**
@@ -497,31 +457,6 @@ final class DispatchPass {
 		}
 		Object[] args = this.registry.codec().decodeArguments(job.task, job.job.payload());
 		this.workers.execute(job, () -> this.runner.run(job, args));
-	}
-
-	/**
-	 * Gives back the jobs of claims whose answer was lost in an outage, once the store is
-	 * reachable again: they may have committed, and nothing here runs them.
-	 */
-	void resolveUnknownClaims() {
-		List<UUID> batches;
-		synchronized (this.unresolvedClaims) {
-			if (this.unresolvedClaims.isEmpty()) {
-				return;
-			}
-			batches = new ArrayList<>(this.unresolvedClaims);
-		}
-		for (UUID batchId : batches) {
-			List<ClaimedJob> recovered = this.store.recoverClaim(this.settings.instanceId(), batchId);
-			if (!recovered.isEmpty()) {
-				logger.info("Giving back {} job(s) of a claim whose answer was lost", recovered.size());
-				this.store.rollback(
-						recovered.stream().map((job) -> new Reschedule(job.claim(), Duration.ZERO)).toList());
-			}
-			synchronized (this.unresolvedClaims) {
-				this.unresolvedClaims.remove(batchId);
-			}
-		}
 	}
 
 	/**

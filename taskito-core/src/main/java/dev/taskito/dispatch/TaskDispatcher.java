@@ -93,10 +93,12 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
 		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures,
 				this.strandedWork);
+		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
-				this.runner, this.outcomes);
+				this.runner, this.outcomes, unresolved);
 		this.outcomes.refillWith(this.pass);
-		this.loop = new DispatchLoop(this.pass, settings, this.caps, this.workers, this.wakeSignal, outage, failures);
+		this.loop = new DispatchLoop(this.pass, unresolved, settings, this.caps, this.workers, this.wakeSignal, outage,
+				failures);
 	}
 
 	/**
