@@ -187,7 +187,8 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
 			UUID batchId) {
-		return this.claims.finishAndClaim(outcomes, wakeOthers, request, batchId);
+		FinishAndClaim together = this.claims.finishAndClaimTogether(outcomes, wakeOthers, request, batchId);
+		return (together != null) ? together : ClaimStore.super.finishAndClaim(outcomes, wakeOthers, request, batchId);
 	}
 
 	@Override

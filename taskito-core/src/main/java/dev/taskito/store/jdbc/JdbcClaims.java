@@ -139,26 +139,18 @@ final class JdbcClaims {
 	}
 
 	/**
-	 * Records outcomes and claims in one round trip where the dialect can; otherwise, or
-	 * when the claim needs the lock in this JVM, or when the database refuses the two
-	 * together, as {@link #finish} then {@link #claim}.
+	 * Records outcomes and claims in one round trip, where the dialect can and the claim
+	 * needs no lock in this JVM; when the database refuses the two together, records the
+	 * outcomes alone and claims nothing.
+	 * @return what was done, or {@code null} when the two cannot go in one round trip (the
+	 *         caller makes them one after the other)
 	 */
-	FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
+	FinishAndClaim finishAndClaimTogether(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
 			UUID batchId) {
 		ClaimPlan plan = plan(request, batchId);
-		boolean together = plan != null && this.dialect.finishesInOneRoundTrip()
-				&& !(plan.isCapped() && this.capGate != null);
-		if (!together || outcomes.isEmpty()) {
-			Set<ClaimRef> recorded = finish(outcomes, wakeOthers);
-			if (plan == null) {
-				return new FinishAndClaim(recorded, List.of(), null);
-			}
-			try {
-				return new FinishAndClaim(recorded, claim(request, batchId), null);
-			}
-			catch (RuntimeException ex) {
-				return new FinishAndClaim(recorded, List.of(), ex);
-			}
+		if (plan == null || outcomes.isEmpty() || !this.dialect.finishesInOneRoundTrip()
+				|| (plan.isCapped() && this.capGate != null)) {
+			return null;
 		}
 		Map<ClaimRef, Outcome> byClaim = new LinkedHashMap<>();
 		outcomes.forEach((outcome) -> byClaim.putIfAbsent(outcome.claim(), outcome));
