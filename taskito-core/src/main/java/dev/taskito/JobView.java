@@ -19,9 +19,13 @@ import java.time.Instant;
  * @param lastError the last failure's message and stack trace, or {@code null}
  * @param result the handler's return value as JSON, or {@code null}
  * @param uniqueKey the unique key it was enqueued with, or {@code null}
+ * @param concurrencyKey the key whose own cap the job counts against (caps per key), or
+ *        {@code null}
+ * @param scheduledFor the fire time of the periodic schedule that enqueued it, or
+ *        {@code null} for a job enqueued otherwise
  */
 public record JobView(JobId id, String taskName, String queue, JobStatus status, int attempts, int maxRetries,
 		int priority, Instant createdAt, Instant runAt, Instant startedAt, Instant finishedAt, String lastError,
-		String result, String uniqueKey) {
+		String result, String uniqueKey, String concurrencyKey, Instant scheduledFor) {
 
 }

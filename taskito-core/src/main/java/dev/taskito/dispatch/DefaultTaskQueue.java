@@ -1,19 +1,35 @@
 package dev.taskito.dispatch;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
+import dev.taskito.AwaitTimeoutException;
+import dev.taskito.BulkResult;
 import dev.taskito.EnqueueRequest;
 import dev.taskito.JobId;
+import dev.taskito.JobQuery;
+import dev.taskito.JobStats;
+import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.TaskQueue;
 import dev.taskito.TaskitoException;
+import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 
 /**
@@ -23,11 +39,28 @@ import dev.taskito.store.NewJob;
  */
 public final class DefaultTaskQueue implements TaskQueue {
 
+	/** How many jobs one batch of a bulk cancel or retry looks at, in one transaction. */
+	public static final int BULK_BATCH_SIZE = 500;
+
+	/** How often an awaiting caller reads its job again, in case a notification was lost. */
+	public static final Duration AWAIT_RECHECK_INTERVAL = Duration.ofSeconds(5);
+
 	private final ClaimStore store;
 
 	private final TaskRegistry registry;
 
 	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
+
+	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
+
+	/** The callers waiting in awaitFinished, per job: each releases its own semaphore. */
+	private final Map<JobId, List<Semaphore>> awaiting = new ConcurrentHashMap<>();
+
+	private final Object listeningMonitor = new Object();
+
+	private volatile boolean listening;
+
+	private volatile Duration awaitRecheckInterval = AWAIT_RECHECK_INTERVAL;
 
 	private volatile Executor afterCommitExecutor = Runnable::run;
 
@@ -63,6 +96,29 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 */
 	public void removeEnqueueListener(Runnable listener) {
 		this.enqueueListeners.remove(listener);
+	}
+
+	/**
+	 * Adds a listener called after this queue paused or resumed a queue; a local
+	 * {@link TaskDispatcher} registers {@link TaskDispatcher#refreshQueuePauses()} here, so
+	 * that it sees the change at once rather than within a poll interval.
+	 * @param listener the listener
+	 */
+	public void addQueuePauseListener(Runnable listener) {
+		this.pauseListeners.add(listener);
+	}
+
+	/**
+	 * Sets how often {@link #awaitFinished} reads its job again between notifications, in
+	 * case one was lost ({@link #AWAIT_RECHECK_INTERVAL} by default).
+	 * @param interval positive
+	 */
+	public void setAwaitRecheckInterval(Duration interval) {
+		Objects.requireNonNull(interval, "interval");
+		if (interval.isZero() || interval.isNegative()) {
+			throw new IllegalArgumentException("awaitRecheckInterval must be positive, was " + interval);
+		}
+		this.awaitRecheckInterval = interval;
 	}
 
 	@Override
@@ -130,6 +186,220 @@ public final class DefaultTaskQueue implements TaskQueue {
 		}
 		this.afterCommitExecutor.execute(this::fireEnqueued);
 		return id;
+	}
+
+	@Override
+	public <T> Optional<T> resultOf(JobId id, Class<T> type) {
+		Objects.requireNonNull(type, "type");
+		Optional<JobView> found = this.store.find(Objects.requireNonNull(id, "id"));
+		if (found.isEmpty() || found.get().status() != JobStatus.SUCCEEDED || found.get().result() == null) {
+			return Optional.empty();
+		}
+		JobView job = found.get();
+		try {
+			return Optional.ofNullable(this.registry.codec().decodeResult(job.result(), type));
+		}
+		catch (RuntimeException ex) {
+			throw new TaskitoException("The result of job " + id + " of task '" + job.taskName()
+					+ "' does not bind to " + type.getName() + " (" + ex.getMessage()
+					+ "); ask for the handler's return type, or a type its JSON binds to", ex);
+		}
+	}
+
+	@Override
+	public JobView awaitFinished(JobId id, Duration timeout) {
+		Objects.requireNonNull(id, "id");
+		Objects.requireNonNull(timeout, "timeout");
+		if (timeout.isNegative()) {
+			throw new IllegalArgumentException("timeout of awaitFinished for job " + id + " must not be negative, was "
+					+ timeout);
+		}
+		listenForFinishedJobs();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		Semaphore finished = new Semaphore(0);
+		this.awaiting.computeIfAbsent(id, (key) -> new CopyOnWriteArrayList<>()).add(finished);
+		try {
+			// Registered before the mark and the read: a notification sent after the read is seen.
+			JobView job = this.store.watch(id).orElseThrow(() -> missing(id));
+			while (!job.status().isFinished()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					throw new AwaitTimeoutException(job, timeout);
+				}
+				finished.tryAcquire(Math.min(left, this.awaitRecheckInterval.toNanos()), TimeUnit.NANOSECONDS);
+				finished.drainPermits();
+				job = this.store.find(id).orElseThrow(() -> missing(id));
+			}
+			return job;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new TaskitoException("Interrupted while awaiting job " + id + "; its state is unchanged", ex);
+		}
+		finally {
+			this.awaiting.computeIfPresent(id, (key, semaphores) -> {
+				semaphores.remove(finished);
+				return semaphores.isEmpty() ? null : semaphores;
+			});
+		}
+	}
+
+	private void listenForFinishedJobs() {
+		if (!this.listening) {
+			synchronized (this.listeningMonitor) {
+				if (!this.listening) {
+					this.store.addFinishedListener(this::finished);
+					this.listening = true;
+				}
+			}
+		}
+	}
+
+	private void finished(JobId id) {
+		List<Semaphore> semaphores = this.awaiting.get(id);
+		if (semaphores != null) {
+			semaphores.forEach(Semaphore::release);
+		}
+	}
+
+	private static TaskitoException missing(JobId id) {
+		return new TaskitoException("Job " + id + " does not exist: it was never enqueued, or it finished and was "
+				+ "purged or deleted; await a job id that enqueue returned");
+	}
+
+	@Override
+	public List<JobView> jobs(JobQuery query) {
+		return this.store.jobs(Objects.requireNonNull(query, "query"));
+	}
+
+	@Override
+	public long count(JobQuery query) {
+		return this.store.count(Objects.requireNonNull(query, "query"));
+	}
+
+	@Override
+	public JobStats stats() {
+		List<JobCounts> counts = this.store.jobCounts();
+		Set<String> paused = this.store.pausedQueues();
+		Map<String, long[]> byTask = new TreeMap<>();
+		Map<String, long[]> byQueue = new TreeMap<>();
+		this.registry.taskNames().forEach((task) -> byTask.put(task, new long[3]));
+		this.registry.queueNames().forEach((queue) -> byQueue.put(queue, new long[3]));
+		paused.forEach((queue) -> byQueue.putIfAbsent(queue, new long[3]));
+		for (JobCounts pair : counts) {
+			add(byTask.computeIfAbsent(pair.task(), (key) -> new long[3]), pair);
+			add(byQueue.computeIfAbsent(pair.queue(), (key) -> new long[3]), pair);
+		}
+		List<JobStats.TaskStats> tasks = new ArrayList<>();
+		byTask.forEach((task, n) -> {
+			Optional<TaskDefinition> definition = this.registry.find(task);
+			tasks.add(new JobStats.TaskStats(task, n[0], n[1], n[2],
+					definition.map(TaskDefinition::maxConcurrent).orElse(0),
+					definition.map(TaskDefinition::rateLimit).orElse(null)));
+		});
+		List<JobStats.QueueStats> queues = new ArrayList<>();
+		byQueue.forEach((queue, n) -> {
+			QueueDefinition definition = this.registry.queue(queue);
+			queues.add(new JobStats.QueueStats(queue, n[0], n[1], n[2], definition.maxConcurrent(),
+					definition.rateLimit(), paused.contains(queue)));
+		});
+		return new JobStats(tasks, queues);
+	}
+
+	private static void add(long[] totals, JobCounts pair) {
+		totals[0] += pair.pending();
+		totals[1] += pair.running();
+		totals[2] += pair.dead();
+	}
+
+	@Override
+	public BulkResult cancelAll(JobQuery query) {
+		return bulk(narrow(query, JobStatus.PENDING, "cancelAll"), this.store::cancelStep);
+	}
+
+	@Override
+	public BulkResult retryAll(JobQuery query) {
+		BulkResult result = bulk(narrow(query, JobStatus.DEAD, "retryAll"), this.store::retryStep);
+		if (result.changed() > 0) {
+			fireEnqueued();
+		}
+		return result;
+	}
+
+	private static JobQuery narrow(JobQuery query, JobStatus status, String operation) {
+		Objects.requireNonNull(query, "query");
+		if (!query.matchesStatus(status)) {
+			throw new IllegalArgumentException(operation + " touches only " + status + " jobs, but the query asks for "
+					+ query.statuses() + "; drop the status filter or include " + status);
+		}
+		return query.status(status).limit(BULK_BATCH_SIZE);
+	}
+
+	private BulkResult bulk(JobQuery query, BulkOperation step) {
+		Optional<JobId> newest = this.store.newestId(query);
+		if (newest.isEmpty()) {
+			return new BulkResult(0, 0);
+		}
+		JobId upTo = newest.get();
+		long changed = 0;
+		long skipped = 0;
+		JobQuery next = query;
+		while (true) {
+			BulkStep done = step.apply(next, upTo);
+			changed += done.changed();
+			skipped += done.skipped();
+			if (done.last() == null || done.last().compareTo(upTo) >= 0) {
+				return new BulkResult(changed, skipped);
+			}
+			next = query.after(done.last());
+		}
+	}
+
+	@Override
+	public boolean reschedule(JobId id, Instant runAt) {
+		Objects.requireNonNull(runAt, "runAt");
+		boolean moved = this.store.reschedule(Objects.requireNonNull(id, "id"), runAt);
+		if (moved) {
+			fireEnqueued();
+		}
+		return moved;
+	}
+
+	@Override
+	public boolean delete(JobId id) {
+		return this.store.delete(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
+	public void pauseQueue(String queue) {
+		this.store.setQueuePaused(requireQueue(queue, "pauseQueue"), true);
+		this.pauseListeners.forEach(Runnable::run);
+	}
+
+	@Override
+	public void resumeQueue(String queue) {
+		this.store.setQueuePaused(requireQueue(queue, "resumeQueue"), false);
+		this.pauseListeners.forEach(Runnable::run);
+		fireEnqueued();
+	}
+
+	@Override
+	public Set<String> pausedQueues() {
+		return new TreeSet<>(this.store.pausedQueues());
+	}
+
+	private static String requireQueue(String queue, String operation) {
+		if (queue == null || queue.isBlank()) {
+			throw new IllegalArgumentException(operation + " needs a queue name, was '" + queue + "'");
+		}
+		return queue;
+	}
+
+	@FunctionalInterface
+	private interface BulkOperation {
+
+		BulkStep apply(JobQuery query, JobId upTo);
+
 	}
 
 }

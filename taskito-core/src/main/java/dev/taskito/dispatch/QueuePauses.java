@@ -40,6 +40,10 @@ final class QueuePauses {
 		return this.paused;
 	}
 
+	void markStale() {
+		this.stale = true;
+	}
+
 	void pause(String queue) {
 		this.store.setQueuePaused(queue, true);
 		this.stale = true;

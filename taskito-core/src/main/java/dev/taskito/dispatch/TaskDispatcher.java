@@ -226,6 +226,15 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	/**
+	 * Reads the paused queues from the store again before the next claim: something else on
+	 * this instance (a {@link dev.taskito.TaskQueue}) paused or resumed a queue.
+	 */
+	public void refreshQueuePauses() {
+		this.pauses.markStale();
+		this.wakeSignal.wake();
+	}
+
+	/**
 	 * @return this instance's id, unique per process start
 	 */
 	public String instanceId() {

@@ -9,16 +9,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import dev.taskito.JobId;
+import dev.taskito.JobQuery;
 import dev.taskito.JobView;
 import dev.taskito.TaskitoException;
+import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
@@ -27,6 +29,7 @@ import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
@@ -290,6 +293,61 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public Optional<JobView> find(JobId id) {
 		return this.store.find(id);
+	}
+
+	@Override
+	public List<JobView> jobs(JobQuery query) {
+		return this.store.jobs(query);
+	}
+
+	@Override
+	public long count(JobQuery query) {
+		return this.store.count(query);
+	}
+
+	@Override
+	public List<JobCounts> jobCounts() {
+		return this.store.jobCounts();
+	}
+
+	@Override
+	public BulkStep cancelStep(JobQuery query, JobId upTo) {
+		return this.store.cancelStep(query, upTo);
+	}
+
+	@Override
+	public BulkStep retryStep(JobQuery query, JobId upTo) {
+		return this.store.retryStep(query, upTo);
+	}
+
+	@Override
+	public Optional<JobId> newestId(JobQuery query) {
+		return this.store.newestId(query);
+	}
+
+	@Override
+	public boolean reschedule(JobId id, Instant runAt) {
+		return this.store.reschedule(id, runAt);
+	}
+
+	@Override
+	public boolean delete(JobId id) {
+		return this.store.delete(id);
+	}
+
+	@Override
+	public Optional<JobView> watch(JobId id) {
+		return this.store.watch(id);
+	}
+
+	@Override
+	public void addFinishedListener(Consumer<JobId> listener) {
+		this.store.addFinishedListener(listener);
+	}
+
+	@Override
+	public boolean applyConfiguredPause(String queue, boolean paused) {
+		return this.store.applyConfiguredPause(queue, paused);
 	}
 
 	@Override

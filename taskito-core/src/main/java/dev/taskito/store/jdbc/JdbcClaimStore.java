@@ -11,14 +11,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import dev.taskito.JobId;
+import dev.taskito.JobQuery;
 import dev.taskito.JobView;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.TaskitoException;
+import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
@@ -27,6 +30,7 @@ import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
@@ -152,6 +156,61 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public boolean retry(JobId id) {
 		return this.jobs.retry(id);
+	}
+
+	@Override
+	public List<JobView> jobs(JobQuery query) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public long count(JobQuery query) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public List<JobCounts> jobCounts() {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public BulkStep cancelStep(JobQuery query, JobId upTo) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public BulkStep retryStep(JobQuery query, JobId upTo) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public Optional<JobId> newestId(JobQuery query) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public boolean reschedule(JobId id, Instant runAt) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public boolean delete(JobId id) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public Optional<JobView> watch(JobId id) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public void addFinishedListener(Consumer<JobId> listener) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public boolean applyConfiguredPause(String queue, boolean paused) {
+		throw new UnsupportedOperationException("not yet");
 	}
 
 	@Override

@@ -217,7 +217,7 @@ final class JdbcJobs {
 				JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"), rs.getInt("max_retries"),
 				rs.getInt("priority"), JdbcRows.instant(rs, "created_at"), JdbcRows.instant(rs, "run_at"),
 				JdbcRows.instant(rs, "started_at"), JdbcRows.instant(rs, "finished_at"), rs.getString("last_error"),
-				rs.getString("result"), rs.getString("unique_key"));
+				rs.getString("result"), rs.getString("unique_key"), null, null);
 	}
 
 	boolean cancel(JobId id) {

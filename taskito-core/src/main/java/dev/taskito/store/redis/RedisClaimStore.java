@@ -9,12 +9,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-
-import io.lettuce.core.RedisClient;
+import java.util.function.Consumer;
 
 import dev.taskito.JobId;
+import dev.taskito.JobQuery;
 import dev.taskito.JobView;
 import dev.taskito.TaskitoDefaults;
+import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
@@ -22,6 +23,7 @@ import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
@@ -29,6 +31,7 @@ import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
+import io.lettuce.core.RedisClient;
 
 /**
  * A {@link ClaimStore} on Redis through Lettuce. Every state change is one Lua script from
@@ -158,6 +161,61 @@ public final class RedisClaimStore implements ClaimStore {
 	@Override
 	public boolean retry(JobId id) {
 		return this.jobAdmin.retry(id);
+	}
+
+	@Override
+	public List<JobView> jobs(JobQuery query) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public long count(JobQuery query) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public List<JobCounts> jobCounts() {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public BulkStep cancelStep(JobQuery query, JobId upTo) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public BulkStep retryStep(JobQuery query, JobId upTo) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public Optional<JobId> newestId(JobQuery query) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public boolean reschedule(JobId id, Instant runAt) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public boolean delete(JobId id) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public Optional<JobView> watch(JobId id) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public void addFinishedListener(Consumer<JobId> listener) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public boolean applyConfiguredPause(String queue, boolean paused) {
+		throw new UnsupportedOperationException("not yet");
 	}
 
 	@Override

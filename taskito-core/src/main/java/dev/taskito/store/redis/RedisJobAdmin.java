@@ -73,7 +73,7 @@ final class RedisJobAdmin {
 				Integer.parseInt(job.get("attempts")), Integer.parseInt(job.get("max_retries")),
 				Integer.parseInt(job.get("priority")), instant(job.get("created")), instant(job.get("run_at")),
 				instant(job.get("started")), instant(job.get("finished")), job.get("error"), job.get("result"),
-				job.get("unique_key")));
+				job.get("unique_key"), null, null));
 	}
 
 	boolean cancel(JobId id) {

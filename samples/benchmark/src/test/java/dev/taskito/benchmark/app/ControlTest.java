@@ -5,19 +5,24 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.Test;
-
+import dev.taskito.BulkResult;
 import dev.taskito.EnqueueRequest;
 import dev.taskito.JobId;
+import dev.taskito.JobQuery;
+import dev.taskito.JobStats;
 import dev.taskito.JobView;
 import dev.taskito.TaskQueue;
 import dev.taskito.benchmark.LatencyProducer;
+import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -119,6 +124,66 @@ class ControlTest {
 		@Override
 		public JobId retry(JobId id) {
 			return null;
+		}
+
+		@Override
+		public <T> Optional<T> resultOf(JobId id, Class<T> type) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public JobView awaitFinished(JobId id, Duration timeout) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public List<JobView> jobs(JobQuery query) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public long count(JobQuery query) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public JobStats stats() {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public BulkResult cancelAll(JobQuery query) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public BulkResult retryAll(JobQuery query) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public boolean reschedule(JobId id, Instant runAt) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public boolean delete(JobId id) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void pauseQueue(String queue) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void resumeQueue(String queue) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Set<String> pausedQueues() {
+			throw new UnsupportedOperationException();
 		}
 
 	}

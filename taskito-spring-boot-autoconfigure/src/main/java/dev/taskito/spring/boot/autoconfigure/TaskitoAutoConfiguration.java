@@ -147,6 +147,7 @@ public final class TaskitoAutoConfiguration {
 		}
 		if (taskQueue.getIfUnique() instanceof DefaultTaskQueue queue) {
 			queue.addEnqueueListener(dispatcher::wakeUp);
+			queue.addQueuePauseListener(dispatcher::refreshQueuePauses);
 		}
 		return dispatcher;
 	}

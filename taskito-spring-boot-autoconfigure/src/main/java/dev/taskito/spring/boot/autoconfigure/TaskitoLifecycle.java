@@ -17,7 +17,9 @@ import dev.taskito.store.ClaimStore;
 /**
  * Starts Taskito once the application context is refreshed and stops it in Spring Boot's
  * graceful shutdown phase. At start, the {@code taskito.queues.<name>.paused} settings are
- * applied through the store (so they reach every instance), then the dispatcher, if this
+ * applied through the store (so they reach every instance), each only when it differs from
+ * the value configured last (by any instance), so that a pause or resume made at runtime
+ * survives instances restarting with the setting it overrode; then the dispatcher, if this
  * instance has one, starts claiming jobs. At stop the dispatcher stops claiming at once,
  * then within {@code taskito.shutdown.timeout} waits for running jobs, interrupts the rest
  * and gives back their claims; the timeout defaults to Boot's
@@ -95,9 +97,14 @@ public class TaskitoLifecycle implements SmartLifecycle {
 	@Override
 	public void start() {
 		this.pausedQueues.forEach((queue, paused) -> {
-			this.store.setQueuePaused(queue, paused);
-			logger.info("Taskito queue '" + queue + "' " + (paused ? "paused" : "resumed")
-					+ " by taskito.queues." + queue + ".paused");
+			if (this.store.applyConfiguredPause(queue, paused)) {
+				logger.info("Taskito queue '" + queue + "' " + (paused ? "paused" : "resumed")
+						+ " by taskito.queues." + queue + ".paused=" + paused);
+			}
+			else {
+				logger.info("Taskito queue '" + queue + "': taskito.queues." + queue + ".paused=" + paused
+						+ " is the value configured last, so the queue keeps the pause state set at runtime");
+			}
 		});
 		if (this.dispatcher != null) {
 			this.dispatcher.start();

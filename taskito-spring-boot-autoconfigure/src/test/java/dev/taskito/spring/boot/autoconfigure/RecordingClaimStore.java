@@ -1,6 +1,7 @@
 package dev.taskito.spring.boot.autoconfigure;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,9 +11,12 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import dev.taskito.JobId;
+import dev.taskito.JobQuery;
 import dev.taskito.JobView;
+import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
@@ -20,6 +24,7 @@ import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
@@ -54,6 +59,61 @@ class RecordingClaimStore implements ClaimStore {
 	@Override
 	public Optional<JobView> find(JobId id) {
 		return Optional.empty();
+	}
+
+	@Override
+	public List<JobView> jobs(JobQuery query) {
+		return List.of();
+	}
+
+	@Override
+	public long count(JobQuery query) {
+		return 0;
+	}
+
+	@Override
+	public List<JobCounts> jobCounts() {
+		return List.of();
+	}
+
+	@Override
+	public BulkStep cancelStep(JobQuery query, JobId upTo) {
+		return new BulkStep(0, 0, null);
+	}
+
+	@Override
+	public BulkStep retryStep(JobQuery query, JobId upTo) {
+		return new BulkStep(0, 0, null);
+	}
+
+	@Override
+	public Optional<JobId> newestId(JobQuery query) {
+		return Optional.empty();
+	}
+
+	@Override
+	public boolean reschedule(JobId id, Instant runAt) {
+		return false;
+	}
+
+	@Override
+	public boolean delete(JobId id) {
+		return false;
+	}
+
+	@Override
+	public Optional<JobView> watch(JobId id) {
+		return Optional.empty();
+	}
+
+	@Override
+	public void addFinishedListener(Consumer<JobId> listener) {
+	}
+
+	@Override
+	public boolean applyConfiguredPause(String queue, boolean paused) {
+		this.paused.put(queue, paused);
+		return true;
 	}
 
 	@Override
