@@ -198,6 +198,53 @@ final class DispatchPass {
 	}
 
 	/**
+	 * One pass for a dispatcher that is never started and runs jobs on its caller's thread
+	 * instead ({@link TaskDispatcher#runDueJobsOnCallingThread()}): the same steps 1 to 5 as
+	 * {@link #dispatchOnce()}, for at most one job, then step 6 runs that job's handler on
+	 * the calling thread through the same {@link JobRunner}, so its outcome (a result, a
+	 * retry with backoff, DEAD) is made exactly as on a worker. The outcome is queued, not
+	 * yet recorded: the caller records it before the next pass.
+	 * @return what was claimed and what ran
+	 * @throws VirtualMachineError that the handler threw, after its outcome was queued
+	 */
+	CallingThreadPass runOneOnCallingThread() {
+		this.passLock.lock();
+		try {
+			PreClaimGates gates = checkPreClaimGates(activeQueues(), new JobTally(), 1);
+			if (gates == null) {
+				return new CallingThreadPass(0, 0);
+			}
+			List<ClaimedJob> claimed = claimForDispatch(gates);
+			if (claimed.isEmpty()) {
+				gates.tokens().giveBackUnused(this.store, new JobTally());
+				return new CallingThreadPass(0, 0);
+			}
+			VirtualMachineError[] fatal = new VirtualMachineError[1];
+			Admission admission = admitAndHandOver(gates, claimed, (job, handler) -> {
+				job.handedNanos = System.nanoTime();
+				try {
+					handler.run();
+				}
+				catch (VirtualMachineError ex) {
+					if (!job.returned) {
+						throw ex;
+					}
+					// JobRunner rethrows it only once the outcome is queued and the slot freed: let
+					// the pass finish like a worker's would, then end the caller as it would end a worker.
+					fatal[0] = ex;
+				}
+			});
+			if (fatal[0] != null) {
+				throw fatal[0];
+			}
+			return new CallingThreadPass(claimed.size(), admission.admitted().size());
+		}
+		finally {
+			this.passLock.unlock();
+		}
+	}
+
+	/**
 	 * Steps 4 to 6 for jobs just claimed under {@code gates}.
 	 */
 	private Result dispatchClaimed(PreClaimGates gates, List<ClaimedJob> claimed) {
@@ -205,6 +252,18 @@ final class DispatchPass {
 			gates.tokens().giveBackUnused(this.store, new JobTally());
 			return Result.IDLE;
 		}
+		Admission admission = admitAndHandOver(gates, claimed, this.workers::execute);
+		boolean fullBatch = claimed.size() == gates.request().limit();
+		return (fullBatch && this.workers.freeSlots() > 0 && admission.rejected().isEmpty()) ? Result.MORE_MAY_BE_DUE
+				: Result.DISPATCHED;
+	}
+
+	/**
+	 * Steps 4 to 6 for a claim that is not empty: the post-claim check, the hand-over of
+	 * the admitted jobs, the rollback of the rejected ones, and the unused rate-limit tokens
+	 * given back.
+	 */
+	private Admission admitAndHandOver(PreClaimGates gates, List<ClaimedJob> claimed, HandOver handOver) {
 		Admission admission;
 		try {
 			admission = checkPostClaimConcurrency(claimed);
@@ -216,15 +275,13 @@ final class DispatchPass {
 		}
 		// Admitted jobs start first: nothing after this may strand them if the store fails.
 		try {
-			handToWorkers(admission.admitted());
+			handToWorkers(admission.admitted(), handOver);
 		}
 		finally {
 			rollbackClaimAndReschedule(admission.rejected());
 		}
 		gates.tokens().giveBackUnused(this.store, JobTally.of(admission.admitted()));
-		boolean fullBatch = claimed.size() == gates.request().limit();
-		return (fullBatch && this.workers.freeSlots() > 0 && admission.rejected().isEmpty()) ? Result.MORE_MAY_BE_DUE
-				: Result.DISPATCHED;
+		return admission;
 	}
 
 	/**
@@ -258,7 +315,11 @@ final class DispatchPass {
 	 * @return the claim request, or {@code null} when nothing may be claimed
 	 */
 	PreClaimGates checkPreClaimGates(Set<String> queues, JobTally finishing) {
-		int limit = Math.min(this.workers.freeSlots(), this.settings.batchSize());
+		return checkPreClaimGates(queues, finishing, this.settings.batchSize());
+	}
+
+	private PreClaimGates checkPreClaimGates(Set<String> queues, JobTally finishing, int maxJobs) {
+		int limit = Math.min(this.workers.freeSlots(), maxJobs);
 		if (limit <= 0 || queues.isEmpty()) {
 			return null;
 		}
@@ -423,13 +484,17 @@ final class DispatchPass {
 	 * @param admitted the jobs the caps admitted
 	 */
 	void handToWorkers(List<ClaimedJob> admitted) {
+		handToWorkers(admitted, this.workers::execute);
+	}
+
+	private void handToWorkers(List<ClaimedJob> admitted, HandOver handOver) {
 		for (ClaimedJob claimedJob : admitted) {
 			RunningJob job = this.held.get(claimedJob.claim());
 			if (job == null) {
 				continue;
 			}
 			try {
-				handToWorker(job);
+				handToWorker(job, handOver);
 			}
 			catch (PayloadCodec.PayloadException ex) {
 				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
@@ -450,13 +515,13 @@ final class DispatchPass {
 		}
 	}
 
-	private void handToWorker(RunningJob job) {
+	private void handToWorker(RunningJob job, HandOver handOver) {
 		if (job.task == null) {
 			throw new PayloadCodec.PayloadException(
 					"No handler for task '" + job.taskName() + "' on instance " + this.settings.instanceId(), null);
 		}
 		Object[] args = this.registry.codec().decodeArguments(job.task, job.job.payload());
-		this.workers.execute(job, () -> this.runner.run(job, args));
+		handOver.run(job, () -> this.runner.run(job, args));
 	}
 
 	/**
@@ -464,6 +529,25 @@ final class DispatchPass {
 	 */
 	long claimNanosAverage() {
 		return this.claimNanosAverage;
+	}
+
+	/**
+	 * Where step 6 runs a job's handler: on a worker ({@link WorkerPool#execute}), or on the
+	 * thread that runs the pass.
+	 */
+	@FunctionalInterface
+	private interface HandOver {
+
+		void run(RunningJob job, Runnable handler);
+
+	}
+
+	/**
+	 * What one {@link #runOneOnCallingThread()} did.
+	 * @param claimed how many jobs it claimed: 0 when none was due (or none may be claimed)
+	 * @param ran how many of them the caps admitted and ran (the others were given back)
+	 */
+	record CallingThreadPass(int claimed, int ran) {
 	}
 
 	/**

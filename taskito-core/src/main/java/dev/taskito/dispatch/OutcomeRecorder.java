@@ -147,7 +147,19 @@ final class OutcomeRecorder {
 		this.outcomes.addAll(batch);
 	}
 
-	private void flush(long deadline) {
+	/**
+	 * Commits the queued outcomes on the calling thread, for a dispatcher that has no
+	 * completer thread because it runs its jobs on its caller's thread: the outcome is in the
+	 * store before the caller claims again. While the store is unreachable it is tried again
+	 * with the outage's backoff until the timeout; one commit is tried whatever the time left.
+	 * @param timeoutNanos how long to keep trying
+	 * @return whether every queued outcome is done with; what is not stays queued
+	 */
+	boolean recordQueued(long timeoutNanos) {
+		return flush(System.nanoTime() + timeoutNanos);
+	}
+
+	private boolean flush(long deadline) {
 		List<PendingOutcome> batch = new ArrayList<>();
 		this.outcomes.drainTo(batch);
 		boolean first = true;
@@ -161,6 +173,9 @@ final class OutcomeRecorder {
 				Threads.sleepMillis(this.outage.backoffMillis());
 			}
 		}
+		// Left for a later try: their claims stay held until they are recorded.
+		this.outcomes.addAll(batch);
+		return batch.isEmpty();
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,10 @@ import dev.taskito.store.StrandedWork;
  *
  * <p>{@link #close()} stops claiming, waits for running jobs up to the shutdown timeout,
  * and gives back what it cannot finish without consuming attempts.
+ *
+ * <p>A dispatcher that is never started can instead run due jobs one at a time on the
+ * thread that asks, through {@link #runDueJobsOnCallingThread()}: for tests that want every
+ * job to have run, in order, when a call returns.
  */
 public final class TaskDispatcher implements AutoCloseable {
 
@@ -76,6 +81,12 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private volatile boolean closed;
 
+	/** Set once jobs ran on a caller's thread: such a dispatcher is never started. */
+	private boolean callerRuns;
+
+	/** Held while jobs run on a caller's thread: one caller at a time, and none inside a handler. */
+	private final ReentrantLock callerLock = new ReentrantLock();
+
 	private TaskDispatcher(ClaimStore store, TaskRegistry registry, DispatcherSettings settings) {
 		this.store = store;
 		this.registry = registry;
@@ -96,7 +107,6 @@ public final class TaskDispatcher implements AutoCloseable {
 		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes, unresolved);
-		this.outcomes.refillWith(this.pass);
 		this.loop = new DispatchLoop(this.pass, unresolved, settings, this.caps, this.workers, this.wakeSignal, outage,
 				failures);
 	}
@@ -122,7 +132,14 @@ public final class TaskDispatcher implements AutoCloseable {
 			if (this.started || this.closed) {
 				throw new IllegalStateException("TaskDispatcher " + this.settings.instanceId() + " was already started");
 			}
+			if (this.callerRuns) {
+				throw new IllegalStateException("TaskDispatcher " + this.settings.instanceId()
+						+ " ran jobs on a caller's thread (runDueJobsOnCallingThread), so it is never started: its"
+						+ " own threads would claim the same jobs");
+			}
 			this.started = true;
+			// Only a started dispatcher claims with its outcomes: on a caller's thread, the caller claims next.
+			this.outcomes.refillWith(this.pass);
 			this.workers.start();
 			this.runner.start();
 			this.store.addWakeUpListener(this::onRemoteWakeUp);
@@ -147,12 +164,21 @@ public final class TaskDispatcher implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		boolean wasStarted;
+		boolean ranOnCallers;
 		synchronized (this.lifecycleMonitor) {
-			if (!this.started || this.closed) {
-				this.closed = true;
+			if (this.closed) {
 				return;
 			}
 			this.closed = true;
+			wasStarted = this.started;
+			ranOnCallers = this.callerRuns;
+		}
+		if (ranOnCallers) {
+			stopRunningOnCallers();
+		}
+		if (!wasStarted) {
+			return;
 		}
 		long budget = this.settings.shutdownTimeout().toNanos();
 		long reserve = Math.min(TimeUnit.SECONDS.toNanos(5), budget / 4);
@@ -186,6 +212,93 @@ public final class TaskDispatcher implements AutoCloseable {
 			logger.debug("Could not remove instance {} from the store", this.settings.instanceId(), ex);
 		}
 		logger.info("Taskito instance {} stopped", this.settings.instanceId());
+	}
+
+	/**
+	 * Runs due jobs on the calling thread, one at a time, until none is due, for tests that
+	 * want each job to have run when the call returns. Each job goes the dispatcher's own
+	 * way: claimed with a lease (so caps, rate limits and paused queues are honoured, and
+	 * another instance sharing the store never runs it too), admitted by the post-claim
+	 * check, run by the same runner (timeout included), and its outcome recorded before the
+	 * next claim: the result stored, or a retry after the backoff, or DEAD once the retries
+	 * are spent. A job retried is due again only after its backoff, so this returns before
+	 * it; call again once it is due. Jobs that handlers enqueue and that are due at once run
+	 * in the same call.
+	 *
+	 * <p>Only for a dispatcher that is never started (its own threads would claim the same
+	 * jobs); once used this way it cannot be started. Nothing renews the lease while a
+	 * handler runs and no watchdog stops it: a handler that runs past the lease duration
+	 * may be taken back by another instance's reaper, and its outcome is then discarded.
+	 * {@link #close()} waits for a call under way up to the shutdown timeout.
+	 * @return how many jobs ran, each with its outcome recorded (a job whose stored arguments
+	 *         no longer bind to its handler counts too: it is DEAD without running)
+	 * @throws IllegalStateException if this dispatcher was started or is closed, if called
+	 *         from a handler this method is running, or if the store did not record an
+	 *         outcome within the lease's safe window ({@code lease - heartbeat})
+	 */
+	public int runDueJobsOnCallingThread() {
+		synchronized (this.lifecycleMonitor) {
+			if (this.started || this.closed) {
+				throw new IllegalStateException("TaskDispatcher " + this.settings.instanceId() + " is "
+						+ (this.closed ? "closed" : "started: its own threads claim due jobs")
+						+ ", so it cannot run jobs on a caller's thread; use a dispatcher that is never started");
+			}
+			if (!this.callerRuns) {
+				this.callerRuns = true;
+				// The timer that interrupts a handler past its timeout.
+				this.runner.start();
+			}
+		}
+		if (this.callerLock.isHeldByCurrentThread()) {
+			throw new IllegalStateException("runDueJobsOnCallingThread was called from a handler it is running; "
+					+ "the jobs that handler enqueues run in the same call once it returns");
+		}
+		this.callerLock.lock();
+		try {
+			int ran = 0;
+			while (!this.closed) {
+				DispatchPass.CallingThreadPass pass = this.pass.runOneOnCallingThread();
+				recordOutcomesOnCallingThread();
+				if (pass.claimed() == 0) {
+					break;
+				}
+				ran += pass.ran();
+			}
+			return ran;
+		}
+		finally {
+			this.callerLock.unlock();
+		}
+	}
+
+	private void recordOutcomesOnCallingThread() {
+		if (!this.outcomes.recordQueued(this.settings.leaseSafetyNanos())) {
+			throw new IllegalStateException("The store did not record the outcome of the job just run within "
+					+ Duration.ofNanos(this.settings.leaseSafetyNanos()).toMillis() + " ms (lease - heartbeat); "
+					+ "its lease expires and the job is taken back by a reaper");
+		}
+	}
+
+	/**
+	 * Waits, up to the shutdown timeout, for a call of {@link #runDueJobsOnCallingThread()}
+	 * under way to return (it stops after its current job), then stops the timeout timer.
+	 */
+	private void stopRunningOnCallers() {
+		boolean locked = false;
+		try {
+			locked = this.callerLock.tryLock(this.settings.shutdownTimeout().toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		try {
+			this.runner.stop();
+		}
+		finally {
+			if (locked) {
+				this.callerLock.unlock();
+			}
+		}
 	}
 
 	/**

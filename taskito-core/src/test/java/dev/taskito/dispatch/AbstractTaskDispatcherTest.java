@@ -14,6 +14,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
@@ -842,6 +843,130 @@ public abstract class AbstractTaskDispatcherTest {
 			.isInstanceOf(TaskitoException.class)
 			.hasMessageContaining("queue 'nowhere'")
 			.hasMessageContaining("known queues [default]");
+	}
+
+	// ------------------------------------------------------------------ jobs run on the caller's thread
+
+	@Test
+	void runDueJobsOnCallingThreadRunsEachJobOnTheCallerAndRecordsItsResult() {
+		List<Thread> threads = new CopyOnWriteArrayList<>();
+		Instance instance = instance((registry) -> registry.register(TaskDefinition
+			.of("double", Handlers.intArg((args, context) -> {
+				threads.add(Thread.currentThread());
+				this.recorder.start(context, "task:double");
+				this.recorder.end("task:double");
+				return (int) args[0] * 2;
+			}))
+			.withMaxConcurrent(1)));
+		List<JobId> ids = instance.queue.enqueueAll(
+				List.of(EnqueueRequest.of("double", 1), EnqueueRequest.of("double", 2), EnqueueRequest.of("double", 3)));
+
+		int ran = instance.dispatcher.runDueJobsOnCallingThread();
+
+		assertThat(ran).isEqualTo(3);
+		assertThat(threads).hasSize(3).containsOnly(Thread.currentThread());
+		assertThat(ids).allSatisfy((id) -> assertThat(status(instance, id)).isEqualTo(JobStatus.SUCCEEDED));
+		assertThat(ids.stream().map((id) -> instance.queue.find(id).orElseThrow().result())).containsExactly("2", "4",
+				"6");
+		assertThat(this.recorder.highest("task:double")).isEqualTo(1);
+		assertThat(instance.dispatcher.runningJobs()).as("every outcome is recorded when the call returns").isZero();
+		assertThat(instance.dispatcher.runDueJobsOnCallingThread()).as("nothing is due any more").isZero();
+	}
+
+	@Test
+	void runDueJobsOnCallingThreadRetriesAfterTheBackoffThenMarksTheJobDead() {
+		AtomicInteger attempts = new AtomicInteger();
+		Instance instance = instance((registry) -> registry.register(TaskDefinition
+			.of("flaky", Handlers.noArgs((args, context) -> {
+				attempts.incrementAndGet();
+				throw new IllegalStateException("attempt " + context.attempt() + " failed");
+			}))
+			.withMaxRetries(2)));
+		JobId id = instance.queue.enqueue("flaky");
+
+		assertThat(instance.dispatcher.runDueJobsOnCallingThread())
+			.as("the retry is due only after its backoff, so the call returns before it")
+			.isEqualTo(1);
+		JobView retried = instance.queue.find(id).orElseThrow();
+		assertThat(retried.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(retried.attempts()).isEqualTo(1);
+		assertThat(retried.lastError()).contains("attempt 1 failed");
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> {
+			instance.dispatcher.runDueJobsOnCallingThread();
+			return status(instance, id) == JobStatus.DEAD;
+		});
+		JobView dead = instance.queue.find(id).orElseThrow();
+		assertThat(dead.attempts()).isEqualTo(3);
+		assertThat(dead.lastError()).contains("attempt 3 failed");
+		assertThat(attempts).hasValue(3);
+	}
+
+	@Test
+	void runDueJobsOnCallingThreadRunsJobsThatHandlersEnqueueButNotJobsDueLater() {
+		AtomicReference<DefaultTaskQueue> queue = new AtomicReference<>();
+		List<String> ran = new CopyOnWriteArrayList<>();
+		Instance instance = instance((registry) -> {
+			registry.register(TaskDefinition.of("parent", Handlers.noArgs((args, context) -> {
+				ran.add("parent");
+				queue.get().enqueue("child");
+				return null;
+			})));
+			registry.register(TaskDefinition.of("child", Handlers.noArgs((args, context) -> {
+				ran.add("child");
+				return null;
+			})));
+		});
+		queue.set(instance.queue);
+		JobId later = instance.queue.enqueue(EnqueueRequest.of("child").delay(Duration.ofHours(1)));
+		instance.queue.enqueue("parent");
+
+		assertThat(instance.dispatcher.runDueJobsOnCallingThread()).isEqualTo(2);
+		assertThat(ran).containsExactly("parent", "child");
+		assertThat(status(instance, later)).isEqualTo(JobStatus.PENDING);
+	}
+
+	@Test
+	void runDueJobsOnCallingThreadTimesOutAHandlerAndClearsTheCallersInterrupt() {
+		Instance instance = instance((registry) -> registry.register(TaskDefinition
+			.of("slow", Handlers.noArgs((args, context) -> {
+				Thread.sleep(TimeUnit.SECONDS.toMillis(HOLD_SECONDS));
+				return null;
+			}))
+			.withTimeout(Duration.ofMillis(100))
+			.withMaxRetries(0)));
+		JobId id = instance.queue.enqueue("slow");
+
+		assertThat(instance.dispatcher.runDueJobsOnCallingThread()).isEqualTo(1);
+
+		assertThat(Thread.currentThread().isInterrupted()).as("the timeout's interrupt stays with the job").isFalse();
+		JobView dead = instance.queue.find(id).orElseThrow();
+		assertThat(dead.status()).isEqualTo(JobStatus.DEAD);
+		assertThat(dead.lastError()).startsWith("Timed out after PT0.1S");
+	}
+
+	@Test
+	void runDueJobsOnCallingThreadRefusesAStartedDispatcherAndACallFromAHandler() {
+		AtomicReference<TaskDispatcher> dispatcher = new AtomicReference<>();
+		Instance instance = instance((registry) -> registry.register(TaskDefinition
+			.of("nested", Handlers.noArgs((args, context) -> dispatcher.get().runDueJobsOnCallingThread()))
+			.withMaxRetries(0)));
+		dispatcher.set(instance.dispatcher);
+		JobId id = instance.queue.enqueue("nested");
+
+		assertThat(instance.dispatcher.runDueJobsOnCallingThread()).isEqualTo(1);
+		assertThat(instance.queue.find(id).orElseThrow().lastError())
+			.contains("runDueJobsOnCallingThread was called from a handler it is running");
+		assertThatThrownBy(instance.dispatcher::start).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("ran jobs on a caller's thread");
+
+		Instance started = instance((registry) -> registry.register(recordingTask("steady", "default")));
+		started.dispatcher.start();
+		assertThatThrownBy(started.dispatcher::runDueJobsOnCallingThread).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("started: its own threads claim due jobs");
+		instance.dispatcher.close();
+		assertThatThrownBy(instance.dispatcher::runDueJobsOnCallingThread).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("is closed");
 	}
 
 	// ------------------------------------------------------------------ fixtures
