@@ -187,7 +187,8 @@ public final class TaskitoAutoConfiguration {
 				paused.put(name, limits.getPaused());
 			}
 		});
-		return new TaskitoLifecycle(store, dispatcher.getIfUnique(), paused);
+		return new TaskitoLifecycle(store, dispatcher.getIfUnique(), paused,
+				properties.getDispatcher().isAutoStartup());
 	}
 
 }

@@ -20,7 +20,9 @@ import dev.taskito.store.ClaimStore;
  * applied through the store (so they reach every instance), each only when it differs from
  * the value configured last (by any instance), so that a pause or resume made at runtime
  * survives instances restarting with the setting it overrode; then the dispatcher, if this
- * instance has one, starts claiming jobs. At stop the dispatcher stops claiming at once,
+ * instance has one, starts claiming jobs, unless {@code taskito.dispatcher.auto-startup=false}
+ * leaves it built but idle (for tests that run due jobs on their own thread, see
+ * {@link TaskDispatcher#runDueJobsOnCallingThread()}). At stop the dispatcher stops claiming at once,
  * then within {@code taskito.shutdown.timeout} waits for running jobs, interrupts the rest
  * and gives back their claims; the timeout defaults to Boot's
  * {@code spring.lifecycle.timeout-per-shutdown-phase} minus a margin, so the whole stop
@@ -53,6 +55,8 @@ public class TaskitoLifecycle implements SmartLifecycle {
 
 	private final Map<String, Boolean> pausedQueues;
 
+	private final boolean startDispatcher;
+
 	private volatile boolean running;
 
 	/**
@@ -61,9 +65,22 @@ public class TaskitoLifecycle implements SmartLifecycle {
 	 * @param pausedQueues queues to pause ({@code true}) or resume ({@code false}) at start
 	 */
 	public TaskitoLifecycle(ClaimStore store, TaskDispatcher dispatcher, Map<String, Boolean> pausedQueues) {
+		this(store, dispatcher, pausedQueues, true);
+	}
+
+	/**
+	 * @param store the store
+	 * @param dispatcher the dispatcher, or {@code null} on a producer-only instance
+	 * @param pausedQueues queues to pause ({@code true}) or resume ({@code false}) at start
+	 * @param startDispatcher whether to start the dispatcher ({@code taskito.dispatcher.auto-startup});
+	 * it is closed at stop either way
+	 */
+	public TaskitoLifecycle(ClaimStore store, TaskDispatcher dispatcher, Map<String, Boolean> pausedQueues,
+			boolean startDispatcher) {
 		this.store = store;
 		this.dispatcher = dispatcher;
 		this.pausedQueues = Map.copyOf(pausedQueues);
+		this.startDispatcher = startDispatcher;
 	}
 
 	/**
@@ -106,8 +123,12 @@ public class TaskitoLifecycle implements SmartLifecycle {
 						+ " is the value configured last, so the queue keeps the pause state set at runtime");
 			}
 		});
-		if (this.dispatcher != null) {
+		if (this.dispatcher != null && this.startDispatcher) {
 			this.dispatcher.start();
+		}
+		else if (this.dispatcher != null) {
+			logger.info("Taskito dispatcher not started (taskito.dispatcher.auto-startup=false): jobs run only when "
+					+ "something calls TaskDispatcher.runDueJobsOnCallingThread() or starts it");
 		}
 		else {
 			logger.info("Taskito dispatcher disabled (taskito.dispatcher.enabled=false): this instance only enqueues");

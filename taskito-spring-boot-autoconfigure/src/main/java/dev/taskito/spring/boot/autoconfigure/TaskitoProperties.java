@@ -509,6 +509,14 @@ public class TaskitoProperties {
 		private boolean enabled = true;
 
 		/**
+		 * Whether the dispatcher starts claiming jobs with the application; false builds it
+		 * without starting it, so that jobs run only when a test asks
+		 * (TaskitoTestSupport.runDueJobs() in taskito-spring-boot-test) or the application
+		 * starts it.
+		 */
+		private boolean autoStartup = true;
+
+		/**
 		 * Longest an idle dispatcher waits before looking for due jobs again.
 		 */
 		private Duration pollInterval = TaskitoDefaults.POLL_INTERVAL;
@@ -524,6 +532,14 @@ public class TaskitoProperties {
 
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
+		}
+
+		public boolean isAutoStartup() {
+			return this.autoStartup;
+		}
+
+		public void setAutoStartup(boolean autoStartup) {
+			this.autoStartup = autoStartup;
 		}
 
 		public Duration getPollInterval() {

@@ -70,6 +70,17 @@ class TaskitoAutoConfigurationTests {
 	}
 
 	@Test
+	void dispatcherAutoStartupFalseBuildsTheDispatcherWithoutStartingIt() {
+		this.runner.withPropertyValues("taskito.dispatcher.auto-startup=false").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).hasSingleBean(TaskDispatcher.class);
+			assertThat(context.getBean(TaskitoLifecycle.class).isRunning()).isTrue();
+			assertThat(context.getBean(TaskDispatcher.class).isRunning()).isFalse();
+		});
+		this.runner.run((context) -> assertThat(context.getBean(TaskDispatcher.class).isRunning()).isTrue());
+	}
+
+	@Test
 	void backsOffForTheApplicationsClaimStore() {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(ClaimStore.class);
