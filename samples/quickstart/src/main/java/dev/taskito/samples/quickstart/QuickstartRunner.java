@@ -12,6 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.ExitCodeGenerator;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.stereotype.Component;
 
 import dev.taskito.EnqueueRequest;
@@ -26,8 +27,11 @@ import dev.taskito.store.redis.RedisClaimStore;
 
 /**
  * Enqueues the jobs, prints progress while they run, and reports whether the cap held.
+ * The application's tests turn it off ({@code quickstart.runner.enabled=false}) and
+ * enqueue jobs of their own.
  */
 @Component
+@ConditionalOnBooleanProperty(name = "quickstart.runner.enabled", matchIfMissing = true)
 public class QuickstartRunner implements ApplicationRunner, ExitCodeGenerator {
 
 	private static final int JOBS = 36;
