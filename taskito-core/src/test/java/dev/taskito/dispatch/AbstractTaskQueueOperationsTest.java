@@ -76,16 +76,15 @@ public abstract class AbstractTaskQueueOperationsTest {
 	@Test
 	void awaitFinishedIsWokenByTheStoreWhenAnotherInstanceFinishesTheJob() throws Exception {
 		CountDownLatch release = latch();
+		// A worker that polls once a minute, and a producer that runs no dispatcher and re-reads
+		// an awaited job only once a minute: only the store's notifications make this test pass.
 		Worker worker = worker((registry) -> registry.register(TaskDefinition.of("slow", Handlers.noArgs((args, job) -> {
 			release.await();
 			return "done";
-		}))));
-		// A producer that runs no dispatcher, polls never in this test's time, and re-reads an
-		// awaited job only once a minute: only the store's notification can wake it in time.
+		}))), ONE_MINUTE);
 		DefaultTaskQueue producer = producer((registry) -> registry.register(TaskDefinition.of("slow",
 				Handlers.noArgs((args, job) -> null))));
 		JobId id = producer.enqueue("slow");
-		worker.dispatcher.wakeUp();
 		await().until(() -> producer.find(id).orElseThrow().status() == JobStatus.RUNNING);
 
 		CompletableFuture<JobView> awaited = CompletableFuture.supplyAsync(() -> producer.awaitFinished(id, ONE_MINUTE));
@@ -286,6 +285,10 @@ public abstract class AbstractTaskQueueOperationsTest {
 	}
 
 	private Worker worker(Consumer<TaskRegistry> tasks) {
+		return worker(tasks, Duration.ofMillis(100));
+	}
+
+	private Worker worker(Consumer<TaskRegistry> tasks, Duration pollInterval) {
 		ClaimStore store = store();
 		TaskRegistry registry = new TaskRegistry();
 		tasks.accept(registry);
@@ -293,7 +296,7 @@ public abstract class AbstractTaskQueueOperationsTest {
 		queue.setAwaitRecheckInterval(ONE_MINUTE);
 		TaskDispatcher dispatcher = TaskDispatcher.builder(store, registry)
 			.concurrency(4)
-			.pollInterval(Duration.ofMillis(100))
+			.pollInterval(pollInterval)
 			.retryBackoff(Duration.ofMillis(20))
 			.shutdownTimeout(Duration.ofMillis(500))
 			.build();
