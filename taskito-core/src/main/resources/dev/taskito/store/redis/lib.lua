@@ -349,6 +349,15 @@ end
 local function index_sweep_step(scan_count)
   local sweep = redis.call('GET', K_INDEX_SWEEP)
   if sweep == 'done' then return true end
+  -- A namespace that none of the sets every older version kept exists in holds no job from
+  -- before the index (a job is always in one of them, or in a ready set that pending-pairs
+  -- lists; a reaper has set the sweep key wherever an instance ran): nothing to sweep, which
+  -- spares a new namespace a SCAN of a database that other data may fill.
+  if not sweep and redis.call('EXISTS', K_DONE, K_DEAD, K_LEASES, K_DELAYED, K_PENDING_PAIRS, K_UNIQUE,
+      K_SWEEP, K_INSTANCES) == 0 then
+    redis.call('SET', K_INDEX_SWEEP, 'done')
+    return true
+  end
   local prefix = job_key('')
   local reply = redis.call('SCAN', sweep or '0', 'MATCH', glob_escape(prefix) .. '*', 'COUNT', scan_count)
   for _, key in ipairs(reply[2]) do
