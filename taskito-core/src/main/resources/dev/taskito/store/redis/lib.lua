@@ -88,6 +88,9 @@ local function instance_key(instance) return B .. 'instance:' .. instance end
 -- heartbeat, that always holds SERVED_MARK too (so that it exists when it serves nothing).
 local function served_key(instance) return B .. 'served:' .. instance end
 local SERVED_MARK = '='
+-- Also in the served set of an instance whose scripts keep the job index, so that stranded.lua
+-- can tell when an instance of an older version runs (and its changes bypass the index).
+local INDEX_MARK = '+index'
 local function bucket_key(bucket) return B .. 'bucket:' .. bucket end
 -- Marks a give-back of tokens as applied, so that a replay of it credits nothing (tokens.lua).
 local function given_key(call_id) return B .. 'given:' .. call_id end
@@ -339,6 +342,7 @@ local function retry_job(id, now, accept)
   make_pending(jk, id, f[2], f[3], tonumber(f[4]), now, now)
   redis.call('ZREM', index_key('dead', f[2], f[3]), id)
   redis.call('ZADD', index_key('active', f[2], f[3]), 0, id)
+  mark_index_pair(f[2], f[3])
   return 1
 end
 

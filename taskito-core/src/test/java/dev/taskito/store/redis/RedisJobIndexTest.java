@@ -205,6 +205,38 @@ class RedisJobIndexTest {
 	}
 
 	@Test
+	void whatAnInstanceWithoutTheIndexChangedIsSweptInOnceItIsGone() {
+		NewJob unindexed = job("t", "q", null);
+		NewJob finishedByHand = job("t", "q", null);
+		this.store.enqueue(List.of(unindexed, finishedByHand));
+		RedisCommands<String, String> redis = redis();
+		String active = this.namespace + "index:active:" + pair("q", "t");
+		// An instance of a version without the index: its served set lacks the index mark, its
+		// enqueue adds nothing to the index and its finish moves nothing.
+		this.store.heartbeat(new Heartbeat("older", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of()));
+		redis.del(this.namespace + "served:older");
+		redis.sadd(this.namespace + "served:older", "=");
+		redis.zrem(active, unindexed.id().toString());
+		redis.hset(this.namespace + "job:" + finishedByHand.id(), "status", "SUCCEEDED");
+		this.store.strandedWork(100);
+		assertThat(redis.exists(this.namespace + "index-sweep")).as("the sweep starts over").isZero();
+		this.store.strandedWork(100);
+		assertThat(redis.exists(this.namespace + "index-sweep")).as("not while that instance lives").isZero();
+
+		this.store.removeInstance("older");
+		long reports = redis.dbsize() / 1000 + 20;
+		for (int i = 0; i < reports && !"done".equals(redis.get(this.namespace + "index-sweep")); i++) {
+			this.store.strandedWork(100);
+		}
+		assertThat(redis.get(this.namespace + "index-sweep")).isEqualTo("done");
+		assertIndexExact("the sweep");
+		assertThat(this.store.jobs(JobQuery.all().status(JobStatus.SUCCEEDED))).extracting(JobView::id)
+			.containsExactly(finishedByHand.id());
+		assertThat(this.store.jobs(JobQuery.all().status(JobStatus.PENDING))).extracting(JobView::id)
+			.containsExactly(unindexed.id());
+	}
+
+	@Test
 	void walksGoInBoundedChunksAndSeeEachJobOnceAcrossPairsAndStatuses() {
 		List<NewJob> jobs = new ArrayList<>();
 		for (int i = 0; i < 600; i++) {
