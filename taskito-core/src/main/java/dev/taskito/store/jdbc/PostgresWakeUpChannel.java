@@ -4,8 +4,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -14,11 +17,17 @@ import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskito.JobId;
+
 /**
  * Wake-ups through PostgreSQL {@code NOTIFY}: a notification sent inside a transaction is
- * delivered when it commits, to every instance listening on the channel. Listening takes
- * one connection of the plain DataSource on a daemon thread, started with the first
- * listener; it reconnects with backoff when the connection drops.
+ * delivered when it commits, to every instance listening on the channel. Two channels: the
+ * wake-up ({@code <prefix>wakeup}) and awaited jobs that finished ({@code <prefix>finished},
+ * with the job id as payload, sent by the statements that finish jobs). Listening takes one
+ * connection of the plain DataSource on a daemon thread, started with the first listener of
+ * either kind, listening on both; it reconnects with backoff when the connection drops. What
+ * was sent while it was down is lost: dispatchers are woken once, and awaiting callers read
+ * their jobs again now and then anyway.
  */
 final class PostgresWakeUpChannel implements WakeUpChannel {
 
@@ -34,7 +43,11 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 
 	private final String channel;
 
+	private final String finishedChannel;
+
 	private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+	private final List<Consumer<JobId>> finishedListeners = new CopyOnWriteArrayList<>();
 
 	private final Object monitor = new Object();
 
@@ -42,10 +55,11 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 
 	private volatile boolean closed;
 
-	PostgresWakeUpChannel(DataSource dataSource, JdbcStatements statements, String channel) {
+	PostgresWakeUpChannel(DataSource dataSource, JdbcStatements statements, String channel, String finishedChannel) {
 		this.dataSource = dataSource;
 		this.statements = statements;
 		this.channel = channel;
+		this.finishedChannel = finishedChannel;
 	}
 
 	@Override
@@ -67,6 +81,21 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 	@Override
 	public void addListener(Runnable listener) {
 		this.listeners.add(listener);
+		startListening();
+	}
+
+	@Override
+	public void finished(Collection<JobId> ids) {
+		// The statements that finished them sent the notifications, delivered at their commit.
+	}
+
+	@Override
+	public void addFinishedListener(Consumer<JobId> listener) {
+		this.finishedListeners.add(listener);
+		startListening();
+	}
+
+	private void startListening() {
 		synchronized (this.monitor) {
 			if (this.thread == null && !this.closed) {
 				this.thread = new Thread(this::listen, "taskito-listen-" + this.channel);
@@ -105,6 +134,7 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 					connection.setAutoCommit(true);
 				}
 				try (Statement statement = connection.createStatement()) {
+					statement.execute(this.statements.get("listen-finished"));
 					statement.execute(this.statements.get("listen"));
 				}
 				PGConnection pg = connection.unwrap(PGConnection.class);
@@ -117,7 +147,7 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 				while (!this.closed) {
 					PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
 					if (notifications != null && notifications.length > 0) {
-						fire();
+						dispatch(notifications);
 					}
 				}
 				try (Statement statement = connection.createStatement()) {
@@ -138,6 +168,40 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 					return;
 				}
 				backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF.toMillis());
+			}
+		}
+	}
+
+	private void dispatch(PGNotification[] notifications) {
+		boolean wakeUp = false;
+		for (PGNotification notification : notifications) {
+			if (this.finishedChannel.equals(notification.getName())) {
+				fireFinished(notification.getParameter());
+			}
+			else {
+				wakeUp = true;
+			}
+		}
+		if (wakeUp) {
+			fire();
+		}
+	}
+
+	private void fireFinished(String payload) {
+		JobId id;
+		try {
+			id = new JobId(UUID.fromString(payload));
+		}
+		catch (IllegalArgumentException ex) {
+			logger.warn("Ignored a notification on {} that names no job: '{}'", this.finishedChannel, payload);
+			return;
+		}
+		for (Consumer<JobId> listener : this.finishedListeners) {
+			try {
+				listener.accept(id);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("A finished-job listener failed", ex);
 			}
 		}
 	}
