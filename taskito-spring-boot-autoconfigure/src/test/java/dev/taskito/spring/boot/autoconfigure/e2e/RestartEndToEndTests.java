@@ -91,6 +91,32 @@ class RestartEndToEndTests {
 		}
 	}
 
+	@Test
+	void aPauseMadeAtRuntimeSurvivesRestartsWithTheSettingItOverrodeUntilTheSettingChanges()
+			throws InterruptedException {
+		try (ConfigurableApplicationContext context = start("--taskito.queues.default.paused=false")) {
+			TaskQueue queue = context.getBean(TaskQueue.class);
+			assertThat(queue.pausedQueues()).doesNotContain("default");
+			queue.pauseQueue("default");
+		}
+		JobId waiting;
+		try (ConfigurableApplicationContext context = start("--taskito.queues.default.paused=false")) {
+			TaskQueue queue = context.getBean(TaskQueue.class);
+			assertThat(queue.pausedQueues()).as("the setting is the one the runtime pause overrode").contains("default");
+			waiting = queue.enqueue("record", "paused", List.of(1));
+			Thread.sleep(500);
+			assertThat(queue.find(waiting)).map(JobView::status).contains(JobStatus.PENDING);
+		}
+		try (ConfigurableApplicationContext context = start("--taskito.queues.default.paused=true")) {
+			assertThat(context.getBean(TaskQueue.class).pausedQueues()).contains("default");
+		}
+		try (ConfigurableApplicationContext context = start("--taskito.queues.default.paused=false")) {
+			TaskQueue queue = context.getBean(TaskQueue.class);
+			assertThat(queue.pausedQueues()).as("a changed setting applies").doesNotContain("default");
+			assertThat(queue.awaitFinished(waiting, Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.SUCCEEDED);
+		}
+	}
+
 	private ConfigurableApplicationContext start(String... args) {
 		List<String> all = new ArrayList<>(List.of("--taskito.jdbc.embedded-path=" + this.embedded,
 				"--taskito.dispatcher.poll-interval=100ms"));

@@ -1,0 +1,23 @@
+package dev.taskito.store.jdbc;
+
+import javax.sql.DataSource;
+
+import dev.taskito.dispatch.AbstractTaskQueueOperationsTest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.testsupport.TestH2;
+
+class H2TaskQueueOperationsTest extends AbstractTaskQueueOperationsTest {
+
+	private final DataSource dataSource = TestH2.newPooledDataSource();
+
+	@Override
+	protected ClaimStore newStore() {
+		return JdbcClaimStore.builder(this.dataSource).build();
+	}
+
+	@Override
+	protected void dropStoreData() {
+		TestH2.shutdown(this.dataSource);
+	}
+
+}
