@@ -8,6 +8,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -37,6 +39,9 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 
 	private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
+	/** How long a new finished listener waits for the channel to listen, at most. */
+	private static final Duration LISTEN_WAIT = Duration.ofSeconds(5);
+
 	private final DataSource dataSource;
 
 	private final JdbcStatements statements;
@@ -50,6 +55,9 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 	private final List<Consumer<JobId>> finishedListeners = new CopyOnWriteArrayList<>();
 
 	private final Object monitor = new Object();
+
+	/** Open once the channel first listens. */
+	private final CountDownLatch listening = new CountDownLatch(1);
 
 	private Thread thread;
 
@@ -89,10 +97,21 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 		// The statements that finished them sent the notifications, delivered at their commit.
 	}
 
+	/**
+	 * Returns once the channel listens (or after {@link #LISTEN_WAIT} when it cannot): a
+	 * caller that marks a job awaited right after must not miss the notification of a job that
+	 * finishes at once.
+	 */
 	@Override
 	public void addFinishedListener(Consumer<JobId> listener) {
 		this.finishedListeners.add(listener);
 		startListening();
+		try {
+			this.listening.await(LISTEN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	private void startListening() {
@@ -138,6 +157,7 @@ final class PostgresWakeUpChannel implements WakeUpChannel {
 					statement.execute(this.statements.get("listen"));
 				}
 				PGConnection pg = connection.unwrap(PGConnection.class);
+				this.listening.countDown();
 				backoffMillis = 100;
 				if (reconnecting) {
 					// Notifications sent while the connection was down are lost: wake anyway.
