@@ -407,6 +407,53 @@ class JdbcStoreOperationsTest {
 			}
 		}
 
+		@Test
+		void aRetryStepSkipsADeadJobWhoseKeyAConcurrentEnqueueTookInsteadOfFailing() throws Exception {
+			String prefix = newPrefix();
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			NewJob keyed = new NewJob(JobId.newId(), "keyed", "default", "[]", 0, Duration.ZERO, null, "the-key", 0, null);
+			NewJob plain = job("keyed", 0);
+			store.enqueue(List.of(keyed, plain));
+			store.finish(outcomes(claim(store, "keyed"), (claim) -> new Outcome.Failed(claim, "boom", null)), false);
+			JobQuery dead = JobQuery.all().status(JobStatus.DEAD).task("keyed");
+			JobId upTo = store.newestId(dead).orElseThrow();
+			java.util.concurrent.ExecutorService stepper = java.util.concurrent.Executors.newSingleThreadExecutor();
+			try (Connection producer = dataSource().getConnection()) {
+				producer.setAutoCommit(false);
+				try (Statement statement = producer.createStatement()) {
+					// An enqueue of the key, not yet committed: the step's check cannot see it, and its
+					// update waits on the unique index until the enqueue commits.
+					statement.execute("INSERT INTO " + prefix + "jobs (id, task, queue, payload, status, max_retries, "
+							+ "unique_key, created_at, run_at) VALUES (gen_random_uuid(), 'other', 'default', '[]', "
+							+ "'PENDING', 0, 'the-key', now(), now())");
+				}
+				java.util.concurrent.Future<dev.taskito.store.BulkStep> step = stepper
+					.submit(() -> store.retryStep(dead, upTo));
+				await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnALock(prefix));
+				producer.commit();
+				dev.taskito.store.BulkStep done = step.get(10, java.util.concurrent.TimeUnit.SECONDS);
+				assertThat(done.changed()).isEqualTo(1);
+				assertThat(done.skipped()).isEqualTo(1);
+			}
+			finally {
+				stepper.shutdownNow();
+			}
+			assertThat(store.find(plain.id()).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+			assertThat(store.find(keyed.id()).orElseThrow().status()).isEqualTo(JobStatus.DEAD);
+		}
+
+		private boolean waitingOnALock(String prefix) throws SQLException {
+			try (Connection connection = dataSource().getConnection();
+					PreparedStatement ps = connection.prepareStatement("SELECT count(*) FROM pg_stat_activity "
+							+ "WHERE wait_event_type = 'Lock' AND query LIKE ?")) {
+				ps.setString(1, "%UPDATE " + prefix + "jobs SET status = 'PENDING'%");
+				try (ResultSet rs = ps.executeQuery()) {
+					return rs.next() && rs.getLong(1) > 0;
+				}
+			}
+		}
+
 		private static void assertBounded(String prefix, String what, List<String> plan) {
 			String text = String.join("\n", plan);
 			assertThat(text).as("%s scans the jobs whole:%n%s", what, text).doesNotContain("Seq Scan on " + prefix + "jobs");
