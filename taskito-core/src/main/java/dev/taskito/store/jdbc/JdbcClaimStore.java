@@ -54,7 +54,8 @@ import dev.taskito.store.TokenRequest;
  * database errors become a {@link TaskitoException} naming the operation and table.
  *
  * <p>The store wires and delegates: {@link JdbcSchema} creates and checks the tables,
- * {@link JdbcJobs} serves producers and operators, {@link JdbcRateBuckets} hands out
+ * {@link JdbcJobs} serves producers and operators, {@link JdbcJobQueries} lists and counts
+ * jobs, {@link JdbcBulkSteps} makes the steps of bulk cancels and retries, {@link JdbcRateBuckets} hands out
  * rate-limit tokens, {@link JdbcClaims} is the dispatcher's claim path, {@link JdbcLeases}
  * keeps leases, and {@link JdbcMaintenance} reaps and purges; they share
  * {@link JdbcTransactions} and the dialect's {@link JdbcStatements}.
@@ -76,6 +77,10 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final JdbcJobs jobs;
 
+	private final JdbcJobQueries queries;
+
+	private final JdbcBulkSteps bulkSteps;
+
 	private final JdbcRateBuckets rateBuckets;
 
 	private final JdbcClaims claims;
@@ -96,11 +101,13 @@ public final class JdbcClaimStore implements ClaimStore {
 				this.tablePrefix);
 		this.schema = new JdbcSchema(transactions, dialect, sql, this.tablePrefix, builder.initializeSchema);
 		this.jobs = new JdbcJobs(transactions, this.wakeUps);
+		this.queries = new JdbcJobQueries(transactions);
+		this.bulkSteps = new JdbcBulkSteps(transactions, this.queries, this.wakeUps);
 		this.rateBuckets = new JdbcRateBuckets(transactions);
 		this.claims = new JdbcClaims(transactions, dialect, sql, this.wakeUps,
 				dialect.capGate(jdbcUrl, this.tablePrefix), this.tablePrefix);
 		this.leases = new JdbcLeases(transactions);
-		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix);
+		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix, this.wakeUps);
 	}
 
 	/**
@@ -160,57 +167,57 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public List<JobView> jobs(JobQuery query) {
-		throw new UnsupportedOperationException("not yet");
+		return this.queries.jobs(Objects.requireNonNull(query, "query"));
 	}
 
 	@Override
 	public long count(JobQuery query) {
-		throw new UnsupportedOperationException("not yet");
+		return this.queries.count(Objects.requireNonNull(query, "query"));
 	}
 
 	@Override
 	public List<JobCounts> jobCounts() {
-		throw new UnsupportedOperationException("not yet");
+		return this.queries.jobCounts();
 	}
 
 	@Override
 	public BulkStep cancelStep(JobQuery query, JobId upTo) {
-		throw new UnsupportedOperationException("not yet");
+		return this.bulkSteps.cancelStep(Objects.requireNonNull(query, "query"), upTo);
 	}
 
 	@Override
 	public BulkStep retryStep(JobQuery query, JobId upTo) {
-		throw new UnsupportedOperationException("not yet");
+		return this.bulkSteps.retryStep(Objects.requireNonNull(query, "query"), upTo);
 	}
 
 	@Override
 	public Optional<JobId> newestId(JobQuery query) {
-		throw new UnsupportedOperationException("not yet");
+		return this.queries.newestId(Objects.requireNonNull(query, "query"));
 	}
 
 	@Override
 	public boolean reschedule(JobId id, Instant runAt) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobs.reschedule(Objects.requireNonNull(id, "id"), runAt);
 	}
 
 	@Override
 	public boolean delete(JobId id) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobs.delete(Objects.requireNonNull(id, "id"));
 	}
 
 	@Override
 	public Optional<JobView> watch(JobId id) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobs.watch(Objects.requireNonNull(id, "id"));
 	}
 
 	@Override
 	public void addFinishedListener(Consumer<JobId> listener) {
-		throw new UnsupportedOperationException("not yet");
+		this.wakeUps.addFinishedListener(Objects.requireNonNull(listener, "listener"));
 	}
 
 	@Override
 	public boolean applyConfiguredPause(String queue, boolean paused) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobs.applyConfiguredPause(queue, paused);
 	}
 
 	@Override

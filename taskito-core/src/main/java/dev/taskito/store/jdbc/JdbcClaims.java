@@ -253,6 +253,7 @@ final class JdbcClaims {
 				throw this.transactions.translate("record outcomes", "jobs", ex);
 			}
 		}
+		List<JobId> awaited = new ArrayList<>();
 		Set<ClaimRef> recorded = this.transactions.inTransaction("record outcomes", "jobs", (connection) -> {
 			Set<ClaimRef> released = deleteClaims(connection, byClaim.keySet());
 			if (released.isEmpty()) {
@@ -269,7 +270,12 @@ final class JdbcClaims {
 				ps.setArray(2, this.transactions.array(connection, ColumnType.TEXT, columns.kinds));
 				ps.setArray(3, this.transactions.array(connection, ColumnType.TEXT, columns.bodies));
 				ps.setArray(4, this.transactions.array(connection, ColumnType.BIGINT, columns.delays));
-				ps.executeUpdate();
+				// The statement answers with the awaited jobs that finished: none, unless someone awaits.
+				try (ResultSet rs = ps.executeQuery()) {
+					while (rs.next()) {
+						awaited.add(new JobId(JdbcRows.uuid(rs, "id")));
+					}
+				}
 			}
 			if (wakeOthers) {
 				this.wakeUps.beforeCommit(connection);
@@ -279,6 +285,7 @@ final class JdbcClaims {
 		if (wakeOthers && !recorded.isEmpty()) {
 			this.wakeUps.afterCommit();
 		}
+		this.wakeUps.finished(awaited);
 		return recorded;
 	}
 

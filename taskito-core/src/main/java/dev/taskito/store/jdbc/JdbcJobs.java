@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,23 +18,22 @@ import java.util.Set;
 import java.util.UUID;
 
 import dev.taskito.JobId;
-import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.UniqueKeyHeldException;
 import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
 
 /**
- * Jobs as producers and operators see them: enqueue, find, cancel and retry a job, and pause
- * or resume a queue, each as the {@link dev.taskito.store.ClaimStore} method of the same name
- * promises.
+ * Jobs as producers and operators see them: enqueue, find, cancel, retry, reschedule, delete
+ * and watch a job, and pause or resume a queue (at runtime, or as configured), each as the
+ * {@link dev.taskito.store.ClaimStore} method of the same name promises.
  *
  * <p>{@link #enqueue} and {@link #cancel} run on the transactional DataSource, so they commit
  * or roll back with the caller's transaction, and never commit, roll back or change the
  * auto-commit mode themselves; enqueue inserts a batch in one statement that skips unique-key
- * conflicts, and cancel is one statement. Retry and pausing are a transaction of their own
- * each; a retry refuses, changing nothing, when an active job holds the dead job's unique
- * key. Reads run in auto-commit. An enqueue that failed may be repeated with the same job
+ * conflicts, and cancel is one statement. Retry, reschedule, delete and pausing are a
+ * transaction of their own each; a retry refuses, changing nothing, when an active job holds
+ * the dead job's unique key. Reads run in auto-commit. An enqueue that failed may be repeated with the same job
  * ids: those already stored stand for themselves.
  */
 final class JdbcJobs {
@@ -206,23 +208,24 @@ final class JdbcJobs {
 			try (PreparedStatement ps = this.transactions.prepare(connection, "find")) {
 				ps.setObject(1, id.value());
 				try (ResultSet rs = ps.executeQuery()) {
-					return rs.next() ? Optional.of(jobView(rs)) : Optional.<JobView>empty();
+					return rs.next() ? Optional.of(JdbcRows.jobView(rs)) : Optional.<JobView>empty();
 				}
 			}
 		});
 	}
 
-	private static JobView jobView(ResultSet rs) throws SQLException {
-		return new JobView(new JobId(JdbcRows.uuid(rs, "id")), rs.getString("task"), rs.getString("queue"),
-				JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"), rs.getInt("max_retries"),
-				rs.getInt("priority"), JdbcRows.instant(rs, "created_at"), JdbcRows.instant(rs, "run_at"),
-				JdbcRows.instant(rs, "started_at"), JdbcRows.instant(rs, "finished_at"), rs.getString("last_error"),
-				rs.getString("result"), rs.getString("unique_key"), null, null);
-	}
-
 	boolean cancel(JobId id) {
-		return this.transactions.inCallersTransaction("cancel a job", "jobs",
-				(connection) -> this.transactions.update(connection, "cancel", id.value()) > 0);
+		List<JobId> awaited = new ArrayList<>();
+		boolean cancelled = this.transactions.inCallersTransaction("cancel a job", "jobs", (connection) -> {
+			JdbcBulkSteps.Cancelled done = JdbcBulkSteps.cancel(this.transactions, connection, List.of(id.value()));
+			awaited.addAll(done.awaited());
+			return done.count() > 0;
+		});
+		// Inside a caller's transaction this may come before the commit: a listener told too
+		// early reads the job still pending, and reads it again later (PostgreSQL's statement
+		// notifies at the commit itself).
+		this.wakeUps.finished(awaited);
+		return cancelled;
 	}
 
 	boolean retry(JobId id) {
@@ -255,6 +258,83 @@ final class JdbcJobs {
 					throw new UniqueKeyHeldException(id, rs.getString("unique_key"), new JobId(JdbcRows.uuid(rs, "id")));
 				}
 			}
+		}
+	}
+
+	boolean reschedule(JobId id, Instant runAt) {
+		Objects.requireNonNull(runAt, "runAt");
+		boolean[] due = { false };
+		boolean moved = this.transactions.inTransaction("reschedule a job", "jobs", (connection) -> {
+			try (PreparedStatement ps = this.transactions.prepare(connection, "reschedule")) {
+				ps.setObject(1, OffsetDateTime.ofInstant(runAt, ZoneOffset.UTC));
+				ps.setObject(2, id.value());
+				try (ResultSet rs = ps.executeQuery()) {
+					if (!rs.next()) {
+						return false;
+					}
+					due[0] = rs.getBoolean("due");
+				}
+			}
+			if (due[0]) {
+				this.wakeUps.beforeCommit(connection);
+			}
+			return true;
+		});
+		if (due[0]) {
+			this.wakeUps.afterCommit();
+		}
+		return moved;
+	}
+
+	boolean delete(JobId id) {
+		return this.transactions.inTransaction("delete a job", "jobs",
+				(connection) -> this.transactions.update(connection, "delete-job", id.value()) > 0);
+	}
+
+	/**
+	 * Marks the job awaited and reads it in one statement, committed before it answers: a
+	 * finish that commits after this sees the mark, and one that committed before is read.
+	 */
+	Optional<JobView> watch(JobId id) {
+		return this.transactions.withAutoCommit("watch a job", "jobs", (connection) -> {
+			try (PreparedStatement ps = this.transactions.prepare(connection, "watch")) {
+				ps.setObject(1, id.value());
+				try (ResultSet rs = ps.executeQuery()) {
+					return rs.next() ? Optional.of(JdbcRows.jobView(rs)) : Optional.<JobView>empty();
+				}
+			}
+		});
+	}
+
+	boolean applyConfiguredPause(String queue, boolean paused) {
+		Objects.requireNonNull(queue, "queue");
+		try {
+			return this.transactions.transaction((connection) -> applyConfiguredPause(connection, queue, paused));
+		}
+		catch (SQLException ex) {
+			if (!JdbcTransactions.isUniqueViolation(ex)) {
+				throw this.transactions.translate("apply a queue's configured pause", "queues", ex);
+			}
+			// Another instance inserted the queue's row first (H2's MERGE does not wait for it):
+			// now there is one to compare with.
+			return this.transactions.inTransaction("apply a queue's configured pause", "queues",
+					(connection) -> applyConfiguredPause(connection, queue, paused));
+		}
+	}
+
+	/**
+	 * @return whether the statement set the pause: a row back (PostgreSQL) or a row changed (H2)
+	 */
+	private boolean applyConfiguredPause(Connection connection, String queue, boolean paused) throws SQLException {
+		try (PreparedStatement ps = this.transactions.prepare(connection, "apply-configured-pause")) {
+			ps.setString(1, queue);
+			ps.setBoolean(2, paused);
+			if (ps.execute()) {
+				try (ResultSet rs = ps.getResultSet()) {
+					return rs.next();
+				}
+			}
+			return ps.getUpdateCount() > 0;
 		}
 	}
 

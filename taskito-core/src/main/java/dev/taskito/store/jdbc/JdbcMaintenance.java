@@ -28,7 +28,8 @@ import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
  * claims (checking expiry again, since a heartbeat may have renewed one meanwhile) and only
  * then moves the jobs whose claims it took back to {@code PENDING} or to {@code DEAD}: claims
  * before jobs, the order every finish locks them in, so a reap and a late finish never wait
- * for each other in a cycle. When a reap fails, nothing of it took effect.
+ * for each other in a cycle. When a reap fails, nothing of it took effect. Awaited jobs that
+ * a reap made {@code DEAD} are announced, as every finish announces them.
  *
  * <p>A purge deletes in chunks of {@value #PURGE_CHUNK} jobs, each a short transaction of its
  * own, and at most {@value #PURGE_MAX_PER_CALL} per call; where the dialect can lock across
@@ -54,8 +55,12 @@ final class JdbcMaintenance {
 
 	private final String tablePrefix;
 
-	JdbcMaintenance(JdbcTransactions transactions, JdbcDialect dialect, JdbcStatements sql, String tablePrefix) {
+	private final WakeUpChannel wakeUps;
+
+	JdbcMaintenance(JdbcTransactions transactions, JdbcDialect dialect, JdbcStatements sql, String tablePrefix,
+			WakeUpChannel wakeUps) {
 		this.transactions = transactions;
+		this.wakeUps = wakeUps;
 		this.dialect = dialect;
 		this.sql = sql;
 		this.tablePrefix = tablePrefix;
@@ -65,7 +70,8 @@ final class JdbcMaintenance {
 		OffsetDateTime connectedAt = OffsetDateTime.ofInstant(
 				Objects.requireNonNull(reaperConnectedAt, "reaperConnectedAt"), ZoneOffset.UTC);
 		long graceMillis = grace.toMillis();
-		return this.transactions.inTransaction("reap expired claims", "claims", (connection) -> {
+		List<JobId> awaited = new ArrayList<>();
+		List<ReapedJob> result = this.transactions.inTransaction("reap expired claims", "claims", (connection) -> {
 			Map<UUID, Candidate> candidates = new LinkedHashMap<>();
 			try (PreparedStatement ps = this.transactions.prepare(connection, "reap-candidates")) {
 				ps.setLong(1, graceMillis);
@@ -111,13 +117,19 @@ final class JdbcMaintenance {
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
 						Candidate candidate = candidates.get(JdbcRows.uuid(rs, "id"));
+						JobStatus status = JobStatus.valueOf(rs.getString("status"));
 						reaped.add(new ReapedJob(new JobId(candidate.id()), candidate.task(), candidate.instanceId(),
-								JobStatus.valueOf(rs.getString("status"))));
+								status));
+						if (status == JobStatus.DEAD && rs.getBoolean("awaited")) {
+							awaited.add(new JobId(candidate.id()));
+						}
 					}
 				}
 			}
 			return reaped;
 		});
+		this.wakeUps.finished(awaited);
+		return result;
 	}
 
 	int purge(Duration succeeded, Duration dead) {

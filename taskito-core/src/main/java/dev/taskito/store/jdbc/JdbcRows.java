@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.taskito.JobId;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Outcome;
@@ -39,6 +41,21 @@ final class JdbcRows {
 		return new ClaimedJob(claim, rs.getString("task"), rs.getString("queue"), rs.getString("payload"),
 				rs.getInt("attempts"), rs.getInt("max_retries"), timeout, rs.getInt("priority"),
 				instant(rs, "lease_expires_at"));
+	}
+
+	/**
+	 * Reads a job from the columns {@code id, task, queue, status, attempts, max_retries,
+	 * priority, created_at, run_at, started_at, finished_at, last_error, result, unique_key}.
+	 * @param rs a result set on a row
+	 * @return the job
+	 * @throws SQLException when a column cannot be read
+	 */
+	static JobView jobView(ResultSet rs) throws SQLException {
+		return new JobView(new JobId(uuid(rs, "id")), rs.getString("task"), rs.getString("queue"),
+				JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"), rs.getInt("max_retries"),
+				rs.getInt("priority"), instant(rs, "created_at"), instant(rs, "run_at"), instant(rs, "started_at"),
+				instant(rs, "finished_at"), rs.getString("last_error"), rs.getString("result"),
+				rs.getString("unique_key"), null, null);
 	}
 
 	static UUID uuid(ResultSet rs, String column) throws SQLException {

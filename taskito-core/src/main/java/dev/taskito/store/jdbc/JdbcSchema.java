@@ -87,7 +87,8 @@ final class JdbcSchema {
 	}
 
 	/**
-	 * Whether every table, index and added column of the schema exists. When it does, start() runs no DDL:
+	 * Whether every table, index and added column of the schema exists, and no index it drops
+	 * does. When so, start() runs no DDL:
 	 * even {@code CREATE INDEX IF NOT EXISTS} locks its table against writes until commit,
 	 * which stalls (and can deadlock with) the instances already running.
 	 */
@@ -97,13 +98,17 @@ final class JdbcSchema {
 		// Columns added since a table was first created: an older version's tables are complete
 		// only once they have them.
 		List<String> columns = this.sql.schemaColumns();
+		// Indexes a newer version replaced: a schema that still has one is not complete.
+		List<String> dropped = this.sql.schemaDropped();
 		return this.transactions.withAutoCommit("read the schema", "jobs", (connection) -> {
 			try (PreparedStatement ps = this.transactions.prepare(connection, "count-schema-objects")) {
 				ps.setArray(1, this.transactions.array(connection, ColumnType.TEXT, tables));
 				ps.setArray(2, this.transactions.array(connection, ColumnType.TEXT, indexes));
 				ps.setArray(3, this.transactions.array(connection, ColumnType.TEXT, columns));
+				ps.setArray(4, this.transactions.array(connection, ColumnType.TEXT, dropped));
 				try (ResultSet rs = ps.executeQuery()) {
-					return rs.next() && rs.getLong(1) == tables.size() + indexes.size() + columns.size();
+					return rs.next() && rs.getLong("present") == tables.size() + indexes.size() + columns.size()
+							&& rs.getLong("obsolete") == 0;
 				}
 			}
 		});

@@ -115,6 +115,22 @@ final class JdbcStatements {
 		return columns;
 	}
 
+	/**
+	 * @return the lower-case names of the indexes the schema file drops, which a complete
+	 *         schema no longer has
+	 */
+	List<String> schemaDropped() {
+		Pattern drop = Pattern.compile("DROP\\s+INDEX\\s+IF\\s+EXISTS\\s+(\\w+)", Pattern.CASE_INSENSITIVE);
+		List<String> names = new ArrayList<>();
+		for (String ddl : this.schema) {
+			Matcher matcher = drop.matcher(ddl);
+			if (matcher.find()) {
+				names.add(matcher.group(1).toLowerCase(Locale.ROOT));
+			}
+		}
+		return names;
+	}
+
 	static String read(String resource) {
 		try (InputStream in = JdbcStatements.class.getClassLoader().getResourceAsStream(resource)) {
 			if (in == null) {

@@ -1,18 +1,23 @@
 package dev.taskito.store.jdbc;
 
 import java.sql.Connection;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskito.JobId;
+
 /**
- * Wake-ups between the stores of one JVM that share a database and table prefix: H2 is
- * opened by one process only, so every store that could be woken lives in this JVM.
+ * Wake-ups and finished jobs between the stores of one JVM that share a database and table
+ * prefix: H2 is opened by one process only, so every store that could be told lives in this
+ * JVM.
  */
 final class LocalWakeUpChannel implements WakeUpChannel {
 
@@ -24,6 +29,8 @@ final class LocalWakeUpChannel implements WakeUpChannel {
 	private final String key;
 
 	private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+	private final List<Consumer<JobId>> finishedListeners = new CopyOnWriteArrayList<>();
 
 	private LocalWakeUpChannel(String key) {
 		this.key = key;
@@ -57,6 +64,21 @@ final class LocalWakeUpChannel implements WakeUpChannel {
 	}
 
 	@Override
+	public void finished(Collection<JobId> ids) {
+		if (ids.isEmpty()) {
+			return;
+		}
+		for (LocalWakeUpChannel channel : CHANNELS.getOrDefault(this.key, Set.of())) {
+			channel.fireFinished(ids);
+		}
+	}
+
+	@Override
+	public void addFinishedListener(Consumer<JobId> listener) {
+		this.finishedListeners.add(listener);
+	}
+
+	@Override
 	public void close() {
 		CHANNELS.computeIfPresent(this.key, (k, channels) -> {
 			channels.remove(this);
@@ -67,6 +89,19 @@ final class LocalWakeUpChannel implements WakeUpChannel {
 	private void broadcast() {
 		for (LocalWakeUpChannel channel : CHANNELS.getOrDefault(this.key, Set.of())) {
 			channel.fire();
+		}
+	}
+
+	private void fireFinished(Collection<JobId> ids) {
+		for (Consumer<JobId> listener : this.finishedListeners) {
+			for (JobId id : ids) {
+				try {
+					listener.accept(id);
+				}
+				catch (RuntimeException ex) {
+					logger.warn("A finished-job listener failed", ex);
+				}
+			}
 		}
 	}
 

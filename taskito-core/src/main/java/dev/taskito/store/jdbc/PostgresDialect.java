@@ -276,7 +276,7 @@ public final class PostgresDialect implements JdbcDialect {
 	@Override
 	public WakeUpChannel wakeUpChannel(DataSource dataSource, JdbcStatements statements, String jdbcUrl,
 			String tablePrefix) {
-		return new PostgresWakeUpChannel(dataSource, statements, tablePrefix + "wakeup");
+		return new PostgresWakeUpChannel(dataSource, statements, tablePrefix + "wakeup", tablePrefix + "finished");
 	}
 
 }

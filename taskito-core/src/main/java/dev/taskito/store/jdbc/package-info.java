@@ -20,6 +20,10 @@
  * <li>Claims take, per task and queue, at most the smallest of the task's, the queue's and the
  * overall limit, then apply the queue limits, the task limits and the overall limit in claim
  * order.</li>
+ * <li>Listing, counting and bulk steps read one index, {@code jobs_listing (status, task,
+ * queue, id)}, pair by pair in id order; an awaited job ({@code jobs.awaited}) is announced
+ * by the statement that finishes it ({@code NOTIFY} on PostgreSQL, in the JVM after the
+ * commit on H2).</li>
  * </ul>
  */
 package dev.taskito.store.jdbc;

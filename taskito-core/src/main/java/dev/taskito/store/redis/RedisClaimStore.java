@@ -58,7 +58,8 @@ import io.lettuce.core.RedisClient;
  * <p>This class wires the store's parts, opens and closes them under one lock, and delegates
  * each call to the part that owns it: {@link RedisClaims} (claim, count, roll back, finish),
  * {@link RedisLeases} (heartbeats and instances), {@link RedisMaintenance} (reap, purge),
- * {@link RedisJobAdmin} (enqueue, find, cancel, retry, paused queues, token buckets) and
+ * {@link RedisJobAdmin} (enqueue, find, watch, cancel, retry, reschedule, delete, paused queues,
+ * token buckets), {@link RedisJobIndex} (listing, counting, bulk steps) and
  * {@link RedisWakeUpChannel}; they run the scripts of {@link RedisScripts} on the connection
  * of {@link RedisConnector}, with the keys of {@link RedisKeys}.
  */
@@ -83,6 +84,8 @@ public final class RedisClaimStore implements ClaimStore {
 
 	private final RedisJobAdmin jobAdmin;
 
+	private final RedisJobIndex jobIndex;
+
 	private final RedisClaims claims;
 
 	private final RedisLeases leases;
@@ -97,8 +100,10 @@ public final class RedisClaimStore implements ClaimStore {
 		this.connector = new RedisConnector(builder.client, builder.clientName, builder.commandTimeout,
 				this.keys.namespace());
 		this.scripts = new RedisScripts(this.connector, this.keys);
-		this.wakeUps = new RedisWakeUpChannel(builder.client, builder.clientName, this.keys.wakeUpChannel());
+		this.wakeUps = new RedisWakeUpChannel(builder.client, builder.clientName, this.keys.wakeUpChannel(),
+				this.keys.finishedChannel());
 		this.jobAdmin = new RedisJobAdmin(this.scripts, this.connector, this.keys);
+		this.jobIndex = new RedisJobIndex(this.scripts);
 		this.claims = new RedisClaims(this.scripts);
 		this.leases = new RedisLeases(this.scripts);
 		this.maintenance = new RedisMaintenance(this.scripts);
@@ -129,7 +134,9 @@ public final class RedisClaimStore implements ClaimStore {
 	}
 
 	/**
-	 * Opens the store's connection and loads every script. Idempotent.
+	 * Opens the store's connection, loads every script and indexes the jobs that a version
+	 * without the job index stored (once per store: a sweep in bounded steps, whose cursor
+	 * is kept in Redis). Idempotent.
 	 * @throws StoreUnavailableException naming the Redis client's URI when Redis does not answer
 	 */
 	@Override
@@ -139,7 +146,14 @@ public final class RedisClaimStore implements ClaimStore {
 				return;
 			}
 			this.connector.open(this.scripts::load);
-			this.wakeUps.subscribe();
+			try {
+				this.jobIndex.indexStoredJobs();
+				this.wakeUps.subscribe();
+			}
+			catch (RuntimeException ex) {
+				this.connector.close();
+				throw ex;
+			}
 		}
 	}
 
@@ -165,57 +179,62 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public List<JobView> jobs(JobQuery query) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobIndex.jobs(query);
 	}
 
 	@Override
 	public long count(JobQuery query) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobIndex.count(query);
 	}
 
 	@Override
 	public List<JobCounts> jobCounts() {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobIndex.jobCounts();
 	}
 
 	@Override
 	public BulkStep cancelStep(JobQuery query, JobId upTo) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobIndex.cancelStep(query, upTo);
 	}
 
 	@Override
 	public BulkStep retryStep(JobQuery query, JobId upTo) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobIndex.retryStep(query, upTo);
 	}
 
 	@Override
 	public Optional<JobId> newestId(JobQuery query) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobIndex.newestId(query);
 	}
 
 	@Override
 	public boolean reschedule(JobId id, Instant runAt) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobAdmin.reschedule(id, runAt);
 	}
 
 	@Override
 	public boolean delete(JobId id) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobAdmin.delete(id);
 	}
 
 	@Override
 	public Optional<JobView> watch(JobId id) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobAdmin.watch(id);
 	}
 
 	@Override
 	public void addFinishedListener(Consumer<JobId> listener) {
-		throw new UnsupportedOperationException("not yet");
+		this.wakeUps.addFinishedListener(listener);
+		synchronized (this.lifecycle) {
+			if (this.connector.isOpen()) {
+				this.wakeUps.subscribe();
+			}
+		}
 	}
 
 	@Override
 	public boolean applyConfiguredPause(String queue, boolean paused) {
-		throw new UnsupportedOperationException("not yet");
+		return this.jobAdmin.applyConfiguredPause(queue, paused);
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.taskito.store.redis;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +19,10 @@ import dev.taskito.store.UniqueKeyHeldException;
 
 /**
  * Everything outside the claim path: jobs as the {@link dev.taskito.TaskQueue} sees them
- * (enqueue, find, cancel, retry), paused queues, and the rate-limit token buckets of tasks
+ * (enqueue, find, watch, cancel, retry, reschedule, delete), paused queues (set at runtime,
+ * or as configured), and the rate-limit token buckets of tasks
  * and queues, refilled on the store's clock. Each change is one script ({@code enqueue.lua},
- * {@code cancel.lua}, {@code retry.lua}, {@code pause.lua}, {@code tokens.lua}): an enqueue
+ * {@code cancel.lua}, {@code retry.lua}, {@code pause.lua}, {@code tokens.lua}, ...): an enqueue
  * stores all of its jobs or none, and a repeated one stores nothing twice. Cancel and retry
  * are not repeated after a dropped connection, since a second run would answer
  * {@code false}; a retry whose unique key another active job holds changes nothing and says
@@ -69,11 +71,31 @@ final class RedisJobAdmin {
 		if (job == null || job.isEmpty()) {
 			return Optional.empty();
 		}
-		return Optional.of(new JobView(id, job.get("task"), job.get("queue"), JobStatus.valueOf(job.get("status")),
-				Integer.parseInt(job.get("attempts")), Integer.parseInt(job.get("max_retries")),
-				Integer.parseInt(job.get("priority")), instant(job.get("created")), instant(job.get("run_at")),
-				instant(job.get("started")), instant(job.get("finished")), job.get("error"), job.get("result"),
-				job.get("unique_key"), null, null));
+		return Optional.of(view(id, job));
+	}
+
+	/**
+	 * Marks a job as awaited and reads it, in one script ({@code watch.lua}): the finish
+	 * scripts announce an awaited job on the finished channel, so one that finishes after
+	 * the read is always told.
+	 */
+	Optional<JobView> watch(JobId id) {
+		List<Object> fields = this.scripts.run("watch", "watch job " + id, List.of(id.toString()));
+		return fields.isEmpty() ? Optional.empty() : Optional.of(view(id, fields, 0));
+	}
+
+	boolean reschedule(JobId id, Instant runAt) {
+		return RedisScriptValues.number(this.scripts.run("reschedule", "reschedule job " + id,
+				List.of(id.toString(), Long.toString(Math.max(0, runAt.toEpochMilli()))))) == 1;
+	}
+
+	boolean delete(JobId id) {
+		return RedisScriptValues.number(this.scripts.run("delete", "delete job " + id, List.of(id.toString()))) == 1;
+	}
+
+	boolean applyConfiguredPause(String queue, boolean paused) {
+		return RedisScriptValues.number(this.scripts.run("configured_pause",
+				"apply the configured pause of queue " + queue, List.of(queue, paused ? "1" : "0"))) == 1;
 	}
 
 	boolean cancel(JobId id) {
@@ -117,6 +139,39 @@ final class RedisJobAdmin {
 			granted.merge(requests.get(i).bucket(), (int) RedisScriptValues.number(reply.get(i)), Integer::sum);
 		}
 		return granted;
+	}
+
+	/**
+	 * The fields of a job that a {@link JobView} shows, in the order the scripts answer with
+	 * them ({@code VIEW_FIELDS} in {@code lib.lua}).
+	 */
+	static final List<String> VIEW_FIELDS = List.of("task", "queue", "status", "attempts", "max_retries", "priority",
+			"created", "run_at", "started", "finished", "error", "result", "unique_key");
+
+	/**
+	 * Reads a job from a script's answer.
+	 * @param id the job's id
+	 * @param reply the answer holding the job's {@link #VIEW_FIELDS}
+	 * @param offset where they start in it
+	 * @return the job
+	 */
+	static JobView view(JobId id, List<Object> reply, int offset) {
+		Map<String, String> job = new HashMap<>();
+		for (int i = 0; i < VIEW_FIELDS.size(); i++) {
+			Object value = reply.get(offset + i);
+			if (value != null) {
+				job.put(VIEW_FIELDS.get(i), value.toString());
+			}
+		}
+		return view(id, job);
+	}
+
+	private static JobView view(JobId id, Map<String, String> job) {
+		return new JobView(id, job.get("task"), job.get("queue"), JobStatus.valueOf(job.get("status")),
+				Integer.parseInt(job.get("attempts")), Integer.parseInt(job.get("max_retries")),
+				Integer.parseInt(job.get("priority")), instant(job.get("created")), instant(job.get("run_at")),
+				instant(job.get("started")), instant(job.get("finished")), job.get("error"), job.get("result"),
+				job.get("unique_key"), null, null);
 	}
 
 	private static Instant instant(String millis) {

@@ -67,4 +67,11 @@ final class RedisKeys {
 		return this.namespace + "wakeup";
 	}
 
+	/**
+	 * @return the channel the scripts announce finished awaited jobs on
+	 */
+	String finishedChannel() {
+		return this.namespace + "finished";
+	}
+
 }

@@ -24,11 +24,13 @@ import io.lettuce.core.api.sync.RedisCommands;
 final class RedisScripts {
 
 	/**
-	 * Scripts whose replay would not answer as their first run: a second cancel or retry
-	 * answers {@code false}. (A replayed take of tokens takes them twice, which only slows
+	 * Scripts whose replay would not answer as their first run: a second cancel, retry,
+	 * delete or configured pause answers {@code false}, and a second bulk step counts none
+	 * of the jobs the first one changed. (A replayed take of tokens takes them twice, which only slows
 	 * the rate down; a replayed give-back finds its call id and credits nothing again.)
 	 */
-	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry");
+	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry", "cancel_step", "retry_step", "delete",
+			"configured_pause");
 
 	private final RedisConnector connector;
 
@@ -47,7 +49,9 @@ final class RedisScripts {
 		this.keys = new String[] { keys.namespace() };
 		String library = readScript("lib");
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
-				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry")) {
+				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry", "jobs_page",
+				"cancel_step", "retry_step", "job_counts", "index_sweep", "reschedule", "delete", "watch",
+				"configured_pause")) {
 			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}

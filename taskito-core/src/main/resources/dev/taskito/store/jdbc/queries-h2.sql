@@ -6,15 +6,17 @@
 -- characters, and H2 cuts a longer one without a word.
 
 -- name: count-schema-objects
--- How many of the schema's tables, indexes and added columns ("table.column") exist, read
--- from the catalog.
+-- How many of the schema's tables, indexes and added columns ("table.column") exist, and how
+-- many of the indexes it drops still do, read from the catalog.
 SELECT (SELECT count(*) FROM INFORMATION_SCHEMA.TABLES
 		WHERE TABLE_SCHEMA = CURRENT_SCHEMA AND LOWER(TABLE_NAME) = ANY(CAST(? AS VARCHAR ARRAY)))
 	+ (SELECT count(*) FROM INFORMATION_SCHEMA.INDEXES
 		WHERE INDEX_SCHEMA = CURRENT_SCHEMA AND LOWER(INDEX_NAME) = ANY(CAST(? AS VARCHAR ARRAY)))
 	+ (SELECT count(*) FROM INFORMATION_SCHEMA.COLUMNS
 		WHERE TABLE_SCHEMA = CURRENT_SCHEMA
-			AND LOWER(TABLE_NAME) || '.' || LOWER(COLUMN_NAME) = ANY(CAST(? AS VARCHAR ARRAY)));
+			AND LOWER(TABLE_NAME) || '.' || LOWER(COLUMN_NAME) = ANY(CAST(? AS VARCHAR ARRAY))) AS present,
+	(SELECT count(*) FROM INFORMATION_SCHEMA.INDEXES
+		WHERE INDEX_SCHEMA = CURRENT_SCHEMA AND LOWER(INDEX_NAME) = ANY(CAST(? AS VARCHAR ARRAY))) AS obsolete;
 
 -- name: check-tables
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
@@ -49,8 +51,12 @@ SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run
 		last_error, result, unique_key
 FROM ${prefix}jobs WHERE id = ?;
 
--- name: cancel
-UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = CURRENT_TIMESTAMP WHERE id = ? AND status = 'PENDING';
+-- name: cancel-jobs
+-- The given jobs that are PENDING become CANCELLED, each with whether it is awaited.
+SELECT id, awaited FROM FINAL TABLE (
+	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = CURRENT_TIMESTAMP
+	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
+);
 
 -- name: retry
 UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = CURRENT_TIMESTAMP, finished_at = NULL
@@ -65,6 +71,16 @@ WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
 
 -- name: pause
 MERGE INTO ${prefix}queues (queue, paused) KEY (queue) VALUES (?, ?);
+
+-- name: apply-configured-pause
+-- Sets the pause only when the configured value differs from the one configured last; the
+-- update count says whether it did.
+MERGE INTO ${prefix}queues q
+USING (VALUES (CAST(? AS VARCHAR), CAST(? AS BOOLEAN))) AS s(queue, paused)
+ON q.queue = s.queue
+WHEN MATCHED AND q.configured_paused IS DISTINCT FROM s.paused THEN
+	UPDATE SET paused = s.paused, configured_paused = s.paused
+WHEN NOT MATCHED THEN INSERT (queue, paused, configured_paused) VALUES (s.queue, s.paused, s.paused);
 
 -- name: paused-queues
 SELECT queue FROM ${prefix}queues WHERE paused;
@@ -133,6 +149,8 @@ WHEN MATCHED THEN UPDATE SET status = 'PENDING', attempts = GREATEST(j.attempts 
 
 -- name: finish-jobs
 -- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
+-- Answers with the awaited jobs that finished (none retried), whom the store then announces.
+SELECT id FROM FINAL TABLE (
 MERGE INTO ${prefix}jobs j
 USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS CLOB ARRAY),
 		CAST(? AS BIGINT ARRAY)) AS u(id, kind, body, delay_us)) o
@@ -142,7 +160,8 @@ WHEN MATCHED THEN UPDATE SET
 		result = CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
 		last_error = CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
 		run_at = CASE WHEN o.kind = 'R' THEN DATEADD(MICROSECOND, o.delay_us, CURRENT_TIMESTAMP) ELSE j.run_at END,
-		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE CURRENT_TIMESTAMP END;
+		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE CURRENT_TIMESTAMP END
+) WHERE awaited AND status <> 'PENDING';
 
 -- name: upsert-instance
 MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
@@ -174,7 +193,9 @@ WHERE COALESCE(expires_at, DATEADD(MILLISECOND, CAST(? AS BIGINT), heartbeat_at)
 -- tasks and the distinct queues from the first column of jobs_pending and of jobs_queue
 -- alone, and probes jobs_pending (task, queue, status) once per combination of the two.
 -- (A recursive skip from pair to pair, as on PostgreSQL, makes H2 scan each task's rows.)
-SELECT t.task, q.queue FROM (SELECT DISTINCT task FROM ${prefix}jobs) t, (SELECT DISTINCT queue FROM ${prefix}jobs) q
+-- The hint keeps H2 on jobs_pending, whose first column is task: given jobs_listing, it read
+-- every entry of that index instead of skipping from one distinct task to the next.
+SELECT t.task, q.queue FROM (SELECT DISTINCT task FROM ${prefix}jobs USE INDEX (${prefix}jobs_pending)) t, (SELECT DISTINCT queue FROM ${prefix}jobs) q
 WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = t.task AND j.queue = q.queue AND j.status = 'PENDING');
 
 -- name: count-pending
@@ -222,7 +243,7 @@ SELECT job_id FROM OLD TABLE (
 
 -- name: reap-jobs
 -- An attempt was consumed by the claim; PENDING when retries are left, else DEAD.
-SELECT id, status FROM FINAL TABLE (
+SELECT id, status, awaited FROM FINAL TABLE (
 	MERGE INTO ${prefix}jobs j
 	USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY)) AS u(id, reason)) r
 	ON j.id = r.id AND j.status = 'RUNNING'
@@ -241,3 +262,81 @@ WHERE (status IN ('SUCCEEDED', 'CANCELLED')
 		AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP))
 	OR (status = 'DEAD' AND finished_at < DATEADD(MILLISECOND, -CAST(? AS BIGINT), CURRENT_TIMESTAMP))
 FETCH FIRST ? ROWS ONLY;
+
+-- The operations API. The statements take a JobQuery as PostgreSQL's do: statuses (?1),
+-- task (?2) and queue (?3, NULL for all), the inclusive id range (?4 .. ?5), the due range
+-- on run_at (?6 inclusive, ?7 exclusive, NULL for none) and the page size (?8). H2 holds one
+-- process's jobs, so these read jobs_listing's statuses directly and sort what matches by id.
+
+-- name: list-jobs
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key
+FROM ${prefix}jobs
+WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
+	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
+	AND id >= ?4 AND id <= ?5
+	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
+	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+ORDER BY id
+FETCH FIRST ?8 ROWS ONLY;
+
+-- name: list-step
+SELECT id, unique_key
+FROM ${prefix}jobs
+WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
+	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
+	AND id >= ?4 AND id <= ?5
+	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
+	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+ORDER BY id
+FETCH FIRST ?8 ROWS ONLY;
+
+-- name: count-jobs
+SELECT count(*) AS n
+FROM ${prefix}jobs
+WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
+	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
+	AND id >= ?4 AND id <= ?5
+	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
+	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+	AND CAST(?8 AS INT) IS NOT NULL;
+
+-- name: newest-job
+SELECT max(id) AS id
+FROM ${prefix}jobs
+WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
+	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
+	AND id >= ?4 AND id <= ?5
+	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
+	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+	AND CAST(?8 AS INT) IS NOT NULL
+HAVING max(id) IS NOT NULL;
+
+-- name: job-counts
+SELECT task, queue, count(CASE WHEN status = 'PENDING' THEN 1 END) AS pending,
+		count(CASE WHEN status = 'RUNNING' THEN 1 END) AS running, count(CASE WHEN status = 'DEAD' THEN 1 END) AS dead
+FROM ${prefix}jobs WHERE status IN ('PENDING', 'RUNNING', 'DEAD')
+GROUP BY task, queue
+ORDER BY task, queue;
+
+-- name: active-keys
+SELECT active_unique_key AS unique_key FROM ${prefix}jobs WHERE active_unique_key = ANY(CAST(? AS VARCHAR ARRAY));
+
+-- name: retry-jobs
+SELECT id FROM FINAL TABLE (
+	UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = CURRENT_TIMESTAMP, finished_at = NULL
+	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'DEAD'
+);
+
+-- name: reschedule
+SELECT run_at <= CURRENT_TIMESTAMP AS due FROM FINAL TABLE (
+	UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status = 'PENDING'
+);
+
+-- name: delete-job
+DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANCELLED');
+
+-- name: watch
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key
+FROM FINAL TABLE (UPDATE ${prefix}jobs SET awaited = TRUE WHERE id = ?);

@@ -4,15 +4,17 @@
 -- Lists travel as arrays so that a batch is one statement, not one per row.
 
 -- name: count-schema-objects
--- How many of the schema's tables, indexes and added columns ("table.column") exist, read
--- from the catalog without taking any lock on the tables: a running cluster is not disturbed
--- by an instance that starts.
+-- How many of the schema's tables, indexes and added columns ("table.column") exist, and how
+-- many of the indexes it drops still do, read from the catalog without taking any lock on
+-- the tables: a running cluster is not disturbed by an instance that starts.
 SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND (c.relname = ANY(?::text[]) OR c.relname = ANY(?::text[])))
 	+ (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 			JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND NOT a.attisdropped AND a.attnum > 0
-			AND c.relname || '.' || a.attname = ANY(?::text[]));
+			AND c.relname || '.' || a.attname = ANY(?::text[])) AS present,
+	(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relname = ANY(?::text[])) AS obsolete;
 
 -- name: check-tables
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
@@ -49,8 +51,15 @@ SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run
 		last_error, result, unique_key
 FROM ${prefix}jobs WHERE id = ?;
 
--- name: cancel
-UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp() WHERE id = ? AND status = 'PENDING';
+-- name: cancel-jobs
+-- The given jobs that are PENDING become CANCELLED; an awaited one is announced on the
+-- finished channel, delivered when the transaction (possibly the caller's) commits.
+WITH cancelled AS (
+	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp()
+	WHERE id = ANY(?::uuid[]) AND status = 'PENDING'
+	RETURNING id, awaited
+)
+SELECT id, awaited, CASE WHEN awaited THEN pg_notify('${prefix}finished', id::text) END AS notified FROM cancelled;
 
 -- name: retry
 UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
@@ -66,6 +75,15 @@ WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
 -- name: pause
 INSERT INTO ${prefix}queues (queue, paused) VALUES (?, ?)
 ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
+
+-- name: apply-configured-pause
+-- Sets the pause only when the configured value differs from the one configured last; a row
+-- comes back when it did.
+INSERT INTO ${prefix}queues (queue, paused, configured_paused)
+SELECT v.queue, v.paused, v.paused FROM (VALUES (?::text, ?::boolean)) AS v(queue, paused)
+ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, configured_paused = EXCLUDED.configured_paused
+WHERE ${prefix}queues.configured_paused IS DISTINCT FROM EXCLUDED.configured_paused
+RETURNING queue;
 
 -- name: paused-queues
 SELECT queue FROM ${prefix}queues WHERE paused;
@@ -235,8 +253,8 @@ WHERE j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING';
 -- completes (auto-commit), or with a claim after it in the same round trip and transaction
 -- (plan-settings, finish-jobs, claim-locks, claim-jobs with NULL: the server's durability):
 -- removes the claims whose job and token both match (the fence; locked in job id order, as
--- delete-claims does), moves their jobs on, and sends the wake-up when asked to and a claim
--- was released.
+-- delete-claims does), moves their jobs on, sends the wake-up when asked to and a claim
+-- was released, and announces the awaited jobs that finished.
 -- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
 -- The claims are locked and removed without joining the claims table, as delete-claims
 -- does; each outcome travels with its locked claim to its job, found by primary key.
@@ -274,18 +292,26 @@ finished AS (
 				FROM v, (SELECT array_position(v2.ids, j.id) AS n FROM v v2) p) o
 	)
 	WHERE j.id = ANY((SELECT ids FROM v)::uuid[]) AND j.status = 'RUNNING'
+	RETURNING j.id, j.status, j.awaited
 )
-SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified
+-- Each awaited job that finished (not one retried) is announced on the finished channel:
+-- a scan of the batch's returned rows, and no notification at all when nobody awaits.
+SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified,
+		(SELECT count(pg_notify('${prefix}finished', f.id::text)) FROM finished f
+			WHERE f.awaited AND f.status <> 'PENDING') AS finished_notified
 FROM released r;
 
 -- name: notify
 SELECT pg_notify('${prefix}wakeup', '');
 
+-- name: listen-finished
+LISTEN ${prefix}finished;
+
 -- name: listen
 LISTEN ${prefix}wakeup;
 
 -- name: unlisten
-UNLISTEN ${prefix}wakeup;
+UNLISTEN *;
 
 -- name: upsert-instance
 INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
@@ -395,7 +421,8 @@ WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
 RETURNING c.job_id;
 
 -- name: reap-jobs
--- An attempt was consumed by the claim; PENDING when retries are left, else DEAD.
+-- An attempt was consumed by the claim; PENDING when retries are left, else DEAD, and an
+-- awaited job that is DEAD is announced on the finished channel.
 UPDATE ${prefix}jobs j SET
 		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
 		run_at = CASE WHEN j.attempts <= j.max_retries THEN now.ts ELSE j.run_at END,
@@ -404,7 +431,8 @@ UPDATE ${prefix}jobs j SET
 FROM unnest(?::uuid[], ?::text[]) AS r(id, reason), (SELECT clock_timestamp() AS ts) now
 WHERE j.id = r.id AND j.status = 'RUNNING'
 	AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)
-RETURNING j.id, j.status;
+RETURNING j.id, j.status, j.awaited,
+	CASE WHEN j.awaited AND j.status = 'DEAD' THEN pg_notify('${prefix}finished', j.id::text) END AS notified;
 
 -- name: purge-lock
 -- One instance purges at a time: the others skip their round instead of deleting the same
@@ -425,3 +453,191 @@ USING (SELECT id FROM ${prefix}jobs
 		LIMIT ?
 		FOR UPDATE SKIP LOCKED) doomed
 WHERE j.id = doomed.id;
+
+-- The operations API: listing, counting and bulk steps over jobs_listing (status, task,
+-- queue, id). Their parameters, in this order, describe a JobQuery:
+--   statuses text[] (the statuses asked for, all five when none), task text and queue text
+--   (NULL for all), the id range id_from .. id_to (both inclusive: the id after the page's
+--   start, and the highest id to touch), due_from / due_before on run_at (NULL for none), and
+--   the page size n.
+-- None of them run with the claim's plan settings, but each is safe as a generic plan: the
+-- index conditions never depend on whether a filter is given. For each status, a recursive
+-- "loose index scan" finds the (task, queue) pairs present, one probe per pair, starting at
+-- the task when one is given and ending when the task changes; then each pair's jobs are
+-- read in id order from the page's start, at most n, and the pages merged. The queue and the
+-- due range filter what the probes find. The work is bounded by pairs x page size, whatever
+-- other statuses, tasks and queues hold.
+
+-- name: list-jobs
+WITH RECURSIVE q AS MATERIALIZED (
+	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
+		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue
+	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+	UNION ALL
+	SELECT f.status, f.task, f.queue
+	FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+),
+page AS MATERIALIZED (
+	SELECT j.id FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.id FROM ${prefix}jobs j
+		WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+			AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+		ORDER BY j.id LIMIT q.n
+	) j
+	WHERE q.queue IS NULL OR p.queue = q.queue
+	ORDER BY j.id LIMIT (SELECT n FROM q)
+)
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key
+FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM page))
+ORDER BY id;
+
+-- name: list-step
+-- The jobs a bulk step looks at, as list-jobs finds them: their ids and unique keys.
+WITH RECURSIVE q AS MATERIALIZED (
+	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
+		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue
+	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+	UNION ALL
+	SELECT f.status, f.task, f.queue
+	FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+)
+SELECT j.id, j.unique_key FROM pairs p CROSS JOIN q
+CROSS JOIN LATERAL (
+	SELECT j.id, j.unique_key FROM ${prefix}jobs j
+	WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+		AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+	ORDER BY j.id LIMIT q.n
+) j
+WHERE q.queue IS NULL OR p.queue = q.queue
+ORDER BY j.id LIMIT (SELECT n FROM q);
+
+-- name: count-jobs
+-- Each pair's matching jobs counted through the index (n is not used).
+WITH RECURSIVE q AS MATERIALIZED (
+	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
+		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue
+	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+	UNION ALL
+	SELECT f.status, f.task, f.queue
+	FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+)
+SELECT COALESCE(sum(c.n), 0) AS n FROM pairs p CROSS JOIN q
+CROSS JOIN LATERAL (
+	SELECT count(*) AS n FROM ${prefix}jobs j
+	WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+		AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+) c
+WHERE q.queue IS NULL OR p.queue = q.queue;
+
+-- name: newest-job
+-- Each pair's highest matching id, read backwards through the index, and the highest of them.
+WITH RECURSIVE q AS MATERIALIZED (
+	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
+		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue
+	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+	UNION ALL
+	SELECT f.status, f.task, f.queue
+	FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+)
+SELECT j.id FROM pairs p CROSS JOIN q
+CROSS JOIN LATERAL (
+	SELECT j.id FROM ${prefix}jobs j
+	WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+		AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+	ORDER BY j.id DESC LIMIT 1
+) j
+WHERE q.queue IS NULL OR p.queue = q.queue
+ORDER BY j.id DESC LIMIT 1;
+
+-- name: job-counts
+-- Pending, running and dead jobs per (task, queue), counted from jobs_listing.
+SELECT task, queue, count(*) FILTER (WHERE status = 'PENDING') AS pending,
+		count(*) FILTER (WHERE status = 'RUNNING') AS running, count(*) FILTER (WHERE status = 'DEAD') AS dead
+FROM ${prefix}jobs WHERE status IN ('PENDING', 'RUNNING', 'DEAD')
+GROUP BY task, queue
+ORDER BY task, queue;
+
+-- name: active-keys
+-- Which of the unique keys a PENDING or RUNNING job holds now (through jobs_unique_key).
+SELECT unique_key FROM ${prefix}jobs WHERE unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING');
+
+-- name: retry-jobs
+-- As retry, for the chosen dead jobs of a bulk step.
+UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
+WHERE id = ANY(?::uuid[]) AND status = 'DEAD'
+RETURNING id;
+
+-- name: reschedule
+UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status = 'PENDING'
+RETURNING run_at <= clock_timestamp() AS due;
+
+-- name: delete-job
+DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANCELLED');
+
+-- name: watch
+-- Marks the job as awaited, and reads it as it is after the mark.
+UPDATE ${prefix}jobs SET awaited = true WHERE id = ?
+RETURNING id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key;

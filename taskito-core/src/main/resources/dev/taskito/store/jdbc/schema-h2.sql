@@ -41,6 +41,15 @@ CREATE INDEX IF NOT EXISTS ${prefix}jobs_finished ON ${prefix}jobs (finished_at)
 -- distinct tasks from jobs_pending), for the report of pending jobs that no live instance runs.
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_queue ON ${prefix}jobs (queue);
 
+-- Listing, counting and bulk changes by status, task and queue in id order, and the reaper's
+-- look for running jobs. Led by status, unlike jobs_finished: every statement that tests a
+-- status next to a primary key lookup was checked to keep using the primary key.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing ON ${prefix}jobs (status, task, queue, id);
+
+-- Whether someone awaits the job's end (TaskQueue.awaitFinished): only then does finishing
+-- it tell the listeners. NULL (not awaited) in jobs of an older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS awaited boolean;
+
 CREATE TABLE IF NOT EXISTS ${prefix}claims (
 	job_id uuid PRIMARY KEY,
 	task varchar(200) NOT NULL,
@@ -77,6 +86,11 @@ CREATE TABLE IF NOT EXISTS ${prefix}queues (
 	queue varchar(200) PRIMARY KEY,
 	paused boolean NOT NULL
 );
+
+-- The pause a queue's configuration last declared (taskito.queues.<name>.paused), kept apart
+-- from the pause itself so that a pause or resume made at runtime survives restarts with
+-- the configuration it overrode. NULL when no configuration declared one yet.
+ALTER TABLE ${prefix}queues ADD COLUMN IF NOT EXISTS configured_paused boolean;
 
 CREATE TABLE IF NOT EXISTS ${prefix}rate_buckets (
 	bucket varchar(300) PRIMARY KEY,

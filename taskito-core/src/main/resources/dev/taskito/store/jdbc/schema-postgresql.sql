@@ -34,9 +34,22 @@ CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_finished
 	ON ${prefix}jobs (status, finished_at) WHERE finished_at IS NOT NULL;
 
--- The reaper's fallback for running jobs that lost their claim row.
-CREATE INDEX IF NOT EXISTS ${prefix}jobs_running
-	ON ${prefix}jobs (id) WHERE status = 'RUNNING';
+-- Listing, counting and bulk changes by status, task and queue in id order: a status's
+-- (task, queue) pairs are found by skipping through it one probe per pair, then each pair's
+-- jobs are read in id order from where a page starts. Also the reaper's fallback for running
+-- jobs that lost their claim row, which had an index of its own (jobs_running) before. Every
+-- row version of a job is written to this index, so it is the only one the listing adds.
+-- Built in place (and locking the jobs table against writes while it builds) when Taskito
+-- starts on tables of an older version; on a large table create it first with
+-- CREATE INDEX CONCURRENTLY, under this name, and start afterwards.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing
+	ON ${prefix}jobs (status, task, queue, id);
+
+DROP INDEX IF EXISTS ${prefix}jobs_running;
+
+-- Whether someone awaits the job's end (TaskQueue.awaitFinished): only then does finishing
+-- it send a notification. NULL (not awaited) in jobs of an older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS awaited boolean;
 
 -- A row per RUNNING job, written by the claim and removed with its outcome: every index here
 -- is paid for by every job twice. Statements find a claim by its job id (the primary key)
@@ -77,6 +90,11 @@ CREATE TABLE IF NOT EXISTS ${prefix}queues (
 	queue varchar(200) PRIMARY KEY,
 	paused boolean NOT NULL
 );
+
+-- The pause a queue's configuration last declared (taskito.queues.<name>.paused), kept apart
+-- from the pause itself so that a pause or resume made at runtime survives restarts with
+-- the configuration it overrode. NULL when no configuration declared one yet.
+ALTER TABLE ${prefix}queues ADD COLUMN IF NOT EXISTS configured_paused boolean;
 
 CREATE TABLE IF NOT EXISTS ${prefix}rate_buckets (
 	bucket varchar(300) PRIMARY KEY,

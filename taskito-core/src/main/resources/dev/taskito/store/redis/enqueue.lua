@@ -21,6 +21,8 @@ end
 local now = now_ms()
 local out = {}
 local due = false
+-- New ids are gathered per pair and added to the index once per pair (see apply_index_moves).
+local indexed = {}
 for _, job in ipairs(jobs) do
   local jk = job_key(job.id)
   local holder = nil
@@ -49,9 +51,12 @@ for _, job in ipairs(jobs) do
       redis.call('HSET', K_UNIQUE, job.unique_key, job.id)
     end
     make_pending(jk, job.id, job.queue, job.task, job.priority, run_at, now)
+    gather(indexed, index_key('active', job.queue, job.task), job.id)
+    mark_index_pair(job.queue, job.task)
     if run_at <= now then due = true end
     out[#out + 1] = job.id
   end
 end
+apply_index_moves({}, indexed)
 if due then publish_wake_up('enqueued') end
 return out

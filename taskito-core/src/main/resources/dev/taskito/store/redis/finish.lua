@@ -24,10 +24,12 @@ local recorded = {}
 -- gathered and made once per key after the loop: one command for the whole batch costs far
 -- less than one per job. The script is atomic, so nothing sees the sets in between.
 local unclaimed, leases, done, dead = {}, {}, {}, {}
+-- The finished jobs' moves in the index, gathered the same way.
+local unindexed, indexed = {}, {}
 for _, o in ipairs(outcomes) do
   local jk = job_key(o.id)
   local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'unique_key', 'priority',
-    'finished_token')
+    'finished_token', 'awaited')
   if f[1] == 'RUNNING' and f[2] == o.token then
     -- As drop_claim does, but with the set removals gathered.
     gather(unclaimed, task_claims_key(f[3]), o.id)
@@ -52,10 +54,14 @@ for _, o in ipairs(outcomes) do
       release_unique(f[5], o.id)
       done[#done + 1] = now
       done[#done + 1] = o.id
+      gather_index_move(unindexed, indexed, o.id, f[4], f[3], 'SUCCEEDED')
+      note_finished(o.id, f[8])
     elseif o.kind == 'D' then
       release_unique(f[5], o.id)
       dead[#dead + 1] = now
       dead[#dead + 1] = o.id
+      gather_index_move(unindexed, indexed, o.id, f[4], f[3], 'DEAD')
+      note_finished(o.id, f[8])
     end
     recorded[#recorded + 1] = o.id
     recorded[#recorded + 1] = o.token
@@ -70,5 +76,7 @@ for key, ids in pairs(unclaimed) do redis.call('SREM', key, unpack(ids)) end
 if #leases > 0 then redis.call('ZREM', K_LEASES, unpack(leases)) end
 if #done > 0 then redis.call('ZADD', K_DONE, unpack(done)) end
 if #dead > 0 then redis.call('ZADD', K_DEAD, unpack(dead)) end
+apply_index_moves(unindexed, indexed)
 if wake and #recorded > 0 then publish_wake_up('freed') end
+announce_finished()
 return recorded

@@ -22,7 +22,7 @@ end
 i = i + 1
 -- What it serves: 't:' .. task and 'q:' .. queue, and SERVED_MARK so that the set exists even
 -- for an instance that serves nothing (an instance without one is of an older version).
-local served = { SERVED_MARK }
+local served = { SERVED_MARK, INDEX_MARK }
 for _ = 1, arg_int(ARGV[i], 'served task count') do
   served[#served + 1] = 't:' .. arg_text(ARGV[i + 1], 'served task')
   i = i + 1

@@ -40,6 +40,46 @@ local function mark_pending_pair(queue, task)
     pairs_marked[pair] = true
   end
 end
+-- The job index: per (queue, task) pair, sets of job ids with score 0, so that ZRANGEBYLEX
+-- walks them in id order (UUIDv7 text sorts as JobId.compareTo does). 'active' holds the
+-- PENDING and RUNNING jobs (a claim, a rollback and a failed attempt with retries left move
+-- nothing), the others one finished status each. Every job hash with a task and a queue is
+-- in exactly one of them. index-pairs lists the pairs that have jobs in the index.
+local K_INDEX_PAIRS = B .. 'index-pairs'
+-- The cursor of the SCAN that indexes the jobs stored before the index existed; 'done' once
+-- it went round.
+local K_INDEX_SWEEP = B .. 'index-sweep'
+-- Jobs that someone awaits are announced here when they finish (see announce_finished).
+local K_FINISHED = B .. 'finished'
+-- The pause each queue was last configured with (see configured_pause.lua).
+local K_PAUSE_CONFIGURED = B .. 'paused-configured'
+local INDEX_KINDS = { 'active', 'succeeded', 'dead', 'cancelled' }
+local INDEX_KIND = { PENDING = 'active', RUNNING = 'active', SUCCEEDED = 'succeeded', DEAD = 'dead',
+  CANCELLED = 'cancelled' }
+local function index_key(kind, queue, task) return B .. 'index:' .. kind .. ':' .. pending_pair(queue, task) end
+-- As pairs_marked, for index-pairs.
+local index_pairs_marked = {}
+local function mark_index_pair(queue, task)
+  local pair = pending_pair(queue, task)
+  if not index_pairs_marked[pair] then
+    redis.call('SADD', K_INDEX_PAIRS, pair)
+    index_pairs_marked[pair] = true
+  end
+end
+-- The queue and task of a pair written by pending_pair, or nil for text no script wrote.
+local function parse_pair(pair)
+  local colon = string.find(pair, ':', 1, true)
+  local length = colon and tonumber(string.sub(pair, 1, colon - 1))
+  if not length or #pair < colon + length + 1 then return nil end
+  return string.sub(pair, colon + 1, colon + length), string.sub(pair, colon + length + 2)
+end
+-- Drops a pair from index-pairs once it has no job left in the index (purge, delete).
+local function prune_index_pair(queue, task)
+  for _, kind in ipairs(INDEX_KINDS) do
+    if redis.call('EXISTS', index_key(kind, queue, task)) == 1 then return end
+  end
+  redis.call('SREM', K_INDEX_PAIRS, pending_pair(queue, task))
+end
 local function task_claims_key(task) return B .. 'claims:task:' .. task end
 local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
 local function batch_key(batch) return B .. 'batch:' .. batch end
@@ -48,6 +88,9 @@ local function instance_key(instance) return B .. 'instance:' .. instance end
 -- heartbeat, that always holds SERVED_MARK too (so that it exists when it serves nothing).
 local function served_key(instance) return B .. 'served:' .. instance end
 local SERVED_MARK = '='
+-- Also in the served set of an instance whose scripts keep the job index, so that stranded.lua
+-- can tell when an instance of an older version runs (and its changes bypass the index).
+local INDEX_MARK = '+index'
 local function bucket_key(bucket) return B .. 'bucket:' .. bucket end
 -- Marks a give-back of tokens as applied, so that a replay of it credits nothing (tokens.lua).
 local function given_key(call_id) return B .. 'given:' .. call_id end
@@ -66,6 +109,41 @@ local function gather(lists, key, value)
     lists[key] = list
   end
   list[#list + 1] = value
+end
+
+-- Runs command on key with the values in slices, since Lua's unpack takes only so many
+-- values at once: a batch of thousands of jobs still makes one command per few thousand.
+local function call_sliced(command, key, values)
+  local step = 4000
+  for from = 1, #values, step do
+    redis.call(command, key, unpack(values, from, math.min(from + step - 1, #values)))
+  end
+end
+
+-- Moves indexed jobs, gathered by key: removed (ZREM) from the keys of out, added with score
+-- 0 (ZADD) to the keys of into. One command per key for a whole batch.
+local function apply_index_moves(out, into)
+  for key, ids in pairs(out) do call_sliced('ZREM', key, ids) end
+  for key, ids in pairs(into) do
+    local args = {}
+    for _, id in ipairs(ids) do
+      args[#args + 1] = 0
+      args[#args + 1] = id
+    end
+    call_sliced('ZADD', key, args)
+  end
+end
+
+-- The ids of awaited jobs that finished in this script call, announced once at its end:
+-- a job that nobody awaits costs nothing here.
+local finished_awaited = {}
+local function note_finished(id, awaited)
+  if awaited then finished_awaited[#finished_awaited + 1] = id end
+end
+local function announce_finished()
+  if #finished_awaited > 0 then
+    redis.call('PUBLISH', K_FINISHED, table.concat(finished_awaited, ' '))
+  end
 end
 
 -- Redis keeps the writes a script made before an error, so every script reads and checks
@@ -207,3 +285,233 @@ end
 local function publish_wake_up(reason)
   redis.call('PUBLISH', K_WAKE, reason)
 end
+
+-- Sets a queue's pause, waking the dispatchers when it resumes: its jobs may be due.
+local function set_paused(queue, paused)
+  if paused then
+    redis.call('SADD', K_PAUSED, queue)
+  elseif redis.call('SREM', K_PAUSED, queue) == 1 then
+    publish_wake_up('resumed')
+  end
+end
+
+-- Finished jobs leave the index's active set for the set of their status. out and into
+-- gather the moves per key (see apply_index_moves).
+local function gather_index_move(out, into, id, queue, task, status)
+  gather(out, index_key('active', queue, task), id)
+  gather(into, index_key(INDEX_KIND[status], queue, task), id)
+end
+
+-- Cancels a PENDING job, gathering its index move and its entry in the done set; accept, when
+-- given, sees the job's run_at and may refuse it. Returns whether the job was cancelled.
+local function cancel_job(id, now, accept, done, out, into)
+  local jk = job_key(id)
+  local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'ready', 'unique_key', 'awaited', 'run_at')
+  if f[1] ~= 'PENDING' or (accept and not accept(tonumber(f[7]))) then return false end
+  if f[4] then redis.call('ZREM', ready_key(f[2], f[3]), f[4]) end
+  undelay(id, f[2], f[3])
+  redis.call('HDEL', jk, 'ready')
+  redis.call('HSET', jk, 'status', 'CANCELLED', 'finished', now)
+  release_unique(f[5], id)
+  done[#done + 1] = now
+  done[#done + 1] = id
+  gather_index_move(out, into, id, f[2], f[3], 'CANCELLED')
+  note_finished(id, f[6])
+  return true
+end
+
+-- Moves a DEAD job back to PENDING, due now, attempts 0, last error kept; accept as for
+-- cancel_job. Returns 1 when retried, 0 when not dead (or refused), and 2, key, holder when
+-- another PENDING or RUNNING job holds its unique key: then nothing changes.
+local function retry_job(id, now, accept)
+  local jk = job_key(id)
+  local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'unique_key', 'run_at')
+  if f[1] ~= 'DEAD' or (accept and not accept(tonumber(f[6]))) then return 0 end
+  if f[5] then
+    local holder = redis.call('HGET', K_UNIQUE, f[5])
+    if holder and holder ~= id then
+      local status = redis.call('HGET', job_key(holder), 'status')
+      if status == 'PENDING' or status == 'RUNNING' then return 2, f[5], holder end
+    end
+  end
+  redis.call('ZREM', K_DEAD, id)
+  redis.call('HSET', jk, 'attempts', 0)
+  redis.call('HDEL', jk, 'finished', 'result')
+  -- The key is free (or left behind by a finished job, as enqueue.lua treats it): it is this job's again.
+  if f[5] then redis.call('HSET', K_UNIQUE, f[5], id) end
+  make_pending(jk, id, f[2], f[3], tonumber(f[4]), now, now)
+  redis.call('ZREM', index_key('dead', f[2], f[3]), id)
+  redis.call('ZADD', index_key('active', f[2], f[3]), 0, id)
+  mark_index_pair(f[2], f[3])
+  return 1
+end
+
+-- One step of the sweep that indexes jobs stored before the index existed: SCAN goes on from
+-- the cursor all instances share, and every job hash found is put in the index set of its
+-- status (and taken out of the pair's other sets, in case a job changed under a version that
+-- kept no index). Returns true once the sweep went round.
+local function index_sweep_step(scan_count)
+  local sweep = redis.call('GET', K_INDEX_SWEEP)
+  if sweep == 'done' then return true end
+  -- A namespace that none of the sets every older version kept exists in holds no job from
+  -- before the index (a job is always in one of them, or in a ready set that pending-pairs
+  -- lists; a reaper has set the sweep key wherever an instance ran): nothing to sweep, which
+  -- spares a new namespace a SCAN of a database that other data may fill.
+  if not sweep and redis.call('EXISTS', K_DONE, K_DEAD, K_LEASES, K_DELAYED, K_PENDING_PAIRS, K_UNIQUE,
+      K_SWEEP, K_INSTANCES) == 0 then
+    redis.call('SET', K_INDEX_SWEEP, 'done')
+    return true
+  end
+  local prefix = job_key('')
+  local reply = redis.call('SCAN', sweep or '0', 'MATCH', glob_escape(prefix) .. '*', 'COUNT', scan_count)
+  for _, key in ipairs(reply[2]) do
+    -- pcall: a key of another type under job: is not Taskito's, and is left alone.
+    local f = redis.pcall('HMGET', key, 'status', 'queue', 'task')
+    if type(f) == 'table' and not f.err and f[1] and f[2] and f[3] and INDEX_KIND[f[1]] then
+      local id, kind = string.sub(key, #prefix + 1), INDEX_KIND[f[1]]
+      for _, other in ipairs(INDEX_KINDS) do
+        if other ~= kind then redis.call('ZREM', index_key(other, f[2], f[3]), id) end
+      end
+      redis.call('ZADD', index_key(kind, f[2], f[3]), 0, id)
+      mark_index_pair(f[2], f[3])
+    end
+  end
+  local done = reply[1] == '0'
+  redis.call('SET', K_INDEX_SWEEP, done and 'done' or reply[1])
+  return done
+end
+
+-- Queries over the index (jobs_page.lua, cancel_step.lua, retry_step.lua).
+
+-- The statuses a query names, as a set; ARGV text such as 'PENDING,DEAD', '' for all.
+local function arg_statuses(text)
+  local statuses = {}
+  for status in string.gmatch(text or '', '[^,]+') do
+    if not INDEX_KIND[status] then error('taskito: unknown status ' .. status) end
+    statuses[status] = true
+  end
+  if next(statuses) == nil then
+    for status in pairs(INDEX_KIND) do statuses[status] = true end
+  end
+  return statuses
+end
+
+-- Whether a job in status, due at run_at, matches a query's statuses and due range
+-- (due_from inclusive, due_before exclusive; nil for open).
+local function job_matches(statuses, due_from, due_before, status, run_at)
+  if not (status and statuses[status]) then return false end
+  if due_from and not (run_at and run_at >= due_from) then return false end
+  if due_before and not (run_at and run_at < due_before) then return false end
+  return true
+end
+
+-- The running jobs of one pair, in id order, from the claim sets (bounded by the jobs
+-- running), so that RUNNING jobs need no index set of their own.
+local function running_ids(queue, task)
+  local ids = redis.call('SINTER', task_claims_key(task), queue_claims_key(queue))
+  table.sort(ids)
+  return ids
+end
+
+-- The pairs a query's task and queue ('' for any) select, as { queue, task } each.
+local function query_pairs(task, queue)
+  if task ~= '' and queue ~= '' then return { { queue, task } } end
+  local selected = {}
+  for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
+    local q, t = parse_pair(pair)
+    if q and (task == '' or t == task) and (queue == '' or q == queue) then
+      selected[#selected + 1] = { q, t }
+    end
+  end
+  return selected
+end
+
+-- Where the jobs of the statuses asked for are listed, per selected pair: the active set
+-- when PENDING jobs are asked for (RUNNING ones are then told apart by their status), the
+-- running jobs of the claim sets when only RUNNING ones are, and the set of each finished
+-- status asked for. Each source is { key = zset } or { ids = sorted list }.
+local function query_sources(statuses, task, queue)
+  local sources = {}
+  for _, pair in ipairs(query_pairs(task, queue)) do
+    local q, t = pair[1], pair[2]
+    if statuses.PENDING then
+      sources[#sources + 1] = { key = index_key('active', q, t) }
+    elseif statuses.RUNNING then
+      sources[#sources + 1] = { ids = running_ids(q, t) }
+    end
+    for _, status in ipairs({ 'SUCCEEDED', 'DEAD', 'CANCELLED' }) do
+      if statuses[status] then sources[#sources + 1] = { key = index_key(INDEX_KIND[status], q, t) } end
+    end
+  end
+  return sources
+end
+
+-- Up to k ids of a source after from (exclusive) and up to to (inclusive; nil for open), in
+-- id order; when reverse, before from and descending.
+local function source_range(source, from, to, reverse, k)
+  if source.key then
+    if reverse then
+      return redis.call('ZREVRANGEBYLEX', source.key, from and ('(' .. from) or '+', '-', 'LIMIT', 0, k)
+    end
+    return redis.call('ZRANGEBYLEX', source.key, from and ('(' .. from) or '-', to and ('[' .. to) or '+',
+      'LIMIT', 0, k)
+  end
+  local out, ids = {}, source.ids
+  if reverse then
+    for j = #ids, 1, -1 do
+      if #out >= k then break end
+      if not from or ids[j] < from then out[#out + 1] = ids[j] end
+    end
+  else
+    for _, id in ipairs(ids) do
+      if #out >= k or (to and id > to) then break end
+      if not from or id > from then out[#out + 1] = id end
+    end
+  end
+  return out
+end
+
+-- Walks the sources' ids in id order from `from` (exclusive; nil for the start) up to `to`
+-- (inclusive; nil for open), or downwards when reverse, calling visit(id) on each id once
+-- until `want` visits returned true. It looks at about `budget` ids at most (at least 16 per
+-- source): it takes that many from each source and visits only up to the nearest last id of
+-- a source that had more (the horizon), since beyond it another source may hold ids not
+-- taken yet. Returns the last id visited (nil when none) and whether the sources hold no
+-- more ids past it, so that a caller can go on from there in another call: the cursor only
+-- moves forward by id, so a job that matches for a whole walk is visited exactly once.
+local function index_walk(sources, from, to, reverse, budget, want, visit)
+  local k = math.max(16, math.ceil(budget / math.max(#sources, 1)))
+  local horizon
+  local ids = {}
+  for _, source in ipairs(sources) do
+    local got = source_range(source, from, to, reverse, k)
+    for _, id in ipairs(got) do ids[#ids + 1] = id end
+    if #got >= k then
+      local edge = got[#got]
+      if not horizon or (reverse and edge > horizon) or (not reverse and edge < horizon) then horizon = edge end
+    end
+  end
+  if reverse then
+    table.sort(ids, function(a, b) return a > b end)
+  else
+    table.sort(ids)
+  end
+  local last
+  local matched = 0
+  for _, id in ipairs(ids) do
+    if horizon and ((reverse and id < horizon) or (not reverse and id > horizon)) then break end
+    -- An id in two sources (an index a hand-made change left wrong) is visited once.
+    if id ~= last then
+      last = id
+      if visit(id) then
+        matched = matched + 1
+        if matched >= want then return last, false end
+      end
+    end
+  end
+  return last, horizon == nil
+end
+
+-- The fields of a job that JobView shows, in the order RedisJobAdmin reads them.
+local VIEW_FIELDS = { 'task', 'queue', 'status', 'attempts', 'max_retries', 'priority', 'created', 'run_at',
+  'started', 'finished', 'error', 'result', 'unique_key' }

@@ -43,6 +43,9 @@ local function take_back(id, f, reason)
     redis.call('HSET', jk, 'status', 'DEAD', 'finished', now, 'error', reason .. '; no retries were left')
     release_unique(f[7], id)
     redis.call('ZADD', K_DEAD, now, id)
+    redis.call('ZREM', index_key('active', f[3], f[2]), id)
+    redis.call('ZADD', index_key('dead', f[3], f[2]), 0, id)
+    note_finished(id, f[10])
   end
   out[#out + 1] = id
   out[#out + 1] = f[2]
@@ -50,7 +53,8 @@ local function take_back(id, f, reason)
   out[#out + 1] = status
 end
 
-local FIELDS = { 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries', 'unique_key', 'priority', 'lease' }
+local FIELDS = { 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries', 'unique_key', 'priority', 'lease',
+  'awaited' }
 
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.min(now - grace + 1, connected), 'LIMIT', 0, max)) do
   local f = redis.call('HMGET', job_key(id), unpack(FIELDS))
@@ -80,12 +84,16 @@ if scan_count > 0 then
       local listed = redis.call('HGET', key, 'ready')
       if listed and f[2] and f[3] then redis.call('ZREM', ready_key(f[3], f[2]), listed) end
       if f[2] and f[3] then
+        -- A hand-made job may be missing from the index too: it is in the active set now.
+        redis.call('ZADD', index_key('active', f[3], f[2]), 0, id)
+        mark_index_pair(f[3], f[2])
         take_back(id, f, 'The job was RUNNING without a lease (a claim no Taskito script made), '
           .. 'so its lease counts as expired')
       else
         redis.call('HSET', key, 'status', 'DEAD', 'finished', now,
           'error', 'The job was RUNNING without a lease and has no task or queue, so it cannot run again')
         redis.call('ZADD', K_DEAD, now, id)
+        note_finished(id, f[10])
         out[#out + 1] = id
         out[#out + 1] = f[2] or ''
         out[#out + 1] = f[4] or ''
@@ -96,4 +104,5 @@ if scan_count > 0 then
 end
 
 if pending then publish_wake_up('reaped') end
+announce_finished()
 return out

@@ -12,19 +12,26 @@ end
 local now = now_ms()
 forget_expired_instances(now)
 local served = {}
+-- Whether a live instance's scripts keep no job index: then the index sweep starts over once
+-- it is gone, as the pending-pairs sweep does.
+local older_than_index = false
 for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
   local members = redis.call('SMEMBERS', served_key(live))
   if #members == 0 then
     -- An instance of an older version says nothing of what it serves: it may serve anything.
     -- Its scripts keep no pending pairs either, so once it is gone the sweep below starts over.
     redis.call('DEL', K_PAIRS_SWEEP)
+    redis.call('DEL', K_INDEX_SWEEP)
     return {}
   end
   local tasks, queues = {}, {}
+  local keeps_index = false
   for _, member in ipairs(members) do
     local kind, name = string.sub(member, 1, 2), string.sub(member, 3)
     if kind == 't:' then tasks[name] = true elseif kind == 'q:' then queues[name] = true end
+    if member == INDEX_MARK then keeps_index = true end
   end
+  if not keeps_index then older_than_index = true end
   served[#served + 1] = { tasks = tasks, queues = queues }
 end
 
@@ -41,6 +48,14 @@ if sweep ~= 'done' then
     end
   end
   redis.call('SET', K_PAIRS_SWEEP, (reply[1] == '0') and 'done' or reply[1])
+end
+
+-- Jobs that an instance without the job index enqueued or finished: swept into the index a
+-- bounded step per report, once no such instance is live (a start sweeps the rest at once).
+if older_than_index then
+  redis.call('DEL', K_INDEX_SWEEP)
+else
+  index_sweep_step(1000)
 end
 
 local out = {}

@@ -1,0 +1,34 @@
+-- One bounded step of a bulk cancel: cancels (as cancel.lua does) the PENDING jobs of a task
+-- and queue ('' for any) due in a range, with an id after `from` and up to `to`, the first
+-- `limit` of them by id, looking at about `budget` index entries at most.
+-- ARGV: task, queue, due_from, due_before (ms; '' for open), from ('' for the start), to,
+-- limit, budget. Returns changed, skipped (always 0) and the last id looked at ('' when the
+-- index holds no more).
+local task, queue = ARGV[1] or '', ARGV[2] or ''
+local due_from = (ARGV[3] ~= '') and arg_int(ARGV[3], 'due from') or nil
+local due_before = (ARGV[4] ~= '') and arg_int(ARGV[4], 'due before') or nil
+local from = (ARGV[5] ~= '') and ARGV[5] or nil
+local to = arg_text(ARGV[6], 'up to')
+local limit = arg_int(ARGV[7], 'limit')
+local budget = arg_int(ARGV[8], 'budget')
+if limit < 1 or budget < 1 then
+  error('taskito: cancel_step needs limit and budget of at least 1, got ' .. limit .. ' and ' .. budget)
+end
+
+local now = now_ms()
+local statuses = { PENDING = true }
+local function due(run_at) return job_matches(statuses, due_from, due_before, 'PENDING', run_at) end
+local done, out, into = {}, {}, {}
+local changed = 0
+local last = index_walk(query_sources(statuses, task, queue), from, to, false, budget, limit,
+  function(id)
+    if cancel_job(id, now, due, done, out, into) then
+      changed = changed + 1
+      return true
+    end
+    return false
+  end)
+if #done > 0 then call_sliced('ZADD', K_DONE, done) end
+apply_index_moves(out, into)
+announce_finished()
+return { changed, 0, last or "" }
