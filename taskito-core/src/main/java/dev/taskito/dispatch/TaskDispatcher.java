@@ -257,8 +257,14 @@ public final class TaskDispatcher implements AutoCloseable {
 		try {
 			int ran = 0;
 			while (!this.closed) {
-				DispatchPass.CallingThreadPass pass = this.pass.runOneOnCallingThread();
-				recordOutcomesOnCallingThread();
+				DispatchPass.CallingThreadPass pass;
+				try {
+					pass = this.pass.runOneOnCallingThread();
+				}
+				finally {
+					// Whatever became of the pass, an outcome it queued is recorded before the call ends.
+					recordOutcomesOnCallingThread();
+				}
 				if (pass.claimed() == 0) {
 					break;
 				}
