@@ -1,8 +1,12 @@
 package dev.taskito.spring.boot.test;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,7 +17,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Temporary directories that are deleted, with what they hold, when their context closes
- * or, at the latest, when the JVM exits (one shutdown hook for them all).
+ * or, at the latest, when the JVM exits (one shutdown hook for them all, which leaves a
+ * directory whose database is still open to its context's own close).
  */
 final class TemporaryDirectories {
 
@@ -65,6 +70,36 @@ final class TemporaryDirectories {
 		}
 	}
 
+	/**
+	 * Whether a file in the directory is locked, by this JVM or another process: H2 locks
+	 * its database file while the database is open.
+	 */
+	private static boolean holdsLockedFile(Path directory) {
+		try (Stream<Path> files = Files.list(directory)) {
+			return files.filter(Files::isRegularFile).anyMatch(TemporaryDirectories::isLocked);
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static boolean isLocked(Path file) {
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+			FileLock lock = channel.tryLock();
+			if (lock == null) {
+				return true;
+			}
+			lock.release();
+			return false;
+		}
+		catch (OverlappingFileLockException ex) {
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
 	private static void addShutdownHook() {
 		if (hookAdded) {
 			return;
@@ -73,7 +108,12 @@ final class TemporaryDirectories {
 			if (!hookAdded) {
 				Runtime.getRuntime().addShutdownHook(new Thread(() -> {
 					for (Path directory : Set.copyOf(undeleted)) {
-						delete(directory);
+						// A context that its own shutdown hook is closing now deletes its directory
+						// once its database is closed; deleting under an open database would only
+						// make it fail its last writes.
+						if (!holdsLockedFile(directory)) {
+							delete(directory);
+						}
 					}
 				}, "taskito-test-cleanup"));
 				hookAdded = true;
