@@ -168,12 +168,13 @@ public abstract class AbstractTaskDispatcherTest {
 	void theOutcomeThatFreesACappedSlotCarriesTheClaimThatRefillsIt() {
 		Instance instance = instance((registry) -> registry
 			.register(recordingTask("capped", "default").withMaxConcurrent(1)));
-		List<JobId> ids = enqueue(instance, "capped", 6);
+		List<JobId> ids = enqueue(instance, "capped", 11);
 		instance.dispatcher.start();
 
 		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(instance, ids, JobStatus.SUCCEEDED));
 		assertThat(this.recorder.highest("task:capped")).isEqualTo(1);
-		// Five refills: most ride on the outcome that freed the slot, not on a claim of their own.
+		// Ten refills: an outcome carries the claim whenever the dispatch loop is not in a pass
+		// of its own at that moment, which a loaded machine makes rarer, so only two are required.
 		assertThat(instance.seams.calls("finishAndClaim")).isGreaterThanOrEqualTo(2);
 	}
 
