@@ -19,13 +19,18 @@ import dev.taskito.TaskitoException;
  * table prefix already in place, so that no statement is assembled at run time.
  * <p>A query file holds blocks that start with a {@code -- name: <name>} line; a schema file
  * holds statements that each end with a {@code ;} at the end of a line. Other lines that
- * start with {@code --} are comments and are dropped.
+ * start with {@code --} are comments and are dropped. A block that starts with
+ * {@code -- fragment: <name>} is no statement but a piece of SQL that several statements
+ * share: each <code>${fragment:&lt;name&gt;}</code> in a statement is replaced by it (fragments
+ * come before the statements that use them).
  */
 final class JdbcStatements {
 
 	static final String PREFIX_PLACEHOLDER = "${prefix}";
 
 	private static final String NAME_MARKER = "-- name:";
+
+	private static final String FRAGMENT_MARKER = "-- fragment:";
 
 	private final Map<String, String> queries;
 
@@ -145,30 +150,43 @@ final class JdbcStatements {
 
 	private static Map<String, String> parseNamed(String text, String resource) {
 		Map<String, String> named = new LinkedHashMap<>();
+		Map<String, String> fragments = new LinkedHashMap<>();
+		Map<String, String> target = null;
 		String name = null;
 		StringBuilder sql = new StringBuilder();
 		for (String line : text.split("\n")) {
 			String trimmed = line.trim();
-			if (trimmed.startsWith(NAME_MARKER)) {
-				put(named, name, sql, resource);
-				name = trimmed.substring(NAME_MARKER.length()).trim();
+			boolean fragment = trimmed.startsWith(FRAGMENT_MARKER);
+			if (fragment || trimmed.startsWith(NAME_MARKER)) {
+				put(target, name, sql, fragments, resource);
+				target = fragment ? fragments : named;
+				name = trimmed.substring((fragment ? FRAGMENT_MARKER : NAME_MARKER).length()).trim();
 				sql.setLength(0);
 			}
 			else if (!trimmed.startsWith("--") && !trimmed.isEmpty()) {
 				sql.append(line).append('\n');
 			}
 		}
-		put(named, name, sql, resource);
+		put(target, name, sql, fragments, resource);
 		return Map.copyOf(named);
 	}
 
-	private static void put(Map<String, String> named, String name, StringBuilder sql, String resource) {
+	private static void put(Map<String, String> target, String name, StringBuilder sql, Map<String, String> fragments,
+			String resource) {
 		if (name == null) {
 			return;
 		}
-		String statement = stripSemicolon(sql.toString().trim());
-		if (named.put(name, statement) != null) {
-			throw new IllegalStateException("Two SQL statements named '" + name + "' in " + resource);
+		String statement = sql.toString();
+		for (Map.Entry<String, String> fragment : fragments.entrySet()) {
+			statement = statement.replace("${fragment:" + fragment.getKey() + "}", fragment.getValue());
+		}
+		if (statement.contains("${fragment:")) {
+			throw new IllegalStateException("SQL block '" + name + "' in " + resource
+					+ " uses a fragment that is not defined before it");
+		}
+		statement = stripSemicolon(statement.trim());
+		if (target.put(name, statement) != null) {
+			throw new IllegalStateException("Two SQL blocks named '" + name + "' in " + resource);
 		}
 	}
 

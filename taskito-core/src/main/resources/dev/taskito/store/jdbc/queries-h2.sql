@@ -268,47 +268,38 @@ FETCH FIRST ? ROWS ONLY;
 -- on run_at (?6 inclusive, ?7 exclusive, NULL for none) and the page size (?8). H2 holds one
 -- process's jobs, so these read jobs_listing's statuses directly and sort what matches by id.
 
--- name: list-jobs
-SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key
-FROM ${prefix}jobs
+-- fragment: query-match
 WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
 	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
 	AND id >= ?4 AND id <= ?5
 	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
 	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+
+-- name: list-jobs
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key
+FROM ${prefix}jobs
+${fragment:query-match}
 ORDER BY id
 FETCH FIRST ?8 ROWS ONLY;
 
 -- name: list-step
 SELECT id, unique_key
 FROM ${prefix}jobs
-WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
-	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
-	AND id >= ?4 AND id <= ?5
-	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
-	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+${fragment:query-match}
 ORDER BY id
 FETCH FIRST ?8 ROWS ONLY;
 
 -- name: count-jobs
 SELECT count(*) AS n
 FROM ${prefix}jobs
-WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
-	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
-	AND id >= ?4 AND id <= ?5
-	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
-	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+${fragment:query-match}
 	AND CAST(?8 AS INT) IS NOT NULL;
 
 -- name: newest-job
 SELECT max(id) AS id
 FROM ${prefix}jobs
-WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
-	AND (CAST(?2 AS VARCHAR) IS NULL OR task = ?2) AND (CAST(?3 AS VARCHAR) IS NULL OR queue = ?3)
-	AND id >= ?4 AND id <= ?5
-	AND (CAST(?6 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at >= ?6)
-	AND (CAST(?7 AS TIMESTAMP WITH TIME ZONE) IS NULL OR run_at < ?7)
+${fragment:query-match}
 	AND CAST(?8 AS INT) IS NOT NULL
 HAVING max(id) IS NOT NULL;
 

@@ -468,8 +468,10 @@ WHERE j.id = doomed.id;
 -- due range filter what the probes find. The work is bounded by pairs x page size, whatever
 -- other statuses, tasks and queues hold.
 
--- name: list-jobs
-WITH RECURSIVE q AS MATERIALIZED (
+-- fragment: query-pairs
+-- The query's parameters as one row q, and the (status, task, queue) triples present that
+-- the query may match, found by the loose index scan described above.
+q AS MATERIALIZED (
 	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
 		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
 ),
@@ -491,13 +493,21 @@ pairs(status, task, queue) AS (
 		ORDER BY j.task, j.queue LIMIT 1
 	) f
 	WHERE q.task IS NULL OR f.task = q.task
-),
+)
+
+-- fragment: query-match
+-- One pair's jobs within the query's id range and due range (j is the jobs table, p the
+-- pair, q the parameters).
+WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+	AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+
+-- name: list-jobs
+WITH RECURSIVE ${fragment:query-pairs},
 page AS MATERIALIZED (
 	SELECT j.id FROM pairs p CROSS JOIN q
 	CROSS JOIN LATERAL (
 		SELECT j.id FROM ${prefix}jobs j
-		WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
-			AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+		${fragment:query-match}
 		ORDER BY j.id LIMIT q.n
 	) j
 	WHERE q.queue IS NULL OR p.queue = q.queue
@@ -510,34 +520,11 @@ ORDER BY id;
 
 -- name: list-step
 -- The jobs a bulk step looks at, as list-jobs finds them: their ids and unique keys.
-WITH RECURSIVE q AS MATERIALIZED (
-	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
-		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
-),
-pairs(status, task, queue) AS (
-	SELECT f.status, f.task, f.queue
-	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
-	CROSS JOIN LATERAL (
-		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
-		ORDER BY j.task, j.queue LIMIT 1
-	) f
-	WHERE q.task IS NULL OR f.task = q.task
-	UNION ALL
-	SELECT f.status, f.task, f.queue
-	FROM pairs p CROSS JOIN q
-	CROSS JOIN LATERAL (
-		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
-		ORDER BY j.task, j.queue LIMIT 1
-	) f
-	WHERE q.task IS NULL OR f.task = q.task
-)
+WITH RECURSIVE ${fragment:query-pairs}
 SELECT j.id, j.unique_key FROM pairs p CROSS JOIN q
 CROSS JOIN LATERAL (
 	SELECT j.id, j.unique_key FROM ${prefix}jobs j
-	WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
-		AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+	${fragment:query-match}
 	ORDER BY j.id LIMIT q.n
 ) j
 WHERE q.queue IS NULL OR p.queue = q.queue
@@ -545,67 +532,21 @@ ORDER BY j.id LIMIT (SELECT n FROM q);
 
 -- name: count-jobs
 -- Each pair's matching jobs counted through the index (n is not used).
-WITH RECURSIVE q AS MATERIALIZED (
-	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
-		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
-),
-pairs(status, task, queue) AS (
-	SELECT f.status, f.task, f.queue
-	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
-	CROSS JOIN LATERAL (
-		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
-		ORDER BY j.task, j.queue LIMIT 1
-	) f
-	WHERE q.task IS NULL OR f.task = q.task
-	UNION ALL
-	SELECT f.status, f.task, f.queue
-	FROM pairs p CROSS JOIN q
-	CROSS JOIN LATERAL (
-		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
-		ORDER BY j.task, j.queue LIMIT 1
-	) f
-	WHERE q.task IS NULL OR f.task = q.task
-)
+WITH RECURSIVE ${fragment:query-pairs}
 SELECT COALESCE(sum(c.n), 0) AS n FROM pairs p CROSS JOIN q
 CROSS JOIN LATERAL (
 	SELECT count(*) AS n FROM ${prefix}jobs j
-	WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
-		AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+	${fragment:query-match}
 ) c
 WHERE q.queue IS NULL OR p.queue = q.queue;
 
 -- name: newest-job
 -- Each pair's highest matching id, read backwards through the index, and the highest of them.
-WITH RECURSIVE q AS MATERIALIZED (
-	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
-		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
-),
-pairs(status, task, queue) AS (
-	SELECT f.status, f.task, f.queue
-	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
-	CROSS JOIN LATERAL (
-		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
-		ORDER BY j.task, j.queue LIMIT 1
-	) f
-	WHERE q.task IS NULL OR f.task = q.task
-	UNION ALL
-	SELECT f.status, f.task, f.queue
-	FROM pairs p CROSS JOIN q
-	CROSS JOIN LATERAL (
-		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
-		ORDER BY j.task, j.queue LIMIT 1
-	) f
-	WHERE q.task IS NULL OR f.task = q.task
-)
+WITH RECURSIVE ${fragment:query-pairs}
 SELECT j.id FROM pairs p CROSS JOIN q
 CROSS JOIN LATERAL (
 	SELECT j.id FROM ${prefix}jobs j
-	WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
-		AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+	${fragment:query-match}
 	ORDER BY j.id DESC LIMIT 1
 ) j
 WHERE q.queue IS NULL OR p.queue = q.queue
