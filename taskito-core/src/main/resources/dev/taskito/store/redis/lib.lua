@@ -163,6 +163,19 @@ local function arg_text(value, what)
   return value
 end
 
+-- The arguments of a bulk step (cancel_step.lua, retry_step.lua), checked: task and queue
+-- ('' for any), due_from and due_before (ms, nil for open), from (nil for the start), to,
+-- limit and budget (both at least 1).
+local function step_args(script)
+  local from = (ARGV[5] ~= '') and ARGV[5] or nil
+  local limit, budget = arg_int(ARGV[7], 'limit'), arg_int(ARGV[8], 'budget')
+  if limit < 1 or budget < 1 then
+    error('taskito: ' .. script .. ' needs limit and budget of at least 1, got ' .. limit .. ' and ' .. budget)
+  end
+  return ARGV[1] or '', ARGV[2] or '', (ARGV[3] ~= '') and arg_int(ARGV[3], 'due from') or nil,
+    (ARGV[4] ~= '') and arg_int(ARGV[4], 'due before') or nil, from, arg_text(ARGV[6], 'up to'), limit, budget
+end
+
 -- The store's clock, in milliseconds: leases and due times never use an instance's clock.
 local function now_ms()
   local t = redis.call('TIME')

@@ -5,16 +5,7 @@
 -- took) is skipped and counted.
 -- ARGV: task, queue, due_from, due_before (ms; '' for open), from ('' for the start), to,
 -- limit, budget. Returns changed, skipped and the last id looked at ('' when none).
-local task, queue = ARGV[1] or '', ARGV[2] or ''
-local due_from = (ARGV[3] ~= '') and arg_int(ARGV[3], 'due from') or nil
-local due_before = (ARGV[4] ~= '') and arg_int(ARGV[4], 'due before') or nil
-local from = (ARGV[5] ~= '') and ARGV[5] or nil
-local to = arg_text(ARGV[6], 'up to')
-local limit = arg_int(ARGV[7], 'limit')
-local budget = arg_int(ARGV[8], 'budget')
-if limit < 1 or budget < 1 then
-  error('taskito: retry_step needs limit and budget of at least 1, got ' .. limit .. ' and ' .. budget)
-end
+local task, queue, due_from, due_before, from, to, limit, budget = step_args('retry_step')
 
 local now = now_ms()
 local statuses = { DEAD = true }
