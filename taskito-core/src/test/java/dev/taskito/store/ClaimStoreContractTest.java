@@ -21,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.taskito.JobId;
@@ -35,14 +33,13 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The promises of {@link ClaimStore}, for every store. A store's test subclasses this,
- * implements {@link #createStore()} and, where it keeps data outside the JVM,
- * {@link #cleanUp()}; it adds no test of its own here, because a behaviour one store cannot
+ * The promises of {@link ClaimStore}, for every store. A store's test subclasses this (see
+ * {@link StoreContract}); it adds no test of its own here, because a behaviour one store cannot
  * offer is a failing test, not a skipped one.
  * <p>Everything goes through the SPI. Time runs on the store's clock, so tests shorten
  * leases and delays and wait for conditions with a deadline rather than faking time.
  */
-public abstract class ClaimStoreContractTest {
+public abstract class ClaimStoreContractTest extends StoreContract {
 
 	/** A lease long enough never to expire during a test. */
 	protected static final Duration LEASE = Duration.ofSeconds(30);
@@ -59,51 +56,6 @@ public abstract class ClaimStoreContractTest {
 
 	/** As many stranded jobs per pair as a test ever makes, and more. */
 	private static final int STRANDED_COUNT_LIMIT = 10_000;
-
-	private final List<ClaimStore> stores = new ArrayList<>();
-
-	/** The store under test, started. */
-	protected ClaimStore store;
-
-	/**
-	 * Creates a store, not yet started. Every call within one test must return a store on
-	 * the same data (as a second instance of the application would see it), and data must
-	 * not leak between tests.
-	 * @return a new store
-	 */
-	protected abstract ClaimStore createStore();
-
-	/**
-	 * Called after each test, once every store it created is closed: drop what the test
-	 * stored outside the JVM.
-	 */
-	protected void cleanUp() {
-	}
-
-	@BeforeEach
-	void startStore() {
-		this.store = newStartedStore();
-	}
-
-	@AfterEach
-	void closeStores() {
-		try {
-			this.stores.forEach(ClaimStore::close);
-		}
-		finally {
-			cleanUp();
-		}
-	}
-
-	/**
-	 * @return another started store on the same data, closed after the test
-	 */
-	protected ClaimStore newStartedStore() {
-		ClaimStore created = createStore();
-		this.stores.add(created);
-		created.start();
-		return created;
-	}
 
 	// enqueue and find
 

@@ -19,8 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.taskito.JobId;
@@ -34,55 +32,15 @@ import static org.awaitility.Awaitility.await;
 /**
  * The promises of the operations part of {@link ClaimStore} (listing, counting, bulk steps,
  * rescheduling, deleting, awaiting and configured pauses), for every store. A store's test
- * subclasses this as it does {@link ClaimStoreContractTest}.
+ * subclasses this (see {@link StoreContract}).
  */
-public abstract class JobAdminContractTest {
+public abstract class JobAdminContractTest extends StoreContract {
 
 	private static final Duration LEASE = Duration.ofSeconds(30);
 
 	private static final Duration PATIENCE = Duration.ofSeconds(10);
 
 	private static final String INSTANCE = "instance-1";
-
-	private final List<ClaimStore> stores = new ArrayList<>();
-
-	/** The store under test, started. */
-	protected ClaimStore store;
-
-	/**
-	 * Creates a store, not yet started. Every call within one test must return a store on
-	 * the same data, and data must not leak between tests.
-	 * @return a new store
-	 */
-	protected abstract ClaimStore createStore();
-
-	/**
-	 * Called after each test, once every store it created is closed.
-	 */
-	protected void cleanUp() {
-	}
-
-	@BeforeEach
-	void startStore() {
-		this.store = newStartedStore();
-	}
-
-	@AfterEach
-	void closeStores() {
-		try {
-			this.stores.forEach(ClaimStore::close);
-		}
-		finally {
-			cleanUp();
-		}
-	}
-
-	private ClaimStore newStartedStore() {
-		ClaimStore created = createStore();
-		this.stores.add(created);
-		created.start();
-		return created;
-	}
 
 	// listing and counting
 
