@@ -20,11 +20,13 @@ import java.util.concurrent.TimeUnit;
 import dev.taskito.AwaitTimeoutException;
 import dev.taskito.BulkResult;
 import dev.taskito.EnqueueRequest;
+import dev.taskito.JobHeadersContributor;
 import dev.taskito.JobId;
 import dev.taskito.JobQuery;
 import dev.taskito.JobStats;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
+import dev.taskito.TaskListener;
 import dev.taskito.TaskQueue;
 import dev.taskito.TaskitoException;
 import dev.taskito.store.BulkStep;
@@ -52,6 +54,10 @@ public final class DefaultTaskQueue implements TaskQueue {
 	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
 
 	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
+
+	private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final List<JobHeadersContributor> headersContributors = new CopyOnWriteArrayList<>();
 
 	/** The callers waiting in awaitFinished, per job: each releases its own semaphore. */
 	private final Map<JobId, List<Semaphore>> awaiting = new ConcurrentHashMap<>();
@@ -106,6 +112,23 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 */
 	public void addQueuePauseListener(Runnable listener) {
 		this.pauseListeners.add(listener);
+	}
+
+	/**
+	 * Adds a listener told of this queue's enqueues (after the caller's commit) and
+	 * cancellations.
+	 * @param listener the listener
+	 */
+	public void addListener(TaskListener listener) {
+		this.listeners.add(Objects.requireNonNull(listener, "listener"));
+	}
+
+	/**
+	 * Adds a contributor of headers to every job this queue enqueues.
+	 * @param contributor the contributor
+	 */
+	public void addHeadersContributor(JobHeadersContributor contributor) {
+		this.headersContributors.add(Objects.requireNonNull(contributor, "contributor"));
 	}
 
 	/**

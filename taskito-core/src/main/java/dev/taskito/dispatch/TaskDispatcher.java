@@ -1,6 +1,7 @@
 package dev.taskito.dispatch;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -10,6 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskito.JobExecutionInterceptor;
+import dev.taskito.TaskListener;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.StrandedWork;
@@ -354,6 +357,14 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	/**
+	 * How this dispatcher is doing, from what it already knows: no store call.
+	 * @return the status
+	 */
+	public DispatcherStatus status() {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	/**
 	 * @return this instance's id, unique per process start
 	 */
 	public String instanceId() {
@@ -430,6 +441,10 @@ public final class TaskDispatcher implements AutoCloseable {
 
 		Duration retentionDead = TaskitoDefaults.RETENTION_DEAD;
 
+		final List<TaskListener> listeners = new ArrayList<>();
+
+		final List<JobExecutionInterceptor> interceptors = new ArrayList<>();
+
 		private Builder(ClaimStore store, TaskRegistry registry) {
 			this.store = Objects.requireNonNull(store, "store");
 			this.registry = Objects.requireNonNull(registry, "registry");
@@ -438,6 +453,26 @@ public final class TaskDispatcher implements AutoCloseable {
 		/** @param instanceId this instance's id; must be unique per process start @return this */
 		public Builder instanceId(String instanceId) {
 			this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+			return this;
+		}
+
+		/**
+		 * Adds a listener told of this dispatcher's events (starts, outcomes, rejected claims).
+		 * @param listener the listener
+		 * @return this
+		 */
+		public Builder listener(TaskListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener"));
+			return this;
+		}
+
+		/**
+		 * Adds an interceptor around every handler; the first added is outermost.
+		 * @param interceptor the interceptor
+		 * @return this
+		 */
+		public Builder interceptor(JobExecutionInterceptor interceptor) {
+			this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
 			return this;
 		}
 

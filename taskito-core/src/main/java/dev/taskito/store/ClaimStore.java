@@ -179,6 +179,21 @@ public interface ClaimStore extends AutoCloseable {
 	boolean applyConfiguredPause(String queue, boolean paused);
 
 	/**
+	 * Reads the cluster's gauges in one call: pending (counted up to {@code countLimit}) and
+	 * running jobs and the earliest due time of due pending jobs per queue, and running jobs
+	 * per task. Cheap enough to call every few seconds on every instance: served by indexes
+	 * and counters, never by reading every job.
+	 * @param countLimit the most pending jobs counted per queue, at least 1
+	 * @return the snapshot
+	 */
+	ClusterGauges gauges(int countLimit);
+
+	/**
+	 * @return the instances whose heartbeat is current, by id
+	 */
+	List<InstanceView> liveInstances();
+
+	/**
 	 * Pauses or resumes a queue for every instance.
 	 * @param queue the queue
 	 * @param paused {@code true} to pause

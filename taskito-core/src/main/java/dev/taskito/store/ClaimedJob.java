@@ -2,6 +2,7 @@ package dev.taskito.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import dev.taskito.JobId;
 
@@ -17,9 +18,37 @@ import dev.taskito.JobId;
  * @param timeout the job's own per-attempt timeout, or {@code null} for the task's
  * @param priority higher runs first
  * @param leaseExpiresAt when the claim's lease ends unless renewed, on the store's clock
+ * @param dueAt when the job was due (its run_at when claimed), on the store's clock, or
+ *        {@code null} when the store did not say
+ * @param headers the job's headers as enqueued (such as a trace's {@code traceparent}),
+ *        never {@code null}
  */
 public record ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
-		Duration timeout, int priority, Instant leaseExpiresAt) {
+		Duration timeout, int priority, Instant leaseExpiresAt, Instant dueAt, Map<String, String> headers) {
+
+	/**
+	 * Copies the headers.
+	 */
+	public ClaimedJob {
+		headers = (headers != null) ? Map.copyOf(headers) : Map.of();
+	}
+
+	/**
+	 * A claimed job without due time or headers.
+	 * @param claim the job id and claim token
+	 * @param taskName the task
+	 * @param queue the queue
+	 * @param payload the arguments as a JSON array
+	 * @param attempt this attempt's number
+	 * @param maxRetries retries after the first attempt
+	 * @param timeout the job's own per-attempt timeout, or {@code null}
+	 * @param priority higher runs first
+	 * @param leaseExpiresAt when the claim's lease ends unless renewed
+	 */
+	public ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
+			Duration timeout, int priority, Instant leaseExpiresAt) {
+		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, null, Map.of());
+	}
 
 	/**
 	 * @return the claimed job's id

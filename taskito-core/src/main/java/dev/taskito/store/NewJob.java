@@ -2,6 +2,7 @@ package dev.taskito.store;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 import dev.taskito.JobId;
@@ -20,9 +21,11 @@ import dev.taskito.JobId;
  * @param uniqueKey the unique key, or {@code null}
  * @param maxRetries retries after the first attempt
  * @param timeout the per-attempt timeout, or {@code null} for none
+ * @param headers headers that travel with the job to whichever instance runs it (such as
+ *        a trace's {@code traceparent}); never {@code null}, usually empty
  */
 public record NewJob(JobId id, String taskName, String queue, String payload, int priority, Duration delay,
-		Instant runAt, String uniqueKey, int maxRetries, Duration timeout) {
+		Instant runAt, String uniqueKey, int maxRetries, Duration timeout, Map<String, String> headers) {
 
 	/**
 	 * Checks the required fields.
@@ -35,6 +38,25 @@ public record NewJob(JobId id, String taskName, String queue, String payload, in
 		if (delay == null) {
 			delay = Duration.ZERO;
 		}
+		headers = (headers != null) ? Map.copyOf(headers) : Map.of();
+	}
+
+	/**
+	 * A job without headers.
+	 * @param id the new job's id
+	 * @param taskName the task
+	 * @param queue the queue
+	 * @param payload the arguments as a JSON array
+	 * @param priority higher runs first
+	 * @param delay run no sooner than this after the store's now
+	 * @param runAt run no sooner than this instant, or {@code null}
+	 * @param uniqueKey the unique key, or {@code null}
+	 * @param maxRetries retries after the first attempt
+	 * @param timeout the per-attempt timeout, or {@code null} for none
+	 */
+	public NewJob(JobId id, String taskName, String queue, String payload, int priority, Duration delay,
+			Instant runAt, String uniqueKey, int maxRetries, Duration timeout) {
+		this(id, taskName, queue, payload, priority, delay, runAt, uniqueKey, maxRetries, timeout, Map.of());
 	}
 
 }

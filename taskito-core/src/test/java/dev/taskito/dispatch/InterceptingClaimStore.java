@@ -26,9 +26,11 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.InstanceView;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -348,6 +350,16 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public boolean applyConfiguredPause(String queue, boolean paused) {
 		return this.store.applyConfiguredPause(queue, paused);
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit) {
+		return this.store.gauges(countLimit);
+	}
+
+	@Override
+	public List<InstanceView> liveInstances() {
+		return this.store.liveInstances();
 	}
 
 	@Override

@@ -27,9 +27,11 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.InstanceView;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -218,6 +220,16 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public boolean applyConfiguredPause(String queue, boolean paused) {
 		return this.jobs.applyConfiguredPause(queue, paused);
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public List<InstanceView> liveInstances() {
+		throw new UnsupportedOperationException("not yet");
 	}
 
 	@Override

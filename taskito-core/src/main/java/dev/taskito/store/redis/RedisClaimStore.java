@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import io.lettuce.core.RedisClient;
+
 import dev.taskito.JobId;
 import dev.taskito.JobQuery;
 import dev.taskito.JobView;
@@ -21,8 +23,10 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.InstanceView;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -31,7 +35,6 @@ import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
-import io.lettuce.core.RedisClient;
 
 /**
  * A {@link ClaimStore} on Redis through Lettuce. Every state change is one Lua script from
@@ -235,6 +238,16 @@ public final class RedisClaimStore implements ClaimStore {
 	@Override
 	public boolean applyConfiguredPause(String queue, boolean paused) {
 		return this.jobAdmin.applyConfiguredPause(queue, paused);
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit) {
+		throw new UnsupportedOperationException("not yet");
+	}
+
+	@Override
+	public List<InstanceView> liveInstances() {
+		throw new UnsupportedOperationException("not yet");
 	}
 
 	@Override

@@ -22,8 +22,10 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
+import dev.taskito.store.InstanceView;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -114,6 +116,16 @@ class RecordingClaimStore implements ClaimStore {
 	public boolean applyConfiguredPause(String queue, boolean paused) {
 		this.paused.put(queue, paused);
 		return true;
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit) {
+		return new ClusterGauges(List.of(), List.of(), Instant.now());
+	}
+
+	@Override
+	public List<InstanceView> liveInstances() {
+		return List.of();
 	}
 
 	@Override

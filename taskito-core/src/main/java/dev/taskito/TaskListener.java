@@ -1,0 +1,24 @@
+package dev.taskito;
+
+/**
+ * Told of what happens to jobs on this instance: enqueues, starts, outcomes, cancellations,
+ * and claims a cap or a rate limit turned away. Implement it to record metrics, log or
+ * audit; with the Spring Boot starter every {@code TaskListener} bean is applied.
+ *
+ * <p>An event is published only once its change is committed to the store: an enqueue
+ * after the caller's transaction commits (a unique enqueue that found its key held is no
+ * enqueue), an outcome once it is recorded. {@link TaskEvent.Type#STARTED} and the
+ * outcomes of a job are told on the thread that runs it; the others on a bounded executor,
+ * which drops events (and counts them) rather than slow the queue when listeners fall
+ * behind. A listener that throws is logged and never affects a job. Listeners must be
+ * thread-safe and should return quickly.
+ */
+@FunctionalInterface
+public interface TaskListener {
+
+	/**
+	 * @param event what happened
+	 */
+	void onEvent(TaskEvent event);
+
+}
