@@ -42,6 +42,7 @@ import dev.taskito.testsupport.TestH2;
 import dev.taskito.testsupport.TestPostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -191,6 +192,37 @@ class JdbcStoreOperationsTest {
 			again.enqueue(List.of(traced));
 			assertThat(claim(again, "new")).singleElement()
 				.satisfies((job) -> assertThat(job.headers()).isEqualTo(traced.headers()));
+		}
+
+		@Test
+		void tablesOfVersion02ThatMayNotBeChangedFailTheStartNamingTheMissingColumnAndTheFile() throws SQLException {
+			String prefix = newPrefix();
+			String oldSchema = JdbcStatements.read("dev/taskito/store/jdbc/schema-0.2-" + dialect().name() + ".sql")
+				.replace(JdbcStatements.PREFIX_PLACEHOLDER, prefix);
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (String ddl : statements(oldSchema)) {
+					statement.execute(ddl);
+				}
+			}
+			JdbcClaimStore store = JdbcClaimStore.builder(dataSource()).tablePrefix(prefix).initializeSchema(false).build();
+			this.stores.add(store);
+			assertThatThrownBy(store::start).isInstanceOf(dev.taskito.TaskitoException.class)
+				.hasMessageContaining("[" + prefix + "jobs.headers]")
+				.hasMessageContaining(JdbcClaimStore.INITIALIZE_SCHEMA_PROPERTY)
+				.hasMessageContaining("schema-" + dialect().name() + ".sql");
+			assertThat(columns(prefix + "jobs")).as("nothing was changed").doesNotContain("headers");
+
+			// Once the file ran, as the message says, the store starts.
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (String ddl : JdbcStatements.load(dialect(), prefix).schema()) {
+					statement.execute(ddl);
+				}
+			}
+			JdbcClaimStore upgraded = JdbcClaimStore.builder(dataSource()).tablePrefix(prefix).initializeSchema(false)
+				.build();
+			this.stores.add(upgraded);
+			upgraded.start();
+			assertThat(upgraded.gauges(10).queues()).isEmpty();
 		}
 
 		/**
