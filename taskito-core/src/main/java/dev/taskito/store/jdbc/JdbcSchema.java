@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.taskito.TaskitoException;
@@ -84,6 +85,30 @@ final class JdbcSchema {
 			}
 			throw this.transactions.translate("check the schema", "jobs", ex);
 		}
+		if (!this.initializeSchema) {
+			requireAddedColumns();
+		}
+	}
+
+	/**
+	 * Fails when tables of an older version lack a column that this version's statements use,
+	 * which would otherwise fail every enqueue or claim; a missing index only slows them, and
+	 * is left to whoever manages the schema.
+	 */
+	private void requireAddedColumns() {
+		List<String> missing = new ArrayList<>();
+		for (String column : this.sql.schemaColumns()) {
+			if (count(List.of(), List.of(), List.of(column), List.of())[0] == 0) {
+				missing.add(column);
+			}
+		}
+		if (!missing.isEmpty()) {
+			throw new TaskitoException("Taskito's tables lack the columns " + missing + " that this version uses, and "
+					+ INITIALIZE_SCHEMA_PROPERTY + " is 'never': run classpath:" + this.dialect.schemaResource()
+					+ " (in taskito-core's jar; every statement in it can run again) with every "
+					+ JdbcStatements.PREFIX_PLACEHOLDER + " replaced by the table prefix '" + this.tablePrefix + "', or set "
+					+ INITIALIZE_SCHEMA_PROPERTY + "=always to let Taskito add them");
+		}
 	}
 
 	/**
@@ -100,6 +125,15 @@ final class JdbcSchema {
 		List<String> columns = this.sql.schemaColumns();
 		// Indexes a newer version replaced: a schema that still has one is not complete.
 		List<String> dropped = this.sql.schemaDropped();
+		long[] found = count(tables, indexes, columns, dropped);
+		return found[0] == tables.size() + indexes.size() + columns.size() && found[1] == 0;
+	}
+
+	/**
+	 * @return how many of the tables, indexes and columns exist, and how many of the dropped
+	 *         indexes still do
+	 */
+	private long[] count(List<String> tables, List<String> indexes, List<String> columns, List<String> dropped) {
 		return this.transactions.withAutoCommit("read the schema", "jobs", (connection) -> {
 			try (PreparedStatement ps = this.transactions.prepare(connection, "count-schema-objects")) {
 				ps.setArray(1, this.transactions.array(connection, ColumnType.TEXT, tables));
@@ -107,8 +141,8 @@ final class JdbcSchema {
 				ps.setArray(3, this.transactions.array(connection, ColumnType.TEXT, columns));
 				ps.setArray(4, this.transactions.array(connection, ColumnType.TEXT, dropped));
 				try (ResultSet rs = ps.executeQuery()) {
-					return rs.next() && rs.getLong("present") == tables.size() + indexes.size() + columns.size()
-							&& rs.getLong("obsolete") == 0;
+					rs.next();
+					return new long[] { rs.getLong("present"), rs.getLong("obsolete") };
 				}
 			}
 		});
