@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,6 +17,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.taskito.AwaitTimeoutException;
 import dev.taskito.BulkResult;
@@ -41,6 +45,8 @@ import dev.taskito.store.NewJob;
  */
 public final class DefaultTaskQueue implements TaskQueue {
 
+	private static final Logger logger = LoggerFactory.getLogger(DefaultTaskQueue.class);
+
 	/** How many jobs one batch of a bulk cancel or retry looks at, in one transaction. */
 	public static final int BULK_BATCH_SIZE = 500;
 
@@ -55,7 +61,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
 
-	private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+	/** Tells the listeners of enqueues and cancellations, on a bounded thread of its own. */
+	private final TaskEvents events = new TaskEvents(List.of(), "task queue");
 
 	private final List<JobHeadersContributor> headersContributors = new CopyOnWriteArrayList<>();
 
@@ -120,7 +127,16 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 * @param listener the listener
 	 */
 	public void addListener(TaskListener listener) {
-		this.listeners.add(Objects.requireNonNull(listener, "listener"));
+		this.events.add(Objects.requireNonNull(listener, "listener"));
+	}
+
+	/**
+	 * Enqueue and cancellation events are told to the listeners on a thread of their own,
+	 * and dropped rather than queued without bound when the listeners fall behind.
+	 * @return how many were dropped
+	 */
+	public long droppedEvents() {
+		return this.events.droppedEvents();
 	}
 
 	/**
@@ -164,8 +180,60 @@ public final class DefaultTaskQueue implements TaskQueue {
 			jobs.add(toNewJob(request));
 		}
 		List<JobId> ids = this.store.enqueue(jobs);
-		this.afterCommitExecutor.execute(this::fireEnqueued);
+		if (this.events.enabled()) {
+			this.afterCommitExecutor.execute(() -> {
+				fireEnqueued();
+				publishEnqueued(jobs, ids);
+			});
+		}
+		else {
+			this.afterCommitExecutor.execute(this::fireEnqueued);
+		}
 		return ids;
+	}
+
+	/**
+	 * One event per job stored: a unique enqueue whose key an active job held returned that
+	 * job's id instead of the new one, and stored nothing.
+	 */
+	private void publishEnqueued(List<NewJob> jobs, List<JobId> ids) {
+		for (int i = 0; i < jobs.size(); i++) {
+			NewJob job = jobs.get(i);
+			if (job.id().equals(ids.get(i))) {
+				this.events.publishLater(TaskEvents.enqueued(job.id(), job.taskName(), job.queue()));
+			}
+		}
+	}
+
+	/**
+	 * The headers every contributor adds to a job, in the order they were added (a later
+	 * contributor's value wins), on the enqueuing thread.
+	 */
+	private Map<String, String> headersFor(EnqueueRequest request) {
+		if (this.headersContributors.isEmpty()) {
+			return Map.of();
+		}
+		Map<String, String> headers = new LinkedHashMap<>();
+		for (JobHeadersContributor contributor : this.headersContributors) {
+			Map<String, String> contributed;
+			try {
+				contributed = contributor.headersFor(request);
+			}
+			catch (RuntimeException ex) {
+				// Headers serve observability: a contributor's bug must not stop the application enqueueing.
+				logger.warn("JobHeadersContributor {} failed for a job of task '{}', which is enqueued without its "
+						+ "headers; fix the contributor", contributor, request.taskName(), ex);
+				continue;
+			}
+			if (contributed != null) {
+				contributed.forEach((name, value) -> {
+					if (name != null && value != null) {
+						headers.put(name, value);
+					}
+				});
+			}
+		}
+		return headers;
 	}
 
 	private NewJob toNewJob(EnqueueRequest request) {
@@ -182,7 +250,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 				payload, (request.priority() != null) ? request.priority() : task.priority(), request.delay(),
 				request.runAt(), request.uniqueKey(),
 				(request.maxRetries() != null) ? request.maxRetries() : this.registry.maxRetries(task),
-				request.timeout());
+				request.timeout(), headersFor(request));
 	}
 
 	private void fireEnqueued() {
@@ -198,7 +266,13 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	@Override
 	public boolean cancel(JobId id) {
-		return this.store.cancel(id);
+		boolean cancelled = this.store.cancel(id);
+		if (cancelled && this.events.enabled()) {
+			// Read in the caller's transaction, where the cancelled job is visible; told after its commit.
+			this.store.find(id).ifPresent((job) -> this.afterCommitExecutor
+				.execute(() -> this.events.publishLater(TaskEvents.cancelled(id, job.taskName(), job.queue()))));
+		}
+		return cancelled;
 	}
 
 	@Override
@@ -337,7 +411,16 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	@Override
 	public BulkResult cancelAll(JobQuery query) {
-		return bulk(narrow(query, JobStatus.PENDING, "cancelAll"), this.store::cancelStep);
+		return bulk(narrow(query, JobStatus.PENDING, "cancelAll"), (step, upTo) -> {
+			BulkStep done = this.store.cancelStep(step, upTo);
+			if (this.events.enabled()) {
+				// Each step committed on its own, never in the caller's transaction: told at once.
+				for (BulkStep.ChangedJob job : done.changedJobs()) {
+					this.events.publishLater(TaskEvents.cancelled(job.id(), job.taskName(), job.queue()));
+				}
+			}
+			return done;
+		});
 	}
 
 	@Override
