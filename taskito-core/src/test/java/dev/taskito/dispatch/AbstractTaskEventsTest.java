@@ -382,12 +382,15 @@ public abstract class AbstractTaskEventsTest {
 	}
 
 	@Test
-	void headersFromEveryContributorArePutOnEachNewJobOnTheCallersThread() {
+	void headersFromEveryContributorArePutOnEachNewJobOnTheCallersThreadAndAFailingOneIsSkipped() {
 		Instance instance = instance((registry) -> registry.register(quickTask("mail")));
 		Thread caller = Thread.currentThread();
 		instance.queue.addHeadersContributor((request) -> {
 			assertThat(Thread.currentThread()).isSameAs(caller);
 			return Map.of("traceparent", "00-trace-span-01", "tenant", "first");
+		});
+		instance.queue.addHeadersContributor((request) -> {
+			throw new IllegalStateException("a contributor's bug");
 		});
 		instance.queue.addHeadersContributor((request) -> Map.of("tenant", "second", "task", request.taskName()));
 
