@@ -14,7 +14,7 @@ import dev.taskito.benchmark.peers.PeerOptions;
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
-		int drainWorkers, boolean traceStore, String path, List<String> peers) {
+		int drainWorkers, boolean traceStore, String path, List<String> peers, boolean metrics) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -45,6 +45,9 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --runs=N                measured runs per figure, the median is reported (default 3)
 			  --out=FILE              the JSON results (default target/benchmark-results.json)
 			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
+			  --metrics               starter path only: every application gets a SimpleMeterRegistry through
+			                          Boot's metrics auto-configuration (as with actuator), so Taskito's meters
+			                          and gauges are recorded; compare the drain with and without it
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
@@ -90,6 +93,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int capInstances = 3;
 		int drainWorkers = 16;
 		boolean traceStore = false;
+		boolean metrics = false;
 		String path = STARTER;
 		List<String> peers = List.of();
 		for (String arg : args) {
@@ -112,6 +116,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
 				case "--trace-store" -> traceStore = true;
+				case "--metrics" -> metrics = true;
 				case "--path" -> {
 					if (!ALL_PATHS.contains(value)) {
 						throw new UsageException("Unknown path '" + value + "'; choose from " + ALL_PATHS);
@@ -130,11 +135,15 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		if (traceStore && !path.equals(CORE)) {
 			throw new UsageException("--trace-store wraps the core path's stores: add --path=core");
 		}
+		if (metrics && !path.equals(STARTER)) {
+			throw new UsageException("--metrics puts a MeterRegistry into the starter path's applications: "
+					+ "drop --path=core");
+		}
 		if (h2Url == null) {
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers);
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics);
 	}
 
 	/**

@@ -25,6 +25,16 @@ final class StarterStore implements AutoCloseable {
 	static final String REDIS_AUTOCONFIGURATION = "org.springframework.boot.data.redis.autoconfigure."
 			+ "DataRedisAutoConfiguration";
 
+	/**
+	 * Spring Boot's metrics auto-configuration, which makes a {@code SimpleMeterRegistry} (and
+	 * with it Taskito's meters): excluded unless {@code --metrics}, so that the default runs
+	 * measure Taskito without a registry.
+	 */
+	static final String METRICS_AUTOCONFIGURATION = "org.springframework.boot.micrometer.metrics.autoconfigure."
+			+ "MetricsAutoConfiguration,org.springframework.boot.micrometer.metrics.autoconfigure."
+			+ "CompositeMeterRegistryAutoConfiguration,org.springframework.boot.micrometer.metrics.autoconfigure."
+			+ "export.simple.SimpleMetricsExportAutoConfiguration";
+
 	/** What an application does on the starter path. */
 	enum Role {
 
@@ -140,7 +150,7 @@ final class StarterStore implements AutoCloseable {
 				args.add("--spring.datasource.username=" + options.jdbcUser());
 				args.add("--spring.datasource.password=" + options.jdbcPassword());
 				// As the quick start: Spring Data Redis is on this classpath for the Redis runs only.
-				args.add("--spring.autoconfigure.exclude=" + REDIS_AUTOCONFIGURATION);
+				args.add("--spring.autoconfigure.exclude=" + REDIS_AUTOCONFIGURATION + withoutMetrics(options));
 				args.add("--taskito.jdbc.table-prefix=" + namespace + "_");
 			}
 			case "redis" -> {
@@ -148,14 +158,15 @@ final class StarterStore implements AutoCloseable {
 				args.add("--taskito.store.type=redis");
 				// A Redis user has no spring-boot-starter-jdbc: without it Boot would make an
 				// in-memory H2 DataSource (and its pool) that Taskito ignores.
-				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION);
+				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION + withoutMetrics(options));
 				// Backend.Redis wipes the same prefix.
 				args.add("--taskito.redis.key-prefix=" + namespace.replace('_', '-') + ":");
 			}
 			case "h2" -> {
 				// The starter alone, as the quick start without a profile: neither a DataSource
 				// nor Redis, so the embedded H2 file.
-				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION + "," + REDIS_AUTOCONFIGURATION);
+				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION + "," + REDIS_AUTOCONFIGURATION
+						+ withoutMetrics(options));
 				args.add("--taskito.jdbc.embedded-path=" + embeddedRoot.resolve(namespace));
 				args.add("--taskito.jdbc.table-prefix=" + namespace + "_");
 			}
@@ -173,6 +184,15 @@ final class StarterStore implements AutoCloseable {
 			args.add("--taskito.queues.default.paused=true");
 		}
 		return args;
+	}
+
+	/**
+	 * The exclusion that keeps a MeterRegistry out of the application, unless {@code --metrics}.
+	 * @param options the benchmark's options
+	 * @return a suffix to the exclusions
+	 */
+	private static String withoutMetrics(Options options) {
+		return options.metrics() ? "" : "," + METRICS_AUTOCONFIGURATION;
 	}
 
 	@Override

@@ -62,4 +62,12 @@ class OptionsTest {
 		assertThat(Benchmark.percentile(sorted, 0.99)).isEqualTo(99);
 	}
 
+	@Test
+	void metricsIsAStarterPathSwitch() {
+		assertThat(Options.parse(new String[0]).metrics()).isFalse();
+		assertThat(Options.parse(new String[] { "--metrics" }).metrics()).isTrue();
+		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--metrics" }))
+			.hasMessageContaining("drop --path=core");
+	}
+
 }

@@ -25,7 +25,8 @@ class StarterStoreTest {
 		assertThat(args).containsExactly("--bench.role=worker",
 				"--spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/test",
 				"--spring.datasource.username=postgres", "--spring.datasource.password=",
-				"--spring.autoconfigure.exclude=" + StarterStore.REDIS_AUTOCONFIGURATION,
+				"--spring.autoconfigure.exclude=" + StarterStore.REDIS_AUTOCONFIGURATION + ","
+						+ StarterStore.METRICS_AUTOCONFIGURATION,
 				"--taskito.jdbc.table-prefix=tbench_drain_", "--taskito.worker.concurrency=16",
 				"--taskito.queues.default.paused=true");
 	}
@@ -34,7 +35,9 @@ class StarterStoreTest {
 	void redisProducerHasTheKeyPrefixTheBackendWipes() {
 		List<String> args = StarterStore.appArgs("redis", OPTIONS, ROOT, Role.PRODUCER, "tbench_latency", 0, false);
 		assertThat(args).containsExactly("--bench.role=producer", "--spring.data.redis.url=redis://127.0.0.1:6379",
-				"--taskito.store.type=redis", "--spring.autoconfigure.exclude=" + StarterStore.JDBC_AUTOCONFIGURATION,
+				"--taskito.store.type=redis",
+				"--spring.autoconfigure.exclude=" + StarterStore.JDBC_AUTOCONFIGURATION + ","
+						+ StarterStore.METRICS_AUTOCONFIGURATION,
 				"--taskito.redis.key-prefix=tbench-latency:", "--taskito.dispatcher.enabled=false");
 	}
 
@@ -45,6 +48,25 @@ class StarterStoreTest {
 				"--taskito.jdbc.table-prefix=tbench_cap_", "--taskito.worker.concurrency=4");
 		assertThat(args).noneMatch((arg) -> arg.startsWith("--spring.datasource")
 				|| arg.startsWith("--spring.data.redis") || arg.startsWith("--taskito.store.type"));
+	}
+
+	@Test
+	void metricsKeepBootsMetricsAutoConfigurationAndChangeNothingElse() {
+		Options metrics = Options.parse(new String[] { "--metrics" });
+		for (String store : Options.ALL_STORES) {
+			for (Role role : Role.values()) {
+				List<String> without = StarterStore.appArgs(store, OPTIONS, ROOT, role, "tbench_drain", 16, true);
+				List<String> with = StarterStore.appArgs(store, metrics, ROOT, role, "tbench_drain", 16, true);
+				assertThat(without).filteredOn((arg) -> arg.startsWith("--spring.autoconfigure.exclude="))
+					.singleElement()
+					.asString()
+					.contains(StarterStore.METRICS_AUTOCONFIGURATION);
+				assertThat(with).noneMatch((arg) -> arg.contains("MetricsAutoConfiguration"));
+				assertThat(without.stream().map((arg) -> arg.replace("," + StarterStore.METRICS_AUTOCONFIGURATION, "")))
+					.as("--metrics changes only the exclusions")
+					.containsExactlyElementsOf(with);
+			}
+		}
 	}
 
 	@Test

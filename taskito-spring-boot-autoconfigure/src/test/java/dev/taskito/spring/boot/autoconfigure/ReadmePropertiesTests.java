@@ -15,6 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.core.env.StandardEnvironment;
 
+import dev.taskito.spring.boot.autoconfigure.metrics.TaskitoMetricsProperties;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -64,7 +66,8 @@ class ReadmePropertiesTests {
 			.containsEntry("taskito.retry.backoff", code(defaults.getRetry().getBackoff()))
 			.containsEntry("taskito.retry.max-backoff", code(defaults.getRetry().getMaxBackoff()))
 			.containsEntry("taskito.retention.succeeded", code(defaults.getRetention().getSucceeded()))
-			.containsEntry("taskito.retention.dead", code(defaults.getRetention().getDead()));
+			.containsEntry("taskito.retention.dead", code(defaults.getRetention().getDead()))
+			.containsEntry("taskito.metrics.gauge-interval", code(new TaskitoMetricsProperties().getGaugeInterval()));
 		assertThat(table.get("taskito.shutdown.timeout")).as("the shutdown timeout derived from Boot's default phase")
 			.contains(code(TaskitoLifecycle.shutdownTimeout(null, new StandardEnvironment())));
 	}
@@ -101,6 +104,7 @@ class ReadmePropertiesTests {
 			.containsEntry("taskito.retry.max-backoff", plain(properties.getRetry().getMaxBackoff()))
 			.containsEntry("taskito.retention.succeeded", plain(properties.getRetention().getSucceeded()))
 			.containsEntry("taskito.retention.dead", plain(properties.getRetention().getDead()))
+			.containsEntry("taskito.metrics.gauge-interval", plain(new TaskitoMetricsProperties().getGaugeInterval()))
 			.doesNotContainKey("taskito.shutdown.timeout");
 	}
 
