@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,7 +56,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
 
-	private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+	/** Tells the listeners of enqueues and cancellations, on a bounded thread of its own. */
+	private final TaskEvents events = new TaskEvents(List.of(), "task queue");
 
 	private final List<JobHeadersContributor> headersContributors = new CopyOnWriteArrayList<>();
 
@@ -120,7 +122,16 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 * @param listener the listener
 	 */
 	public void addListener(TaskListener listener) {
-		this.listeners.add(Objects.requireNonNull(listener, "listener"));
+		this.events.add(Objects.requireNonNull(listener, "listener"));
+	}
+
+	/**
+	 * Enqueue and cancellation events are told to the listeners on a thread of their own,
+	 * and dropped rather than queued without bound when the listeners fall behind.
+	 * @return how many were dropped
+	 */
+	public long droppedEvents() {
+		return this.events.droppedEvents();
 	}
 
 	/**
@@ -164,8 +175,51 @@ public final class DefaultTaskQueue implements TaskQueue {
 			jobs.add(toNewJob(request));
 		}
 		List<JobId> ids = this.store.enqueue(jobs);
-		this.afterCommitExecutor.execute(this::fireEnqueued);
+		if (this.events.enabled()) {
+			this.afterCommitExecutor.execute(() -> {
+				fireEnqueued();
+				publishEnqueued(jobs, ids);
+			});
+		}
+		else {
+			this.afterCommitExecutor.execute(this::fireEnqueued);
+		}
 		return ids;
+	}
+
+	/**
+	 * One event per job stored: a unique enqueue whose key an active job held returned that
+	 * job's id instead of the new one, and stored nothing.
+	 */
+	private void publishEnqueued(List<NewJob> jobs, List<JobId> ids) {
+		for (int i = 0; i < jobs.size(); i++) {
+			NewJob job = jobs.get(i);
+			if (job.id().equals(ids.get(i))) {
+				this.events.publishLater(TaskEvents.enqueued(job.id(), job.taskName(), job.queue()));
+			}
+		}
+	}
+
+	/**
+	 * The headers every contributor adds to a job, in the order they were added (a later
+	 * contributor's value wins), on the enqueuing thread.
+	 */
+	private Map<String, String> headersFor(EnqueueRequest request) {
+		if (this.headersContributors.isEmpty()) {
+			return Map.of();
+		}
+		Map<String, String> headers = new LinkedHashMap<>();
+		for (JobHeadersContributor contributor : this.headersContributors) {
+			Map<String, String> contributed = contributor.headersFor(request);
+			if (contributed != null) {
+				contributed.forEach((name, value) -> {
+					if (name != null && value != null) {
+						headers.put(name, value);
+					}
+				});
+			}
+		}
+		return headers;
 	}
 
 	private NewJob toNewJob(EnqueueRequest request) {
@@ -182,7 +236,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 				payload, (request.priority() != null) ? request.priority() : task.priority(), request.delay(),
 				request.runAt(), request.uniqueKey(),
 				(request.maxRetries() != null) ? request.maxRetries() : this.registry.maxRetries(task),
-				request.timeout());
+				request.timeout(), headersFor(request));
 	}
 
 	private void fireEnqueued() {
@@ -198,7 +252,13 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	@Override
 	public boolean cancel(JobId id) {
-		return this.store.cancel(id);
+		boolean cancelled = this.store.cancel(id);
+		if (cancelled && this.events.enabled()) {
+			// Read in the caller's transaction, where the cancelled job is visible; told after its commit.
+			this.store.find(id).ifPresent((job) -> this.afterCommitExecutor
+				.execute(() -> this.events.publishLater(TaskEvents.cancelled(id, job.taskName(), job.queue()))));
+		}
+		return cancelled;
 	}
 
 	@Override
@@ -337,7 +397,16 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	@Override
 	public BulkResult cancelAll(JobQuery query) {
-		return bulk(narrow(query, JobStatus.PENDING, "cancelAll"), this.store::cancelStep);
+		return bulk(narrow(query, JobStatus.PENDING, "cancelAll"), (step, upTo) -> {
+			BulkStep done = this.store.cancelStep(step, upTo);
+			if (this.events.enabled()) {
+				// Each step committed on its own, never in the caller's transaction: told at once.
+				for (BulkStep.ChangedJob job : done.changedJobs()) {
+					this.events.publishLater(TaskEvents.cancelled(job.id(), job.taskName(), job.queue()));
+				}
+			}
+			return done;
+		});
 	}
 
 	@Override

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -71,6 +72,15 @@ final class DispatchPass {
 
 	private final PostClaimCheck postClaimCheck;
 
+	private final TaskEvents events;
+
+	/**
+	 * Per rate-limit bucket, whether its last claim took every token it was granted, so that
+	 * due jobs were likely left waiting: a pass whose bucket grants nothing reports jobs held
+	 * back only then (it claims nothing of that task, so it cannot see whether any is due).
+	 */
+	private final Map<String, Boolean> rateLimitBacklog = new ConcurrentHashMap<>();
+
 	/** Held by a pass from its gates to its hand-over, so that two passes never share out the same free slots. */
 	private final ReentrantLock passLock = new ReentrantLock();
 
@@ -82,7 +92,8 @@ final class DispatchPass {
 
 	DispatchPass(ClaimStore store, TaskRegistry registry, DispatcherSettings settings, QueuePauses pauses,
 			CapBook caps, HeldClaims held, WorkerPool workers, JobRunner runner, OutcomeRecorder outcomes,
-			UnresolvedClaims unresolved) {
+			UnresolvedClaims unresolved, TaskEvents events) {
+		this.events = events;
 		this.store = store;
 		this.unresolved = unresolved;
 		this.postClaimCheck = new PostClaimCheck(store, caps);
@@ -215,6 +226,7 @@ final class DispatchPass {
 				return new CallingThreadPass(0, 0);
 			}
 			List<ClaimedJob> claimed = claimForDispatch(gates);
+			reportRateLimits(gates.tokens(), claimed);
 			if (claimed.isEmpty()) {
 				gates.tokens().giveBackUnused(this.store, new JobTally());
 				return new CallingThreadPass(0, 0);
@@ -248,6 +260,7 @@ final class DispatchPass {
 	 * Steps 4 to 6 for jobs just claimed under {@code gates}.
 	 */
 	private Result dispatchClaimed(PreClaimGates gates, List<ClaimedJob> claimed) {
+		reportRateLimits(gates.tokens(), claimed);
 		if (claimed.isEmpty()) {
 			gates.tokens().giveBackUnused(this.store, new JobTally());
 			return Result.IDLE;
@@ -381,6 +394,7 @@ final class DispatchPass {
 		});
 		queueLimits.keySet().retainAll(claimable);
 		if (taskLimits.isEmpty() || claimable.isEmpty()) {
+			reportRateLimits(tokens, null);
 			tokens.giveBackUnused(this.store, new JobTally());
 			return null;
 		}
@@ -388,6 +402,36 @@ final class DispatchPass {
 				claimable, taskLimits, queueLimits)
 			.withCaps(this.caps.taskCaps(taskLimits.keySet()), this.caps.queueCaps(claimable));
 		return new PreClaimGates(request, tokens);
+	}
+
+	/**
+	 * Tells the listeners of due jobs a rate limit held back: a bucket that granted fewer
+	 * tokens than the pass wanted, when its claim then took every token granted (so more were
+	 * due), or, granting none, when its last claim did. Runs under the pass lock.
+	 * @param tokens the pass's tokens
+	 * @param claimed what the pass claimed, or {@code null} when it claimed nothing at all
+	 */
+	private void reportRateLimits(RateLimitTokens tokens, List<ClaimedJob> claimed) {
+		if (!this.events.enabled()) {
+			return;
+		}
+		JobTally took = (claimed != null) ? JobTally.of(claimed) : null;
+		tokens.forEachBucket((bucket, task, name, wanted, granted) -> {
+			boolean backlog;
+			if (granted > 0 && took != null) {
+				backlog = (task ? took.task(name) : took.queue(name)) >= granted;
+				this.rateLimitBacklog.put(bucket, backlog);
+			}
+			else {
+				backlog = this.rateLimitBacklog.getOrDefault(bucket, false);
+			}
+			if (granted < wanted && backlog) {
+				this.events.publishLater(task
+						? TaskEvents.rateLimited(name,
+								this.registry.find(name).map(TaskDefinition::queue).orElse(null), wanted - granted)
+						: TaskEvents.rateLimited(null, name, wanted - granted));
+			}
+		});
 	}
 
 	/**
@@ -444,6 +488,14 @@ final class DispatchPass {
 	 * @param rejected the claims a cap rejected
 	 */
 	void rollbackClaimAndReschedule(List<ClaimedJob> rejected) {
+		giveBack(rejected, true);
+	}
+
+	/**
+	 * Gives claims back as step 5 does; only jobs a cap rejected are told to the listeners,
+	 * once the rollback has committed.
+	 */
+	private void giveBack(List<ClaimedJob> rejected, boolean capRejected) {
 		if (rejected.isEmpty()) {
 			return;
 		}
@@ -456,6 +508,11 @@ final class DispatchPass {
 		}
 		try {
 			this.store.rollback(reschedules);
+			if (capRejected && this.events.enabled()) {
+				for (ClaimedJob job : rejected) {
+					this.events.publishLater(TaskEvents.capRejected(job));
+				}
+			}
 		}
 		finally {
 			// Given back or not, these claims are not ours to run: if the rollback failed, they
@@ -468,7 +525,7 @@ final class DispatchPass {
 
 	private void giveBackUnchecked(List<ClaimedJob> claimed, Throwable cause) {
 		try {
-			rollbackClaimAndReschedule(claimed);
+			giveBack(claimed, false);
 		}
 		catch (Throwable ex) {
 			cause.addSuppressed(ex);

@@ -3,12 +3,16 @@ package dev.taskito.dispatch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskito.JobExecutionInterceptor;
+import dev.taskito.TaskEvent;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.StorableText;
 
@@ -37,16 +41,23 @@ final class JobRunner {
 
 	private final long leaseSafetyNanos;
 
+	private final HandlerInvocation invocation;
+
+	private final TaskEvents events;
+
 	private ScheduledThreadPoolExecutor timeouts;
 
 	JobRunner(TaskRegistry registry, HeldClaims held, WorkerPool workers, OutcomeRecorder outcomes,
-			RetryBackoff retryBackoff, long leaseSafetyNanos) {
+			RetryBackoff retryBackoff, long leaseSafetyNanos, List<JobExecutionInterceptor> interceptors,
+			TaskEvents events) {
 		this.registry = registry;
 		this.held = held;
 		this.workers = workers;
 		this.outcomes = outcomes;
 		this.retryBackoff = retryBackoff;
 		this.leaseSafetyNanos = leaseSafetyNanos;
+		this.invocation = new HandlerInvocation(interceptors, this::started);
+		this.events = events;
 	}
 
 	void start() {
@@ -90,12 +101,14 @@ final class JobRunner {
 		Outcome outcome;
 		VirtualMachineError fatal = null;
 		try {
-			Object result = job.task.handler().handle(args, job);
+			Object result = this.invocation.invoke(job, args);
+			job.returnedNanos = System.nanoTime();
 			outcome = (job.interruption == RunningJob.Interruption.TIMEOUT)
 					? failureOrFallback(job, new IgnoredTimeoutException(), timeout)
 					: succeeded(job, this.registry.codec().encodeResult(result));
 		}
 		catch (Throwable ex) {
+			job.returnedNanos = System.nanoTime();
 			if (ex instanceof VirtualMachineError error && !(ex instanceof StackOverflowError)) {
 				fatal = error;
 			}
@@ -112,6 +125,18 @@ final class JobRunner {
 			// Recorded and its slot freed: now let it end this thread as it would have (the pool
 			// starts another), so the JVM's own handling (-XX:+ExitOnOutOfMemoryError) still applies.
 			throw fatal;
+		}
+	}
+
+	/**
+	 * Marks the start, inside the job's MDC and before the interceptors, and tells the
+	 * listeners on this thread: the claim that made the job RUNNING has committed.
+	 */
+	private void started(RunningJob job) {
+		job.startedNanos = System.nanoTime();
+		if (this.events.enabled()) {
+			job.startedAt = Instant.now();
+			this.events.publish(job.event(TaskEvent.Type.STARTED, null, null));
 		}
 	}
 
@@ -137,6 +162,7 @@ final class JobRunner {
 				case LEASE_LOST -> {
 					logger.warn("Discarding the outcome of {}: this instance lost its lease on it", job);
 					this.held.remove(job.claim());
+					discarded(job, "this instance lost its lease on the job");
 				}
 				case SHUTDOWN, LEASE_UNRENEWED -> {
 					if (outcome instanceof Outcome.Succeeded) {
@@ -146,8 +172,10 @@ final class JobRunner {
 					}
 					else {
 						// Stopped by a shutdown or an unreachable store, not by its own fault.
-						this.outcomes.giveBack(job, (job.interruption == RunningJob.Interruption.SHUTDOWN)
-								? "at shutdown" : "after its lease could not be renewed");
+						String when = (job.interruption == RunningJob.Interruption.SHUTDOWN) ? "at shutdown"
+								: "after its lease could not be renewed";
+						this.outcomes.giveBack(job, when);
+						discarded(job, "given back " + when + ", its attempt not counted");
 					}
 				}
 				default -> {
@@ -158,6 +186,16 @@ final class JobRunner {
 		}
 		finally {
 			this.workers.releaseSlot(job);
+		}
+	}
+
+	/**
+	 * Tells the listeners that a started attempt ends without an outcome of its own, so that
+	 * every start is followed by exactly one outcome event.
+	 */
+	private void discarded(RunningJob job, String why) {
+		if (this.events.enabled()) {
+			this.events.publish(job.event(TaskEvent.Type.OUTCOME_DISCARDED, why, null));
 		}
 	}
 

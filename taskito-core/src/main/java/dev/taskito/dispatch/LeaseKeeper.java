@@ -47,6 +47,12 @@ final class LeaseKeeper {
 
 	private volatile boolean heartbeating;
 
+	/** When the last answered heartbeat was sent, on this JVM's monotonic clock; valid once {@link #acknowledgedAt} is set. */
+	private volatile long acknowledgedSentNanos;
+
+	/** When the last heartbeat's answer arrived, on this JVM's clock, or {@code null} before the first. */
+	private volatile Instant acknowledgedAt;
+
 	private ScheduledExecutorService heartbeatThread;
 
 	LeaseKeeper(ClaimStore store, DispatcherSettings settings, HeldClaims held, CapBook caps, StoreOutage outage,
@@ -85,6 +91,23 @@ final class LeaseKeeper {
 		return this.connectedAt;
 	}
 
+	/**
+	 * @return when the store last answered a heartbeat, on this JVM's clock, or {@code null}
+	 *         before the first
+	 */
+	Instant acknowledgedAt() {
+		return this.acknowledgedAt;
+	}
+
+	/**
+	 * @return whether the last answered heartbeat was sent within lease - heartbeat, so that
+	 *         this instance's leases are still safely its own
+	 */
+	boolean isCurrent() {
+		return this.acknowledgedAt != null
+				&& System.nanoTime() - this.acknowledgedSentNanos <= this.settings.leaseSafetyNanos();
+	}
+
 	private void heartbeat() {
 		if (!this.heartbeating) {
 			return;
@@ -97,6 +120,8 @@ final class LeaseKeeper {
 					this.settings.leaseDuration(), this.caps.declaredTaskCaps(), this.caps.declaredQueueCaps(),
 					this.caps.served(), claims));
 			this.outage.succeeded();
+			this.acknowledgedSentNanos = startedNanos;
+			this.acknowledgedAt = Instant.now();
 			this.connectedAt = result.storeTime();
 			this.caps.clusterCapsRead(result.clusterCaps());
 			for (RunningJob job : snapshot) {

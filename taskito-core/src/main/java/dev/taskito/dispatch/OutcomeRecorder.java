@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.taskito.TaskEvent;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.Outcome;
@@ -48,6 +49,8 @@ final class OutcomeRecorder {
 
 	private final StepFailures failures;
 
+	private final TaskEvents events;
+
 	private final BlockingQueue<PendingOutcome> outcomes = new LinkedBlockingQueue<>();
 
 	private Thread completerThread;
@@ -56,7 +59,8 @@ final class OutcomeRecorder {
 	private DispatchPass refill;
 
 	OutcomeRecorder(ClaimStore store, HeldClaims held, CapBook caps, WakeSignal wakeSignal, StoreOutage outage,
-			StepFailures failures) {
+			StepFailures failures, TaskEvents events) {
+		this.events = events;
 		this.store = store;
 		this.held = held;
 		this.caps = caps;
@@ -250,6 +254,10 @@ final class OutcomeRecorder {
 				+ "renewing its lease, so the reaper takes the job back once the lease expires", pending.job,
 				refusal.toString(), last);
 		this.held.remove(pending.job.claim());
+		if (this.events.enabled()) {
+			this.events.publish(pending.job.event(TaskEvent.Type.OUTCOME_DISCARDED,
+					"the store refused its outcome: " + refusal.getMessage(), null));
+		}
 		single.clear();
 		return true;
 	}
@@ -286,7 +294,33 @@ final class OutcomeRecorder {
 			this.caps.slotFreed();
 		}
 		this.wakeSignal.wake();
+		if (this.events.enabled()) {
+			published(batch, recorded);
+		}
 		batch.clear();
+	}
+
+	/**
+	 * Tells the listeners what became of each outcome of a batch just committed, on this
+	 * thread: only now is it known which were recorded and which the store discarded because
+	 * the claim was lost.
+	 */
+	private void published(List<PendingOutcome> batch, Set<ClaimRef> recorded) {
+		for (PendingOutcome pending : batch) {
+			TaskEvent event;
+			if (!recorded.contains(pending.job.claim())) {
+				event = pending.job.event(TaskEvent.Type.OUTCOME_DISCARDED,
+						"the store no longer had this instance's claim (reaped or taken over)", null);
+			}
+			else if (pending.outcome instanceof Outcome.Failed failed) {
+				event = pending.job.event(failed.isDead() ? TaskEvent.Type.DEAD : TaskEvent.Type.FAILED,
+						TaskEvents.firstLine(failed.error()), failed.retryDelay());
+			}
+			else {
+				event = pending.job.event(TaskEvent.Type.SUCCEEDED, null, null);
+			}
+			this.events.publish(event);
+		}
 	}
 
 	private boolean freesCappedSlot(List<PendingOutcome> batch) {

@@ -74,6 +74,31 @@ final class RateLimitTokens {
 	}
 
 	/**
+	 * Reports, for each bucket asked, how many tokens it was asked for and how many it granted.
+	 */
+	void forEachBucket(BucketConsumer consumer) {
+		for (TokenRequest request : this.requests) {
+			consumer.accept(request.bucket(), isTaskBucket(request), bucketName(request), request.count(),
+					this.granted.getOrDefault(request.bucket(), 0));
+		}
+	}
+
+	/** What {@link #forEachBucket} reports. */
+	@FunctionalInterface
+	interface BucketConsumer {
+
+		/**
+		 * @param bucket the bucket's key
+		 * @param task whether it is a task's bucket (else a queue's)
+		 * @param name the task or queue
+		 * @param wanted the tokens asked for
+		 * @param granted the tokens granted
+		 */
+		void accept(String bucket, boolean task, String name, int wanted, int granted);
+
+	}
+
+	/**
 	 * Gives back the tokens taken but not used by the claimed jobs. A failure only loses the
 	 * unused tokens: the rate runs a little under its limit for a moment.
 	 * @param used the claimed jobs per task and queue

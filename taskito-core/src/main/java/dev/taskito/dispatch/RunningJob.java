@@ -1,9 +1,12 @@
 package dev.taskito.dispatch;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Future;
 
 import dev.taskito.JobContext;
 import dev.taskito.JobId;
+import dev.taskito.TaskEvent;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
 
@@ -60,6 +63,15 @@ final class RunningJob implements JobContext {
 	/** When it was handed to the worker pool, on this JVM's monotonic clock; 0 before. */
 	long handedNanos;
 
+	/** When its handler started, on this JVM's monotonic clock; 0 before. */
+	volatile long startedNanos;
+
+	/** When its handler returned, on this JVM's monotonic clock; 0 before. */
+	volatile long returnedNanos;
+
+	/** When its handler started, on this JVM's clock; set only when listeners want events. */
+	volatile Instant startedAt;
+
 	RunningJob(ClaimedJob job, TaskDefinition task, long claimRequestedNanos) {
 		this.job = job;
 		this.task = task;
@@ -104,6 +116,19 @@ final class RunningJob implements JobContext {
 		this.thread = null;
 		// Clears an interrupt aimed at this job so it cannot leak into the next one on this thread.
 		Thread.interrupted();
+	}
+
+	/**
+	 * An event of this attempt: its due time, how long it waited from due to start and, once
+	 * the handler returned, how long it ran.
+	 */
+	TaskEvent event(TaskEvent.Type type, String error, Duration retryDelay) {
+		long started = this.startedNanos;
+		long ended = this.returnedNanos;
+		Duration executionTime = (started != 0 && ended != 0) ? Duration.ofNanos(ended - started) : null;
+		return new TaskEvent(type, this.job.id(), this.job.taskName(), this.job.queue(), this.job.attempt(),
+				this.job.dueAt(), TaskEvents.waited(this.job.dueAt(), this.startedAt), executionTime, error, retryDelay,
+				1, Instant.now());
 	}
 
 	@Override

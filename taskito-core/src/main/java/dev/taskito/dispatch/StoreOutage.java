@@ -25,6 +25,9 @@ final class StoreOutage {
 
 	private long backoffMillis = MIN_BACKOFF_MILLIS;
 
+	/** The last failure of the outage under way, or {@code null} while the store answers. */
+	private String problem;
+
 	/**
 	 * @param instanceId the instance, for the log
 	 * @param onRecovery called when a call succeeds after failures, so that threads backing
@@ -36,6 +39,7 @@ final class StoreOutage {
 	}
 
 	synchronized void failed(String operation, RuntimeException ex) {
+		this.problem = operation + " failed: " + ex;
 		if (this.failingSinceNanos < 0) {
 			this.failingSinceNanos = System.nanoTime();
 			logger.warn("Taskito instance {} cannot reach its store ({}): {}. Retrying with backoff; "
@@ -52,6 +56,7 @@ final class StoreOutage {
 			long downMillis = (System.nanoTime() - this.failingSinceNanos) / 1_000_000;
 			logger.info("Taskito instance {} reaches its store again after {} ms", this.instanceId, downMillis);
 			this.failingSinceNanos = -1;
+			this.problem = null;
 			this.recoveredAtNanos = System.nanoTime();
 			this.backoffMillis = MIN_BACKOFF_MILLIS;
 			this.onRecovery.run();
@@ -60,6 +65,14 @@ final class StoreOutage {
 
 	synchronized boolean isFailing() {
 		return this.failingSinceNanos >= 0;
+	}
+
+	/**
+	 * @return the last failure while the store is failing, or {@code null} when its last call
+	 *         succeeded
+	 */
+	synchronized String problem() {
+		return this.problem;
 	}
 
 	synchronized long backoffMillis() {

@@ -73,6 +73,11 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private final Maintenance maintenance;
 
+	private final StoreOutage outage;
+
+	/** Tells the listeners of starts, outcomes, rejected claims and rate limits. */
+	private final TaskEvents events;
+
 	/** The dispatch flow's steps; tests in this package drive them one by one. */
 	final DispatchPass pass;
 
@@ -90,18 +95,23 @@ public final class TaskDispatcher implements AutoCloseable {
 	/** Held while jobs run on a caller's thread: one caller at a time, and none inside a handler. */
 	private final ReentrantLock callerLock = new ReentrantLock();
 
-	private TaskDispatcher(ClaimStore store, TaskRegistry registry, DispatcherSettings settings) {
+	private TaskDispatcher(ClaimStore store, TaskRegistry registry, DispatcherSettings settings,
+			List<TaskListener> listeners, List<JobExecutionInterceptor> interceptors) {
 		this.store = store;
 		this.registry = registry;
 		this.settings = settings;
+		this.events = new TaskEvents(listeners, "instance " + settings.instanceId());
 		StoreOutage outage = new StoreOutage(settings.instanceId(), this.wakeSignal::wake);
+		this.outage = outage;
 		StepFailures failures = new StepFailures(settings.instanceId());
 		this.caps = new CapBook(registry, settings.pollInterval());
 		this.pauses = new QueuePauses(store, settings.pollInterval());
 		this.workers = new WorkerPool(settings.concurrency(), settings.workerThreads(), this.wakeSignal);
-		this.outcomes = new OutcomeRecorder(store, this.held, this.caps, this.wakeSignal, outage, failures);
+		this.outcomes = new OutcomeRecorder(store, this.held, this.caps, this.wakeSignal, outage, failures,
+				this.events);
 		this.runner = new JobRunner(registry, this.held, this.workers, this.outcomes,
-				new RetryBackoff(settings.retryBackoff(), settings.retryMaxBackoff()), settings.leaseSafetyNanos());
+				new RetryBackoff(settings.retryBackoff(), settings.retryMaxBackoff()), settings.leaseSafetyNanos(),
+				List.copyOf(interceptors), this.events);
 		this.leases = new LeaseKeeper(store, settings, this.held, this.caps, outage, failures);
 		this.watchdog = new LeaseWatchdog(this.held, settings, failures);
 		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
@@ -109,7 +119,7 @@ public final class TaskDispatcher implements AutoCloseable {
 				this.strandedWork);
 		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
-				this.runner, this.outcomes, unresolved);
+				this.runner, this.outcomes, unresolved, this.events);
 		this.loop = new DispatchLoop(this.pass, unresolved, settings, this.caps, this.workers, this.wakeSignal, outage,
 				failures);
 	}
@@ -203,6 +213,8 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.watchdog.stop();
 		this.leases.stop();
 		this.runner.stop();
+		// What the listeners' thread still has to tell gets what is left of the reserve.
+		this.events.close(deadline - System.nanoTime());
 		long stuck = this.held.values().stream().filter((job) -> !job.returned).count();
 		if (stuck > 0) {
 			logger.warn("Taskito instance {} stopped with {} handler(s) still running that ignored the interrupt; "
@@ -361,7 +373,18 @@ public final class TaskDispatcher implements AutoCloseable {
 	 * @return the status
 	 */
 	public DispatcherStatus status() {
-		throw new UnsupportedOperationException("not yet");
+		return new DispatcherStatus(isRunning(), this.leases.acknowledgedAt(), isRunning() && this.leases.isCurrent(),
+				this.outage.problem());
+	}
+
+	/**
+	 * Claims a cap rejected and jobs a rate limit held back are told to the listeners on a
+	 * thread of their own, and dropped rather than queued without bound when the listeners
+	 * fall behind (starts and outcomes are told on the thread that has them, never dropped).
+	 * @return how many were dropped since this dispatcher was built
+	 */
+	public long droppedEvents() {
+		return this.events.droppedEvents();
 	}
 
 	/**
@@ -553,7 +576,8 @@ public final class TaskDispatcher implements AutoCloseable {
 					new DispatcherSettings(this.instanceId, this.concurrency, this.threadFactory, this.pollInterval,
 							this.batchSize, this.leaseDuration, this.heartbeatInterval, this.reaperGrace,
 							this.retryBackoff, this.retryMaxBackoff, this.shutdownTimeout, this.retentionSucceeded,
-							this.retentionDead));
+							this.retentionDead),
+					this.listeners, this.interceptors);
 		}
 
 	}

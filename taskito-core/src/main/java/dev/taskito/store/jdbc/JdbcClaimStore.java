@@ -89,6 +89,8 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final JdbcLeases leases;
 
+	private final JdbcGauges gauges;
+
 	private final JdbcMaintenance maintenance;
 
 	private JdbcClaimStore(Builder builder, JdbcDialect dialect, String jdbcUrl) {
@@ -109,6 +111,7 @@ public final class JdbcClaimStore implements ClaimStore {
 		this.claims = new JdbcClaims(transactions, dialect, sql, this.wakeUps,
 				dialect.capGate(jdbcUrl, this.tablePrefix), this.tablePrefix);
 		this.leases = new JdbcLeases(transactions);
+		this.gauges = new JdbcGauges(transactions, dialect);
 		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix, this.wakeUps);
 	}
 
@@ -224,12 +227,12 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public ClusterGauges gauges(int countLimit) {
-		throw new UnsupportedOperationException("not yet");
+		return this.gauges.gauges(countLimit);
 	}
 
 	@Override
 	public List<InstanceView> liveInstances() {
-		throw new UnsupportedOperationException("not yet");
+		return this.gauges.liveInstances();
 	}
 
 	@Override

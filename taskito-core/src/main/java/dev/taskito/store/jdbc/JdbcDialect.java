@@ -135,6 +135,16 @@ public sealed interface JdbcDialect permits PostgresDialect, H2Dialect {
 	}
 
 	/**
+	 * Whether the database reads the gauges in one statement ({@code gauges}); otherwise
+	 * the store probes the index pair by pair and priority by priority ({@code pending-pairs},
+	 * {@code count-pending}, {@code gauge-*}) on one connection.
+	 * @return {@code true} when the query file has a {@code gauges} statement
+	 */
+	default boolean gaugesInOneStatement() {
+		return false;
+	}
+
+	/**
 	 * Records outcomes as {@code ClaimStore#finish} promises, in one round trip on a
 	 * connection in auto-commit, sending the wake-up with the commit when asked to.
 	 * @param connection a connection in auto-commit

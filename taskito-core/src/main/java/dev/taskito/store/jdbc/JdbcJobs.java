@@ -20,6 +20,7 @@ import java.util.UUID;
 import dev.taskito.JobId;
 import dev.taskito.JobView;
 import dev.taskito.store.NewJob;
+import dev.taskito.store.StoredHeaders;
 import dev.taskito.store.UniqueKeyHeldException;
 import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
 
@@ -123,6 +124,8 @@ final class JdbcJobs {
 		List<String> keys = new ArrayList<>();
 		List<Long> delays = new ArrayList<>();
 		List<Long> runAts = new ArrayList<>();
+		// NULL for a job without headers: its row stores nothing more.
+		List<String> headers = new ArrayList<>();
 		for (NewJob job : jobs) {
 			ids.add(job.id().value());
 			tasks.add(job.taskName());
@@ -134,6 +137,7 @@ final class JdbcJobs {
 			keys.add(job.uniqueKey());
 			delays.add(JdbcRows.micros(job.delay()));
 			runAts.add((job.runAt() != null) ? JdbcRows.micros(job.runAt()) : null);
+			headers.add(StoredHeaders.encode(job.headers()));
 		}
 		Set<JobId> inserted = new HashSet<>();
 		try (PreparedStatement ps = this.transactions.prepare(connection, "enqueue")) {
@@ -148,6 +152,7 @@ final class JdbcJobs {
 			ps.setArray(++i, this.transactions.array(connection, ColumnType.TEXT, keys));
 			ps.setArray(++i, this.transactions.array(connection, ColumnType.BIGINT, delays));
 			ps.setArray(++i, this.transactions.array(connection, ColumnType.BIGINT, runAts));
+			ps.setArray(++i, this.transactions.array(connection, ColumnType.TEXT, headers));
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					inserted.add(new JobId(JdbcRows.uuid(rs, "id")));

@@ -18,6 +18,7 @@ import dev.taskito.JobView;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Outcome;
+import dev.taskito.store.StoredHeaders;
 
 /**
  * Reading and binding values the same way for every dialect.
@@ -29,7 +30,7 @@ final class JdbcRows {
 
 	/**
 	 * Reads a claimed job from the columns {@code id, task, queue, payload, attempts,
-	 * max_retries, timeout_ms, priority, claim_token, lease_expires_at}.
+	 * max_retries, timeout_ms, priority, claim_token, lease_expires_at, run_at, headers}.
 	 * @param rs a result set on a row
 	 * @return the job
 	 * @throws SQLException when a column cannot be read
@@ -40,7 +41,8 @@ final class JdbcRows {
 		ClaimRef claim = new ClaimRef(new JobId(uuid(rs, "id")), uuid(rs, "claim_token"));
 		return new ClaimedJob(claim, rs.getString("task"), rs.getString("queue"), rs.getString("payload"),
 				rs.getInt("attempts"), rs.getInt("max_retries"), timeout, rs.getInt("priority"),
-				instant(rs, "lease_expires_at"));
+				instant(rs, "lease_expires_at"), instant(rs, "run_at"),
+				StoredHeaders.decode(rs.getString("headers"), claim.jobId()));
 	}
 
 	/**

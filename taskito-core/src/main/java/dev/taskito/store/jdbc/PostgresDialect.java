@@ -104,6 +104,11 @@ public final class PostgresDialect implements JdbcDialect {
 	}
 
 	@Override
+	public boolean gaugesInOneStatement() {
+		return true;
+	}
+
+	@Override
 	public boolean claimsInOneRoundTrip() {
 		return true;
 	}

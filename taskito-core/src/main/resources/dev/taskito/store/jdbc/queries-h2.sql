@@ -26,16 +26,18 @@ SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queue
 -- the same key fails the whole statement with a unique violation, and the store retries.
 SELECT id FROM FINAL TABLE (
 	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
-			unique_key, created_at, run_at)
+			unique_key, created_at, run_at, headers)
 	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
 			CURRENT_TIMESTAMP,
 			CASE WHEN n.run_at_us IS NOT NULL
 				THEN DATEADD(MICROSECOND, n.run_at_us, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00')
-				ELSE DATEADD(MICROSECOND, n.delay_us, CURRENT_TIMESTAMP) END
+				ELSE DATEADD(MICROSECOND, n.delay_us, CURRENT_TIMESTAMP) END,
+			n.headers
 	FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
 			CAST(? AS CLOB ARRAY), CAST(? AS INTEGER ARRAY), CAST(? AS INTEGER ARRAY),
-			CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY))
-		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us)
+			CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY),
+			CAST(? AS CLOB ARRAY))
+		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers)
 	WHERE NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.id = n.id)
 		-- The IS NULL test first: H2 would otherwise walk every NULL key in the index.
 		AND (n.unique_key IS NULL
@@ -117,7 +119,7 @@ JOIN ${prefix}jobs j ON j.id = r.id;
 
 -- name: recover-claim
 SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
-		c.claim_token, c.lease_expires_at
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers
 FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
 WHERE c.instance_id = ? AND c.batch_id = ?
 ORDER BY j.priority DESC, j.run_at, j.id;
@@ -203,6 +205,43 @@ WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = t.task AND j.queue = 
 SELECT count(*) FROM (
 	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' FETCH FIRST CAST(? AS INT) ROWS ONLY
 ) capped;
+
+-- The gauges, as separate statements on one connection (JdbcGauges): H2 has no LATERAL, and
+-- is opened by one process only. Each pair of pending-pairs is counted with count-pending;
+-- its priorities are found one probe each through jobs_pending (task, queue, status,
+-- priority DESC, run_at, id), and each priority's earliest due run_at with one more.
+
+-- name: gauge-top-priority
+SELECT priority FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING'
+ORDER BY priority DESC FETCH FIRST 1 ROW ONLY;
+
+-- name: gauge-next-priority
+SELECT priority FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' AND priority < ?
+ORDER BY priority DESC FETCH FIRST 1 ROW ONLY;
+
+-- name: gauge-earliest-due
+SELECT run_at FROM ${prefix}jobs
+WHERE task = ? AND queue = ? AND status = 'PENDING' AND priority = ? AND run_at <= ?
+ORDER BY run_at FETCH FIRST 1 ROW ONLY;
+
+-- name: gauge-running
+-- Running jobs per task and per queue from the claims table (a row per RUNNING job).
+SELECT 'T' AS kind, task AS name, count(*) AS running FROM ${prefix}claims GROUP BY task
+UNION ALL
+SELECT 'Q', queue, count(*) FROM ${prefix}claims GROUP BY queue;
+
+-- name: store-time
+SELECT CURRENT_TIMESTAMP AS store_time;
+
+-- name: live-instances
+-- The instances whose record has not expired; one of an older version has no expiry and
+-- counts as live for the default lease (?) after its heartbeat.
+SELECT instance_id, heartbeat_at, COALESCE(expires_at, DATEADD(MILLISECOND, CAST(? AS BIGINT), heartbeat_at))
+			AS expires_at,
+		task_caps, queue_caps, served_tasks, served_queues
+FROM ${prefix}instances
+WHERE COALESCE(expires_at, DATEADD(MILLISECOND, CAST(? AS BIGINT), heartbeat_at)) > CURRENT_TIMESTAMP
+ORDER BY instance_id;
 
 -- name: remove-instance
 DELETE FROM ${prefix}instances WHERE instance_id = ?;

@@ -29,13 +29,15 @@ SELECT pg_advisory_xact_lock(?);
 WITH now AS (SELECT clock_timestamp() AS ts),
 inserted AS (
 	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
-			unique_key, created_at, run_at)
+			unique_key, created_at, run_at, headers)
 	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
 			now.ts,
 			CASE WHEN n.run_at_us IS NOT NULL THEN timestamptz 'epoch' + n.run_at_us * interval '1 microsecond'
-				ELSE now.ts + n.delay_us * interval '1 microsecond' END
+				ELSE now.ts + n.delay_us * interval '1 microsecond' END,
+			n.headers
 	FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::text[], ?::bigint[],
-			?::bigint[]) AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us)
+			?::bigint[], ?::text[])
+		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers)
 	CROSS JOIN now
 	ON CONFLICT DO NOTHING
 	RETURNING id
@@ -191,7 +193,8 @@ claimed AS (
 	-- into a scan of every running job's index entry (see finish-jobs).
 	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
 	WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
-	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
+		j.headers
 ),
 claims AS (
 	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at)
@@ -200,13 +203,13 @@ claims AS (
 	RETURNING job_id, claim_token, lease_expires_at
 )
 SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
-		cl.claim_token, cl.lease_expires_at
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers
 FROM claimed c JOIN claims cl ON cl.job_id = c.id
 ORDER BY c.priority DESC, c.run_at, c.id;
 
 -- name: recover-claim
 SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
-		c.claim_token, c.lease_expires_at
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers
 FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
 WHERE c.instance_id = ? AND c.batch_id = ?
 ORDER BY j.priority DESC, j.run_at, j.id;
@@ -370,6 +373,78 @@ SELECT task, queue FROM pairs;
 SELECT count(*) FROM (
 	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' LIMIT ?
 ) capped;
+
+-- name: gauges
+-- The cluster's gauges in one statement, each part bounded by an index or by the claims
+-- table (one row per RUNNING job), never by the PENDING jobs:
+-- levels walks jobs_pending (task, queue, priority DESC, run_at, id) as a "loose index
+-- scan" from one (task, queue, priority) to the next, one probe per distinct priority of
+-- each pair (the next priority of the same pair, else the first of the next pair); each
+-- pair's PENDING jobs are then counted no further than the limit, and each level's earliest
+-- run_at is read with one probe (the first entry of that priority, if due). The earliest due
+-- job of a pair is the earliest of its levels', since the index orders by run_at only within
+-- a priority. Running jobs are counted from the claims table.
+-- Rows: 'Q' per queue (pending capped at the limit, running, oldest due), 'T' per task with
+-- running jobs, and one 'S' row with the store's time.
+WITH RECURSIVE q AS MATERIALIZED (SELECT ?::int AS n, clock_timestamp() AS ts),
+levels(task, queue, priority) AS (
+	(SELECT task, queue, priority FROM ${prefix}jobs WHERE status = 'PENDING'
+		ORDER BY task, queue, priority DESC LIMIT 1)
+	UNION ALL
+	SELECT nxt.task, nxt.queue, nxt.priority FROM levels l
+	CROSS JOIN LATERAL (
+		(SELECT j.task, j.queue, j.priority FROM ${prefix}jobs j
+			WHERE j.status = 'PENDING' AND j.task = l.task AND j.queue = l.queue AND j.priority < l.priority
+			ORDER BY j.priority DESC LIMIT 1)
+		UNION ALL
+		(SELECT j.task, j.queue, j.priority FROM ${prefix}jobs j
+			WHERE j.status = 'PENDING' AND (j.task, j.queue) > (l.task, l.queue)
+			ORDER BY j.task, j.queue, j.priority DESC LIMIT 1)
+		LIMIT 1
+	) nxt
+),
+pending AS (
+	SELECT p.queue, LEAST(sum(c.n), (SELECT n FROM q)) AS pending
+	FROM (SELECT DISTINCT task, queue FROM levels) p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT count(*) AS n FROM (
+			SELECT 1 FROM ${prefix}jobs j
+			WHERE j.task = p.task AND j.queue = p.queue AND j.status = 'PENDING'
+			LIMIT q.n
+		) capped
+	) c
+	GROUP BY p.queue
+),
+due AS (
+	SELECT l.queue, min(d.run_at) AS oldest FROM levels l CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.run_at FROM ${prefix}jobs j
+		WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING' AND j.priority = l.priority
+			AND j.run_at <= q.ts
+		ORDER BY j.run_at LIMIT 1
+	) d
+	GROUP BY l.queue
+),
+running AS (
+	SELECT queue, count(*) AS running FROM ${prefix}claims GROUP BY queue
+)
+SELECT 'Q' AS kind, COALESCE(p.queue, r.queue) AS name, COALESCE(p.pending, 0) AS pending,
+		COALESCE(r.running, 0) AS running, d.oldest AS oldest_due_at
+FROM pending p FULL JOIN running r ON r.queue = p.queue
+LEFT JOIN due d ON d.queue = COALESCE(p.queue, r.queue)
+UNION ALL
+SELECT 'T', task, 0, count(*), NULL FROM ${prefix}claims GROUP BY task
+UNION ALL
+SELECT 'S', NULL, 0, 0, ts FROM q;
+
+-- name: live-instances
+-- The instances whose record has not expired; one of an older version has no expiry and
+-- counts as live for the default lease (?) after its heartbeat.
+SELECT instance_id, heartbeat_at, COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') AS expires_at,
+		task_caps, queue_caps, served_tasks, served_queues
+FROM ${prefix}instances
+WHERE COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') > clock_timestamp()
+ORDER BY instance_id;
 
 -- name: remove-instance
 DELETE FROM ${prefix}instances WHERE instance_id = ?;

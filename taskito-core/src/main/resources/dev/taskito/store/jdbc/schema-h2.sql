@@ -50,6 +50,11 @@ CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing ON ${prefix}jobs (status, task,
 -- it tell the listeners. NULL (not awaited) in jobs of an older version.
 ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS awaited boolean;
 
+-- The job's headers (such as a trace's traceparent) as a JSON object of text values, NULL
+-- when it has none: a job without headers stores and reads nothing more. NULL in jobs of an
+-- older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS headers clob;
+
 CREATE TABLE IF NOT EXISTS ${prefix}claims (
 	job_id uuid PRIMARY KEY,
 	task varchar(200) NOT NULL,

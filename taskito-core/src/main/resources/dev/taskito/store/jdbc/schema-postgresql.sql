@@ -51,6 +51,11 @@ DROP INDEX IF EXISTS ${prefix}jobs_running;
 -- it send a notification. NULL (not awaited) in jobs of an older version.
 ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS awaited boolean;
 
+-- The job's headers (such as a trace's traceparent) as a JSON object of text values, NULL
+-- when it has none: a job without headers stores and reads nothing more. NULL in jobs of an
+-- older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS headers text;
+
 -- A row per RUNNING job, written by the claim and removed with its outcome: every index here
 -- is paid for by every job twice. Statements find a claim by its job id (the primary key)
 -- and check its token; only the post-claim count needs more (task and queue). A lost claim's

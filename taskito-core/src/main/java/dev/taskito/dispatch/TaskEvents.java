@@ -1,0 +1,235 @@
+package dev.taskito.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.taskito.JobId;
+import dev.taskito.TaskEvent;
+import dev.taskito.TaskListener;
+import dev.taskito.store.ClaimedJob;
+
+/**
+ * Tells {@link TaskListener}s of {@link TaskEvent}s, either on the calling thread
+ * ({@link #publish}: a start, an outcome) or on one bounded thread of its own
+ * ({@link #publishLater}: enqueues, cancellations, rejected claims), which drops an event and
+ * counts it rather than block the queue when the listeners fall behind.
+ *
+ * <p>A listener that throws is logged (once per listener and failure, then at debug level)
+ * and never affects a job or another listener. With no listener, {@link #enabled()} is
+ * {@code false} and callers build no event at all: the hot path allocates nothing.
+ */
+final class TaskEvents {
+
+	private static final Logger logger = LoggerFactory.getLogger(TaskEvents.class);
+
+	/** How many events may wait for the listeners' thread before new ones are dropped. */
+	static final int QUEUE_CAPACITY = 4096;
+
+	private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final String owner;
+
+	private final AtomicLong dropped = new AtomicLong();
+
+	/** The failure last logged per listener, so that one that repeats is logged once. */
+	private final Map<TaskListener, String> lastFailure = new ConcurrentHashMap<>();
+
+	private final Object executorMonitor = new Object();
+
+	/** Made at the first event for it; {@code null} before. */
+	private volatile ThreadPoolExecutor executor;
+
+	private volatile boolean closed;
+
+	/**
+	 * @param listeners the listeners, in the order they are told
+	 * @param owner whose events these are (an instance id, or the task queue), for the log
+	 */
+	TaskEvents(List<TaskListener> listeners, String owner) {
+		this.listeners.addAll(listeners);
+		this.owner = owner;
+	}
+
+	/**
+	 * Adds a listener, told of events published from now on.
+	 */
+	void add(TaskListener listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * @return whether any listener is registered; when not, build no event
+	 */
+	boolean enabled() {
+		return !this.listeners.isEmpty();
+	}
+
+	/**
+	 * Tells every listener now, on the calling thread.
+	 */
+	void publish(TaskEvent event) {
+		for (TaskListener listener : this.listeners) {
+			try {
+				listener.onEvent(event);
+			}
+			catch (Throwable ex) {
+				listenerFailed(listener, event, ex);
+			}
+		}
+	}
+
+	/**
+	 * Tells every listener on the listeners' thread, or drops the event (and counts it) when
+	 * {@link #QUEUE_CAPACITY} events already wait.
+	 */
+	void publishLater(TaskEvent event) {
+		ThreadPoolExecutor executor = executor();
+		if (executor == null) {
+			dropped();
+			return;
+		}
+		try {
+			executor.execute(() -> publish(event));
+		}
+		catch (RuntimeException ex) {
+			// Rejected by an executor shut down meanwhile (the dispatcher closed): dropped too.
+			dropped();
+		}
+	}
+
+	private ThreadPoolExecutor executor() {
+		ThreadPoolExecutor executor = this.executor;
+		if (executor == null) {
+			synchronized (this.executorMonitor) {
+				if (this.closed) {
+					return null;
+				}
+				executor = this.executor;
+				if (executor == null) {
+					// One thread keeps the events in the order they were published; it ends when
+					// idle, so an owner that is never closed (a task queue) keeps no thread alive.
+					executor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
+							new ArrayBlockingQueue<>(QUEUE_CAPACITY), Threads.named("taskito-events-", true),
+							(task, pool) -> dropped());
+					executor.allowCoreThreadTimeOut(true);
+					this.executor = executor;
+				}
+			}
+		}
+		return executor;
+	}
+
+	/**
+	 * @return how many events were dropped because the listeners fell behind (or came after
+	 *         {@link #close})
+	 */
+	long droppedEvents() {
+		return this.dropped.get();
+	}
+
+	/**
+	 * Lets the events already queued be told, for up to {@code timeoutNanos}, then stops the
+	 * listeners' thread; events for it published after this are dropped.
+	 */
+	void close(long timeoutNanos) {
+		ThreadPoolExecutor executor;
+		synchronized (this.executorMonitor) {
+			this.closed = true;
+			executor = this.executor;
+		}
+		if (executor == null) {
+			return;
+		}
+		executor.shutdown();
+		try {
+			executor.awaitTermination(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void dropped() {
+		long count = this.dropped.incrementAndGet();
+		// Logged at the first drop and at each power of two after it: a flood stays a few lines.
+		if (Long.bitCount(count) == 1) {
+			logger.warn("Taskito {}: {} event(s) dropped so far because the TaskListeners fell behind (more than {} "
+					+ "waiting); make the listeners return quickly", this.owner, count, QUEUE_CAPACITY);
+		}
+	}
+
+	private void listenerFailed(TaskListener listener, TaskEvent event, Throwable ex) {
+		String signature = ex.getClass().getName() + ": " + ex.getMessage();
+		if (signature.equals(this.lastFailure.put(listener, signature))) {
+			logger.debug("TaskListener {} failed again on {} of job {}: {}", listener, event.type(), event.jobId(),
+					signature);
+		}
+		else {
+			logger.error("TaskListener {} of {} threw on {} of job {} of task '{}'; the job is not affected: fix the "
+					+ "listener", listener, this.owner, event.type(), event.jobId(), event.taskName(), ex);
+		}
+	}
+
+	// ------------------------------------------------------------------ events
+
+	/** A job stored by this instance's task queue. */
+	static TaskEvent enqueued(JobId id, String task, String queue) {
+		return new TaskEvent(TaskEvent.Type.ENQUEUED, id, task, queue, 0, null, null, null, null, null, 1,
+				Instant.now());
+	}
+
+	/** A pending job cancelled through this instance's task queue. */
+	static TaskEvent cancelled(JobId id, String task, String queue) {
+		return new TaskEvent(TaskEvent.Type.CANCELLED, id, task, queue, 0, null, null, null, null, null, 1,
+				Instant.now());
+	}
+
+	/** A claim a cap rejected, given back without consuming an attempt. */
+	static TaskEvent capRejected(ClaimedJob job) {
+		return new TaskEvent(TaskEvent.Type.CAP_REJECTED, job.id(), job.taskName(), job.queue(), 0, job.dueAt(), null,
+				null, null, null, 1, Instant.now());
+	}
+
+	/**
+	 * Due jobs a rate limit held back; {@code task} is {@code null} for a queue's limit.
+	 */
+	static TaskEvent rateLimited(String task, String queue, int count) {
+		return new TaskEvent(TaskEvent.Type.RATE_LIMITED, null, task, queue, 0, null, null, null, null, null, count,
+				Instant.now());
+	}
+
+	/**
+	 * @return how long from {@code dueAt} (the store's clock) to {@code startedAt} (this
+	 *         JVM's), never negative, or {@code null} when the due time is not known
+	 */
+	static Duration waited(Instant dueAt, Instant startedAt) {
+		if (dueAt == null || startedAt == null) {
+			return null;
+		}
+		Duration waited = Duration.between(dueAt, startedAt);
+		return waited.isNegative() ? Duration.ZERO : waited;
+	}
+
+	/**
+	 * @return the first line of a failure as stored (its exception and message)
+	 */
+	static String firstLine(String error) {
+		if (error == null) {
+			return null;
+		}
+		int end = error.indexOf('\n');
+		return (end < 0) ? error : error.substring(0, end).stripTrailing();
+	}
+
+}
