@@ -3,12 +3,12 @@ package dev.taskito.spring.boot.autoconfigure.actuate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
-import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import dev.taskito.TaskQueue;
 import dev.taskito.dispatch.TaskDispatcher;
@@ -23,24 +23,34 @@ import dev.taskito.store.ClaimStore;
  * {@code management.endpoint.taskito.access=unrestricted}.
  */
 @AutoConfiguration(after = TaskitoAutoConfiguration.class)
-@ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
-@ConditionalOnAvailableEndpoint(TaskitoEndpoint.class)
-@ConditionalOnBean({ TaskQueue.class, ClaimStore.class })
+@ConditionalOnClass(name = { "org.springframework.boot.actuate.endpoint.annotation.Endpoint",
+		"org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint" })
 public final class TaskitoEndpointAutoConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean
-	TaskitoEndpoint taskitoEndpoint(TaskQueue taskQueue, ClaimStore store, ObjectProvider<TaskDispatcher> dispatcher) {
-		TaskDispatcher own = dispatcher.getIfUnique();
-		return new TaskitoEndpoint(taskQueue, store, (own != null) ? own.instanceId() : null);
-	}
+	// Actuator's own conditions sit on a nested class: Spring resolves every condition of a
+	// class before it evaluates any, so on the outer class they would fail the application
+	// when Actuator is absent instead of switching this off.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnAvailableEndpoint(TaskitoEndpoint.class)
+	@ConditionalOnBean({ TaskQueue.class, ClaimStore.class })
+	static class EndpointConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean
-	@ConditionalOnBean(TaskitoEndpoint.class)
-	@ConditionalOnAvailableEndpoint(endpoint = TaskitoEndpoint.class, exposure = EndpointExposure.WEB)
-	TaskitoEndpointWebExtension taskitoEndpointWebExtension(TaskitoEndpoint endpoint) {
-		return new TaskitoEndpointWebExtension(endpoint);
+		@Bean
+		@ConditionalOnMissingBean
+		TaskitoEndpoint taskitoEndpoint(TaskQueue taskQueue, ClaimStore store,
+				ObjectProvider<TaskDispatcher> dispatcher) {
+			TaskDispatcher own = dispatcher.getIfUnique();
+			return new TaskitoEndpoint(taskQueue, store, (own != null) ? own.instanceId() : null);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBean(TaskitoEndpoint.class)
+		@ConditionalOnAvailableEndpoint(endpoint = TaskitoEndpoint.class, exposure = EndpointExposure.WEB)
+		TaskitoEndpointWebExtension taskitoEndpointWebExtension(TaskitoEndpoint endpoint) {
+			return new TaskitoEndpointWebExtension(endpoint);
+		}
+
 	}
 
 }

@@ -5,8 +5,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
-import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import dev.taskito.dispatch.TaskDispatcher;
 import dev.taskito.spring.boot.autoconfigure.TaskitoAutoConfiguration;
@@ -25,15 +25,24 @@ import dev.taskito.spring.boot.autoconfigure.TaskitoAutoConfiguration;
  */
 @AutoConfiguration(after = TaskitoAutoConfiguration.class,
 		beforeName = "org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration")
-@ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnBean(TaskDispatcher.class)
-@ConditionalOnEnabledHealthIndicator("taskito")
+@ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
+		"org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator" })
 public final class TaskitoHealthContributorAutoConfiguration {
 
-	@Bean
-	@ConditionalOnMissingBean(name = { "taskitoHealthIndicator", "taskitoHealthContributor" })
-	TaskitoHealthIndicator taskitoHealthIndicator(TaskDispatcher dispatcher) {
-		return new TaskitoHealthIndicator(dispatcher);
+	// The health module's own conditions sit on a nested class: Spring resolves every
+	// condition of a class before it evaluates any, so on the outer class they would fail
+	// the application when the health module is absent instead of switching this off.
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(TaskDispatcher.class)
+	@ConditionalOnEnabledHealthIndicator("taskito")
+	static class HealthIndicatorConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = { "taskitoHealthIndicator", "taskitoHealthContributor" })
+		TaskitoHealthIndicator taskitoHealthIndicator(TaskDispatcher dispatcher) {
+			return new TaskitoHealthIndicator(dispatcher);
+		}
+
 	}
 
 }
