@@ -108,7 +108,9 @@ class TaskitoActuatorHttpTests {
 		JobId id = deadJob("flaky", 7);
 		ActuatorTestApplication.Tasks.healed.add(7);
 		Map<String, Object> retried = post("/actuator/taskito/jobs/" + id + "/retry", HttpStatus.OK);
-		assertThat(retried).containsEntry("id", id.toString()).containsEntry("attempts", 0);
+		// The retry wakes this instance's dispatcher, so the job may already run or be done.
+		assertThat(retried).containsEntry("id", id.toString())
+			.hasEntrySatisfying("status", (status) -> assertThat(status).isIn("PENDING", "RUNNING", "SUCCEEDED"));
 		assertThat(this.taskQueue.awaitFinished(id, FINISH).status()).isEqualTo(JobStatus.SUCCEEDED);
 		assertThat(get("/actuator/taskito/jobs/" + id, HttpStatus.OK)).containsEntry("status", "SUCCEEDED");
 
