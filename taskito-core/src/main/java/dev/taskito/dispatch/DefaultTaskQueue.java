@@ -18,6 +18,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.taskito.AwaitTimeoutException;
 import dev.taskito.BulkResult;
 import dev.taskito.EnqueueRequest;
@@ -41,6 +44,8 @@ import dev.taskito.store.NewJob;
  * the job is visible (after the caller's commit, through the after-commit executor).
  */
 public final class DefaultTaskQueue implements TaskQueue {
+
+	private static final Logger logger = LoggerFactory.getLogger(DefaultTaskQueue.class);
 
 	/** How many jobs one batch of a bulk cancel or retry looks at, in one transaction. */
 	public static final int BULK_BATCH_SIZE = 500;
@@ -210,7 +215,16 @@ public final class DefaultTaskQueue implements TaskQueue {
 		}
 		Map<String, String> headers = new LinkedHashMap<>();
 		for (JobHeadersContributor contributor : this.headersContributors) {
-			Map<String, String> contributed = contributor.headersFor(request);
+			Map<String, String> contributed;
+			try {
+				contributed = contributor.headersFor(request);
+			}
+			catch (RuntimeException ex) {
+				// Headers serve observability: a contributor's bug must not stop the application enqueueing.
+				logger.warn("JobHeadersContributor {} failed for a job of task '{}', which is enqueued without its "
+						+ "headers; fix the contributor", contributor, request.taskName(), ex);
+				continue;
+			}
 			if (contributed != null) {
 				contributed.forEach((name, value) -> {
 					if (name != null && value != null) {

@@ -295,7 +295,13 @@ final class OutcomeRecorder {
 		}
 		this.wakeSignal.wake();
 		if (this.events.enabled()) {
-			published(batch, recorded);
+			try {
+				published(batch, recorded);
+			}
+			catch (RuntimeException ex) {
+				// The batch is committed: nothing here may make it look unrecorded and be tried again.
+				logger.warn("Could not tell the listeners of {} recorded outcome(s)", batch.size(), ex);
+			}
 		}
 		batch.clear();
 	}

@@ -592,7 +592,7 @@ public abstract class AbstractTaskDispatcherTest {
 		HeldClaims held = new HeldClaims();
 		OutcomeRecorder recorder = new OutcomeRecorder(instance.seams, held, new CapBook(instance.registry, POLL),
 				new WakeSignal(), new StoreOutage("recorder-test", () -> {
-				}), new StepFailures("recorder-test"));
+				}), new StepFailures("recorder-test"), new TaskEvents(List.of(), "recorder-test"));
 		for (ClaimedJob job : claimed) {
 			RunningJob running = new RunningJob(job, instance.registry.require("task"), System.nanoTime());
 			held.put(job.claim(), running);

@@ -56,7 +56,10 @@ import dev.taskito.store.TokenRequest;
  * stands still (SIGSTOP, a long GC pause) never arrive, while the handlers it already
  * started run on and their outcomes reach the store;</li>
  * <li>outcomes the store refuses: a finish whose batch holds one fails as a store that cannot
- * write it does (not an outage), and the batches finish was called with are kept.</li>
+ * write it does (not an outage), and the batches finish was called with are kept;</li>
+ * <li>an outage: heartbeats, claims and reaps fail as on a store that does not answer, until
+ * reconnected;</li>
+ * <li>the jobs every enqueue was handed, as the task queue made them.</li>
  * </ul>
  */
 final class InterceptingClaimStore implements ClaimStore {
@@ -104,6 +107,12 @@ final class InterceptingClaimStore implements ClaimStore {
 	private volatile Set<String> pretendPaused = Set.of();
 
 	private volatile Predicate<Outcome> refused = (outcome) -> false;
+
+	/** Set while heartbeats, claims and reaps fail as on an unreachable store. */
+	private volatile StoreUnavailableException cutOff;
+
+	/** The jobs of every enqueue call, in order. */
+	final List<NewJob> enqueued = new CopyOnWriteArrayList<>();
 
 	/** The outcomes of every finish call, in order. */
 	final List<List<Outcome>> finishes = new CopyOnWriteArrayList<>();
@@ -199,7 +208,20 @@ final class InterceptingClaimStore implements ClaimStore {
 		}
 	}
 
+	/** From now on heartbeats, claims and reaps fail with {@code failure} until {@link #reconnect()}. */
+	void cutOff(StoreUnavailableException failure) {
+		this.cutOff = failure;
+	}
+
+	void reconnect() {
+		this.cutOff = null;
+	}
+
 	private void awaitThaw() {
+		StoreUnavailableException failure = this.cutOff;
+		if (failure != null) {
+			throw failure;
+		}
 		CountDownLatch latch = this.frozen;
 		if (latch == null) {
 			return;
@@ -289,6 +311,7 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	@Override
 	public List<JobId> enqueue(List<NewJob> jobs) {
+		this.enqueued.addAll(jobs);
 		return this.store.enqueue(jobs);
 	}
 

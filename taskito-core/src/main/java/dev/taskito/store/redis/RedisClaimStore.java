@@ -93,6 +93,8 @@ public final class RedisClaimStore implements ClaimStore {
 
 	private final RedisLeases leases;
 
+	private final RedisGauges gauges;
+
 	private final RedisMaintenance maintenance;
 
 	private final Object lifecycle = new Object();
@@ -109,6 +111,7 @@ public final class RedisClaimStore implements ClaimStore {
 		this.jobIndex = new RedisJobIndex(this.scripts);
 		this.claims = new RedisClaims(this.scripts);
 		this.leases = new RedisLeases(this.scripts);
+		this.gauges = new RedisGauges(this.scripts);
 		this.maintenance = new RedisMaintenance(this.scripts);
 	}
 
@@ -242,12 +245,12 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public ClusterGauges gauges(int countLimit) {
-		throw new UnsupportedOperationException("not yet");
+		return this.gauges.gauges(countLimit);
 	}
 
 	@Override
 	public List<InstanceView> liveInstances() {
-		throw new UnsupportedOperationException("not yet");
+		return this.gauges.liveInstances();
 	}
 
 	@Override

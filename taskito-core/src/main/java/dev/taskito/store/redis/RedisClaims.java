@@ -1,5 +1,6 @@
 package dev.taskito.store.redis;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
+import dev.taskito.store.StoredHeaders;
 
 /**
  * The claim path of the Redis store: claiming due jobs, reading a lost claim back, counting
@@ -32,7 +34,7 @@ import dev.taskito.store.Reschedule;
 final class RedisClaims {
 
 	/** Fields per claimed job in the replies of {@code dequeue.lua} and {@code recover.lua}. */
-	private static final int CLAIM_FIELDS = 10;
+	private static final int CLAIM_FIELDS = 12;
 
 	private final RedisScripts scripts;
 
@@ -133,13 +135,16 @@ final class RedisClaims {
 		List<ClaimedJob> jobs = new ArrayList<>(reply.size() / CLAIM_FIELDS);
 		for (int i = 0; i + CLAIM_FIELDS - 1 < reply.size(); i += CLAIM_FIELDS) {
 			String timeout = reply.get(i + 7).toString();
-			jobs.add(new ClaimedJob(
-					new ClaimRef(JobId.parse(reply.get(i).toString()), UUID.fromString(reply.get(i + 1).toString())),
+			String runAt = reply.get(i + 10).toString();
+			JobId id = JobId.parse(reply.get(i).toString());
+			jobs.add(new ClaimedJob(new ClaimRef(id, UUID.fromString(reply.get(i + 1).toString())),
 					reply.get(i + 2).toString(), reply.get(i + 3).toString(), reply.get(i + 4).toString(),
 					(int) RedisScriptValues.number(reply.get(i + 5)), (int) RedisScriptValues.number(reply.get(i + 6)),
 					timeout.isEmpty() ? null : Duration.ofMillis(Long.parseLong(timeout)),
 					(int) RedisScriptValues.number(reply.get(i + 8)),
-					Instant.ofEpochMilli(RedisScriptValues.number(reply.get(i + 9)))));
+					Instant.ofEpochMilli(RedisScriptValues.number(reply.get(i + 9))),
+					runAt.isEmpty() ? null : Instant.ofEpochMilli(new BigDecimal(runAt).longValue()),
+					StoredHeaders.decode(reply.get(i + 11).toString(), id)));
 		}
 		return jobs;
 	}

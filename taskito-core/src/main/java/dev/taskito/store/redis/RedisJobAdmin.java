@@ -14,6 +14,7 @@ import dev.taskito.JobId;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.store.NewJob;
+import dev.taskito.store.StoredHeaders;
 import dev.taskito.store.TokenRequest;
 import dev.taskito.store.UniqueKeyHeldException;
 
@@ -48,7 +49,7 @@ final class RedisJobAdmin {
 		if (jobs.isEmpty()) {
 			throw new IllegalArgumentException("enqueue needs at least one job");
 		}
-		List<String> args = new ArrayList<>(jobs.size() * 10);
+		List<String> args = new ArrayList<>(jobs.size() * 11);
 		for (NewJob job : jobs) {
 			args.add(job.id().toString());
 			args.add(job.taskName());
@@ -60,6 +61,9 @@ final class RedisJobAdmin {
 			args.add((job.uniqueKey() != null) ? job.uniqueKey() : "");
 			args.add(Integer.toString(job.maxRetries()));
 			args.add((job.timeout() != null) ? Long.toString(job.timeout().toMillis()) : "");
+			// Empty for none: the job's hash then has no headers field.
+			String headers = StoredHeaders.encode(job.headers());
+			args.add((headers != null) ? headers : "");
 		}
 		List<Object> reply = this.scripts.run("enqueue", "enqueue " + jobs.size() + " jobs", args);
 		return reply.stream().map((id) -> JobId.parse(id.toString())).toList();

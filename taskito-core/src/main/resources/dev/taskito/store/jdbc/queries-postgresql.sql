@@ -407,9 +407,12 @@ pending AS (
 	SELECT p.queue, LEAST(sum(c.n), (SELECT n FROM q)) AS pending
 	FROM (SELECT DISTINCT task, queue FROM levels) p CROSS JOIN q
 	CROSS JOIN LATERAL (
+		-- In the index's order, so that no plan reads the table instead: without it, a plan that
+		-- expects the limit to be met early scans the whole table for the pair's rows.
 		SELECT count(*) AS n FROM (
 			SELECT 1 FROM ${prefix}jobs j
 			WHERE j.task = p.task AND j.queue = p.queue AND j.status = 'PENDING'
+			ORDER BY j.priority DESC, j.run_at, j.id
 			LIMIT q.n
 		) capped
 	) c

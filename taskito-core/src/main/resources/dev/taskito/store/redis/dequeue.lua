@@ -7,7 +7,7 @@
 -- A cap is the cluster's: no more of its task or queue is claimed than the cap minus the
 -- claims it has now (SCARD of its claim set). The script is atomic, so claimers that race
 -- can never take more than the cap between them.
--- Returns 10 fields per claimed job (see held_claims), in claim order.
+-- Returns 12 fields per claimed job (see held_claims), in claim order.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
 local limit = arg_int(ARGV[3], 'limit')
@@ -106,7 +106,7 @@ for _, c in ipairs(candidates) do
     local jk = job_key(id)
     gather(unready, ready_key(c.queue, c.task), c.member)
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
-      'attempts')
+      'attempts', 'run_at', 'headers')
     if f[1] == 'PENDING' then
       taken = taken + 1
       taken_task[c.task] = tt + 1
@@ -121,7 +121,8 @@ for _, c in ipairs(candidates) do
       lease_args[#lease_args + 1] = lease
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id
-      for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease }) do
+      for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease, f[8] or '',
+          f[9] or '' }) do
         out[#out + 1] = v
       end
     end

@@ -1,8 +1,9 @@
 -- Stores new jobs as PENDING, all or none.
--- ARGV, 10 per job: id, task, queue, payload, priority, delay_ms, run_at_ms ('' = use the
--- delay), unique_key ('' = none), max_retries, timeout_ms ('' = none).
+-- ARGV, 11 per job: id, task, queue, payload, priority, delay_ms, run_at_ms ('' = use the
+-- delay), unique_key ('' = none), max_retries, timeout_ms ('' = none), headers (a JSON
+-- object; '' = none, and then the job's hash has no headers field at all).
 -- Returns the id that stands for each job: its own, or that of the job holding its key.
-local FIELDS = 10
+local FIELDS = 11
 if #ARGV == 0 or #ARGV % FIELDS ~= 0 then
   error('taskito: enqueue needs ' .. FIELDS .. ' arguments per job, got ' .. #ARGV)
 end
@@ -11,7 +12,7 @@ for i = 1, #ARGV, FIELDS do
   local job = {
     id = arg_text(ARGV[i], 'id'), task = arg_text(ARGV[i + 1], 'task'), queue = arg_text(ARGV[i + 2], 'queue'),
     payload = ARGV[i + 3], priority = arg_int(ARGV[i + 4], 'priority'), delay = arg_int(ARGV[i + 5], 'delay'),
-    unique_key = ARGV[i + 7], max_retries = arg_int(ARGV[i + 8], 'max_retries')
+    unique_key = ARGV[i + 7], max_retries = arg_int(ARGV[i + 8], 'max_retries'), headers = ARGV[i + 10]
   }
   if ARGV[i + 6] ~= '' then job.run_at = arg_int(ARGV[i + 6], 'run_at') end
   if ARGV[i + 9] ~= '' then job.timeout = arg_int(ARGV[i + 9], 'timeout') end
@@ -46,6 +47,7 @@ for _, job in ipairs(jobs) do
     redis.call('HSET', jk, 'id', job.id, 'task', job.task, 'queue', job.queue, 'payload', job.payload,
       'priority', job.priority, 'attempts', 0, 'max_retries', job.max_retries, 'created', now)
     if job.timeout then redis.call('HSET', jk, 'timeout', job.timeout) end
+    if job.headers ~= '' then redis.call('HSET', jk, 'headers', job.headers) end
     if job.unique_key ~= '' then
       redis.call('HSET', jk, 'unique_key', job.unique_key)
       redis.call('HSET', K_UNIQUE, job.unique_key, job.id)

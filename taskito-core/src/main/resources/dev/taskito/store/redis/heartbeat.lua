@@ -51,6 +51,7 @@ local sk = served_key(instance)
 redis.call('DEL', sk)
 redis.call('SADD', sk, unpack(served))
 redis.call('PEXPIRE', sk, lease_ms)
+redis.call('SET', beat_key(instance), now, 'PX', lease_ms)
 
 local renewed = {}
 for j = i, #ARGV, 2 do

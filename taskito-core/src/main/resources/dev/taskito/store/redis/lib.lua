@@ -87,6 +87,9 @@ local function instance_key(instance) return B .. 'instance:' .. instance end
 -- What a live instance serves: a set of 't:' .. task and 'q:' .. queue, expiring with its
 -- heartbeat, that always holds SERVED_MARK too (so that it exists when it serves nothing).
 local function served_key(instance) return B .. 'served:' .. instance end
+-- When an instance last beat, in ms on the store's clock, expiring with its record (an
+-- instance of an older version writes none).
+local function beat_key(instance) return B .. 'beat:' .. instance end
 local SERVED_MARK = '='
 -- Also in the served set of an instance whose scripts keep the job index, so that stranded.lua
 -- can tell when an instance of an older version runs (and its changes bypass the index).
@@ -234,14 +237,16 @@ local function release_unique(unique_key, id)
 end
 
 -- The claims of one claim call that still hold, in claim order: id, token, task, queue,
--- payload, attempts, max_retries, timeout ('' for none), priority, lease expiry.
+-- payload, attempts, max_retries, timeout ('' for none), priority, lease expiry, run_at (the
+-- due time, which a claim leaves as it was), headers ('' for none).
 local function held_claims(batch, instance)
   local out = {}
   for _, id in ipairs(redis.call('LRANGE', batch_key(batch), 0, -1)) do
     local f = redis.call('HMGET', job_key(id), 'status', 'batch', 'instance', 'token', 'task', 'queue',
-      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease')
+      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease', 'run_at', 'headers')
     if f[1] == 'RUNNING' and f[2] == batch and f[3] == instance then
-      for _, v in ipairs({ id, f[4], f[5], f[6], f[7], f[8], f[9], f[10] or '', f[11], f[12] }) do
+      for _, v in ipairs({ id, f[4], f[5], f[6], f[7], f[8], f[9], f[10] or '', f[11], f[12], f[13] or '',
+          f[14] or '' }) do
         out[#out + 1] = v
       end
     end
@@ -252,7 +257,7 @@ end
 -- Forgets instances whose heartbeat expired: their caps and what they served.
 local function forget_expired_instances(now)
   for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
-    redis.call('DEL', instance_key(gone), served_key(gone))
+    redis.call('DEL', instance_key(gone), served_key(gone), beat_key(gone))
   end
   redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
 end

@@ -30,6 +30,9 @@ import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ClusterGauges;
+import dev.taskito.store.ClusterGauges.QueueGauge;
+import dev.taskito.store.ClusterGauges.TaskGauge;
 import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.NewJob;
@@ -39,6 +42,7 @@ import dev.taskito.testsupport.TestH2;
 import dev.taskito.testsupport.TestPostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -139,6 +143,70 @@ class JdbcStoreOperationsTest {
 			assertThat(again.watch(old)).get().extracting(JobView::status).isEqualTo(JobStatus.PENDING);
 			assertThat(again.jobs(JobQuery.all())).extracting(JobView::id).containsExactly(old);
 			assertThat(again.applyConfiguredPause("mail", true)).isFalse();
+		}
+
+		@Test
+		void tablesOfVersion02WithAJobGainTheHeadersColumnInPlaceAndTheSchemaFileRunsAgainHarmlessly()
+				throws SQLException {
+			String prefix = newPrefix();
+			String oldSchema = JdbcStatements.read("dev/taskito/store/jdbc/schema-0.2-" + dialect().name() + ".sql")
+				.replace(JdbcStatements.PREFIX_PLACEHOLDER, prefix);
+			JobId old = JobId.newId();
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (String ddl : statements(oldSchema)) {
+					statement.execute(ddl);
+				}
+				// A job stored by version 0.2, due a minute ago.
+				statement.execute("INSERT INTO " + prefix + "jobs (id, task, queue, payload, status, max_retries, "
+						+ "created_at, run_at) VALUES ('" + old + "', 'old', 'default', '[]', 'PENDING', 3, "
+						+ "CURRENT_TIMESTAMP, TIMESTAMP WITH TIME ZONE '2020-01-02 03:04:05.678+00')");
+			}
+			assertThat(columns(prefix + "jobs")).doesNotContain("headers");
+
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			assertThat(columns(prefix + "jobs")).contains("headers");
+			assertThat(store.jobs(JobQuery.all())).extracting(JobView::id).containsExactly(old);
+			assertThat(store.gauges(10).queues()).singleElement()
+				.satisfies((queue) -> assertThat(queue.oldestDueAt()).isEqualTo(Instant.parse("2020-01-02T03:04:05.678Z")));
+			ClaimedJob claimed = claim(store, "old").get(0);
+			assertThat(claimed.id()).isEqualTo(old);
+			assertThat(claimed.headers()).as("a job of 0.2 has no headers").isEmpty();
+			assertThat(claimed.dueAt()).isEqualTo(Instant.parse("2020-01-02T03:04:05.678Z"));
+
+			// Users who manage the schema run the file on every upgrade: again and again.
+			List<String> schema = JdbcStatements.load(dialect(), prefix).schema();
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (int run = 0; run < 2; run++) {
+					for (String ddl : schema) {
+						statement.execute(ddl);
+					}
+				}
+			}
+			JdbcClaimStore again = store(prefix);
+			again.start();
+			assertThat(again.find(old)).get().extracting(JobView::status).isEqualTo(JobStatus.RUNNING);
+			NewJob traced = new NewJob(JobId.newId(), "new", "default", "[]", 0, Duration.ZERO, null, null, 3, null,
+					Map.of("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+			again.enqueue(List.of(traced));
+			assertThat(claim(again, "new")).singleElement()
+				.satisfies((job) -> assertThat(job.headers()).isEqualTo(traced.headers()));
+		}
+
+		/**
+		 * @return the lower-case names of a table's columns
+		 */
+		private Set<String> columns(String table) throws SQLException {
+			Set<String> names = new HashSet<>();
+			try (Connection connection = dataSource().getConnection();
+					ResultSet rs = connection.getMetaData().getColumns(null, null, null, null)) {
+				while (rs.next()) {
+					if (rs.getString("TABLE_NAME").equalsIgnoreCase(table)) {
+						names.add(rs.getString("COLUMN_NAME").toLowerCase(java.util.Locale.ROOT));
+					}
+				}
+			}
+			return names;
 		}
 
 		@Test
@@ -405,6 +473,67 @@ class JdbcStoreOperationsTest {
 				}
 				statement.execute("RESET plan_cache_mode");
 			}
+		}
+
+		@Test
+		void gaugesAreServedByIndexWhateverElseTheTableHolds() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcStatements statements = JdbcStatements.load(new PostgresDialect(), prefix);
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				// Many pending jobs in a few pairs and priorities, many finished ones, a few running.
+				String insert = "INSERT INTO " + prefix + "jobs (id, task, queue, payload, status, max_retries, created_at, "
+						+ "run_at, priority) SELECT gen_random_uuid(), %s, %s, '[]', %s, 3, now(), %s, %s "
+						+ "FROM generate_series(1, %d) AS i";
+				statement.execute(insert.formatted("'busy'", "'default'", "'SUCCEEDED'", "now()", "0", 30_000));
+				statement.execute(insert.formatted("'busy'", "'q2'", "'PENDING'", "now() - i * interval '1 second'",
+						"i % 3", 20_000));
+				statement.execute(insert.formatted("'aaa'", "'default'", "'PENDING'", "now() + interval '1 hour'", "0",
+						20_000));
+				statement.execute(insert.formatted("'target'", "'default'", "'PENDING'", "now() - i * interval '1 minute'",
+						"i % 5 - 2", 30));
+				statement.execute(insert.formatted("'target'", "'default'", "'DEAD'", "now()", "0", 30));
+				statement.execute(insert.formatted("'target'", "'q2'", "'RUNNING'", "now()", "0", 5));
+				statement.execute("INSERT INTO " + prefix + "claims (job_id, task, queue, instance_id, claim_token, "
+						+ "batch_id, claimed_at, lease_expires_at) SELECT id, task, queue, 'i', gen_random_uuid(), "
+						+ "gen_random_uuid(), now(), now() + interval '1 minute' FROM " + prefix + "jobs "
+						+ "WHERE status = 'RUNNING'");
+				statement.execute("ANALYZE " + prefix + "jobs");
+				String sql = statements.get("gauges").replace("?", "$1");
+				for (String mode : List.of("auto", "force_generic_plan")) {
+					statement.execute("SET plan_cache_mode = " + mode);
+					statement.execute("PREPARE gauges(int) AS " + sql);
+					// Planned more than five times: a cached generic plan, where auto chooses one.
+					for (int run = 0; run < 6; run++) {
+						statement.executeQuery("EXECUTE gauges(50)").close();
+					}
+					List<String> plan = new ArrayList<>();
+					try (ResultSet rs = statement
+						.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE gauges(50)")) {
+						while (rs.next()) {
+							plan.add(rs.getString(1));
+						}
+					}
+					assertBounded(prefix, "gauges (" + mode + ")", plan);
+					statement.execute("DEALLOCATE gauges");
+				}
+				statement.execute("RESET plan_cache_mode");
+			}
+			// And what it reads is right: each queue's pending jobs up to the limit, the earliest due
+			// across priorities, delayed jobs not due.
+			ClusterGauges gauges = store(prefix).gauges(50);
+			assertThat(gauges.queues()).extracting(QueueGauge::queue, QueueGauge::pending, QueueGauge::running)
+				.containsExactly(tuple("default", 50L, 0L), tuple("q2", 50L, 5L));
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement();
+					ResultSet rs = statement.executeQuery("SELECT queue, min(run_at) FROM " + prefix + "jobs "
+							+ "WHERE status = 'PENDING' AND run_at <= now() GROUP BY queue ORDER BY queue")) {
+				List<Instant> oldest = new ArrayList<>();
+				while (rs.next()) {
+					oldest.add(JdbcRows.instant(rs, "min"));
+				}
+				assertThat(gauges.queues()).extracting(QueueGauge::oldestDueAt).containsExactlyElementsOf(oldest);
+			}
+			assertThat(gauges.tasks()).extracting(TaskGauge::task, TaskGauge::running).containsExactly(tuple("target", 5L));
 		}
 
 		@Test
