@@ -237,6 +237,9 @@ public abstract class JobAdminContractTest extends StoreContract {
 		BulkStep first = this.store.cancelStep(query, upTo);
 		assertThat(first.changed()).isEqualTo(2);
 		assertThat(first.last()).isEqualTo(pending.get(1));
+		assertThat(first.changedJobs()).extracting(BulkStep.ChangedJob::id).containsExactlyInAnyOrderElementsOf(
+				pending.subList(0, 2));
+		assertThat(first.changedJobs()).extracting(BulkStep.ChangedJob::taskName).containsOnly("alpha");
 		List<JobId> cancelled = new ArrayList<>(pending.subList(0, 2));
 		BulkStep step = first;
 		while (step.last() != null && step.last().compareTo(upTo) < 0) {

@@ -64,7 +64,8 @@ final class JdbcBulkSteps {
 			Cancelled cancelled = cancel(this.transactions, connection,
 					jobs.stream().map((job) -> job.id().value()).toList());
 			awaited.addAll(cancelled.awaited());
-			return new BulkStep(cancelled.count(), jobs.size() - cancelled.count(), jobs.get(jobs.size() - 1).id());
+			return new BulkStep(cancelled.count(), jobs.size() - cancelled.count(), jobs.get(jobs.size() - 1).id(),
+					cancelled.jobs());
 		});
 		this.wakeUps.finished(awaited);
 		return step;
@@ -144,33 +145,38 @@ final class JdbcBulkSteps {
 	/**
 	 * Cancels those of the jobs that are {@code PENDING}, in the connection's transaction
 	 * (the caller's, for {@code ClaimStore#cancel}).
-	 * @return how many were cancelled, and which of them are awaited
+	 * @return which were cancelled, and which of them are awaited
 	 */
 	static Cancelled cancel(JdbcTransactions transactions, Connection connection, Collection<UUID> ids)
 			throws SQLException {
-		int count = 0;
+		List<BulkStep.ChangedJob> cancelled = new ArrayList<>();
 		List<JobId> awaited = new ArrayList<>();
 		try (PreparedStatement ps = transactions.prepare(connection, "cancel-jobs")) {
 			ps.setArray(1, transactions.array(connection, ColumnType.UUID, ids));
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
-					count++;
+					JobId id = new JobId(JdbcRows.uuid(rs, "id"));
+					cancelled.add(new BulkStep.ChangedJob(id, rs.getString("task"), rs.getString("queue")));
 					if (rs.getBoolean("awaited")) {
-						awaited.add(new JobId(JdbcRows.uuid(rs, "id")));
+						awaited.add(id);
 					}
 				}
 			}
 		}
-		return new Cancelled(count, awaited);
+		return new Cancelled(cancelled, awaited);
 	}
 
 	/**
 	 * What a cancel did.
 	 *
-	 * @param count how many jobs it cancelled
+	 * @param jobs the jobs it cancelled
 	 * @param awaited the cancelled jobs someone awaits
 	 */
-	record Cancelled(int count, List<JobId> awaited) {
+	record Cancelled(List<BulkStep.ChangedJob> jobs, List<JobId> awaited) {
+
+		int count() {
+			return this.jobs.size();
+		}
 
 	}
 

@@ -141,8 +141,13 @@ final class RedisJobIndex {
 						text(query.after()), upTo.toString(), Integer.toString(query.limit()),
 						Integer.toString(STEP_BUDGET)));
 		String last = reply.get(2).toString();
+		List<BulkStep.ChangedJob> changed = new ArrayList<>();
+		for (int i = 3; i + 2 < reply.size(); i += 3) {
+			changed.add(new BulkStep.ChangedJob(JobId.parse(reply.get(i).toString()), reply.get(i + 1).toString(),
+					reply.get(i + 2).toString()));
+		}
 		return new BulkStep((int) RedisScriptValues.number(reply.get(0)), (int) RedisScriptValues.number(reply.get(1)),
-				last.isEmpty() ? null : JobId.parse(last));
+				last.isEmpty() ? null : JobId.parse(last), changed);
 	}
 
 	private Chunk walk(String mode, JobQuery query, String from, int want, int budget, String operation) {

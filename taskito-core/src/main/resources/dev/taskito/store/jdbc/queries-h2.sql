@@ -55,7 +55,7 @@ FROM ${prefix}jobs WHERE id = ?;
 
 -- name: cancel-jobs
 -- The given jobs that are PENDING become CANCELLED, each with whether it is awaited.
-SELECT id, awaited FROM FINAL TABLE (
+SELECT id, task, queue, awaited FROM FINAL TABLE (
 	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = CURRENT_TIMESTAMP
 	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
 );

@@ -59,9 +59,9 @@ FROM ${prefix}jobs WHERE id = ?;
 WITH cancelled AS (
 	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp()
 	WHERE id = ANY(?::uuid[]) AND status = 'PENDING'
-	RETURNING id, awaited
+	RETURNING id, task, queue, awaited
 )
-SELECT id, awaited, CASE WHEN awaited THEN pg_notify('${prefix}finished', id::text) END AS notified FROM cancelled;
+SELECT id, task, queue, awaited, CASE WHEN awaited THEN pg_notify('${prefix}finished', id::text) END AS notified FROM cancelled;
 
 -- name: retry
 UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL

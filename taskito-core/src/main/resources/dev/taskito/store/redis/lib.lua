@@ -335,7 +335,7 @@ local function cancel_job(id, now, accept, done, out, into)
   done[#done + 1] = id
   gather_index_move(out, into, id, f[2], f[3], 'CANCELLED')
   note_finished(id, f[6])
-  return true
+  return true, f[3], f[2]
 end
 
 -- Moves a DEAD job back to PENDING, due now, attempts 0, last error kept; accept as for
