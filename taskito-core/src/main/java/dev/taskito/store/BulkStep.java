@@ -12,7 +12,8 @@ import dev.taskito.JobId;
  * @param last the highest id the step looked at, where the next step starts after; or
  *        {@code null} when it found no job, and the walk is over
  * @param changedJobs the jobs changed, for the listeners told of each (a cancellation is
- *        a {@code TaskEvent}); empty when the store does not report them, never {@code null}
+ *        a {@code TaskEvent}); every store reports them for a cancel step and may leave
+ *        them empty for a retry step; never {@code null}
  */
 public record BulkStep(int changed, int skipped, JobId last, List<ChangedJob> changedJobs) {
 
