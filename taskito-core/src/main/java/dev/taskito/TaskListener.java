@@ -8,12 +8,12 @@ package dev.taskito;
  * <p>An event is published only once its change is committed to the store: an enqueue
  * after the caller's transaction commits (a unique enqueue that found its key held is no
  * enqueue), an outcome once it is recorded. {@link TaskEvent.Type#STARTED} is told on the
- * thread that runs the job, and so is an outcome discarded before it reached the store; a
- * recorded or discarded outcome is told on the thread that committed it (the dispatcher's
- * completer), right after the commit, since only then is it known which it is. Neither is
- * ever dropped, so a slow listener slows them. The others are told on a bounded executor,
- * which drops events (and counts them) rather than slow the queue when listeners fall
- * behind. Every {@code STARTED} is followed by one outcome event: {@code SUCCEEDED},
+ * thread that runs the job, and so is an outcome discarded before it reached the store. The
+ * others, recorded outcomes included, are told on one bounded thread per dispatcher or queue,
+ * in the order they were published; it drops events (and counts them) rather than slow the
+ * queue when listeners fall
+ * behind, so a listener that blocks never holds up a job or the recording of outcomes. Every
+ * {@code STARTED} is followed by one outcome event: {@code SUCCEEDED},
  * {@code FAILED}, {@code DEAD} or {@code OUTCOME_DISCARDED}. Events told on different threads
  * may arrive out of order. A listener that throws is logged and never affects a job.
  * Listeners must be thread-safe and should return quickly.

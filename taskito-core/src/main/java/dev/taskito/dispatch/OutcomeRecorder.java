@@ -255,7 +255,7 @@ final class OutcomeRecorder {
 				refusal.toString(), last);
 		this.held.remove(pending.job.claim());
 		if (this.events.enabled()) {
-			this.events.publish(pending.job.event(TaskEvent.Type.OUTCOME_DISCARDED,
+			this.events.publishLater(pending.job.event(TaskEvent.Type.OUTCOME_DISCARDED,
 					"the store refused its outcome: " + refusal.getMessage(), null));
 		}
 		single.clear();
@@ -307,9 +307,10 @@ final class OutcomeRecorder {
 	}
 
 	/**
-	 * Tells the listeners what became of each outcome of a batch just committed, on this
-	 * thread: only now is it known which were recorded and which the store discarded because
-	 * the claim was lost.
+	 * Tells the listeners what became of each outcome of a batch just committed (only now is
+	 * it known which were recorded and which the store discarded because the claim was lost),
+	 * through the bounded events thread: a listener that blocks must never hold up the
+	 * recording of outcomes, which would keep capped slots taken across the cluster.
 	 */
 	private void published(List<PendingOutcome> batch, Set<ClaimRef> recorded) {
 		for (PendingOutcome pending : batch) {
@@ -325,7 +326,7 @@ final class OutcomeRecorder {
 			else {
 				event = pending.job.event(TaskEvent.Type.SUCCEEDED, null, null);
 			}
-			this.events.publish(event);
+			this.events.publishLater(event);
 		}
 	}
 

@@ -100,8 +100,8 @@ public abstract class AbstractTaskEventsTest {
 		assertThat(succeeded.error()).isNull();
 		assertThat(this.events.statusSeen.get(succeeded)).as("told once the outcome is committed")
 			.isEqualTo(JobStatus.SUCCEEDED);
-		assertThat(this.events.threadOf(succeeded)).as("the thread that committed it")
-			.startsWith("taskito-completer-");
+		assertThat(this.events.threadOf(succeeded)).as("the bounded events thread, never the completer")
+			.startsWith("taskito-events-");
 		for (TaskEvent event : List.of(started, succeeded)) {
 			if (event.dueAt() != null) {
 				assertThat(event.waited()).as("due to start, once the store reports the due time").isNotNull();
@@ -304,6 +304,33 @@ public abstract class AbstractTaskEventsTest {
 	}
 
 	@Test
+	void aListenerThatBlocksOnAnOutcomeHoldsUpNoOutcomeAndNoCappedSlot() {
+		CountDownLatch listenerBlocked = new CountDownLatch(1);
+		Instance instance = instance((registry) -> registry.register(quickTask("capped").withMaxConcurrent(1)),
+				List.of((event) -> {
+					if (event.type() == TaskEvent.Type.SUCCEEDED) {
+						listenerBlocked.countDown();
+						// Blocks until the test ends, as a listener stuck on a slow database would.
+						try {
+							this.hold.await();
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
+					}
+				}));
+		List<JobId> ids = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			ids.add(instance.queue.enqueue("capped"));
+		}
+		instance.dispatcher.start();
+
+		await().until(() -> listenerBlocked.getCount() == 0);
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> ids.stream().allMatch((id) -> status(instance, id) == JobStatus.SUCCEEDED));
+	}
+
+	@Test
 	void handlerTheWatchdogStopsEndsWithADiscardedOutcome() {
 		Instance instance = instance((registry) -> registry
 			.register(TaskDefinition.of("patient", Handlers.noArgs((args, context) -> {
@@ -378,7 +405,7 @@ public abstract class AbstractTaskEventsTest {
 		TaskEvent succeeded = this.events.await(TaskEvent.Type.SUCCEEDED, id);
 		TaskEvent started = this.events.await(TaskEvent.Type.STARTED, id);
 		assertThat(mdc.get(started)).isEqualTo(id + " look");
-		assertThat(mdc.get(succeeded)).as("the completer runs no handler").isEqualTo("none");
+		assertThat(mdc.get(succeeded)).as("the events thread runs no handler").isEqualTo("none");
 	}
 
 	@Test
