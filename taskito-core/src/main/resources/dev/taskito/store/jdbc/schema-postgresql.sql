@@ -30,15 +30,12 @@ CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending
 CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key
 	ON ${prefix}jobs (unique_key) WHERE status IN ('PENDING', 'RUNNING') AND unique_key IS NOT NULL;
 
--- The purge of finished jobs by age.
-CREATE INDEX IF NOT EXISTS ${prefix}jobs_finished
-	ON ${prefix}jobs (status, finished_at) WHERE finished_at IS NOT NULL;
-
 -- Listing, counting and bulk changes by status, task and queue in id order: a status's
 -- (task, queue) pairs are found by skipping through it one probe per pair, then each pair's
 -- jobs are read in id order from where a page starts. Also the reaper's fallback for running
--- jobs that lost their claim row, which had an index of its own (jobs_running) before. Every
--- row version of a job is written to this index, so it is the only one the listing adds.
+-- jobs that lost their claim row (jobs_running before), and the purge of finished jobs by age
+-- (jobs_finished before). Every row version of a job is written to this index, so it replaces
+-- those two rather than sit beside them.
 -- Built in place (and locking the jobs table against writes while it builds) when Taskito
 -- starts on tables of an older version; on a large table create it first with
 -- CREATE INDEX CONCURRENTLY, under this name, and start afterwards.
@@ -46,6 +43,10 @@ CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing
 	ON ${prefix}jobs (status, task, queue, id);
 
 DROP INDEX IF EXISTS ${prefix}jobs_running;
+
+-- The purge of finished jobs by age had an index of its own (status, finished_at) before;
+-- it now reads jobs_listing (see the purge statement), which spares every job one entry.
+DROP INDEX IF EXISTS ${prefix}jobs_finished;
 
 -- Whether someone awaits the job's end (TaskQueue.awaitFinished): only then does finishing
 -- it send a notification. NULL (not awaited) in jobs of an older version.
