@@ -475,7 +475,7 @@ UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
 -- the next statements check again.
 SELECT j.id, j.task, c.instance_id, c.claim_token
 FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
-WHERE j.status = 'RUNNING'
+WHERE j.status COLLATE "C" = 'RUNNING'
 	AND (c.job_id IS NULL OR (c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
 		AND c.lease_expires_at < ?));
 
@@ -546,22 +546,22 @@ pairs(status, task, queue) AS (
 	SELECT f.status, f.task, f.queue FROM cut
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = cut.status
-		ORDER BY j.task, j.queue LIMIT 1
+		WHERE j.status COLLATE "C" = cut.status
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	UNION ALL
 	SELECT f.status, f.task, f.queue FROM pairs p
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
-		ORDER BY j.task, j.queue LIMIT 1
+		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 ),
 doomed AS MATERIALIZED (
 	SELECT d.id FROM pairs p JOIN cut ON cut.status = p.status CROSS JOIN q
 	CROSS JOIN LATERAL (
 		SELECT j.id FROM ${prefix}jobs j
-		WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id <= cut.last_id
+		WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue AND j.id <= cut.last_id
 			AND j.finished_at < cut.before
 		ORDER BY j.id LIMIT q.n
 		FOR UPDATE SKIP LOCKED
@@ -596,8 +596,8 @@ pairs(status, task, queue) AS (
 	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = s.status AND j.task >= COALESCE(q.task, '')
-		ORDER BY j.task, j.queue LIMIT 1
+		WHERE j.status COLLATE "C" = s.status AND j.task COLLATE "C" >= COALESCE(q.task, '')
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	WHERE q.task IS NULL OR f.task = q.task
 	UNION ALL
@@ -605,8 +605,8 @@ pairs(status, task, queue) AS (
 	FROM pairs p CROSS JOIN q
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status = p.status AND (j.task, j.queue) > (p.task, p.queue)
-		ORDER BY j.task, j.queue LIMIT 1
+		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	WHERE q.task IS NULL OR f.task = q.task
 )
@@ -614,7 +614,7 @@ pairs(status, task, queue) AS (
 -- fragment: query-match
 -- One pair's jobs within the query's id range and due range (j is the jobs table, p the
 -- pair, q the parameters).
-WHERE j.status = p.status AND j.task = p.task AND j.queue = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
 	AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
 
 -- name: list-jobs

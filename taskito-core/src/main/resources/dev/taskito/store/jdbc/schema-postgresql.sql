@@ -39,8 +39,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key
 -- Built in place (and locking the jobs table against writes while it builds) when Taskito
 -- starts on tables of an older version; on a large table create it first with
 -- CREATE INDEX CONCURRENTLY, under this name, and start afterwards.
+--
+-- Its text columns compare bytewise (COLLATE "C"), whatever the database's collation: every
+-- job inserts three entries, each found by comparing status, task and queue down the tree,
+-- and a locale's comparison (even C.UTF-8's, through strcoll) cost the two-instance drain
+-- several per cent where bytewise comparison costs about one. The statements that read it
+-- say COLLATE "C" in their conditions so that they can use it; the order of pairs it gives
+-- is byte order, which only decides the order pairs are visited in.
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing
-	ON ${prefix}jobs (status, task, queue, id);
+	ON ${prefix}jobs (status COLLATE "C", task COLLATE "C", queue COLLATE "C", id);
 
 DROP INDEX IF EXISTS ${prefix}jobs_running;
 
