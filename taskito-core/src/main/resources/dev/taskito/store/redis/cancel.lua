@@ -3,7 +3,6 @@ local id = arg_text(ARGV[1], 'id')
 local now = now_ms()
 local done, out, into = {}, {}, {}
 if not cancel_job(id, now, nil, done, out, into) then return 0 end
-redis.call('ZADD', K_DONE, unpack(done))
 apply_index_moves(out, into)
 announce_finished()
 return 1

@@ -24,7 +24,6 @@ local last = index_walk(query_sources(statuses, task, queue), from, to, false, b
     end
     return false
   end)
-if #done > 0 then call_sliced('ZADD', K_DONE, done) end
 apply_index_moves(out, into)
 announce_finished()
 local reply = { changed, 0, last or "" }

@@ -20,10 +20,9 @@ end
 
 local now = now_ms()
 local recorded = {}
--- Removals from the claim sets and the leases, and additions to the done and dead sets, are
--- gathered and made once per key after the loop: one command for the whole batch costs far
--- less than one per job. The script is atomic, so nothing sees the sets in between.
-local unclaimed, leases, done, dead = {}, {}, {}, {}
+-- Removals from the claim sets and the leases are gathered and made once per key after the
+-- loop: one command for the whole batch costs far less than one per job. The script is atomic, so nothing sees the sets in between.
+local unclaimed, leases = {}, {}
 -- The finished jobs' moves in the index, gathered the same way.
 local unindexed, indexed = {}, {}
 for _, o in ipairs(outcomes) do
@@ -52,14 +51,10 @@ for _, o in ipairs(outcomes) do
     end
     if o.kind == 'S' or o.kind == 'R' then
       release_unique(f[5], o.id)
-      done[#done + 1] = now
-      done[#done + 1] = o.id
       gather_index_move(unindexed, indexed, o.id, f[4], f[3], 'SUCCEEDED')
       note_finished(o.id, f[8])
     elseif o.kind == 'D' then
       release_unique(f[5], o.id)
-      dead[#dead + 1] = now
-      dead[#dead + 1] = o.id
       gather_index_move(unindexed, indexed, o.id, f[4], f[3], 'DEAD')
       note_finished(o.id, f[8])
     end
@@ -74,8 +69,6 @@ for _, o in ipairs(outcomes) do
 end
 for key, ids in pairs(unclaimed) do redis.call('SREM', key, unpack(ids)) end
 if #leases > 0 then redis.call('ZREM', K_LEASES, unpack(leases)) end
-if #done > 0 then redis.call('ZADD', K_DONE, unpack(done)) end
-if #dead > 0 then redis.call('ZADD', K_DEAD, unpack(dead)) end
 apply_index_moves(unindexed, indexed)
 if wake and #recorded > 0 then publish_wake_up('freed') end
 announce_finished()

@@ -42,7 +42,6 @@ local function take_back(id, f, reason)
     status = 'DEAD'
     redis.call('HSET', jk, 'status', 'DEAD', 'finished', now, 'error', reason .. '; no retries were left')
     release_unique(f[7], id)
-    redis.call('ZADD', K_DEAD, now, id)
     redis.call('ZREM', index_key('active', f[3], f[2]), id)
     redis.call('ZADD', index_key('dead', f[3], f[2]), 0, id)
     note_finished(id, f[10])
