@@ -53,21 +53,26 @@ final class JdbcSchema {
 	 *         the SQL file when tables are missing and may not be created
 	 */
 	void start() {
+		// Stores in one JVM take turns for the whole start, reads included: H2 fails concurrent
+		// CREATE ... IF NOT EXISTS of one name, and a read of its catalog while another store
+		// creates tables can fail inside H2 (ConcurrentModificationException). Stores in other
+		// processes take turns through the dialect's lock (H2 is opened by one process only).
+		synchronized (SCHEMA_CREATION) {
+			startInTurn();
+		}
+	}
+
+	private void startInTurn() {
 		if (this.initializeSchema && !isSchemaComplete()) {
-			// Stores in one JVM take turns here because H2 fails concurrent CREATE ... IF NOT
-			// EXISTS of one name; stores in other processes take turns through the dialect's
-			// lock (H2 is opened by one process only).
-			synchronized (SCHEMA_CREATION) {
-				this.transactions.inTransaction("create the schema", "jobs", (connection) -> {
-					this.dialect.lockSchema(connection, this.sql, this.tablePrefix);
-					try (Statement statement = connection.createStatement()) {
-						for (String ddl : this.sql.schema()) {
-							statement.execute(ddl);
-						}
+			this.transactions.inTransaction("create the schema", "jobs", (connection) -> {
+				this.dialect.lockSchema(connection, this.sql, this.tablePrefix);
+				try (Statement statement = connection.createStatement()) {
+					for (String ddl : this.sql.schema()) {
+						statement.execute(ddl);
 					}
-					return null;
-				});
-			}
+				}
+				return null;
+			});
 		}
 		try (Connection connection = this.transactions.dataSource().getConnection();
 				Statement statement = connection.createStatement()) {
