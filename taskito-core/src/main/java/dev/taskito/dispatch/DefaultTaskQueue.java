@@ -12,16 +12,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.taskito.AwaitTimeoutException;
 import dev.taskito.BulkResult;
 import dev.taskito.EnqueueRequest;
 import dev.taskito.JobHeadersContributor;
@@ -57,6 +53,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	private final TaskRegistry registry;
 
+	private final JobAwaiter awaiter;
+
 	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
 
 	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
@@ -66,14 +64,6 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	private final List<JobHeadersContributor> headersContributors = new CopyOnWriteArrayList<>();
 
-	/** The callers waiting in awaitFinished, per job: each releases its own semaphore. */
-	private final Map<JobId, List<Semaphore>> awaiting = new ConcurrentHashMap<>();
-
-	private final Object listeningMonitor = new Object();
-
-	private volatile boolean listening;
-
-	private volatile Duration awaitRecheckInterval = AWAIT_RECHECK_INTERVAL;
 
 	private volatile Executor afterCommitExecutor = Runnable::run;
 
@@ -84,6 +74,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 	public DefaultTaskQueue(ClaimStore store, TaskRegistry registry) {
 		this.store = Objects.requireNonNull(store, "store");
 		this.registry = Objects.requireNonNull(registry, "registry");
+		this.awaiter = new JobAwaiter(store, AWAIT_RECHECK_INTERVAL);
 	}
 
 	/**
@@ -157,7 +148,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 		if (interval.isZero() || interval.isNegative()) {
 			throw new IllegalArgumentException("awaitRecheckInterval must be positive, was " + interval);
 		}
-		this.awaitRecheckInterval = interval;
+		this.awaiter.setRecheckInterval(interval);
 	}
 
 	@Override
@@ -311,57 +302,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 			throw new IllegalArgumentException("timeout of awaitFinished for job " + id + " must not be negative, was "
 					+ timeout);
 		}
-		listenForFinishedJobs();
-		long deadline = System.nanoTime() + timeout.toNanos();
-		Semaphore finished = new Semaphore(0);
-		this.awaiting.computeIfAbsent(id, (key) -> new CopyOnWriteArrayList<>()).add(finished);
-		try {
-			// Registered before the mark and the read: a notification sent after the read is seen.
-			JobView job = this.store.watch(id).orElseThrow(() -> missing(id));
-			while (!job.status().isFinished()) {
-				long left = deadline - System.nanoTime();
-				if (left <= 0) {
-					throw new AwaitTimeoutException(job, timeout);
-				}
-				finished.tryAcquire(Math.min(left, this.awaitRecheckInterval.toNanos()), TimeUnit.NANOSECONDS);
-				finished.drainPermits();
-				job = this.store.find(id).orElseThrow(() -> missing(id));
-			}
-			return job;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new TaskitoException("Interrupted while awaiting job " + id + "; its state is unchanged", ex);
-		}
-		finally {
-			this.awaiting.computeIfPresent(id, (key, semaphores) -> {
-				semaphores.remove(finished);
-				return semaphores.isEmpty() ? null : semaphores;
-			});
-		}
-	}
-
-	private void listenForFinishedJobs() {
-		if (!this.listening) {
-			synchronized (this.listeningMonitor) {
-				if (!this.listening) {
-					this.store.addFinishedListener(this::finished);
-					this.listening = true;
-				}
-			}
-		}
-	}
-
-	private void finished(JobId id) {
-		List<Semaphore> semaphores = this.awaiting.get(id);
-		if (semaphores != null) {
-			semaphores.forEach(Semaphore::release);
-		}
-	}
-
-	private static TaskitoException missing(JobId id) {
-		return new TaskitoException("Job " + id + " does not exist: it was never enqueued, or it finished and was "
-				+ "purged or deleted; await a job id that enqueue returned");
+		return this.awaiter.awaitFinished(id, timeout);
 	}
 
 	@Override

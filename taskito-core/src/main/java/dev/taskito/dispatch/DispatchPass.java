@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -74,12 +73,8 @@ final class DispatchPass {
 
 	private final TaskEvents events;
 
-	/**
-	 * Per rate-limit bucket, whether its last claim took every token it was granted, so that
-	 * due jobs were likely left waiting: a pass whose bucket grants nothing reports jobs held
-	 * back only then (it claims nothing of that task, so it cannot see whether any is due).
-	 */
-	private final Map<String, Boolean> rateLimitBacklog = new ConcurrentHashMap<>();
+	/** Tells the listeners of due jobs a rate limit held back. */
+	private final RateLimitReports rateLimits;
 
 	/** Held by a pass from its gates to its hand-over, so that two passes never share out the same free slots. */
 	private final ReentrantLock passLock = new ReentrantLock();
@@ -94,6 +89,7 @@ final class DispatchPass {
 			CapBook caps, HeldClaims held, WorkerPool workers, JobRunner runner, OutcomeRecorder outcomes,
 			UnresolvedClaims unresolved, TaskEvents events) {
 		this.events = events;
+		this.rateLimits = new RateLimitReports(registry, events);
 		this.store = store;
 		this.unresolved = unresolved;
 		this.postClaimCheck = new PostClaimCheck(store, caps);
@@ -226,7 +222,7 @@ final class DispatchPass {
 				return new CallingThreadPass(0, 0);
 			}
 			List<ClaimedJob> claimed = claimForDispatch(gates);
-			reportRateLimits(gates.tokens(), claimed);
+			this.rateLimits.report(gates.tokens(), claimed);
 			if (claimed.isEmpty()) {
 				gates.tokens().giveBackUnused(this.store, new JobTally());
 				return new CallingThreadPass(0, 0);
@@ -260,7 +256,7 @@ final class DispatchPass {
 	 * Steps 4 to 6 for jobs just claimed under {@code gates}.
 	 */
 	private Result dispatchClaimed(PreClaimGates gates, List<ClaimedJob> claimed) {
-		reportRateLimits(gates.tokens(), claimed);
+		this.rateLimits.report(gates.tokens(), claimed);
 		if (claimed.isEmpty()) {
 			gates.tokens().giveBackUnused(this.store, new JobTally());
 			return Result.IDLE;
@@ -394,7 +390,7 @@ final class DispatchPass {
 		});
 		queueLimits.keySet().retainAll(claimable);
 		if (taskLimits.isEmpty() || claimable.isEmpty()) {
-			reportRateLimits(tokens, null);
+			this.rateLimits.report(tokens, null);
 			tokens.giveBackUnused(this.store, new JobTally());
 			return null;
 		}
@@ -402,36 +398,6 @@ final class DispatchPass {
 				claimable, taskLimits, queueLimits)
 			.withCaps(this.caps.taskCaps(taskLimits.keySet()), this.caps.queueCaps(claimable));
 		return new PreClaimGates(request, tokens);
-	}
-
-	/**
-	 * Tells the listeners of due jobs a rate limit held back: a bucket that granted fewer
-	 * tokens than the pass wanted, when its claim then took every token granted (so more were
-	 * due), or, granting none, when its last claim did. Runs under the pass lock.
-	 * @param tokens the pass's tokens
-	 * @param claimed what the pass claimed, or {@code null} when it claimed nothing at all
-	 */
-	private void reportRateLimits(RateLimitTokens tokens, List<ClaimedJob> claimed) {
-		if (!this.events.enabled()) {
-			return;
-		}
-		JobTally took = (claimed != null) ? JobTally.of(claimed) : null;
-		tokens.forEachBucket((bucket, task, name, wanted, granted) -> {
-			boolean backlog;
-			if (granted > 0 && took != null) {
-				backlog = (task ? took.task(name) : took.queue(name)) >= granted;
-				this.rateLimitBacklog.put(bucket, backlog);
-			}
-			else {
-				backlog = this.rateLimitBacklog.getOrDefault(bucket, false);
-			}
-			if (granted < wanted && backlog) {
-				this.events.publishLater(task
-						? TaskEvents.rateLimited(name,
-								this.registry.find(name).map(TaskDefinition::queue).orElse(null), wanted - granted)
-						: TaskEvents.rateLimited(null, name, wanted - granted));
-			}
-		});
 	}
 
 	/**

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,8 +91,8 @@ public final class TaskDispatcher implements AutoCloseable {
 	/** Set once jobs ran on a caller's thread: such a dispatcher is never started. */
 	private boolean callerRuns;
 
-	/** Held while jobs run on a caller's thread: one caller at a time, and none inside a handler. */
-	private final ReentrantLock callerLock = new ReentrantLock();
+	/** Runs jobs on a caller's thread, for a dispatcher that is never started. */
+	private final CallingThreadRunner callerRunner;
 
 	private TaskDispatcher(ClaimStore store, TaskRegistry registry, DispatcherSettings settings,
 			List<TaskListener> listeners, List<JobExecutionInterceptor> interceptors) {
@@ -120,6 +119,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes, unresolved, this.events);
+		this.callerRunner = new CallingThreadRunner(this.pass, this.outcomes, this.runner, settings, () -> this.closed);
 		this.loop = new DispatchLoop(this.pass, unresolved, settings, this.caps, this.workers, this.wakeSignal, outage,
 				failures);
 	}
@@ -188,7 +188,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			ranOnCallers = this.callerRuns;
 		}
 		if (ranOnCallers) {
-			stopRunningOnCallers();
+			this.callerRunner.stop();
 		}
 		if (!wasStarted) {
 			return;
@@ -260,66 +260,10 @@ public final class TaskDispatcher implements AutoCloseable {
 			}
 			if (!this.callerRuns) {
 				this.callerRuns = true;
-				// The timer that interrupts a handler past its timeout.
-				this.runner.start();
+				this.callerRunner.start();
 			}
 		}
-		if (this.callerLock.isHeldByCurrentThread()) {
-			throw new IllegalStateException("runDueJobsOnCallingThread was called from a handler it is running; "
-					+ "the jobs that handler enqueues run in the same call once it returns");
-		}
-		this.callerLock.lock();
-		try {
-			int ran = 0;
-			while (!this.closed) {
-				DispatchPass.CallingThreadPass pass;
-				try {
-					pass = this.pass.runOneOnCallingThread();
-				}
-				finally {
-					// Whatever became of the pass, an outcome it queued is recorded before the call ends.
-					recordOutcomesOnCallingThread();
-				}
-				if (pass.claimed() == 0) {
-					break;
-				}
-				ran += pass.ran();
-			}
-			return ran;
-		}
-		finally {
-			this.callerLock.unlock();
-		}
-	}
-
-	private void recordOutcomesOnCallingThread() {
-		if (!this.outcomes.recordQueued(this.settings.leaseSafetyNanos())) {
-			throw new IllegalStateException("The store did not record the outcome of the job just run within "
-					+ Duration.ofNanos(this.settings.leaseSafetyNanos()).toMillis() + " ms (lease - heartbeat); "
-					+ "its lease expires and the job is taken back by a reaper");
-		}
-	}
-
-	/**
-	 * Waits, up to the shutdown timeout, for a call of {@link #runDueJobsOnCallingThread()}
-	 * under way to return (it stops after its current job), then stops the timeout timer.
-	 */
-	private void stopRunningOnCallers() {
-		boolean locked = false;
-		try {
-			locked = this.callerLock.tryLock(this.settings.shutdownTimeout().toNanos(), TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		try {
-			this.runner.stop();
-		}
-		finally {
-			if (locked) {
-				this.callerLock.unlock();
-			}
-		}
+		return this.callerRunner.runDueJobs();
 	}
 
 	/**
