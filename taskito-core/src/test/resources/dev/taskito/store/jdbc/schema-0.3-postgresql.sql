@@ -1,0 +1,116 @@
+-- Taskito's tables for PostgreSQL.
+-- Every name starts with ${prefix}: replace it with your table prefix
+-- (taskito.jdbc.table-prefix, "taskito_" by default) before running this file yourself.
+-- Every statement is idempotent, so the file can be run again after an upgrade.
+
+CREATE TABLE IF NOT EXISTS ${prefix}jobs (
+	id uuid PRIMARY KEY,
+	task varchar(200) NOT NULL,
+	queue varchar(200) NOT NULL,
+	payload text NOT NULL,
+	priority integer NOT NULL DEFAULT 0,
+	status varchar(16) NOT NULL,
+	attempts integer NOT NULL DEFAULT 0,
+	max_retries integer NOT NULL,
+	timeout_ms bigint,
+	unique_key varchar(500),
+	created_at timestamptz NOT NULL,
+	run_at timestamptz NOT NULL,
+	started_at timestamptz,
+	finished_at timestamptz,
+	last_error text,
+	result text
+);
+
+-- The claim's hot path: due pending jobs of one task and queue in claim order.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending
+	ON ${prefix}jobs (task, queue, priority DESC, run_at, id) WHERE status = 'PENDING';
+
+-- A unique key is held only while its job is pending or running.
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key
+	ON ${prefix}jobs (unique_key) WHERE status IN ('PENDING', 'RUNNING') AND unique_key IS NOT NULL;
+
+-- Listing, counting and bulk changes by status, task and queue in id order: a status's
+-- (task, queue) pairs are found by skipping through it one probe per pair, then each pair's
+-- jobs are read in id order from where a page starts. Also the reaper's fallback for running
+-- jobs that lost their claim row (jobs_running before), and the purge of finished jobs by age
+-- (jobs_finished before). Every row version of a job is written to this index, so it replaces
+-- those two rather than sit beside them.
+-- Built in place (and locking the jobs table against writes while it builds) when Taskito
+-- starts on tables of an older version; on a large table create it first with
+-- CREATE INDEX CONCURRENTLY, under this name, and start afterwards.
+--
+-- Its text columns compare bytewise (COLLATE "C"), whatever the database's collation: every
+-- job inserts three entries, each found by comparing status, task and queue down the tree,
+-- and a locale's comparison (even C.UTF-8's, through strcoll) cost the two-instance drain
+-- several per cent where bytewise comparison costs about one. The statements that read it
+-- say COLLATE "C" in their conditions so that they can use it; the order of pairs it gives
+-- is byte order, which only decides the order pairs are visited in.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing
+	ON ${prefix}jobs (status COLLATE "C", task COLLATE "C", queue COLLATE "C", id);
+
+DROP INDEX IF EXISTS ${prefix}jobs_running;
+
+-- The purge of finished jobs by age had an index of its own (status, finished_at) before;
+-- it now reads jobs_listing (see the purge statement), which spares every job one entry.
+DROP INDEX IF EXISTS ${prefix}jobs_finished;
+
+-- Whether someone awaits the job's end (TaskQueue.awaitFinished): only then does finishing
+-- it send a notification. NULL (not awaited) in jobs of an older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS awaited boolean;
+
+-- The job's headers (such as a trace's traceparent) as a JSON object of text values, NULL
+-- when it has none: a job without headers stores and reads nothing more. NULL in jobs of an
+-- older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS headers text;
+
+-- A row per RUNNING job, written by the claim and removed with its outcome: every index here
+-- is paid for by every job twice. Statements find a claim by its job id (the primary key)
+-- and check its token; only the post-claim count needs more (task and queue). A lost claim's
+-- batch (recover-claim) is rare enough for a scan of this small table, and the reaper finds
+-- expired leases through the running jobs.
+CREATE TABLE IF NOT EXISTS ${prefix}claims (
+	job_id uuid PRIMARY KEY,
+	task varchar(200) NOT NULL,
+	queue varchar(200) NOT NULL,
+	instance_id varchar(200) NOT NULL,
+	claim_token uuid NOT NULL,
+	batch_id uuid NOT NULL,
+	claimed_at timestamptz NOT NULL,
+	lease_expires_at timestamptz NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS ${prefix}claims_task ON ${prefix}claims (task);
+CREATE INDEX IF NOT EXISTS ${prefix}claims_queue ON ${prefix}claims (queue);
+
+-- Caps are JSON objects of name to cap, as each instance declared them.
+CREATE TABLE IF NOT EXISTS ${prefix}instances (
+	instance_id varchar(200) PRIMARY KEY,
+	heartbeat_at timestamptz NOT NULL,
+	task_caps text NOT NULL,
+	queue_caps text NOT NULL
+);
+
+-- What each instance serves (JSON arrays of its tasks and of its queues) and when its record
+-- expires, for the report of pending jobs that no live instance runs. Added to existing
+-- tables in place; NULL in the row of an instance of an older version, which then counts
+-- as serving everything (and as live for the default lease after its heartbeat).
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_tasks text;
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_queues text;
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS expires_at timestamptz;
+
+CREATE TABLE IF NOT EXISTS ${prefix}queues (
+	queue varchar(200) PRIMARY KEY,
+	paused boolean NOT NULL
+);
+
+-- The pause a queue's configuration last declared (taskito.queues.<name>.paused), kept apart
+-- from the pause itself so that a pause or resume made at runtime survives restarts with
+-- the configuration it overrode. NULL when no configuration declared one yet.
+ALTER TABLE ${prefix}queues ADD COLUMN IF NOT EXISTS configured_paused boolean;
+
+CREATE TABLE IF NOT EXISTS ${prefix}rate_buckets (
+	bucket varchar(300) PRIMARY KEY,
+	tokens double precision NOT NULL,
+	updated_at timestamptz NOT NULL
+);
