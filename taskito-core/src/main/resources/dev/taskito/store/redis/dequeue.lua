@@ -115,7 +115,8 @@ for _, c in ipairs(candidates) do
       local attempts = (tonumber(f[7]) or 0) + 1
       redis.call('HSET', jk, 'status', 'RUNNING', 'attempts', attempts, 'started', now, 'token', token,
         'instance', instance, 'batch', batch, 'lease', lease, 'prev_started', f[2] or '')
-      redis.call('HDEL', jk, 'ready')
+      -- The ready field is left as it was: it means something only while the job is PENDING,
+      -- and make_pending writes or clears it whenever the job becomes PENDING again.
       gather(task_ids, task_claims_key(c.task), id)
       gather(queue_ids, queue_claims_key(c.queue), id)
       lease_args[#lease_args + 1] = lease

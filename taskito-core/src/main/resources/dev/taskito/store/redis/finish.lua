@@ -34,20 +34,20 @@ for _, o in ipairs(outcomes) do
     gather(unclaimed, task_claims_key(f[3]), o.id)
     gather(unclaimed, queue_claims_key(f[4]), o.id)
     leases[#leases + 1] = o.id
+    -- A finished job keeps its claim's fields (token, instance, batch, lease, prev_started):
+    -- they mean something only while it is RUNNING, every script reads the status first, and
+    -- a claim writes them all anew. Leaving them saves a command per job on the hot path.
     if o.kind == 'S' then
-      redis.call('HDEL', jk, 'token', 'instance', 'batch', 'lease', 'prev_started', 'result')
       redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now)
+    elseif o.kind == 'R' then
+      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now, 'result', o.text)
+    elseif o.kind == 'D' then
+      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'DEAD', 'finished', now, 'error', o.text)
     else
+      -- The attempt stays consumed, and the unique key stays held: the job is still PENDING.
       redis.call('HDEL', jk, 'token', 'instance', 'batch', 'lease', 'prev_started')
-      if o.kind == 'R' then
-        redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now, 'result', o.text)
-      elseif o.kind == 'D' then
-        redis.call('HSET', jk, 'finished_token', o.token, 'status', 'DEAD', 'finished', now, 'error', o.text)
-      else
-        -- The attempt stays consumed, and the unique key stays held: the job is still PENDING.
-        redis.call('HSET', jk, 'finished_token', o.token, 'error', o.text)
-        make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), now + o.delay, now)
-      end
+      redis.call('HSET', jk, 'finished_token', o.token, 'error', o.text)
+      make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), now + o.delay, now)
     end
     if o.kind == 'S' or o.kind == 'R' then
       release_unique(f[5], o.id)
