@@ -26,6 +26,7 @@ import dev.taskito.JobQuery;
 import dev.taskito.JobStats;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
+import dev.taskito.TaskEvent;
 import dev.taskito.TaskListener;
 import dev.taskito.TaskQueue;
 import dev.taskito.TaskitoException;
@@ -188,12 +189,14 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 * job's id instead of the new one, and stored nothing.
 	 */
 	private void publishEnqueued(List<NewJob> jobs, List<JobId> ids) {
+		List<TaskEvent> enqueued = new ArrayList<>(jobs.size());
 		for (int i = 0; i < jobs.size(); i++) {
 			NewJob job = jobs.get(i);
 			if (job.id().equals(ids.get(i))) {
-				this.events.publishLater(TaskEvents.enqueued(job.id(), job.taskName(), job.queue()));
+				enqueued.add(TaskEvents.enqueued(job.id(), job.taskName(), job.queue()));
 			}
 		}
+		this.events.publishLater(enqueued);
 	}
 
 	/**
@@ -356,9 +359,10 @@ public final class DefaultTaskQueue implements TaskQueue {
 			BulkStep done = this.store.cancelStep(step, upTo);
 			if (this.events.enabled()) {
 				// Each step committed on its own, never in the caller's transaction: told at once.
-				for (BulkStep.ChangedJob job : done.changedJobs()) {
-					this.events.publishLater(TaskEvents.cancelled(job.id(), job.taskName(), job.queue()));
-				}
+				this.events.publishLater(done.changedJobs()
+					.stream()
+					.map((job) -> TaskEvents.cancelled(job.id(), job.taskName(), job.queue()))
+					.toList());
 			}
 			return done;
 		});

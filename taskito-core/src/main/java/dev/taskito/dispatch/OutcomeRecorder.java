@@ -309,10 +309,11 @@ final class OutcomeRecorder {
 	/**
 	 * Tells the listeners what became of each outcome of a batch just committed (only now is
 	 * it known which were recorded and which the store discarded because the claim was lost),
-	 * through the bounded events thread: a listener that blocks must never hold up the
+	 * through the bounded events thread in one hand-off for the batch: a listener that blocks must never hold up the
 	 * recording of outcomes, which would keep capped slots taken across the cluster.
 	 */
 	private void published(List<PendingOutcome> batch, Set<ClaimRef> recorded) {
+		List<TaskEvent> events = new ArrayList<>(batch.size());
 		for (PendingOutcome pending : batch) {
 			TaskEvent event;
 			if (!recorded.contains(pending.job.claim())) {
@@ -326,8 +327,9 @@ final class OutcomeRecorder {
 			else {
 				event = pending.job.event(TaskEvent.Type.SUCCEEDED, null, null);
 			}
-			this.events.publishLater(event);
+			events.add(event);
 		}
+		this.events.publishLater(events);
 	}
 
 	private boolean freesCappedSlot(List<PendingOutcome> batch) {

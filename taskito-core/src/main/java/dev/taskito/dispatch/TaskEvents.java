@@ -4,11 +4,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -22,8 +23,10 @@ import dev.taskito.store.ClaimedJob;
 /**
  * Tells {@link TaskListener}s of {@link TaskEvent}s, either on the calling thread
  * ({@link #publish}: a start, an outcome) or on one bounded thread of its own
- * ({@link #publishLater}: enqueues, cancellations, rejected claims), which drops an event and
- * counts it rather than block the queue when the listeners fall behind.
+ * ({@link #publishLater}: outcomes, enqueues, cancellations, rejected claims), which drops an
+ * event and counts it rather than block the queue when the listeners fall behind. Events
+ * published together (a batch of outcomes just committed) cross to that thread in one
+ * hand-off: one queue insertion and at most one wake-up per batch, not per job.
  *
  * <p>A listener that throws is logged (once per listener and failure, then at debug level)
  * and never affects a job or another listener. With no listener, {@link #enabled()} is
@@ -41,6 +44,9 @@ final class TaskEvents {
 	private final String owner;
 
 	private final AtomicLong dropped = new AtomicLong();
+
+	/** Events handed to the listeners' thread and not yet told: at most {@link #QUEUE_CAPACITY}. */
+	private final AtomicInteger waiting = new AtomicInteger();
 
 	/** The failure last logged per listener, so that one that repeats is logged once. */
 	private final Map<TaskListener, String> lastFailure = new ConcurrentHashMap<>();
@@ -94,17 +100,45 @@ final class TaskEvents {
 	 * {@link #QUEUE_CAPACITY} events already wait.
 	 */
 	void publishLater(TaskEvent event) {
+		publishLater(List.of(event));
+	}
+
+	/**
+	 * Tells every listener of each event, in order, on the listeners' thread, handing them
+	 * over at once; drops them all (and counts them) when they would take the events waiting
+	 * past {@link #QUEUE_CAPACITY}.
+	 */
+	void publishLater(List<TaskEvent> events) {
+		int count = events.size();
+		if (count == 0) {
+			return;
+		}
 		ThreadPoolExecutor executor = executor();
 		if (executor == null) {
-			dropped();
+			dropped(count);
+			return;
+		}
+		if (this.waiting.addAndGet(count) > QUEUE_CAPACITY) {
+			this.waiting.addAndGet(-count);
+			dropped(count);
 			return;
 		}
 		try {
-			executor.execute(() -> publish(event));
+			executor.execute(() -> {
+				try {
+					for (TaskEvent event : events) {
+						publish(event);
+					}
+				}
+				finally {
+					this.waiting.addAndGet(-count);
+				}
+			});
 		}
 		catch (RuntimeException ex) {
 			// Rejected by an executor shut down meanwhile (the dispatcher closed): dropped too.
-			dropped();
+			this.waiting.addAndGet(-count);
+			dropped(count);
 		}
 	}
 
@@ -119,9 +153,9 @@ final class TaskEvents {
 				if (executor == null) {
 					// One thread keeps the events in the order they were published; it ends when
 					// idle, so an owner that is never closed (a task queue) keeps no thread alive.
-					executor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
-							new ArrayBlockingQueue<>(QUEUE_CAPACITY), Threads.named("taskito-events-", true),
-							(task, pool) -> dropped());
+					// The queue is bounded by the count of waiting events, not of hand-offs.
+					executor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+							Threads.named("taskito-events-", true));
 					executor.allowCoreThreadTimeOut(true);
 					this.executor = executor;
 				}
@@ -160,10 +194,11 @@ final class TaskEvents {
 		}
 	}
 
-	private void dropped() {
-		long count = this.dropped.incrementAndGet();
-		// Logged at the first drop and at each power of two after it: a flood stays a few lines.
-		if (Long.bitCount(count) == 1) {
+	private void dropped(int events) {
+		long count = this.dropped.addAndGet(events);
+		// Logged at the first drop and whenever the count passes a power of two: a flood stays
+		// a few lines.
+		if (Long.highestOneBit(count) != Long.highestOneBit(count - events)) {
 			logger.warn("Taskito {}: {} event(s) dropped so far because the TaskListeners fell behind (more than {} "
 					+ "waiting); make the listeners return quickly", this.owner, count, QUEUE_CAPACITY);
 		}

@@ -14,13 +14,22 @@ import dev.taskito.benchmark.peers.PeerOptions;
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
-		int drainWorkers, boolean traceStore, String path, List<String> peers, boolean metrics) {
+		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
 
 	/** The diagnostic: taskito-core driven directly, every instance in this JVM. */
 	static final String CORE = "core";
+
+	/** No MeterRegistry in the starter path's applications (the default). */
+	static final String METRICS_NONE = "none";
+
+	/** A MeterRegistry, with Taskito's meters and Boot's own. */
+	static final String METRICS_ALL = "all";
+
+	/** A MeterRegistry with Boot's own meters only: Taskito's metrics auto-configuration is excluded. */
+	static final String METRICS_BOOT = "boot";
 
 	static final List<String> ALL_PATHS = List.of(STARTER, CORE);
 
@@ -45,9 +54,11 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --runs=N                measured runs per figure, the median is reported (default 3)
 			  --out=FILE              the JSON results (default target/benchmark-results.json)
 			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
-			  --metrics               starter path only: every application gets a SimpleMeterRegistry through
+			  --metrics[=all|boot]    starter path only: every application gets a SimpleMeterRegistry through
 			                          Boot's metrics auto-configuration (as with actuator), so Taskito's meters
-			                          and gauges are recorded; compare the drain with and without it
+			                          and gauges are recorded; compare the drain with and without it. =boot
+			                          keeps the registry (and Boot's own meters: Hikari, Lettuce, JVM) but
+			                          leaves Taskito's metrics out, which isolates what Taskito's cost
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
@@ -93,7 +104,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int capInstances = 3;
 		int drainWorkers = 16;
 		boolean traceStore = false;
-		boolean metrics = false;
+		String metrics = METRICS_NONE;
 		String path = STARTER;
 		List<String> peers = List.of();
 		for (String arg : args) {
@@ -116,7 +127,13 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
 				case "--trace-store" -> traceStore = true;
-				case "--metrics" -> metrics = true;
+				case "--metrics" -> {
+					metrics = value.isEmpty() ? METRICS_ALL : value;
+					if (!List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT).contains(metrics)) {
+						throw new UsageException("Unknown --metrics value '" + value + "'; choose from "
+								+ List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT));
+					}
+				}
 				case "--path" -> {
 					if (!ALL_PATHS.contains(value)) {
 						throw new UsageException("Unknown path '" + value + "'; choose from " + ALL_PATHS);
@@ -135,7 +152,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		if (traceStore && !path.equals(CORE)) {
 			throw new UsageException("--trace-store wraps the core path's stores: add --path=core");
 		}
-		if (metrics && !path.equals(STARTER)) {
+		if (!metrics.equals(METRICS_NONE) && !path.equals(STARTER)) {
 			throw new UsageException("--metrics puts a MeterRegistry into the starter path's applications: "
 					+ "drop --path=core");
 		}

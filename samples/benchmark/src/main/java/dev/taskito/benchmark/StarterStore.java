@@ -35,6 +35,10 @@ final class StarterStore implements AutoCloseable {
 			+ "CompositeMeterRegistryAutoConfiguration,org.springframework.boot.micrometer.metrics.autoconfigure."
 			+ "export.simple.SimpleMetricsExportAutoConfiguration";
 
+	/** Taskito's own metrics, excluded by {@code --metrics=boot} to measure Boot's meters alone. */
+	static final String TASKITO_METRICS_AUTOCONFIGURATION = "dev.taskito.spring.boot.autoconfigure.metrics."
+			+ "TaskitoMetricsAutoConfiguration";
+
 	/** What an application does on the starter path. */
 	enum Role {
 
@@ -187,12 +191,17 @@ final class StarterStore implements AutoCloseable {
 	}
 
 	/**
-	 * The exclusion that keeps a MeterRegistry out of the application, unless {@code --metrics}.
+	 * The exclusion that keeps a MeterRegistry out of the application unless {@code --metrics},
+	 * or Taskito's metrics out with {@code --metrics=boot}.
 	 * @param options the benchmark's options
 	 * @return a suffix to the exclusions
 	 */
 	private static String withoutMetrics(Options options) {
-		return options.metrics() ? "" : "," + METRICS_AUTOCONFIGURATION;
+		return switch (options.metrics()) {
+			case Options.METRICS_ALL -> "";
+			case Options.METRICS_BOOT -> "," + TASKITO_METRICS_AUTOCONFIGURATION;
+			default -> "," + METRICS_AUTOCONFIGURATION;
+		};
 	}
 
 	@Override

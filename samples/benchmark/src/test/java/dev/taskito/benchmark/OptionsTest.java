@@ -64,8 +64,11 @@ class OptionsTest {
 
 	@Test
 	void metricsIsAStarterPathSwitch() {
-		assertThat(Options.parse(new String[0]).metrics()).isFalse();
-		assertThat(Options.parse(new String[] { "--metrics" }).metrics()).isTrue();
+		assertThat(Options.parse(new String[0]).metrics()).isEqualTo(Options.METRICS_NONE);
+		assertThat(Options.parse(new String[] { "--metrics" }).metrics()).isEqualTo(Options.METRICS_ALL);
+		assertThat(Options.parse(new String[] { "--metrics=boot" }).metrics()).isEqualTo(Options.METRICS_BOOT);
+		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=some" }))
+			.hasMessageContaining("Unknown --metrics value 'some'");
 		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--metrics" }))
 			.hasMessageContaining("drop --path=core");
 	}

@@ -70,6 +70,19 @@ class StarterStoreTest {
 	}
 
 	@Test
+	void bootMetricsKeepTheRegistryButLeaveTaskitosMetricsOut() {
+		Options boot = Options.parse(new String[] { "--metrics=boot" });
+		for (String store : Options.ALL_STORES) {
+			assertThat(StarterStore.appArgs(store, boot, ROOT, Role.WORKER, "tbench_drain", 16, true))
+				.filteredOn((arg) -> arg.startsWith("--spring.autoconfigure.exclude="))
+				.singleElement()
+				.asString()
+				.contains(StarterStore.TASKITO_METRICS_AUTOCONFIGURATION)
+				.doesNotContain("boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration");
+		}
+	}
+
+	@Test
 	void noStoreTunesTaskitoBeyondConcurrency() {
 		List<String> allowed = List.of("--taskito.worker.concurrency=", "--taskito.jdbc.table-prefix=",
 				"--taskito.redis.key-prefix=", "--taskito.jdbc.embedded-path=", "--taskito.store.type=",
