@@ -241,7 +241,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 				payload, (request.priority() != null) ? request.priority() : task.priority(), request.delay(),
 				request.runAt(), request.uniqueKey(),
 				(request.maxRetries() != null) ? request.maxRetries() : this.registry.maxRetries(task),
-				request.timeout(), headersFor(request));
+				request.timeout(), headersFor(request), request.concurrencyKey());
 	}
 
 	private void fireEnqueued() {

@@ -245,6 +245,25 @@ public interface ClaimStore extends AutoCloseable {
 	ClaimCounts countClaims(Set<String> tasks, Set<String> queues);
 
 	/**
+	 * Counts as {@link #countClaims(Set, Set)} does, and the claims of each (task,
+	 * concurrency key) named, in the same call: the post-claim check of caps per key is one
+	 * round trip per batch, never one per job. Served by an index or a set per key, never a
+	 * scan across keys.
+	 * @param tasks the tasks to count
+	 * @param queues the queues to count
+	 * @param keys the tasks and keys to count
+	 * @return the counts
+	 * @throws UnsupportedOperationException from a store that keeps no concurrency keys (it
+	 *         refuses to enqueue keyed jobs, so it never claims one)
+	 */
+	default ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
+		if (keys.isEmpty()) {
+			return countClaims(tasks, queues);
+		}
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no concurrency keys");
+	}
+
+	/**
 	 * Gives claimed jobs back without consuming their attempts; see {@link Reschedule}.
 	 * Each is atomic on its own; fenced by token.
 	 * @param reschedules the claims to give back

@@ -34,6 +34,7 @@ import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
+import dev.taskito.store.TaskKey;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -280,7 +281,12 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
-		return this.claims.countClaims(tasks, queues);
+		return this.claims.countClaims(tasks, queues, Set.of());
+	}
+
+	@Override
+	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
+		return this.claims.countClaims(tasks, queues, keys);
 	}
 
 	@Override
