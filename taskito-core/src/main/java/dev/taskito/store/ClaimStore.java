@@ -189,6 +189,19 @@ public interface ClaimStore extends AutoCloseable {
 	ClusterGauges gauges(int countLimit);
 
 	/**
+	 * Reads the gauges as {@link #gauges(int)} does, and for each task named, how many of its
+	 * concurrency keys run at least its cap per key ({@link ClusterGauges.TaskGauge#keysAtCap}),
+	 * in the same call: one count per task, never one per key. A store that keeps no
+	 * concurrency keys has no key at its cap.
+	 * @param countLimit the most pending jobs counted per queue, at least 1
+	 * @param keyCaps the cap per key of each task that has one
+	 * @return the snapshot
+	 */
+	default ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return gauges(countLimit);
+	}
+
+	/**
 	 * @return the instances whose heartbeat is current, by id
 	 */
 	List<InstanceView> liveInstances();

@@ -25,6 +25,7 @@ import dev.taskito.dispatch.InterceptingClaimStore.CapCheck;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.TaskKey;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,6 +101,17 @@ public abstract class AbstractKeyCapTest {
 		await().until(() -> this.recorder.running("key:tenant-a") == 2);
 		assertThat(this.recorder.highest("key:tenant-a")).isEqualTo(2);
 		assertThat(ids.stream().filter((id) -> status(instance, id) == JobStatus.RUNNING)).hasSize(2);
+		// Of the two keys, only tenant-a runs at its cap: one count per task, never a meter per key.
+		assertThat(instance.store.gauges(100, Map.of("keyed", 2)).tasks())
+			.containsExactly(new ClusterGauges.TaskGauge("keyed", 3, 1));
+		assertThat(instance.queue.stats().tasks()).singleElement().satisfies((stats) -> {
+			assertThat(stats.maxConcurrentPerKey()).isEqualTo(2);
+			assertThat(stats.keysAtCap()).isEqualTo(1);
+			assertThat(stats.pending()).isEqualTo(1);
+			assertThat(stats.running()).isEqualTo(3);
+		});
+		assertThat(instance.store.gauges(100, Map.of("keyed", 2)).queues())
+			.singleElement().satisfies((queue) -> assertThat(queue.pending()).isEqualTo(1));
 	}
 
 	/** A cap per key of 1 runs one job of the key, not none (the {@code >=} bug runs none). */

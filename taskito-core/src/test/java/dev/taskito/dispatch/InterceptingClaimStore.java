@@ -411,6 +411,11 @@ final class InterceptingClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return this.store.gauges(countLimit, keyCaps);
+	}
+
+	@Override
 	public List<InstanceView> liveInstances() {
 		return this.store.liveInstances();
 	}

@@ -246,7 +246,12 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public ClusterGauges gauges(int countLimit) {
-		return this.gauges.gauges(countLimit);
+		return this.gauges.gauges(countLimit, Map.of());
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return this.gauges.gauges(countLimit, keyCaps);
 	}
 
 	@Override
