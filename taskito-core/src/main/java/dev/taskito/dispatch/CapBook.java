@@ -41,13 +41,7 @@ final class CapBook {
 
 	private volatile ClaimCounts clusterCaps = new ClaimCounts(Map.of(), Map.of());
 
-	/**
-	 * Marks a task's cap per key among the task caps a heartbeat publishes: the stores keep
-	 * and merge them as task caps (the smallest live one wins), with no field of their own,
-	 * and an instance of an older version reads them as the cap of a task it has not got.
-	 * The unit separator cannot be typed into a task name by accident.
-	 */
-	static final String PER_KEY_MARK = "\u001Fper-key";
+	private static final String PER_KEY_MARK = TaskDefinition.PER_KEY_CAP_MARK;
 
 	CapBook(TaskRegistry registry, Duration pollInterval) {
 		this.registry = registry;

@@ -26,6 +26,15 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 		RateLimit rateLimit, int priority, TaskHandler handler, String source, int maxConcurrentPerKey) {
 
 	/**
+	 * Marks a task's cap per key among the task caps an instance publishes with its heartbeat
+	 * ({@code name + PER_KEY_CAP_MARK}): the stores keep and merge them as task caps (the
+	 * smallest live one wins) with no field of their own, and an instance of an older version
+	 * reads one as the cap of a task it has not got. The unit separator cannot be typed into
+	 * a task name by accident.
+	 */
+	public static final String PER_KEY_CAP_MARK = "\u001Fper-key";
+
+	/**
 	 * Checks every field, naming the task and its source in the message.
 	 */
 	public TaskDefinition {
