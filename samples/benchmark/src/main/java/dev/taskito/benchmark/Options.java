@@ -14,7 +14,7 @@ import dev.taskito.benchmark.peers.PeerOptions;
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
-		int drainWorkers, boolean traceStore, String path, List<String> peers, boolean metrics) {
+		int drainWorkers, boolean traceStore, String path, List<String> peers, boolean metrics, int keys) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -48,6 +48,9 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --metrics               starter path only: every application gets a SimpleMeterRegistry through
 			                          Boot's metrics auto-configuration (as with actuator), so Taskito's meters
 			                          and gauges are recorded; compare the drain with and without it
+			  --keys=N                core path, Redis only: the drain's jobs carry N concurrency keys
+			                          (round-robin) of a task capped at 2 per key, which never binds with
+			                          N x 2 above the workers: what caps per key cost against --keys=0
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
@@ -94,6 +97,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int drainWorkers = 16;
 		boolean traceStore = false;
 		boolean metrics = false;
+		int keys = 0;
 		String path = STARTER;
 		List<String> peers = List.of();
 		for (String arg : args) {
@@ -117,6 +121,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
 				case "--trace-store" -> traceStore = true;
 				case "--metrics" -> metrics = true;
+				case "--keys" -> keys = Integer.parseInt(value);
 				case "--path" -> {
 					if (!ALL_PATHS.contains(value)) {
 						throw new UsageException("Unknown path '" + value + "'; choose from " + ALL_PATHS);
@@ -139,11 +144,19 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			throw new UsageException("--metrics puts a MeterRegistry into the starter path's applications: "
 					+ "drop --path=core");
 		}
+		if (keys < 0) {
+			throw new UsageException("--keys must be 0 or more");
+		}
+		if (keys > 0 && (path.equals(STARTER) || !stores.equals(List.of("redis")))) {
+			throw new UsageException("--keys drains keyed jobs through the core path on Redis, the store that keeps "
+					+ "caps per key: add --path=core --store=redis");
+		}
 		if (h2Url == null) {
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics);
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics,
+				keys);
 	}
 
 	/**
