@@ -85,24 +85,32 @@ for queue, cap in pairs(queue_caps) do
 end
 
 -- What each (task, key) may still take in this claim: its cap per key minus its claims (the
--- gate), or the claim's limit when the task has no cap per key. Read once per key.
+-- gate), or the claim's limit when the task has no cap per key. Read once per key; a key
+-- that looks full has its claims checked (key_claims), so a claim that ended unseen does
+-- not hold its place.
 local key_room = {}
 local function room_of(task, ckey)
   local k = #task .. ':' .. task .. ':' .. ckey
   if key_room[k] == nil then
     local cap = key_caps[task]
-    key_room[k] = cap and (cap - redis.call('SCARD', key_claims_key(task, ckey))) or limit
+    if not cap then
+      key_room[k] = limit
+    else
+      local room = cap - redis.call('SCARD', key_claims_key(task, ckey))
+      if room <= 0 then room = cap - key_claims(task, ckey) end
+      key_room[k] = room
+    end
   end
   return k
 end
 
 -- Up to n keyed candidates of one pair: its keys with due jobs, least lately served first,
--- each giving its best jobs up to its room. A key without room leaves the round (parked)
--- until one of its claims ends. At most n + 16 keys are looked at, so a claim never walks
--- the keys. Each candidate's sort text is then one of the pair's own jobs' ready members
--- (with their real due times), handed out in the order priority first, then the round: the
--- pair competes with the other pairs for the claim's limit as its jobs would, while within
--- the pair the round decides who gets the places.
+-- each giving its best jobs up to its room. A key without room is parked (see lib.lua). At
+-- most n + 16 keys are looked at, so a claim never walks the keys. Each candidate's sort
+-- text is then one of the pair's own jobs' ready members (with their real due times),
+-- handed out in the order priority first, then the round: the pair competes with the other
+-- pairs for the claim's limit as its jobs would, while within the pair the round decides
+-- who gets the places.
 local function gather_keyed(queue, task, n, candidates)
   local kd = kdue_key(queue, task)
   local got = {}
@@ -110,9 +118,9 @@ local function gather_keyed(queue, task, n, candidates)
     if #got >= n then break end
     local rk = room_of(task, ckey)
     local take = math.min(key_room[rk], n - #got)
-    if take <= 0 then
-      redis.call('ZREM', kd, ckey)
-    else
+    if key_room[rk] <= 0 then
+      key_parked(queue, task, ckey, now)
+    elseif take > 0 then
       local members = redis.call('ZRANGE', kready_key(queue, task, ckey), 0, take - 1)
       if #members == 0 then redis.call('ZREM', kd, ckey) end
       key_room[rk] = key_room[rk] - #members
@@ -218,13 +226,14 @@ for key, members in pairs(task_ids) do redis.call('SADD', key, unpack(members)) 
 for key, members in pairs(queue_ids) do redis.call('SADD', key, unpack(members)) end
 for key, claimed in pairs(key_ids) do key_claimed(claimed.task, claimed.ckey, redis.call('SADD', key, unpack(claimed.ids))) end
 -- The keys served go to the back of the round, in the order they were served; a key left
--- without due jobs leaves it, and one whose claims fill its cap is parked until one ends.
+-- without due jobs leaves it, and one whose claims now fill its cap is parked.
 for seq, c in ipairs(served_order) do
   local kd = kdue_key(c.queue, c.task)
   local cap = key_caps[c.task]
-  if redis.call('EXISTS', kready_key(c.queue, c.task, c.ckey)) == 0
-      or (cap and redis.call('SCARD', key_claims_key(c.task, c.ckey)) >= cap) then
+  if redis.call('EXISTS', kready_key(c.queue, c.task, c.ckey)) == 0 then
     redis.call('ZREM', kd, c.ckey)
+  elseif cap and redis.call('SCARD', key_claims_key(c.task, c.ckey)) >= cap then
+    key_parked(c.queue, c.task, c.ckey, now)
   else
     redis.call('ZADD', kd, 'XX', now * 1000 + math.min(seq, 999), c.ckey)
   end

@@ -208,11 +208,15 @@ end
 --   kready:<pair>:<key>  the key's due jobs, members as ready_member with run_at 0: by
 --                        priority, then by id (enqueue order), so a job given back keeps
 --                        its place within its key;
---   kdue:<pair>          the keys of the pair that have due jobs and may have room, scored
---                        by when they were last served (ms * 1000 + order within the call):
---                        the claim serves them round-robin, lowest score first. A key whose
---                        claims fill its cap leaves it (parked) and comes back when one of
---                        its claims ends, so a claim never walks keys that have no room;
+--   kdue:<pair>          the keys of the pair that have due jobs, scored by when they were
+--                        last served (ms * 1000 + order within the call): the claim serves
+--                        them round-robin, lowest score first. A key whose claims fill its
+--                        cap is parked: its score moves PARK_MS ahead, behind every key that
+--                        may have room, and comes back to now when one of its claims ends
+--                        (in every queue it was parked in: kparked), so claims do not keep
+--                        walking keys that have no room. The horizon brings a key back even
+--                        if the end of its claim was never seen (an older version's reaper);
+--   kparked:<task>:<key> the queues where the key is parked;
 --   kdelayed             keyed jobs not yet due, by run_at (promoted by dequeue.lua);
 --   claims:key:<task>:<key>  the key's claims across queues, whose SCARD is its running
 --                        count (Redis deletes the set when its last claim ends);
@@ -226,6 +230,8 @@ local function kready_key(queue, task, ckey) return B .. 'kready:' .. kpair(queu
 local function kdue_key(queue, task) return B .. 'kdue:' .. kpair(queue, task) end
 local function key_claims_key(task, ckey) return B .. 'claims:key:' .. #task .. ':' .. task .. ':' .. ckey end
 local function krunning_key(task) return B .. 'krunning:' .. task end
+local function kparked_key(task, ckey) return B .. 'kparked:' .. #task .. ':' .. task .. ':' .. ckey end
+local PARK_MS = 60000
 local function keyed(ckey) return ckey and ckey ~= '' end
 
 -- Puts a key among the pair's keys with due jobs unless it is there already (its place in
@@ -255,12 +261,52 @@ end
 
 -- A claim of a keyed job ended: its key's running count goes down, and the key takes its
 -- turn again if it has due jobs (it may have been parked at its cap).
+-- Brings a key back to the front of a pair's round, if it has due jobs there.
+local function key_unparked(queue, task, ckey, now)
+  if redis.call('EXISTS', kready_key(queue, task, ckey)) == 0 then return end
+  local kd = kdue_key(queue, task)
+  local score = redis.call('ZSCORE', kd, ckey)
+  if not score or tonumber(score) > now * 1000 then redis.call('ZADD', kd, now * 1000, ckey) end
+end
+
+-- A key whose claims fill its cap goes behind every key that may have room.
+local function key_parked(queue, task, ckey, now)
+  redis.call('ZADD', kdue_key(queue, task), 'XX', (now + PARK_MS) * 1000, ckey)
+  local pk = kparked_key(task, ckey)
+  redis.call('SADD', pk, queue)
+  redis.call('PEXPIRE', pk, PARK_MS)
+end
+
 local function key_unclaimed(id, queue, task, ckey, now)
   if redis.call('SREM', key_claims_key(task, ckey), id) == 1 then
     local rk = krunning_key(task)
     if tonumber(redis.call('ZINCRBY', rk, -1, ckey)) <= 0 then redis.call('ZREM', rk, ckey) end
   end
-  if redis.call('EXISTS', kready_key(queue, task, ckey)) == 1 then key_due(queue, task, ckey, now) end
+  key_unparked(queue, task, ckey, now)
+  local pk = kparked_key(task, ckey)
+  for _, parked in ipairs(redis.call('SMEMBERS', pk)) do
+    if parked ~= queue then key_unparked(parked, task, ckey, now) end
+  end
+  redis.call('DEL', pk)
+end
+
+-- The claims of a key, less any that no longer hold (a claim ended by a script of an older
+-- version, which knows no keys): read only for a key found at its cap, whose set holds
+-- about its cap of ids.
+local function key_claims(task, ckey)
+  local kk = key_claims_key(task, ckey)
+  local held = 0
+  for _, id in ipairs(redis.call('SMEMBERS', kk)) do
+    local f = redis.call('HMGET', job_key(id), 'status', 'ckey')
+    if f[1] == 'RUNNING' and f[2] == ckey then
+      held = held + 1
+    else
+      redis.call('SREM', kk, id)
+      local rk = krunning_key(task)
+      if tonumber(redis.call('ZINCRBY', rk, -1, ckey)) <= 0 then redis.call('ZREM', rk, ckey) end
+    end
+  end
+  return held
 end
 
 -- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
