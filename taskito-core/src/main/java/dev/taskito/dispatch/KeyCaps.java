@@ -1,6 +1,7 @@
 package dev.taskito.dispatch;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +41,7 @@ final class KeyCaps {
 	 * @return the check for that batch
 	 */
 	static KeyCaps of(List<ClaimedJob> claimed, CapBook book) {
-		Set<String> keyedTasks = new java.util.HashSet<>();
+		Set<String> keyedTasks = new HashSet<>();
 		for (ClaimedJob job : claimed) {
 			if (job.concurrencyKey() != null) {
 				keyedTasks.add(job.taskName());

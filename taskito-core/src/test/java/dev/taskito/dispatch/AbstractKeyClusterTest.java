@@ -31,8 +31,10 @@ import static org.awaitility.Awaitility.await;
  * a monitor samples how many wait and how many worker slots are free. It must hold that no
  * key ever runs more than 2, that keys do reach 2, and that no key with 2 or more waiting
  * stays below its cap while worker slots stay free (a whole instance's worth, for a second:
- * slots freed by jobs that just ended are refilled by the next claim, which is not idleness);
- * with the store's gate and without it.
+ * slots freed by jobs that just ended are refilled by the next claim, which is not idleness).
+ * Without the store's gate the caps must hold all the same, but not the use of them: ungated
+ * claims over-claim keys and roll the excess back by design (no instance of this version
+ * claims ungated; the drain shows that the post-claim check alone is safe).
  * The two broken post-claim checks, without the gate, must fail it.
  */
 public abstract class AbstractKeyClusterTest {
@@ -177,7 +179,7 @@ public abstract class AbstractKeyClusterTest {
 		if (most < CAP_PER_KEY) {
 			violations.add("no key ever ran " + CAP_PER_KEY + " at once");
 		}
-		if (!underused.isEmpty()) {
+		if (gate && !underused.isEmpty()) {
 			violations.add("keys stayed below their cap with jobs waiting and a slot free: " + underused);
 		}
 		assertThat(ids).doesNotHaveDuplicates().hasSize(total);
