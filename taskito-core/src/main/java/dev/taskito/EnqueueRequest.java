@@ -35,8 +35,10 @@ public final class EnqueueRequest {
 
 	private final Duration timeout;
 
+	private final String concurrencyKey;
+
 	private EnqueueRequest(String taskName, Object[] args, Duration delay, Instant runAt, Integer priority,
-			String queue, String uniqueKey, Integer maxRetries, Duration timeout) {
+			String queue, String uniqueKey, Integer maxRetries, Duration timeout, String concurrencyKey) {
 		this.taskName = taskName;
 		this.args = args;
 		this.delay = delay;
@@ -46,6 +48,7 @@ public final class EnqueueRequest {
 		this.uniqueKey = uniqueKey;
 		this.maxRetries = maxRetries;
 		this.timeout = timeout;
+		this.concurrencyKey = concurrencyKey;
 	}
 
 	/**
@@ -59,7 +62,7 @@ public final class EnqueueRequest {
 			throw new IllegalArgumentException("taskName must not be blank: give the name of a @Task");
 		}
 		return new EnqueueRequest(taskName, (args != null) ? args.clone() : new Object[0], null, null, null, null,
-				null, null, null);
+				null, null, null, null);
 	}
 
 	/**
@@ -73,7 +76,7 @@ public final class EnqueueRequest {
 			throw new IllegalArgumentException("delay of task '" + this.taskName + "' must not be negative, was " + delay);
 		}
 		return new EnqueueRequest(this.taskName, this.args, delay, null, this.priority, this.queue, this.uniqueKey,
-				this.maxRetries, this.timeout);
+				this.maxRetries, this.timeout, this.concurrencyKey);
 	}
 
 	/**
@@ -84,7 +87,7 @@ public final class EnqueueRequest {
 	public EnqueueRequest runAt(Instant runAt) {
 		Objects.requireNonNull(runAt, "runAt");
 		return new EnqueueRequest(this.taskName, this.args, null, runAt, this.priority, this.queue, this.uniqueKey,
-				this.maxRetries, this.timeout);
+				this.maxRetries, this.timeout, this.concurrencyKey);
 	}
 
 	/**
@@ -94,7 +97,7 @@ public final class EnqueueRequest {
 	 */
 	public EnqueueRequest priority(int priority) {
 		return new EnqueueRequest(this.taskName, this.args, this.delay, this.runAt, priority, this.queue,
-				this.uniqueKey, this.maxRetries, this.timeout);
+				this.uniqueKey, this.maxRetries, this.timeout, this.concurrencyKey);
 	}
 
 	/**
@@ -107,7 +110,7 @@ public final class EnqueueRequest {
 			throw new IllegalArgumentException("queue of task '" + this.taskName + "' must not be blank");
 		}
 		return new EnqueueRequest(this.taskName, this.args, this.delay, this.runAt, this.priority, queue,
-				this.uniqueKey, this.maxRetries, this.timeout);
+				this.uniqueKey, this.maxRetries, this.timeout, this.concurrencyKey);
 	}
 
 	/**
@@ -121,7 +124,7 @@ public final class EnqueueRequest {
 			throw new IllegalArgumentException("uniqueKey of task '" + this.taskName + "' must not be blank");
 		}
 		return new EnqueueRequest(this.taskName, this.args, this.delay, this.runAt, this.priority, this.queue,
-				uniqueKey, this.maxRetries, this.timeout);
+				uniqueKey, this.maxRetries, this.timeout, this.concurrencyKey);
 	}
 
 	/**
@@ -135,7 +138,7 @@ public final class EnqueueRequest {
 					"maxRetries of task '" + this.taskName + "' must be 0 or more, was " + maxRetries);
 		}
 		return new EnqueueRequest(this.taskName, this.args, this.delay, this.runAt, this.priority, this.queue,
-				this.uniqueKey, maxRetries, this.timeout);
+				this.uniqueKey, maxRetries, this.timeout, this.concurrencyKey);
 	}
 
 	/**
@@ -149,7 +152,32 @@ public final class EnqueueRequest {
 			throw new IllegalArgumentException("timeout of task '" + this.taskName + "' must be positive, was " + timeout);
 		}
 		return new EnqueueRequest(this.taskName, this.args, this.delay, this.runAt, this.priority, this.queue,
-				this.uniqueKey, this.maxRetries, timeout);
+				this.uniqueKey, this.maxRetries, timeout, this.concurrencyKey);
+	}
+
+	/**
+	 * Makes the job count against its task's cap per key ({@code @Task(maxConcurrentPerKey = 2)}):
+	 * at most that many jobs of the task with this key run at once in the cluster, beside the
+	 * task-wide cap. Use the tenant, customer or account the job works for. On a task without a
+	 * cap per key the key is stored and shown, not capped.
+	 * @param concurrencyKey a key, not blank, at most 500 characters
+	 * @return a new request
+	 */
+	public EnqueueRequest concurrencyKey(String concurrencyKey) {
+		if (concurrencyKey == null || concurrencyKey.isBlank()) {
+			throw new IllegalArgumentException("concurrencyKey of task '" + this.taskName + "' must not be blank");
+		}
+		if (concurrencyKey.length() > 500) {
+			throw new IllegalArgumentException("concurrencyKey of task '" + this.taskName
+					+ "' must be at most 500 characters, was " + concurrencyKey.length());
+		}
+		return new EnqueueRequest(this.taskName, this.args, this.delay, this.runAt, this.priority, this.queue,
+				this.uniqueKey, this.maxRetries, this.timeout, concurrencyKey);
+	}
+
+	/** @return the concurrency key (see {@link #concurrencyKey(String)}), or {@code null} */
+	public String concurrencyKey() {
+		return this.concurrencyKey;
 	}
 
 	/** @return the task's name */

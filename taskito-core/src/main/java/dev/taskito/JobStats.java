@@ -32,9 +32,27 @@ public record JobStats(List<TaskStats> tasks, List<QueueStats> queues) {
 	 * @param maxConcurrent its cap, {@code 0} for none (or when this instance does not know
 	 *        the task)
 	 * @param rateLimit its rate limit, or {@code null}
+	 * @param maxConcurrentPerKey its cap per concurrency key, {@code 0} for none (or when this
+	 *        instance does not know the task)
+	 * @param keysAtCap how many of its concurrency keys run as many jobs as that cap, across
+	 *        the cluster; {@code 0} without a cap per key
 	 */
 	public record TaskStats(String task, long pending, long running, long dead, int maxConcurrent,
-			RateLimit rateLimit) {
+			RateLimit rateLimit, int maxConcurrentPerKey, long keysAtCap) {
+
+		/**
+		 * A task without a cap per key.
+		 * @param task the task's name
+		 * @param pending its {@code PENDING} jobs
+		 * @param running its {@code RUNNING} jobs
+		 * @param dead its {@code DEAD} jobs kept
+		 * @param maxConcurrent its cap, {@code 0} for none
+		 * @param rateLimit its rate limit, or {@code null}
+		 */
+		public TaskStats(String task, long pending, long running, long dead, int maxConcurrent,
+				RateLimit rateLimit) {
+			this(task, pending, running, dead, maxConcurrent, rateLimit, 0, 0);
+		}
 
 	}
 

@@ -36,6 +36,15 @@ public @interface Task {
 	int maxConcurrent() default 0;
 
 	/**
+	 * The most jobs of this task with one {@link EnqueueRequest#concurrencyKey concurrency key}
+	 * (a tenant, a customer, an account) that may run at once across every instance; {@code 0}
+	 * means no cap per key. Holds beside {@link #maxConcurrent()} when both are set. A job
+	 * without a key counts only against the task-wide cap. A negative value is refused at
+	 * registration.
+	 */
+	int maxConcurrentPerKey() default 0;
+
+	/**
 	 * How many times a failed job is retried before it is marked {@link JobStatus#DEAD};
 	 * {@code -1} means the configured default ({@code taskito.retry.max-retries}).
 	 */

@@ -41,6 +41,8 @@ final class CapBook {
 
 	private volatile ClaimCounts clusterCaps = new ClaimCounts(Map.of(), Map.of());
 
+	private static final String PER_KEY_MARK = TaskDefinition.PER_KEY_CAP_MARK;
+
 	CapBook(TaskRegistry registry, Duration pollInterval) {
 		this.registry = registry;
 		this.pollInterval = pollInterval;
@@ -56,6 +58,9 @@ final class CapBook {
 		for (TaskDefinition task : this.registry.tasks()) {
 			if (task.isCapped()) {
 				caps.put(task.name(), task.maxConcurrent());
+			}
+			if (task.isCappedPerKey()) {
+				caps.put(task.name() + PER_KEY_MARK, task.maxConcurrentPerKey());
 			}
 		}
 		return caps;
@@ -101,6 +106,24 @@ final class CapBook {
 	}
 
 	/**
+	 * The cap per concurrency key admission uses for a task: the smallest that this instance
+	 * or any live instance declares, as for {@link #taskCap}.
+	 * @param task the task
+	 * @return the cap per key, 0 for none
+	 */
+	int keyCap(String task) {
+		int local = this.registry.find(task).map(TaskDefinition::maxConcurrentPerKey).orElse(0);
+		return smallestCap(local, this.clusterCaps.task(task + PER_KEY_MARK));
+	}
+
+	/**
+	 * @return the positive caps per key of the named tasks, read once (see {@link #taskCaps})
+	 */
+	Map<String, Integer> keyCaps(Collection<String> tasks) {
+		return capsOf(tasks, this::keyCap);
+	}
+
+	/**
 	 * @param queue the queue
 	 * @return the cap admission uses for the queue, 0 for none
 	 */
@@ -119,7 +142,8 @@ final class CapBook {
 	 * @return whether the job counts against a task or queue cap, so that its end frees a capped slot
 	 */
 	boolean isCapped(ClaimedJob job) {
-		return taskCap(job.taskName()) > 0 || queueCap(job.queue()) > 0;
+		return taskCap(job.taskName()) > 0 || queueCap(job.queue()) > 0
+				|| (job.concurrencyKey() != null && keyCap(job.taskName()) > 0);
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ import dev.taskito.TaskQueue;
 import dev.taskito.TaskitoException;
 import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 
@@ -244,7 +246,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 				payload, (request.priority() != null) ? request.priority() : task.priority(), request.delay(),
 				request.runAt(), request.uniqueKey(),
 				(request.maxRetries() != null) ? request.maxRetries() : this.registry.maxRetries(task),
-				request.timeout(), headersFor(request));
+				request.timeout(), headersFor(request), request.concurrencyKey());
 	}
 
 	private void fireEnqueued() {
@@ -331,12 +333,14 @@ public final class DefaultTaskQueue implements TaskQueue {
 			add(byTask.computeIfAbsent(pair.task(), (key) -> new long[3]), pair);
 			add(byQueue.computeIfAbsent(pair.queue(), (key) -> new long[3]), pair);
 		}
+		Map<String, Long> keysAtCap = keysAtCap();
 		List<JobStats.TaskStats> tasks = new ArrayList<>();
 		byTask.forEach((task, n) -> {
 			Optional<TaskDefinition> definition = this.registry.find(task);
 			tasks.add(new JobStats.TaskStats(task, n[0], n[1], n[2],
 					definition.map(TaskDefinition::maxConcurrent).orElse(0),
-					definition.map(TaskDefinition::rateLimit).orElse(null)));
+					definition.map(TaskDefinition::rateLimit).orElse(null),
+					definition.map(TaskDefinition::maxConcurrentPerKey).orElse(0), keysAtCap.getOrDefault(task, 0L)));
 		});
 		List<JobStats.QueueStats> queues = new ArrayList<>();
 		byQueue.forEach((queue, n) -> {
@@ -345,6 +349,27 @@ public final class DefaultTaskQueue implements TaskQueue {
 					definition.rateLimit(), paused.contains(queue)));
 		});
 		return new JobStats(tasks, queues);
+	}
+
+	/**
+	 * How many keys of each task with a cap per key run at that cap, read with the gauges (one
+	 * count per task, never one per key); no store call when no task has a cap per key.
+	 */
+	private Map<String, Long> keysAtCap() {
+		Map<String, Integer> keyCaps = new HashMap<>();
+		for (TaskDefinition task : this.registry.tasks()) {
+			if (task.isCappedPerKey()) {
+				keyCaps.put(task.name(), task.maxConcurrentPerKey());
+			}
+		}
+		if (keyCaps.isEmpty()) {
+			return Map.of();
+		}
+		Map<String, Long> atCap = new HashMap<>();
+		for (ClusterGauges.TaskGauge gauge : this.store.gauges(1, keyCaps).tasks()) {
+			atCap.put(gauge.task(), gauge.keysAtCap());
+		}
+		return atCap;
 	}
 
 	private static void add(long[] totals, JobCounts pair) {

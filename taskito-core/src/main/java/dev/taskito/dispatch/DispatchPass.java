@@ -396,7 +396,8 @@ final class DispatchPass {
 		}
 		ClaimRequest request = new ClaimRequest(this.settings.instanceId(), this.settings.leaseDuration(), limit,
 				claimable, taskLimits, queueLimits)
-			.withCaps(this.caps.taskCaps(taskLimits.keySet()), this.caps.queueCaps(claimable));
+			.withCaps(this.caps.taskCaps(taskLimits.keySet()), this.caps.queueCaps(claimable))
+			.withKeyCaps(this.caps.keyCaps(taskLimits.keySet()));
 		return new PreClaimGates(request, tokens);
 	}
 

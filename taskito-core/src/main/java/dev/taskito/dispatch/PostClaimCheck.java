@@ -10,8 +10,9 @@ import dev.taskito.store.ClaimedJob;
 
 /**
  * Step 4 of the dispatch flow (see {@link DispatchPass}): after a claim has committed, one
- * separate store call counts the claims of every capped task and queue in the batch, the
- * batch's own included, and decides which jobs the caps admit.
+ * separate store call counts the claims of every capped task, queue and (task, concurrency
+ * key) in the batch, the batch's own included, and decides which jobs the caps admit (the
+ * caps per key through {@link KeyCaps}).
  */
 final class PostClaimCheck {
 
@@ -36,10 +37,13 @@ final class PostClaimCheck {
 		JobTally batch = JobTally.of(claimed);
 		Map<String, Integer> taskCaps = this.caps.taskCaps(batch.tasks());
 		Map<String, Integer> queueCaps = this.caps.queueCaps(batch.queues());
-		if (taskCaps.isEmpty() && queueCaps.isEmpty()) {
+		KeyCaps keyCaps = KeyCaps.of(claimed, this.caps);
+		if (taskCaps.isEmpty() && queueCaps.isEmpty() && keyCaps.keys().isEmpty()) {
 			return new DispatchPass.Admission(claimed, List.of());
 		}
-		ClaimCounts counts = this.store.countClaims(taskCaps.keySet(), queueCaps.keySet());
+		// One call counts tasks, queues and keys: one round trip per batch, never one per job.
+		ClaimCounts counts = keyCaps.keys().isEmpty() ? this.store.countClaims(taskCaps.keySet(), queueCaps.keySet())
+				: this.store.countClaims(taskCaps.keySet(), queueCaps.keySet(), keyCaps.keys());
 		JobTally admittedSoFar = new JobTally();
 		List<ClaimedJob> admitted = new ArrayList<>();
 		List<ClaimedJob> rejected = new ArrayList<>();
@@ -55,12 +59,16 @@ final class PostClaimCheck {
 				int others = counts.queue(job.queue()) - batch.queue(job.queue());
 				over = exceedsCap(others + admittedSoFar.queue(job.queue()) + 1, queueCap);
 			}
+			if (!over) {
+				over = keyCaps.exceeds(job, counts);
+			}
 			if (over) {
 				rejected.add(job);
 			}
 			else {
 				admitted.add(job);
 				admittedSoFar.add(job);
+				keyCaps.admit(job);
 			}
 		}
 		this.caps.markFullCaps(counts, batch, admittedSoFar);
@@ -71,7 +79,7 @@ final class PostClaimCheck {
 	 * Strictly greater: the count includes the job's own claim, so {@code >=} would admit
 	 * N - 1 jobs under a cap of N, and none under a cap of 1.
 	 */
-	private static boolean exceedsCap(int countIncludingThisJob, int cap) {
+	static boolean exceedsCap(int countIncludingThisJob, int cap) {
 		return countIncludingThisJob > cap;
 	}
 

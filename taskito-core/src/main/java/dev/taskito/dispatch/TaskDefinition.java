@@ -20,9 +20,19 @@ import dev.taskito.store.RateLimit;
  * @param priority the default priority of its jobs
  * @param handler what runs its jobs
  * @param source where it was declared, for error messages (such as {@code bean 'emails' method EmailTasks.send})
+ * @param maxConcurrentPerKey the cluster-wide cap per concurrency key, 0 for none
  */
 public record TaskDefinition(String name, String queue, int maxConcurrent, int maxRetries, Duration timeout,
-		RateLimit rateLimit, int priority, TaskHandler handler, String source) {
+		RateLimit rateLimit, int priority, TaskHandler handler, String source, int maxConcurrentPerKey) {
+
+	/**
+	 * Marks a task's cap per key among the task caps an instance publishes with its heartbeat
+	 * ({@code name + PER_KEY_CAP_MARK}): the stores keep and merge them as task caps (the
+	 * smallest live one wins) with no field of their own, and an instance of an older version
+	 * reads one as the cap of a task it has not got. The unit separator cannot be typed into
+	 * a task name by accident.
+	 */
+	public static final String PER_KEY_CAP_MARK = "\u001Fper-key";
 
 	/**
 	 * Checks every field, naming the task and its source in the message.
@@ -44,6 +54,10 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 			throw new IllegalArgumentException("Task '" + name + "' (" + source + ") has maxConcurrent = "
 					+ maxConcurrent + ": use 0 for no cap or a positive cap");
 		}
+		if (maxConcurrentPerKey < 0) {
+			throw new IllegalArgumentException("Task '" + name + "' (" + source + ") has maxConcurrentPerKey = "
+					+ maxConcurrentPerKey + ": use 0 for no cap per key or a positive cap");
+		}
 		if (maxRetries < -1) {
 			throw new IllegalArgumentException("Task '" + name + "' (" + source + ") has maxRetries = " + maxRetries
 					+ ": use 0 or more, or -1 for the configured default");
@@ -52,6 +66,23 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 			throw new IllegalArgumentException(
 					"Task '" + name + "' (" + source + ") has timeout " + timeout + ": use a positive duration");
 		}
+	}
+
+	/**
+	 * A task without a cap per key.
+	 * @param name the name
+	 * @param queue the default queue
+	 * @param maxConcurrent the cap, 0 for none
+	 * @param maxRetries retries, or -1 for the default
+	 * @param timeout the timeout, or {@code null}
+	 * @param rateLimit the rate limit, or {@code null}
+	 * @param priority the default priority
+	 * @param handler the handler
+	 * @param source where it was declared
+	 */
+	public TaskDefinition(String name, String queue, int maxConcurrent, int maxRetries, Duration timeout,
+			RateLimit rateLimit, int priority, TaskHandler handler, String source) {
+		this(name, queue, maxConcurrent, maxRetries, timeout, rateLimit, priority, handler, source, 0);
 	}
 
 	/**
@@ -70,7 +101,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withQueue(String queue) {
 		return new TaskDefinition(this.name, queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
 	}
 
 	/**
@@ -79,7 +110,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxConcurrent(int maxConcurrent) {
 		return new TaskDefinition(this.name, this.queue, maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
 	}
 
 	/**
@@ -88,7 +119,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxRetries(int maxRetries) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
 	}
 
 	/**
@@ -97,7 +128,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withTimeout(Duration timeout) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
 	}
 
 	/**
@@ -106,7 +137,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withRateLimit(RateLimit rateLimit) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				rateLimit, this.priority, this.handler, this.source);
+				rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
 	}
 
 	/**
@@ -115,7 +146,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withPriority(int priority) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, priority, this.handler, this.source);
+				this.rateLimit, priority, this.handler, this.source, this.maxConcurrentPerKey);
 	}
 
 	/**
@@ -124,7 +155,23 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withHandler(TaskHandler handler) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, handler, this.source);
+				this.rateLimit, this.priority, handler, this.source, this.maxConcurrentPerKey);
+	}
+
+	/**
+	 * @param maxConcurrentPerKey the cap per concurrency key, 0 for none
+	 * @return a changed copy
+	 */
+	public TaskDefinition withMaxConcurrentPerKey(int maxConcurrentPerKey) {
+		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
+				this.rateLimit, this.priority, this.handler, this.source, maxConcurrentPerKey);
+	}
+
+	/**
+	 * @return whether the task has a cap per concurrency key
+	 */
+	public boolean isCappedPerKey() {
+		return this.maxConcurrentPerKey > 0;
 	}
 
 	/**

@@ -30,10 +30,13 @@ import java.util.Set;
  *        absent from the map is not gated
  * @param queueCaps cluster caps of queues to respect atomically, each at least 1; a queue
  *        absent from the map is not gated
+ * @param keyCaps cluster caps per concurrency key of tasks to respect atomically, each at
+ *        least 1: no key of such a task gets more claims than its cap. A task absent from the
+ *        map is not gated per key; its keyed jobs are still claimed, fairly across keys
  */
 public record ClaimRequest(String instanceId, Duration lease, int limit, Set<String> queues,
 		Map<String, Integer> taskLimits, Map<String, Integer> queueLimits, Map<String, Integer> taskCaps,
-		Map<String, Integer> queueCaps) {
+		Map<String, Integer> queueCaps, Map<String, Integer> keyCaps) {
 
 	/**
 	 * Checks and copies the fields.
@@ -46,11 +49,30 @@ public record ClaimRequest(String instanceId, Duration lease, int limit, Set<Str
 		queueLimits = Map.copyOf(queueLimits);
 		taskCaps = Map.copyOf(taskCaps);
 		queueCaps = Map.copyOf(queueCaps);
+		keyCaps = Map.copyOf(keyCaps);
 		if (limit < 1) {
 			throw new IllegalArgumentException("limit must be at least 1, was " + limit);
 		}
 		requirePositive(taskCaps, "task");
 		requirePositive(queueCaps, "queue");
+		requirePositive(keyCaps, "per-key");
+	}
+
+	/**
+	 * A request without caps per key.
+	 * @param instanceId the claiming instance
+	 * @param lease the lease
+	 * @param limit the most jobs in all
+	 * @param queues the queues to claim from
+	 * @param taskLimits the most jobs per task
+	 * @param queueLimits the most jobs per queue
+	 * @param taskCaps the task caps to respect atomically
+	 * @param queueCaps the queue caps to respect atomically
+	 */
+	public ClaimRequest(String instanceId, Duration lease, int limit, Set<String> queues,
+			Map<String, Integer> taskLimits, Map<String, Integer> queueLimits, Map<String, Integer> taskCaps,
+			Map<String, Integer> queueCaps) {
+		this(instanceId, lease, limit, queues, taskLimits, queueLimits, taskCaps, queueCaps, Map.of());
 	}
 
 	/**
@@ -64,14 +86,14 @@ public record ClaimRequest(String instanceId, Duration lease, int limit, Set<Str
 	 */
 	public ClaimRequest(String instanceId, Duration lease, int limit, Set<String> queues,
 			Map<String, Integer> taskLimits, Map<String, Integer> queueLimits) {
-		this(instanceId, lease, limit, queues, taskLimits, queueLimits, Map.of(), Map.of());
+		this(instanceId, lease, limit, queues, taskLimits, queueLimits, Map.of(), Map.of(), Map.of());
 	}
 
 	/**
 	 * @return whether the store must gate this claim by cluster caps
 	 */
 	public boolean isCapped() {
-		return !this.taskCaps.isEmpty() || !this.queueCaps.isEmpty();
+		return !this.taskCaps.isEmpty() || !this.queueCaps.isEmpty() || !this.keyCaps.isEmpty();
 	}
 
 	/**
@@ -81,7 +103,16 @@ public record ClaimRequest(String instanceId, Duration lease, int limit, Set<Str
 	 */
 	public ClaimRequest withCaps(Map<String, Integer> taskCaps, Map<String, Integer> queueCaps) {
 		return new ClaimRequest(this.instanceId, this.lease, this.limit, this.queues, this.taskLimits,
-				this.queueLimits, taskCaps, queueCaps);
+				this.queueLimits, taskCaps, queueCaps, this.keyCaps);
+	}
+
+	/**
+	 * @param keyCaps the caps per key to respect atomically, per task
+	 * @return this request with those caps per key
+	 */
+	public ClaimRequest withKeyCaps(Map<String, Integer> keyCaps) {
+		return new ClaimRequest(this.instanceId, this.lease, this.limit, this.queues, this.taskLimits,
+				this.queueLimits, this.taskCaps, this.queueCaps, keyCaps);
 	}
 
 	private static void requirePositive(Map<String, Integer> caps, String what) {

@@ -189,6 +189,19 @@ public interface ClaimStore extends AutoCloseable {
 	ClusterGauges gauges(int countLimit);
 
 	/**
+	 * Reads the gauges as {@link #gauges(int)} does, and for each task named, how many of its
+	 * concurrency keys run at least its cap per key ({@link ClusterGauges.TaskGauge#keysAtCap}),
+	 * in the same call: one count per task, never one per key. A store that keeps no
+	 * concurrency keys has no key at its cap.
+	 * @param countLimit the most pending jobs counted per queue, at least 1
+	 * @param keyCaps the cap per key of each task that has one
+	 * @return the snapshot
+	 */
+	default ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return gauges(countLimit);
+	}
+
+	/**
 	 * @return the instances whose heartbeat is current, by id
 	 */
 	List<InstanceView> liveInstances();
@@ -243,6 +256,25 @@ public interface ClaimStore extends AutoCloseable {
 	 * @return the counts
 	 */
 	ClaimCounts countClaims(Set<String> tasks, Set<String> queues);
+
+	/**
+	 * Counts as {@link #countClaims(Set, Set)} does, and the claims of each (task,
+	 * concurrency key) named, in the same call: the post-claim check of caps per key is one
+	 * round trip per batch, never one per job. Served by an index or a set per key, never a
+	 * scan across keys.
+	 * @param tasks the tasks to count
+	 * @param queues the queues to count
+	 * @param keys the tasks and keys to count
+	 * @return the counts
+	 * @throws UnsupportedOperationException from a store that keeps no concurrency keys (it
+	 *         refuses to enqueue keyed jobs, so it never claims one)
+	 */
+	default ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
+		if (keys.isEmpty()) {
+			return countClaims(tasks, queues);
+		}
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no concurrency keys");
+	}
 
 	/**
 	 * Gives claimed jobs back without consuming their attempts; see {@link Reschedule}.

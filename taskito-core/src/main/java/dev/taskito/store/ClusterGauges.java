@@ -40,8 +40,19 @@ public record ClusterGauges(List<QueueGauge> queues, List<TaskGauge> tasks, Inst
 	 *
 	 * @param task the task
 	 * @param running its RUNNING jobs
+	 * @param keysAtCap how many of its concurrency keys run as many jobs as its cap per key
+	 *        (or more, after the cap shrank), 0 when it has no cap per key or none was asked for
 	 */
-	public record TaskGauge(String task, long running) {
+	public record TaskGauge(String task, long running, long keysAtCap) {
+
+		/**
+		 * A task without a count of keys at their cap.
+		 * @param task the task
+		 * @param running its RUNNING jobs
+		 */
+		public TaskGauge(String task, long running) {
+			this(task, running, 0);
+		}
 
 	}
 

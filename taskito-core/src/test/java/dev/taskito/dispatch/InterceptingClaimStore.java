@@ -38,6 +38,7 @@ import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
+import dev.taskito.store.TaskKey;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -96,6 +97,8 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	private volatile boolean atomicCapGate = true;
 
+	private volatile Set<TaskKey> keysCountedBeforeClaim = Set.of();
+
 	private volatile Runnable beforeClaim = () -> {
 	};
 
@@ -134,6 +137,21 @@ final class InterceptingClaimStore implements ClaimStore {
 	static InterceptingClaimStore of(ClaimStore store) {
 		String capCheck = System.getProperty("taskito.test.capCheck");
 		return new InterceptingClaimStore(store, (capCheck != null) ? CapCheck.valueOf(capCheck) : CapCheck.AFTER_CLAIM);
+	}
+
+	/**
+	 * @return the store, deciding caps as {@code capCheck} says, whatever the system property
+	 */
+	static InterceptingClaimStore of(ClaimStore store, CapCheck capCheck) {
+		return new InterceptingClaimStore(store, capCheck);
+	}
+
+	/**
+	 * The (task, key) pairs that the count-before-claim bug counts before each claim: a count
+	 * taken before the claim cannot know the keys the claim will take.
+	 */
+	void countKeysBeforeClaim(Set<TaskKey> keys) {
+		this.keysCountedBeforeClaim = Set.copyOf(keys);
 	}
 
 	/**
@@ -242,7 +260,8 @@ final class InterceptingClaimStore implements ClaimStore {
 		// The buggy count comes first, before any hook holds this dispatcher: racing
 		// dispatchers then count before either has claimed, as the seed's did.
 		ClaimCounts before = (this.capCheck == CapCheck.BROKEN_COUNT_BEFORE_CLAIM)
-				? this.store.countClaims(request.taskLimits().keySet(), request.queues()) : null;
+				? this.store.countClaims(request.taskLimits().keySet(), request.queues(), this.keysCountedBeforeClaim)
+				: null;
 		this.beforeClaim.run();
 		ClaimRequest toClaim = this.atomicCapGate ? request : new ClaimRequest(request.instanceId(), request.lease(),
 				request.limit(), request.queues(), request.taskLimits(), request.queueLimits());
@@ -256,34 +275,45 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	@Override
 	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
+		return countClaims(tasks, queues, Set.of());
+	}
+
+	@Override
+	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
 		CountedClaim counted = this.countedBeforeClaim.get();
 		this.countedBeforeClaim.remove();
 		if (counted != null) {
-			return counted.asIfCountedAfter(tasks, queues);
+			return counted.asIfCountedAfter(tasks, queues, keys);
 		}
-		ClaimCounts counts = this.store.countClaims(tasks, queues);
-		return (this.capCheck == CapCheck.BROKEN_GREATER_OR_EQUAL) ? plusOne(counts, tasks, queues) : counts;
+		ClaimCounts counts = keys.isEmpty() ? this.store.countClaims(tasks, queues)
+				: this.store.countClaims(tasks, queues, keys);
+		return (this.capCheck == CapCheck.BROKEN_GREATER_OR_EQUAL) ? plusOne(counts, tasks, queues, keys) : counts;
 	}
 
-	private static ClaimCounts plusOne(ClaimCounts counts, Set<String> tasks, Set<String> queues) {
+	private static ClaimCounts plusOne(ClaimCounts counts, Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
 		Map<String, Integer> byTask = new HashMap<>();
 		tasks.forEach((task) -> byTask.put(task, counts.task(task) + 1));
 		Map<String, Integer> byQueue = new HashMap<>();
 		queues.forEach((queue) -> byQueue.put(queue, counts.queue(queue) + 1));
-		return new ClaimCounts(byTask, byQueue);
+		Map<TaskKey, Integer> byKey = new HashMap<>();
+		keys.forEach((key) -> byKey.put(key, counts.key(key) + 1));
+		return new ClaimCounts(byTask, byQueue, byKey);
 	}
 
 	/** A count taken before a claim, and the jobs that claim took. */
 	private record CountedClaim(ClaimCounts before, List<ClaimedJob> claimed) {
 
-		ClaimCounts asIfCountedAfter(Set<String> tasks, Set<String> queues) {
+		ClaimCounts asIfCountedAfter(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
+			Map<TaskKey, Integer> byKey = new HashMap<>();
+			keys.forEach((key) -> byKey.put(key, this.before.key(key)
+					+ (int) this.claimed.stream().filter((job) -> key.equals(TaskKey.of(job))).count()));
 			Map<String, Integer> byTask = new HashMap<>();
 			tasks.forEach((task) -> byTask.put(task, this.before.task(task)
 					+ (int) this.claimed.stream().filter((job) -> job.taskName().equals(task)).count()));
 			Map<String, Integer> byQueue = new HashMap<>();
 			queues.forEach((queue) -> byQueue.put(queue, this.before.queue(queue)
 					+ (int) this.claimed.stream().filter((job) -> job.queue().equals(queue)).count()));
-			return new ClaimCounts(byTask, byQueue);
+			return new ClaimCounts(byTask, byQueue, byKey);
 		}
 
 	}
@@ -378,6 +408,11 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public ClusterGauges gauges(int countLimit) {
 		return this.store.gauges(countLimit);
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return this.store.gauges(countLimit, keyCaps);
 	}
 
 	@Override

@@ -42,6 +42,9 @@ import dev.taskito.dispatch.TaskDefinition;
  */
 public final class Benchmark {
 
+	/** The cap per key of the drain with --keys: it never binds while keys x 2 exceed the workers. */
+	private static final int KEY_CAP = 2;
+
 	/** The idle instance and the latency consumer have the drain's default worker count. */
 	private static final int LATENCY_WORKERS = 16;
 
@@ -311,8 +314,11 @@ public final class Benchmark {
 				runs.add(rates[0]);
 				committed.add(rates[1]);
 			}
-			report(backend, figures, "drain" + instances, "drain " + instances + "x" + this.options.drainWorkers(), runs, "jobs/s");
-			figures.put("drain" + instances + "CommittedJobsPerSec", round(median(committed), 0));
+			// With --keys the figures get names of their own, beside the unkeyed drain's of another run.
+			String name = "drain" + instances + ((this.options.keys() > 0) ? "Keys" + this.options.keys() : "");
+			report(backend, figures, name, "drain " + instances + "x" + this.options.drainWorkers()
+					+ ((this.options.keys() > 0) ? ", " + this.options.keys() + " keys" : ""), runs, "jobs/s");
+			figures.put(name + "CommittedJobsPerSec", round(median(committed), 0));
 		}
 	}
 
@@ -329,12 +335,13 @@ public final class Benchmark {
 		List<Instance> cluster = new ArrayList<>();
 		try {
 			for (int i = 0; i < instances; i++) {
-				cluster.add(Instance.start(backend, namespace, List.of(span.task()), this.options.drainWorkers(),
-						trace));
+				TaskDefinition task = (this.options.keys() > 0) ? span.task().withMaxConcurrentPerKey(KEY_CAP) : span.task();
+				cluster.add(Instance.start(backend, namespace, List.of(task), this.options.drainWorkers(), trace));
 			}
 			List<EnqueueRequest> batch = new ArrayList<>(BATCH);
 			for (int i = 0; i < jobs; i++) {
-				batch.add(EnqueueRequest.of("noop"));
+				EnqueueRequest request = EnqueueRequest.of("noop");
+				batch.add((this.options.keys() > 0) ? request.concurrencyKey("k" + (i % this.options.keys())) : request);
 				if (batch.size() == BATCH || i == jobs - 1) {
 					cluster.get(0).queue.enqueueAll(batch);
 					batch.clear();
@@ -697,6 +704,7 @@ public final class Benchmark {
 		document.put("quick", this.options.quick());
 		document.put("runs", this.options.runs());
 		document.put("drainWorkers", this.options.drainWorkers());
+		document.put("keys", this.options.keys());
 		document.put("capInstances", this.options.capInstances());
 		document.put("sizes", this.sizes);
 		document.put("stores", this.results);

@@ -14,7 +14,11 @@ import dev.taskito.benchmark.peers.PeerOptions;
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
+<<<<<<< HEAD
 		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics) {
+=======
+		int drainWorkers, boolean traceStore, String path, List<String> peers, boolean metrics, int keys) {
+>>>>>>> keys
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -56,9 +60,16 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
 			  --metrics[=all|boot]    starter path only: every application gets a SimpleMeterRegistry through
 			                          Boot's metrics auto-configuration (as with actuator), so Taskito's meters
+<<<<<<< HEAD
 			                          and gauges are recorded; compare the drain with and without it. =boot
 			                          keeps the registry (and Boot's own meters: Hikari, Lettuce, JVM) but
 			                          leaves Taskito's metrics out, which isolates what Taskito's cost
+=======
+			                          and gauges are recorded; compare the drain with and without it
+			  --keys=N                core path, Redis only: the drain's jobs carry N concurrency keys
+			                          (round-robin) of a task capped at 2 per key, which never binds with
+			                          N x 2 above the workers: what caps per key cost against --keys=0
+>>>>>>> keys
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
@@ -104,7 +115,12 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int capInstances = 3;
 		int drainWorkers = 16;
 		boolean traceStore = false;
+<<<<<<< HEAD
 		String metrics = METRICS_NONE;
+=======
+		boolean metrics = false;
+		int keys = 0;
+>>>>>>> keys
 		String path = STARTER;
 		List<String> peers = List.of();
 		for (String arg : args) {
@@ -127,6 +143,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
 				case "--trace-store" -> traceStore = true;
+<<<<<<< HEAD
 				case "--metrics" -> {
 					metrics = value.isEmpty() ? METRICS_ALL : value;
 					if (!List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT).contains(metrics)) {
@@ -134,6 +151,10 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 								+ List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT));
 					}
 				}
+=======
+				case "--metrics" -> metrics = true;
+				case "--keys" -> keys = Integer.parseInt(value);
+>>>>>>> keys
 				case "--path" -> {
 					if (!ALL_PATHS.contains(value)) {
 						throw new UsageException("Unknown path '" + value + "'; choose from " + ALL_PATHS);
@@ -156,11 +177,19 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			throw new UsageException("--metrics puts a MeterRegistry into the starter path's applications: "
 					+ "drop --path=core");
 		}
+		if (keys < 0) {
+			throw new UsageException("--keys must be 0 or more");
+		}
+		if (keys > 0 && (path.equals(STARTER) || !stores.equals(List.of("redis")))) {
+			throw new UsageException("--keys drains keyed jobs through the core path on Redis, the store that keeps "
+					+ "caps per key: add --path=core --store=redis");
+		}
 		if (h2Url == null) {
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
-				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics);
+				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics,
+				keys);
 	}
 
 	/**

@@ -52,6 +52,18 @@ class OptionsTest {
 	}
 
 	@Test
+	void keysDrainKeyedJobsThroughTheCorePathOnRedis() {
+		assertThat(Options.parse(new String[0]).keys()).isZero();
+		Options keyed = Options.parse(new String[] { "--path=core", "--store=redis", "--keys=1000" });
+		assertThat(keyed.keys()).isEqualTo(1000);
+		assertThatThrownBy(() -> Options.parse(new String[] { "--keys=1000" })).hasMessageContaining("--path=core");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=postgres", "--keys=10" }))
+			.hasMessageContaining("--store=redis");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=redis", "--keys=-1" }))
+			.isInstanceOf(Options.UsageException.class);
+	}
+
+	@Test
 	void medianAndNearestRankPercentile() {
 		assertThat(Benchmark.median(List.of(3.0, 1.0, 2.0))).isEqualTo(2.0);
 		long[] sorted = new long[100];

@@ -152,6 +152,16 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public List<JobId> enqueue(List<NewJob> jobs) {
+		for (NewJob job : jobs) {
+			if (job.concurrencyKey() != null) {
+				// Stored like any job, a keyed job would be claimed by every version without its
+				// cap per key: refuse it rather than run it uncapped.
+				throw new UnsupportedOperationException("Cannot enqueue task '" + job.taskName()
+						+ "' with concurrencyKey '" + job.concurrencyKey()
+						+ "': caps per key are not available on the JDBC store yet; use the Redis store "
+						+ "(taskito.store.type=redis) or enqueue without a concurrency key");
+			}
+		}
 		return this.jobs.enqueue(jobs);
 	}
 

@@ -34,6 +34,7 @@ import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
+import dev.taskito.store.TaskKey;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -245,7 +246,12 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public ClusterGauges gauges(int countLimit) {
-		return this.gauges.gauges(countLimit);
+		return this.gauges.gauges(countLimit, Map.of());
+	}
+
+	@Override
+	public ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return this.gauges.gauges(countLimit, keyCaps);
 	}
 
 	@Override
@@ -280,7 +286,12 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
-		return this.claims.countClaims(tasks, queues);
+		return this.claims.countClaims(tasks, queues, Set.of());
+	}
+
+	@Override
+	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
+		return this.claims.countClaims(tasks, queues, keys);
 	}
 
 	@Override

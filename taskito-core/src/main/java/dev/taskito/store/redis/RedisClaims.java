@@ -20,6 +20,7 @@ import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoredHeaders;
+import dev.taskito.store.TaskKey;
 
 /**
  * The claim path of the Redis store: claiming due jobs, reading a lost claim back, counting
@@ -34,7 +35,7 @@ import dev.taskito.store.StoredHeaders;
 final class RedisClaims {
 
 	/** Fields per claimed job in the replies of {@code dequeue.lua} and {@code recover.lua}. */
-	private static final int CLAIM_FIELDS = 12;
+	private static final int CLAIM_FIELDS = 13;
 
 	private final RedisScripts scripts;
 
@@ -57,6 +58,7 @@ final class RedisClaims {
 		RedisScriptValues.addCounts(args, request.queueLimits());
 		RedisScriptValues.addCounts(args, request.taskCaps());
 		RedisScriptValues.addCounts(args, request.queueCaps());
+		RedisScriptValues.addCounts(args, request.keyCaps());
 		for (int i = 0; i < request.limit(); i++) {
 			args.add(freshToken().toString());
 		}
@@ -68,13 +70,19 @@ final class RedisClaims {
 				this.scripts.run("recover", "recover claim batch " + batchId, List.of(instanceId, batchId.toString())));
 	}
 
-	ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
+	ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
 		List<String> taskList = List.copyOf(tasks);
 		List<String> queueList = List.copyOf(queues);
+		List<TaskKey> keyList = List.copyOf(keys);
 		List<String> args = new ArrayList<>();
 		args.add(Integer.toString(taskList.size()));
 		args.addAll(taskList);
+		args.add(Integer.toString(queueList.size()));
 		args.addAll(queueList);
+		for (TaskKey key : keyList) {
+			args.add(key.task());
+			args.add(key.key());
+		}
 		List<Object> reply = this.scripts.run("count", "count claims", args);
 		Map<String, Integer> byTask = new HashMap<>();
 		Map<String, Integer> byQueue = new HashMap<>();
@@ -85,10 +93,15 @@ final class RedisClaims {
 		for (int i = 0; i < queueList.size(); i++) {
 			putIfClaimed(byQueue, queueList.get(i), RedisScriptValues.number(reply.get(taskList.size() + i)));
 		}
-		return new ClaimCounts(byTask, byQueue);
+		Map<TaskKey, Integer> byKey = new HashMap<>();
+		int keysAt = taskList.size() + queueList.size();
+		for (int i = 0; i < keyList.size(); i++) {
+			putIfClaimed(byKey, keyList.get(i), RedisScriptValues.number(reply.get(keysAt + i)));
+		}
+		return new ClaimCounts(byTask, byQueue, byKey);
 	}
 
-	private static void putIfClaimed(Map<String, Integer> counts, String name, long count) {
+	private static <K> void putIfClaimed(Map<K, Integer> counts, K name, long count) {
 		if (count > 0) {
 			counts.put(name, (int) count);
 		}
@@ -144,9 +157,14 @@ final class RedisClaims {
 					(int) RedisScriptValues.number(reply.get(i + 8)),
 					Instant.ofEpochMilli(RedisScriptValues.number(reply.get(i + 9))),
 					runAt.isEmpty() ? null : Instant.ofEpochMilli(new BigDecimal(runAt).longValue()),
-					StoredHeaders.decode(reply.get(i + 11).toString(), id)));
+					StoredHeaders.decode(reply.get(i + 11).toString(), id), keyOf(reply.get(i + 12))));
 		}
 		return jobs;
+	}
+
+	private static String keyOf(Object value) {
+		String key = value.toString();
+		return key.isEmpty() ? null : key;
 	}
 
 	/**

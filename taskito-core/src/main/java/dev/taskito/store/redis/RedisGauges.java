@@ -30,11 +30,17 @@ final class RedisGauges {
 		this.scripts = scripts;
 	}
 
-	ClusterGauges gauges(int countLimit) {
+	ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
 		if (countLimit < 1) {
 			throw new IllegalArgumentException("countLimit must be at least 1, was " + countLimit);
 		}
-		List<Object> reply = this.scripts.run("gauges", "read the gauges", List.of(Integer.toString(countLimit)));
+		List<String> args = new ArrayList<>();
+		args.add(Integer.toString(countLimit));
+		keyCaps.forEach((task, cap) -> {
+			args.add(task);
+			args.add(Integer.toString(cap));
+		});
+		List<Object> reply = this.scripts.run("gauges", "read the gauges", args);
 		List<Object> queueFields = RedisScriptValues.list(reply.get(1));
 		List<QueueGauge> queues = new ArrayList<>();
 		for (int i = 0; i + 3 < queueFields.size(); i += 4) {
@@ -43,10 +49,17 @@ final class RedisGauges {
 					RedisScriptValues.number(queueFields.get(i + 2)), oldest.isEmpty() ? null : instant(oldest)));
 		}
 		queues.sort(Comparator.comparing(QueueGauge::queue));
+		List<Object> keyFields = RedisScriptValues.list(reply.get(3));
+		Map<String, Long> keysAtCap = new HashMap<>();
+		for (int i = 0; i + 1 < keyFields.size(); i += 2) {
+			keysAtCap.put(keyFields.get(i).toString(), RedisScriptValues.number(keyFields.get(i + 1)));
+		}
 		List<Object> taskFields = RedisScriptValues.list(reply.get(2));
 		List<TaskGauge> tasks = new ArrayList<>();
 		for (int i = 0; i + 1 < taskFields.size(); i += 2) {
-			tasks.add(new TaskGauge(taskFields.get(i).toString(), RedisScriptValues.number(taskFields.get(i + 1))));
+			String task = taskFields.get(i).toString();
+			tasks.add(new TaskGauge(task, RedisScriptValues.number(taskFields.get(i + 1)),
+					keysAtCap.getOrDefault(task, 0L)));
 		}
 		tasks.sort(Comparator.comparing(TaskGauge::task));
 		return new ClusterGauges(queues, tasks, Instant.ofEpochMilli(RedisScriptValues.number(reply.get(0))));

@@ -49,7 +49,7 @@ final class RedisJobAdmin {
 		if (jobs.isEmpty()) {
 			throw new IllegalArgumentException("enqueue needs at least one job");
 		}
-		List<String> args = new ArrayList<>(jobs.size() * 11);
+		List<String> args = new ArrayList<>(jobs.size() * 12);
 		for (NewJob job : jobs) {
 			args.add(job.id().toString());
 			args.add(job.taskName());
@@ -64,6 +64,8 @@ final class RedisJobAdmin {
 			// Empty for none: the job's hash then has no headers field.
 			String headers = StoredHeaders.encode(job.headers());
 			args.add((headers != null) ? headers : "");
+			// Empty for none: an unkeyed job waits where every version's claim looks.
+			args.add((job.concurrencyKey() != null) ? job.concurrencyKey() : "");
 		}
 		List<Object> reply = this.scripts.run("enqueue", "enqueue " + jobs.size() + " jobs", args);
 		return reply.stream().map((id) -> JobId.parse(id.toString())).toList();
@@ -150,7 +152,7 @@ final class RedisJobAdmin {
 	 * them ({@code VIEW_FIELDS} in {@code lib.lua}).
 	 */
 	static final List<String> VIEW_FIELDS = List.of("task", "queue", "status", "attempts", "max_retries", "priority",
-			"created", "run_at", "started", "finished", "error", "result", "unique_key");
+			"created", "run_at", "started", "finished", "error", "result", "unique_key", "ckey");
 
 	/**
 	 * Reads a job from a script's answer.
@@ -175,7 +177,7 @@ final class RedisJobAdmin {
 				Integer.parseInt(job.get("attempts")), Integer.parseInt(job.get("max_retries")),
 				Integer.parseInt(job.get("priority")), instant(job.get("created")), instant(job.get("run_at")),
 				instant(job.get("started")), instant(job.get("finished")), job.get("error"), job.get("result"),
-				job.get("unique_key"), null, null);
+				job.get("unique_key"), job.get("ckey"), null);
 	}
 
 	private static Instant instant(String millis) {

@@ -2,12 +2,16 @@
 -- attempts go up by one, and its claim (fresh token, instance, batch, lease) is written.
 -- ARGV: instance, lease_ms, limit, batch, batch_ttl_ms,
 --   queue count, queues..., task count, (task, limit)..., queue-limit count, (queue, limit)...,
---   task-cap count, (task, cap)..., queue-cap count, (queue, cap)...,
---   then at least `limit` fresh tokens.
+--   task-cap count, (task, cap)..., queue-cap count, (queue, cap)..., key-cap count, (task, cap
+--   per key)..., then at least `limit` fresh tokens.
 -- A cap is the cluster's: no more of its task or queue is claimed than the cap minus the
 -- claims it has now (SCARD of its claim set). The script is atomic, so claimers that race
--- can never take more than the cap between them.
--- Returns 12 fields per claimed job (see held_claims), in claim order.
+-- can never take more than the cap between them. A cap per key is gated alike: no key gets
+-- more claims than its cap minus the claims it has (SCARD of its claim set).
+-- Keyed jobs (see lib.lua) are claimed from their keys' ready sets, the keys of each pair
+-- served round-robin (least lately served first), each key giving at most its room, so a
+-- key with a long backlog never holds back one that enqueued later.
+-- Returns 13 fields per claimed job (see held_claims), in claim order.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
 local limit = arg_int(ARGV[3], 'limit')
@@ -46,6 +50,12 @@ for _ = 1, arg_int(ARGV[i], 'queue cap count') do
   i = i + 2
 end
 i = i + 1
+local key_caps = {}
+for _ = 1, arg_int(ARGV[i], 'key cap count') do
+  key_caps[arg_text(ARGV[i + 1], 'task')] = arg_int(ARGV[i + 2], 'key cap')
+  i = i + 2
+end
+i = i + 1
 local tokens = {}
 for j = i, #ARGV do tokens[#tokens + 1] = ARGV[j] end
 if limit < 1 or #tokens < limit then
@@ -61,6 +71,7 @@ end
 
 local now = now_ms()
 promote_due(now)
+promote_keyed_due(now)
 
 -- The gate: what the caps leave room for right now, counting every instance's claims.
 for task, cap in pairs(task_caps) do
@@ -73,6 +84,70 @@ for queue, cap in pairs(queue_caps) do
     math.max(cap - redis.call('SCARD', queue_claims_key(queue)), 0))
 end
 
+-- What each (task, key) may still take in this claim: its cap per key minus its claims (the
+-- gate), or the claim's limit when the task has no cap per key. Read once per key; a key
+-- that looks full has its claims checked (key_claims), so a claim that ended unseen does
+-- not hold its place.
+local key_room = {}
+local function room_of(task, ckey)
+  local k = #task .. ':' .. task .. ':' .. ckey
+  if key_room[k] == nil then
+    local cap = key_caps[task]
+    if not cap then
+      key_room[k] = limit
+    else
+      local room = cap - redis.call('SCARD', key_claims_key(task, ckey))
+      if room <= 0 then room = cap - key_claims(task, ckey) end
+      key_room[k] = room
+    end
+  end
+  return k
+end
+
+-- Up to n keyed candidates of one pair: its keys with due jobs, least lately served first,
+-- each giving its best jobs up to its room. A key without room is parked (see lib.lua). At
+-- most n + 16 keys are looked at, so a claim never walks the keys. Each candidate's sort
+-- text is then one of the pair's own jobs' ready members (with their real due times),
+-- handed out in the order priority first, then the round: the pair competes with the other
+-- pairs for the claim's limit as its jobs would, while within the pair the round decides
+-- who gets the places.
+local function gather_keyed(queue, task, n, candidates)
+  local kd = kdue_key(queue, task)
+  local got = {}
+  for _, ckey in ipairs(redis.call('ZRANGE', kd, 0, n + 15)) do
+    if #got >= n then break end
+    local rk = room_of(task, ckey)
+    local take = math.min(key_room[rk], n - #got)
+    if key_room[rk] <= 0 then
+      key_parked(queue, task, ckey, now)
+    elseif take > 0 then
+      local members = redis.call('ZRANGE', kready_key(queue, task, ckey), 0, take - 1)
+      if #members == 0 then redis.call('ZREM', kd, ckey) end
+      key_room[rk] = key_room[rk] - #members
+      for _, member in ipairs(members) do
+        got[#got + 1] = { member = member, queue = queue, task = task, ckey = ckey, round = #got + 1 }
+      end
+    end
+  end
+  if #got == 0 then return end
+  local texts = {}
+  for _, c in ipairs(got) do
+    local id = string.sub(c.member, READY_ID_AT)
+    texts[#texts + 1] = string.sub(c.member, 1, 8)
+      .. string.format('%015d', math.max(tonumber(redis.call('HGET', job_key(id), 'run_at')) or 0, 0)) .. id
+  end
+  table.sort(texts)
+  table.sort(got, function(a, b)
+    local pa, pb = string.sub(a.member, 1, 8), string.sub(b.member, 1, 8)
+    if pa ~= pb then return pa < pb end
+    return a.round < b.round
+  end)
+  for j, c in ipairs(got) do
+    c.sort = texts[j]
+    candidates[#candidates + 1] = c
+  end
+end
+
 -- Gather enough candidates from every (queue, task) ready set: at most the smallest of the
 -- three limits from each, since each claim counts against all three.
 local candidates = {}
@@ -83,13 +158,14 @@ for _, queue in ipairs(queues) do
       local n = math.min(queue_cap, task_limit[task])
       if n > 0 then
         for _, member in ipairs(redis.call('ZRANGE', ready_key(queue, task), 0, n - 1)) do
-          candidates[#candidates + 1] = { member = member, queue = queue, task = task }
+          candidates[#candidates + 1] = { member = member, queue = queue, task = task, sort = member }
         end
+        gather_keyed(queue, task, n, candidates)
       end
     end
   end
 end
-table.sort(candidates, function(a, b) return a.member < b.member end)
+table.sort(candidates, function(a, b) return a.sort < b.sort end)
 
 local lease = now + lease_ms
 local taken, taken_task, taken_queue = 0, {}, {}
@@ -98,13 +174,24 @@ local out = {}
 -- Writes to shared sets and lists are gathered per key and made once after the loop: one
 -- command for the whole batch costs far less than one per job.
 local unready, task_ids, queue_ids, lease_args, ids = {}, {}, {}, {}, {}
+-- Keyed claims per key's claim set, and the keys served, each { queue, task, ckey }.
+local key_ids, served, served_order = {}, {}, {}
 for _, c in ipairs(candidates) do
   if taken >= limit then break end
   local tt, tq = taken_task[c.task] or 0, taken_queue[c.queue] or 0
   if tt < task_limit[c.task] and tq < math.min(limit, queue_limit[c.queue] or limit) then
     local id = string.sub(c.member, READY_ID_AT)
     local jk = job_key(id)
-    gather(unready, ready_key(c.queue, c.task), c.member)
+    if c.ckey then
+      gather(unready, kready_key(c.queue, c.task, c.ckey), c.member)
+      local sk = kdue_key(c.queue, c.task) .. '|' .. c.ckey
+      if not served[sk] then
+        served[sk] = true
+        served_order[#served_order + 1] = c
+      end
+    else
+      gather(unready, ready_key(c.queue, c.task), c.member)
+    end
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
       'attempts', 'run_at', 'headers')
     if f[1] == 'PENDING' then
@@ -118,12 +205,18 @@ for _, c in ipairs(candidates) do
       -- The ready field is left as it was: it means something only while the job is PENDING,
       -- and make_pending writes or clears it whenever the job becomes PENDING again.
       gather(task_ids, task_claims_key(c.task), id)
+      if c.ckey then
+        local kk = key_claims_key(c.task, c.ckey)
+        if not key_ids[kk] then key_ids[kk] = { task = c.task, ckey = c.ckey, ids = {} } end
+        local list = key_ids[kk].ids
+        list[#list + 1] = id
+      end
       gather(queue_ids, queue_claims_key(c.queue), id)
       lease_args[#lease_args + 1] = lease
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id
       for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease, f[8] or '',
-          f[9] or '' }) do
+          f[9] or '', c.ckey or '' }) do
         out[#out + 1] = v
       end
     end
@@ -132,6 +225,20 @@ end
 for key, members in pairs(unready) do redis.call('ZREM', key, unpack(members)) end
 for key, members in pairs(task_ids) do redis.call('SADD', key, unpack(members)) end
 for key, members in pairs(queue_ids) do redis.call('SADD', key, unpack(members)) end
+for key, claimed in pairs(key_ids) do key_claimed(claimed.task, claimed.ckey, redis.call('SADD', key, unpack(claimed.ids))) end
+-- The keys served go to the back of the round, in the order they were served; a key left
+-- without due jobs leaves it, and one whose claims now fill its cap is parked.
+for seq, c in ipairs(served_order) do
+  local kd = kdue_key(c.queue, c.task)
+  local cap = key_caps[c.task]
+  if redis.call('EXISTS', kready_key(c.queue, c.task, c.ckey)) == 0 then
+    redis.call('ZREM', kd, c.ckey)
+  elseif cap and redis.call('SCARD', key_claims_key(c.task, c.ckey)) >= cap then
+    key_parked(c.queue, c.task, c.ckey, now)
+  else
+    redis.call('ZADD', kd, 'XX', now * 1000 + math.min(seq, 999), c.ckey)
+  end
+end
 if taken > 0 then
   redis.call('ZADD', K_LEASES, unpack(lease_args))
   redis.call('RPUSH', bk, unpack(ids))

@@ -1,9 +1,10 @@
 -- Stores new jobs as PENDING, all or none.
--- ARGV, 11 per job: id, task, queue, payload, priority, delay_ms, run_at_ms ('' = use the
+-- ARGV, 12 per job: id, task, queue, payload, priority, delay_ms, run_at_ms ('' = use the
 -- delay), unique_key ('' = none), max_retries, timeout_ms ('' = none), headers (a JSON
--- object; '' = none, and then the job's hash has no headers field at all).
+-- object; '' = none, and then the job's hash has no headers field at all), concurrency key
+-- ('' = none; a keyed job waits in its key's sets, see lib.lua).
 -- Returns the id that stands for each job: its own, or that of the job holding its key.
-local FIELDS = 11
+local FIELDS = 12
 if #ARGV == 0 or #ARGV % FIELDS ~= 0 then
   error('taskito: enqueue needs ' .. FIELDS .. ' arguments per job, got ' .. #ARGV)
 end
@@ -12,7 +13,8 @@ for i = 1, #ARGV, FIELDS do
   local job = {
     id = arg_text(ARGV[i], 'id'), task = arg_text(ARGV[i + 1], 'task'), queue = arg_text(ARGV[i + 2], 'queue'),
     payload = ARGV[i + 3], priority = arg_int(ARGV[i + 4], 'priority'), delay = arg_int(ARGV[i + 5], 'delay'),
-    unique_key = ARGV[i + 7], max_retries = arg_int(ARGV[i + 8], 'max_retries'), headers = ARGV[i + 10]
+    unique_key = ARGV[i + 7], max_retries = arg_int(ARGV[i + 8], 'max_retries'), headers = ARGV[i + 10],
+    ckey = ARGV[i + 11]
   }
   if ARGV[i + 6] ~= '' then job.run_at = arg_int(ARGV[i + 6], 'run_at') end
   if ARGV[i + 9] ~= '' then job.timeout = arg_int(ARGV[i + 9], 'timeout') end
@@ -52,7 +54,8 @@ for _, job in ipairs(jobs) do
       redis.call('HSET', jk, 'unique_key', job.unique_key)
       redis.call('HSET', K_UNIQUE, job.unique_key, job.id)
     end
-    make_pending(jk, job.id, job.queue, job.task, job.priority, run_at, now)
+    if job.ckey ~= '' then redis.call('HSET', jk, 'ckey', job.ckey) end
+    make_pending(jk, job.id, job.queue, job.task, job.priority, run_at, now, job.ckey)
     gather(indexed, index_key('active', job.queue, job.task), job.id)
     mark_index_pair(job.queue, job.task)
     if run_at <= now then due = true end

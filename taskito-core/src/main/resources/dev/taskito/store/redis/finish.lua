@@ -28,8 +28,9 @@ local unindexed, indexed = {}, {}
 for _, o in ipairs(outcomes) do
   local jk = job_key(o.id)
   local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'unique_key', 'priority',
-    'finished_token', 'awaited')
+    'finished_token', 'awaited', 'ckey')
   if f[1] == 'RUNNING' and f[2] == o.token then
+    if keyed(f[9]) then key_unclaimed(o.id, f[4], f[3], f[9], now) end
     -- As drop_claim does, but with the set removals gathered.
     gather(unclaimed, task_claims_key(f[3]), o.id)
     gather(unclaimed, queue_claims_key(f[4]), o.id)
@@ -47,7 +48,7 @@ for _, o in ipairs(outcomes) do
       -- The attempt stays consumed, and the unique key stays held: the job is still PENDING.
       redis.call('HDEL', jk, 'token', 'instance', 'batch', 'lease', 'prev_started')
       redis.call('HSET', jk, 'finished_token', o.token, 'error', o.text)
-      make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), now + o.delay, now)
+      make_pending(jk, o.id, f[4], f[3], tonumber(f[6]), now + o.delay, now, f[9])
     end
     if o.kind == 'S' or o.kind == 'R' then
       release_unique(f[5], o.id)

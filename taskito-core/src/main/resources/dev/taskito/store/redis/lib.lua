@@ -202,11 +202,125 @@ local function make_ready(jk, id, queue, task, priority, run_at)
   mark_pending_pair(queue, task)
 end
 
+-- Caps per key. A job with a concurrency key (its hash field 'ckey') is never in the ready,
+-- delayed or pair-delayed sets above, which the dequeue script of an older version reads:
+-- it lives in its key's own sets, so an instance of the previous release never claims it.
+--   kready:<pair>:<key>  the key's due jobs, members as ready_member with run_at 0: by
+--                        priority, then by id (enqueue order), so a job given back keeps
+--                        its place within its key;
+--   kdue:<pair>          the keys of the pair that have due jobs, scored by when they were
+--                        last served (ms * 1000 + order within the call): the claim serves
+--                        them round-robin, lowest score first. A key whose claims fill its
+--                        cap is parked: its score moves PARK_MS ahead, behind every key that
+--                        may have room, and comes back to now when one of its claims ends
+--                        (in every queue it was parked in: kparked), so claims do not keep
+--                        walking keys that have no room. The horizon brings a key back even
+--                        if the end of its claim was never seen (an older version's reaper);
+--   kparked:<task>:<key> the queues where the key is parked;
+--   kdelayed             keyed jobs not yet due, by run_at (promoted by dequeue.lua);
+--   claims:key:<task>:<key>  the key's claims across queues, whose SCARD is its running
+--                        count (Redis deletes the set when its last claim ends);
+--   krunning:<task>      keys with claims, scored by their running count, so that the gauges
+--                        count the keys at their cap with one ZCOUNT.
+-- Nothing is left of a key whose jobs are done: every one of its sets empties and goes.
+local K_KDELAYED = B .. 'kdelayed'
+-- Length-prefixed queue and task, then the key: no two (queue, task, key) make one name.
+local function kpair(queue, task) return #queue .. ':' .. queue .. ':' .. #task .. ':' .. task end
+local function kready_key(queue, task, ckey) return B .. 'kready:' .. kpair(queue, task) .. ':' .. ckey end
+local function kdue_key(queue, task) return B .. 'kdue:' .. kpair(queue, task) end
+local function key_claims_key(task, ckey) return B .. 'claims:key:' .. #task .. ':' .. task .. ':' .. ckey end
+local function krunning_key(task) return B .. 'krunning:' .. task end
+local function kparked_key(task, ckey) return B .. 'kparked:' .. #task .. ':' .. task .. ':' .. ckey end
+local PARK_MS = 60000
+local function keyed(ckey) return ckey and ckey ~= '' end
+
+-- Puts a key among the pair's keys with due jobs unless it is there already (its place in
+-- the round is kept), behind the keys served before this millisecond.
+local function key_due(queue, task, ckey, now)
+  redis.call('ZADD', kdue_key(queue, task), 'NX', now * 1000, ckey)
+end
+
+local function make_keyed_ready(jk, id, queue, task, priority, ckey, now)
+  local member = ready_member(id, priority, 0)
+  redis.call('ZADD', kready_key(queue, task, ckey), 0, member)
+  redis.call('HSET', jk, 'ready', member)
+  key_due(queue, task, ckey, now)
+end
+
+-- Takes a keyed job out of its key's ready set; the key leaves the round once it has none.
+local function keyed_unready(queue, task, ckey, member)
+  local kr = kready_key(queue, task, ckey)
+  redis.call('ZREM', kr, member)
+  if redis.call('EXISTS', kr) == 0 then redis.call('ZREM', kdue_key(queue, task), ckey) end
+end
+
+-- A claim of a keyed job was made (added = how many ids SADD added).
+local function key_claimed(task, ckey, added)
+  if added > 0 then redis.call('ZINCRBY', krunning_key(task), added, ckey) end
+end
+
+-- A claim of a keyed job ended: its key's running count goes down, and the key takes its
+-- turn again if it has due jobs (it may have been parked at its cap).
+-- Brings a key back to the front of a pair's round, if it has due jobs there.
+local function key_unparked(queue, task, ckey, now)
+  if redis.call('EXISTS', kready_key(queue, task, ckey)) == 0 then return end
+  local kd = kdue_key(queue, task)
+  local score = redis.call('ZSCORE', kd, ckey)
+  if not score or tonumber(score) > now * 1000 then redis.call('ZADD', kd, now * 1000, ckey) end
+end
+
+-- A key whose claims fill its cap goes behind every key that may have room.
+local function key_parked(queue, task, ckey, now)
+  redis.call('ZADD', kdue_key(queue, task), 'XX', (now + PARK_MS) * 1000, ckey)
+  local pk = kparked_key(task, ckey)
+  redis.call('SADD', pk, queue)
+  redis.call('PEXPIRE', pk, PARK_MS)
+end
+
+local function key_unclaimed(id, queue, task, ckey, now)
+  if redis.call('SREM', key_claims_key(task, ckey), id) == 1 then
+    local rk = krunning_key(task)
+    if tonumber(redis.call('ZINCRBY', rk, -1, ckey)) <= 0 then redis.call('ZREM', rk, ckey) end
+  end
+  key_unparked(queue, task, ckey, now)
+  local pk = kparked_key(task, ckey)
+  for _, parked in ipairs(redis.call('SMEMBERS', pk)) do
+    if parked ~= queue then key_unparked(parked, task, ckey, now) end
+  end
+  redis.call('DEL', pk)
+end
+
+-- The claims of a key, less any that no longer hold (a claim ended by a script of an older
+-- version, which knows no keys): read only for a key found at its cap, whose set holds
+-- about its cap of ids.
+local function key_claims(task, ckey)
+  local kk = key_claims_key(task, ckey)
+  local held = 0
+  for _, id in ipairs(redis.call('SMEMBERS', kk)) do
+    local f = redis.call('HMGET', job_key(id), 'status', 'ckey')
+    if f[1] == 'RUNNING' and f[2] == ckey then
+      held = held + 1
+    else
+      redis.call('SREM', kk, id)
+      local rk = krunning_key(task)
+      if tonumber(redis.call('ZINCRBY', rk, -1, ckey)) <= 0 then redis.call('ZREM', rk, ckey) end
+    end
+  end
+  return held
+end
+
 -- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
 -- from which the dequeue script moves it when due (no per-job timer or poll).
-local function make_pending(jk, id, queue, task, priority, run_at, now)
+local function make_pending(jk, id, queue, task, priority, run_at, now, ckey)
   redis.call('HSET', jk, 'status', 'PENDING', 'run_at', run_at)
-  if run_at <= now then
+  if keyed(ckey) then
+    if run_at <= now then
+      make_keyed_ready(jk, id, queue, task, priority, ckey, now)
+    else
+      redis.call('HDEL', jk, 'ready')
+      redis.call('ZADD', K_KDELAYED, run_at, id)
+    end
+  elseif run_at <= now then
     make_ready(jk, id, queue, task, priority, run_at)
   else
     redis.call('HDEL', jk, 'ready')
@@ -217,9 +331,35 @@ local function make_pending(jk, id, queue, task, priority, run_at, now)
 end
 
 -- Takes a job out of the delayed sets (it is due, claimed by hand, cancelled or taken back).
-local function undelay(id, queue, task)
+local function undelay(id, queue, task, ckey)
+  if keyed(ckey) then
+    redis.call('ZREM', K_KDELAYED, id)
+    return
+  end
   redis.call('ZREM', K_DELAYED, id)
   if queue and task then redis.call('ZREM', pair_delayed_key(queue, task), id) end
+end
+
+-- Takes a PENDING job out of wherever it waits (its ready set, or the delayed sets).
+local function unlist(jk, id, queue, task, member, ckey)
+  if member then
+    if keyed(ckey) then keyed_unready(queue, task, ckey, member) else redis.call('ZREM', ready_key(queue, task), member) end
+  end
+  undelay(id, queue, task, ckey)
+  redis.call('HDEL', jk, 'ready')
+end
+
+-- Moves due keyed jobs from kdelayed into their keys' ready sets.
+local function promote_keyed_due(now)
+  local due = redis.call('ZRANGEBYSCORE', K_KDELAYED, '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    local jk = job_key(id)
+    local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'ckey')
+    redis.call('ZREM', K_KDELAYED, id)
+    if f[1] == 'PENDING' and keyed(f[5]) then
+      make_keyed_ready(jk, id, f[2], f[3], tonumber(f[4]), f[5], now)
+    end
+  end
 end
 
 local function promote_due(now)
@@ -236,7 +376,8 @@ end
 
 -- Ends a claim: the claim sets (whose SCARD is the running count), the lease and the
 -- claim's fields go together, so a finished job never leaves a claim behind.
-local function drop_claim(jk, id, task, queue)
+local function drop_claim(jk, id, task, queue, ckey, now)
+  if keyed(ckey) then key_unclaimed(id, queue, task, ckey, now) end
   redis.call('SREM', task_claims_key(task), id)
   redis.call('SREM', queue_claims_key(queue), id)
   redis.call('ZREM', K_LEASES, id)
@@ -251,15 +392,15 @@ end
 
 -- The claims of one claim call that still hold, in claim order: id, token, task, queue,
 -- payload, attempts, max_retries, timeout ('' for none), priority, lease expiry, run_at (the
--- due time, which a claim leaves as it was), headers ('' for none).
+-- due time, which a claim leaves as it was), headers ('' for none), concurrency key ('' for none).
 local function held_claims(batch, instance)
   local out = {}
   for _, id in ipairs(redis.call('LRANGE', batch_key(batch), 0, -1)) do
     local f = redis.call('HMGET', job_key(id), 'status', 'batch', 'instance', 'token', 'task', 'queue',
-      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease', 'run_at', 'headers')
+      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease', 'run_at', 'headers', 'ckey')
     if f[1] == 'RUNNING' and f[2] == batch and f[3] == instance then
       for _, v in ipairs({ id, f[4], f[5], f[6], f[7], f[8], f[9], f[10] or '', f[11], f[12], f[13] or '',
-          f[14] or '' }) do
+          f[14] or '', f[15] or '' }) do
         out[#out + 1] = v
       end
     end
@@ -324,11 +465,9 @@ end
 -- given, sees the job's run_at and may refuse it. Returns whether the job was cancelled.
 local function cancel_job(id, now, accept, done, out, into)
   local jk = job_key(id)
-  local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'ready', 'unique_key', 'awaited', 'run_at')
+  local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'ready', 'unique_key', 'awaited', 'run_at', 'ckey')
   if f[1] ~= 'PENDING' or (accept and not accept(tonumber(f[7]))) then return false end
-  if f[4] then redis.call('ZREM', ready_key(f[2], f[3]), f[4]) end
-  undelay(id, f[2], f[3])
-  redis.call('HDEL', jk, 'ready')
+  unlist(jk, id, f[2], f[3], f[4], f[8])
   redis.call('HSET', jk, 'status', 'CANCELLED', 'finished', now)
   release_unique(f[5], id)
   done[#done + 1] = now
@@ -343,7 +482,7 @@ end
 -- another PENDING or RUNNING job holds its unique key: then nothing changes.
 local function retry_job(id, now, accept)
   local jk = job_key(id)
-  local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'unique_key', 'run_at')
+  local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'unique_key', 'run_at', 'ckey')
   if f[1] ~= 'DEAD' or (accept and not accept(tonumber(f[6]))) then return 0 end
   if f[5] then
     local holder = redis.call('HGET', K_UNIQUE, f[5])
@@ -357,7 +496,7 @@ local function retry_job(id, now, accept)
   redis.call('HDEL', jk, 'finished', 'result')
   -- The key is free (or left behind by a finished job, as enqueue.lua treats it): it is this job's again.
   if f[5] then redis.call('HSET', K_UNIQUE, f[5], id) end
-  make_pending(jk, id, f[2], f[3], tonumber(f[4]), now, now)
+  make_pending(jk, id, f[2], f[3], tonumber(f[4]), now, now, f[7])
   redis.call('ZREM', index_key('dead', f[2], f[3]), id)
   redis.call('ZADD', index_key('active', f[2], f[3]), 0, id)
   mark_index_pair(f[2], f[3])
@@ -532,4 +671,4 @@ end
 
 -- The fields of a job that JobView shows, in the order RedisJobAdmin reads them.
 local VIEW_FIELDS = { 'task', 'queue', 'status', 'attempts', 'max_retries', 'priority', 'created', 'run_at',
-  'started', 'finished', 'error', 'result', 'unique_key' }
+  'started', 'finished', 'error', 'result', 'unique_key', 'ckey' }

@@ -31,12 +31,12 @@ local pending = false
 local function take_back(id, f, reason)
   local jk = job_key(id)
   local instance = f[4] or ''
-  drop_claim(jk, id, f[2], f[3])
+  drop_claim(jk, id, f[2], f[3], f[11], now)
   local status
   if tonumber(f[5] or 0) <= tonumber(f[6] or 0) then
     status = 'PENDING'
     redis.call('HSET', jk, 'error', reason)
-    make_pending(jk, id, f[3], f[2], tonumber(f[8] or 0), now, now)
+    make_pending(jk, id, f[3], f[2], tonumber(f[8] or 0), now, now, f[11])
     pending = true
   else
     status = 'DEAD'
@@ -53,7 +53,7 @@ local function take_back(id, f, reason)
 end
 
 local FIELDS = { 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries', 'unique_key', 'priority', 'lease',
-  'awaited' }
+  'awaited', 'ckey' }
 
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.min(now - grace + 1, connected), 'LIMIT', 0, max)) do
   local f = redis.call('HMGET', job_key(id), unpack(FIELDS))
@@ -65,6 +65,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.mi
     redis.call('ZREM', K_LEASES, id)
     redis.call('SREM', task_claims_key(f[2] or ''), id)
     redis.call('SREM', queue_claims_key(f[3] or ''), id)
+    if keyed(f[11]) and f[2] then key_unclaimed(id, f[3] or '', f[2], f[11], now) end
   end
 end
 
@@ -79,9 +80,11 @@ if scan_count > 0 then
     if redis.pcall('HGET', key, 'status') == 'RUNNING' and not redis.call('ZSCORE', K_LEASES, id) then
       local f = redis.call('HMGET', key, unpack(FIELDS))
       -- A hand-made job may still be listed as due or delayed: only take_back places it now.
-      undelay(id, f[3], f[2])
+      undelay(id, f[3], f[2], f[11])
       local listed = redis.call('HGET', key, 'ready')
-      if listed and f[2] and f[3] then redis.call('ZREM', ready_key(f[3], f[2]), listed) end
+      if listed and f[2] and f[3] then
+        if keyed(f[11]) then keyed_unready(f[3], f[2], f[11], listed) else redis.call('ZREM', ready_key(f[3], f[2]), listed) end
+      end
       if f[2] and f[3] then
         -- A hand-made job may be missing from the index too: it is in the active set now.
         redis.call('ZADD', index_key('active', f[3], f[2]), 0, id)

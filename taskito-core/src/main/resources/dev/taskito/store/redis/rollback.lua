@@ -16,12 +16,16 @@ local now = now_ms()
 local out = {}
 for _, c in ipairs(claims) do
   local jk = job_key(c.id)
-  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'priority', 'attempts', 'prev_started')
+  local f = redis.call('HMGET', jk, 'status', 'token', 'task', 'queue', 'priority', 'attempts', 'prev_started',
+    'ckey')
   if f[1] == 'RUNNING' and f[2] == c.token then
-    drop_claim(jk, c.id, f[3], f[4])
+    drop_claim(jk, c.id, f[3], f[4], f[8], now)
     if tonumber(f[6]) > 0 then redis.call('HINCRBY', jk, 'attempts', -1) end
     if f[7] and f[7] ~= '' then redis.call('HSET', jk, 'started', f[7]) else redis.call('HDEL', jk, 'started') end
-    make_pending(jk, c.id, f[4], f[3], tonumber(f[5]), now + c.delay, now)
+    -- A keyed job is due again at once, in its old place within its key (its key's ready set
+    -- orders by priority and id): the gate leaves no room in a key that rejected it, so the
+    -- delay that keeps racing claimers out of lockstep is not needed there.
+    make_pending(jk, c.id, f[4], f[3], tonumber(f[5]), keyed(f[8]) and now or (now + c.delay), now, f[8])
     out[#out + 1] = c.id
     out[#out + 1] = c.token
   end

@@ -176,6 +176,13 @@ public class TaskAnnotationBeanPostProcessor
 			}
 			result = result.withMaxConcurrent(limits.getMaxConcurrent());
 		}
+		if (limits.getMaxConcurrentPerKey() != null) {
+			if (limits.getMaxConcurrentPerKey() < 0) {
+				throw new IllegalArgumentException(prefix + "max-concurrent-per-key is " + limits.getMaxConcurrentPerKey()
+						+ ": use 0 for no cap per key or a positive cap");
+			}
+			result = result.withMaxConcurrentPerKey(limits.getMaxConcurrentPerKey());
+		}
 		if (limits.getMaxRetries() != null) {
 			if (limits.getMaxRetries() < 0) {
 				throw new IllegalArgumentException(

@@ -356,6 +356,12 @@ public class TaskitoProperties {
 		private Integer maxConcurrent;
 
 		/**
+		 * Most jobs of this task with one concurrency key running at once across every
+		 * instance; 0 for no cap per key.
+		 */
+		private Integer maxConcurrentPerKey;
+
+		/**
 		 * Retries after a failed first attempt before the job is marked dead.
 		 */
 		private Integer maxRetries;
@@ -381,6 +387,14 @@ public class TaskitoProperties {
 
 		public void setMaxConcurrent(Integer maxConcurrent) {
 			this.maxConcurrent = maxConcurrent;
+		}
+
+		public Integer getMaxConcurrentPerKey() {
+			return this.maxConcurrentPerKey;
+		}
+
+		public void setMaxConcurrentPerKey(Integer maxConcurrentPerKey) {
+			this.maxConcurrentPerKey = maxConcurrentPerKey;
 		}
 
 		public Integer getMaxRetries() {

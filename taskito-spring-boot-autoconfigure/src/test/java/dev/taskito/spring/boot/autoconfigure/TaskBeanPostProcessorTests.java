@@ -90,6 +90,29 @@ class TaskBeanPostProcessorTests {
 	}
 
 	@Test
+	void capPerKeyComesFromTheAnnotationAndPropertiesOverrideIt() {
+		this.runner.withBean("tenantTasks", TenantTasks.class).run((context) -> {
+			TaskDefinition report = context.getBean(TaskRegistry.class).require("tenant-report");
+			assertThat(report.maxConcurrentPerKey()).isEqualTo(2);
+			assertThat(report.maxConcurrent()).isEqualTo(10);
+		});
+		this.runner.withBean("tenantTasks", TenantTasks.class)
+			.withPropertyValues("taskito.tasks.tenant-report.max-concurrent-per-key=1")
+			.run((context) -> {
+				TaskDefinition report = context.getBean(TaskRegistry.class).require("tenant-report");
+				assertThat(report.maxConcurrentPerKey()).isEqualTo(1);
+				assertThat(report.maxConcurrent()).as("the task-wide cap stays").isEqualTo(10);
+			});
+		this.runner.withBean("tenantTasks", TenantTasks.class)
+			.withPropertyValues("taskito.tasks.tenant-report.max-concurrent-per-key=-1")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(taskitoFailure(context))
+					.hasMessageContaining("taskito.tasks.tenant-report.max-concurrent-per-key is -1");
+			});
+	}
+
+	@Test
 	void classBasedProxiesAreCalledThroughTheProxy() {
 		this.runner.withUserConfiguration(ProxiedTasksConfiguration.class).run((context) -> {
 			TaskRegistry registry = context.getBean(TaskRegistry.class);
@@ -301,6 +324,14 @@ class TaskBeanPostProcessorTests {
 
 		@Task
 		void unnamed(Address address) {
+		}
+
+	}
+
+	static class TenantTasks {
+
+		@Task(name = "tenant-report", maxConcurrent = 10, maxConcurrentPerKey = 2)
+		void report(String tenant) {
 		}
 
 	}

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +21,7 @@ import dev.taskito.JobStats;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.TaskQueue;
+import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.InstanceView;
 import dev.taskito.store.RateLimit;
@@ -72,7 +74,7 @@ public class TaskitoEndpoint {
 		List<TaskDescriptor> tasks = stats.tasks()
 			.stream()
 			.map((task) -> new TaskDescriptor(task.task(), task.pending(), task.running(), task.dead(),
-					task.maxConcurrent(), text(task.rateLimit())))
+					task.maxConcurrent(), text(task.rateLimit()), task.maxConcurrentPerKey(), task.keysAtCap()))
 			.toList();
 		List<QueueDescriptor> queues = stats.queues()
 			.stream()
@@ -226,15 +228,26 @@ public class TaskitoEndpoint {
 	}
 
 	private InstanceDescriptor describe(InstanceView instance) {
+		// Caps per key travel among the task caps, marked (see TaskDefinition.PER_KEY_CAP_MARK).
+		Map<String, Integer> taskCaps = new TreeMap<>();
+		Map<String, Integer> keyCaps = new TreeMap<>();
+		instance.taskCaps().forEach((name, cap) -> {
+			if (name.endsWith(TaskDefinition.PER_KEY_CAP_MARK)) {
+				keyCaps.put(name.substring(0, name.length() - TaskDefinition.PER_KEY_CAP_MARK.length()), cap);
+			}
+			else {
+				taskCaps.put(name, cap);
+			}
+		});
 		return new InstanceDescriptor(instance.instanceId(), instance.instanceId().equals(this.instanceId),
-				instance.heartbeatAt(), instance.expiresAt(), instance.tasks(), instance.queues(),
-				instance.taskCaps(), instance.queueCaps());
+				instance.heartbeatAt(), instance.expiresAt(), instance.tasks(), instance.queues(), taskCaps,
+				instance.queueCaps(), keyCaps);
 	}
 
 	private static JobDescriptor describe(JobView job) {
 		return new JobDescriptor(job.id().toString(), job.taskName(), job.queue(), job.status(), job.attempts(),
 				job.maxRetries(), job.priority(), job.createdAt(), job.runAt(), job.startedAt(), job.finishedAt(),
-				job.lastError(), job.uniqueKey());
+				job.lastError(), job.uniqueKey(), job.concurrencyKey());
 	}
 
 	private static @Nullable String text(@Nullable RateLimit rateLimit) {
@@ -263,9 +276,13 @@ public class TaskitoEndpoint {
 	 * @param dead its dead jobs kept
 	 * @param maxConcurrent its cap as this instance knows it, {@code 0} for none
 	 * @param rateLimit its rate limit ({@code permits/period}), or {@code null}
+	 * @param maxConcurrentPerKey its cap per concurrency key as this instance knows it,
+	 *        {@code 0} for none
+	 * @param keysAtCap how many of its keys run at that cap, cluster-wide (a count, never
+	 *        the keys)
 	 */
 	public record TaskDescriptor(String name, long pending, long running, long dead, int maxConcurrent,
-			@Nullable String rateLimit) {
+			@Nullable String rateLimit, int maxConcurrentPerKey, long keysAtCap) {
 
 	}
 
@@ -296,10 +313,11 @@ public class TaskitoEndpoint {
 	 * @param queues the queues it serves, {@code null} when its version does not say
 	 * @param taskCaps the task caps it declares
 	 * @param queueCaps the queue caps it declares
+	 * @param keyCaps the caps per concurrency key it declares, per task
 	 */
 	public record InstanceDescriptor(String id, boolean current, Instant heartbeatAt, Instant expiresAt,
 			@Nullable Set<String> tasks, @Nullable Set<String> queues, Map<String, Integer> taskCaps,
-			Map<String, Integer> queueCaps) {
+			Map<String, Integer> queueCaps, Map<String, Integer> keyCaps) {
 
 	}
 
@@ -330,10 +348,11 @@ public class TaskitoEndpoint {
 	 * @param finishedAt when it finished, or {@code null}
 	 * @param lastError the last failure's message and stack trace, or {@code null}
 	 * @param uniqueKey its unique key, or {@code null}
+	 * @param concurrencyKey its concurrency key, or {@code null}
 	 */
 	public record JobDescriptor(String id, String task, String queue, JobStatus status, int attempts, int maxRetries,
 			int priority, Instant createdAt, Instant runAt, @Nullable Instant startedAt, @Nullable Instant finishedAt,
-			@Nullable String lastError, @Nullable String uniqueKey) {
+			@Nullable String lastError, @Nullable String uniqueKey, @Nullable String concurrencyKey) {
 
 	}
 

@@ -2,6 +2,7 @@ package dev.taskito.spring.boot.autoconfigure.metrics;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,6 +105,20 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 					.tag("task", task.name())
 					.register(this.registry);
 			}
+			if (task.isCappedPerKey()) {
+				Gauge.builder(TaskitoMetricsListener.PREFIX + "task.cap.per.key", task,
+						TaskDefinition::maxConcurrentPerKey)
+					.description("The cap per concurrency key this instance declares for the task")
+					.tag("task", task.name())
+					.register(this.registry);
+				TaskFigures figures = task(task.name());
+				// One gauge per task, never one per key: keys can be a million tenants.
+				Gauge.builder(TaskitoMetricsListener.PREFIX + "task.keys.at.cap", figures, (f) -> f.keysAtCap)
+					.description("Concurrency keys of the task running at its cap per key, cluster-wide; aggregate "
+							+ "instances with max")
+					.tag("task", task.name())
+					.register(this.registry);
+			}
 		}
 		Gauge.builder(TaskitoMetricsListener.PREFIX + "jobs.stranded", this, TaskitoClusterGauges::strandedJobs)
 			.description("Pending jobs whose task and queue no live instance serves (cluster-wide)")
@@ -122,7 +137,7 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 	public void refresh() {
 		ClusterGauges snapshot;
 		try {
-			snapshot = this.store.gauges(COUNT_LIMIT);
+			snapshot = this.store.gauges(COUNT_LIMIT, keyCaps());
 		}
 		catch (RuntimeException ex) {
 			if (!this.failing) {
@@ -137,6 +152,16 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 			logger.info("Taskito reads the cluster gauges from the store again");
 		}
 		apply(snapshot);
+	}
+
+	private Map<String, Integer> keyCaps() {
+		Map<String, Integer> caps = new HashMap<>();
+		for (TaskDefinition task : this.tasks.tasks()) {
+			if (task.isCappedPerKey()) {
+				caps.put(task.name(), task.maxConcurrentPerKey());
+			}
+		}
+		return caps;
 	}
 
 	void apply(ClusterGauges snapshot) {
@@ -159,12 +184,15 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 		});
 		Set<String> seenTasks = ConcurrentHashMap.newKeySet();
 		for (ClusterGauges.TaskGauge gauge : snapshot.tasks()) {
-			task(gauge.task()).running = gauge.running();
+			TaskFigures figures = task(gauge.task());
+			figures.running = gauge.running();
+			figures.keysAtCap = gauge.keysAtCap();
 			seenTasks.add(gauge.task());
 		}
 		this.taskFigures.forEach((name, figures) -> {
 			if (!seenTasks.contains(name)) {
 				figures.running = 0;
+				figures.keysAtCap = 0;
 			}
 		});
 	}
@@ -267,6 +295,8 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 	private static final class TaskFigures {
 
 		volatile double running;
+
+		volatile double keysAtCap;
 
 	}
 
