@@ -14,11 +14,7 @@ import dev.taskito.benchmark.peers.PeerOptions;
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
-<<<<<<< HEAD
-		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics) {
-=======
-		int drainWorkers, boolean traceStore, String path, List<String> peers, boolean metrics, int keys) {
->>>>>>> keys
+		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics, int keys) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -60,16 +56,12 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --cap-instances=N       instances in the cap workload (default 3; 1 isolates the cross-instance race)
 			  --metrics[=all|boot]    starter path only: every application gets a SimpleMeterRegistry through
 			                          Boot's metrics auto-configuration (as with actuator), so Taskito's meters
-<<<<<<< HEAD
 			                          and gauges are recorded; compare the drain with and without it. =boot
 			                          keeps the registry (and Boot's own meters: Hikari, Lettuce, JVM) but
 			                          leaves Taskito's metrics out, which isolates what Taskito's cost
-=======
-			                          and gauges are recorded; compare the drain with and without it
 			  --keys=N                core path, Redis only: the drain's jobs carry N concurrency keys
 			                          (round-robin) of a task capped at 2 per key, which never binds with
 			                          N x 2 above the workers: what caps per key cost against --keys=0
->>>>>>> keys
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
@@ -115,12 +107,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int capInstances = 3;
 		int drainWorkers = 16;
 		boolean traceStore = false;
-<<<<<<< HEAD
 		String metrics = METRICS_NONE;
-=======
-		boolean metrics = false;
 		int keys = 0;
->>>>>>> keys
 		String path = STARTER;
 		List<String> peers = List.of();
 		for (String arg : args) {
@@ -143,7 +131,6 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
 				case "--trace-store" -> traceStore = true;
-<<<<<<< HEAD
 				case "--metrics" -> {
 					metrics = value.isEmpty() ? METRICS_ALL : value;
 					if (!List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT).contains(metrics)) {
@@ -151,10 +138,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 								+ List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT));
 					}
 				}
-=======
-				case "--metrics" -> metrics = true;
 				case "--keys" -> keys = Integer.parseInt(value);
->>>>>>> keys
 				case "--path" -> {
 					if (!ALL_PATHS.contains(value)) {
 						throw new UsageException("Unknown path '" + value + "'; choose from " + ALL_PATHS);
