@@ -3,6 +3,8 @@ package dev.taskito.dispatch;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.taskito.Misfire;
+import dev.taskito.Schedule;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.RateLimit;
 
@@ -20,9 +22,12 @@ import dev.taskito.store.RateLimit;
  * @param priority the default priority of its jobs
  * @param handler what runs its jobs
  * @param source where it was declared, for error messages (such as {@code bean 'emails' method EmailTasks.send})
+ * @param schedule when a job is enqueued on its own (a periodic task), or {@code null} for none
+ * @param misfire what a periodic task does with ticks missed while every instance was down
+ *        or the schedule paused; {@link Misfire#RUN_ONCE} when {@code null}
  */
 public record TaskDefinition(String name, String queue, int maxConcurrent, int maxRetries, Duration timeout,
-		RateLimit rateLimit, int priority, TaskHandler handler, String source) {
+		RateLimit rateLimit, int priority, TaskHandler handler, String source, Schedule schedule, Misfire misfire) {
 
 	/**
 	 * Checks every field, naming the task and its source in the message.
@@ -52,6 +57,39 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 			throw new IllegalArgumentException(
 					"Task '" + name + "' (" + source + ") has timeout " + timeout + ": use a positive duration");
 		}
+		if (misfire == null) {
+			misfire = Misfire.RUN_ONCE;
+		}
+		if (schedule != null && !handler.parameters().isEmpty()) {
+			// A tick has no arguments to give: the job it enqueues must bind to nothing.
+			throw new IllegalArgumentException("Task '" + name + "' (" + source + ") is periodic ("
+					+ schedule.definition() + ") but its handler takes parameters " + handler.parameters().stream()
+						.map(TaskHandler.Parameter::name)
+						.toList()
+					+ ": a tick enqueues a job without arguments, so declare no parameters other than a JobContext");
+		}
+		if (schedule != null && (schedule.definition() == null || schedule.definition().isBlank()
+				|| schedule.definition().length() > 500)) {
+			throw new IllegalArgumentException("Task '" + name + "' (" + source
+					+ ") has a schedule whose definition() is blank or longer than 500 characters");
+		}
+	}
+
+	/**
+	 * A task that is not periodic.
+	 * @param name the task's name
+	 * @param queue the queue its jobs go to by default
+	 * @param maxConcurrent the cluster-wide cap, 0 for none
+	 * @param maxRetries retries after the first attempt, or -1 for the configured default
+	 * @param timeout the per-attempt timeout, or {@code null} for none
+	 * @param rateLimit the cluster-wide rate limit, or {@code null} for none
+	 * @param priority the default priority of its jobs
+	 * @param handler what runs its jobs
+	 * @param source where it was declared, for error messages
+	 */
+	public TaskDefinition(String name, String queue, int maxConcurrent, int maxRetries, Duration timeout,
+			RateLimit rateLimit, int priority, TaskHandler handler, String source) {
+		this(name, queue, maxConcurrent, maxRetries, timeout, rateLimit, priority, handler, source, null, null);
 	}
 
 	/**
@@ -70,7 +108,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withQueue(String queue) {
 		return new TaskDefinition(this.name, queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.schedule, this.misfire);
 	}
 
 	/**
@@ -79,7 +117,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxConcurrent(int maxConcurrent) {
 		return new TaskDefinition(this.name, this.queue, maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.schedule, this.misfire);
 	}
 
 	/**
@@ -88,7 +126,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxRetries(int maxRetries) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.schedule, this.misfire);
 	}
 
 	/**
@@ -97,7 +135,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withTimeout(Duration timeout) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, timeout,
-				this.rateLimit, this.priority, this.handler, this.source);
+				this.rateLimit, this.priority, this.handler, this.source, this.schedule, this.misfire);
 	}
 
 	/**
@@ -106,7 +144,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withRateLimit(RateLimit rateLimit) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				rateLimit, this.priority, this.handler, this.source);
+				rateLimit, this.priority, this.handler, this.source, this.schedule, this.misfire);
 	}
 
 	/**
@@ -115,7 +153,7 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withPriority(int priority) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, priority, this.handler, this.source);
+				this.rateLimit, priority, this.handler, this.source, this.schedule, this.misfire);
 	}
 
 	/**
@@ -124,7 +162,25 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withHandler(TaskHandler handler) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, handler, this.source);
+				this.rateLimit, this.priority, handler, this.source, this.schedule, this.misfire);
+	}
+
+	/**
+	 * @param schedule when a job is enqueued on its own, or {@code null} for a task that is not
+	 *        periodic
+	 * @param misfire what to do with missed ticks, or {@code null} for {@link Misfire#RUN_ONCE}
+	 * @return a changed copy
+	 */
+	public TaskDefinition withSchedule(Schedule schedule, Misfire misfire) {
+		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
+				this.rateLimit, this.priority, this.handler, this.source, schedule, misfire);
+	}
+
+	/**
+	 * @return whether the task is periodic
+	 */
+	public boolean isPeriodic() {
+		return this.schedule != null;
 	}
 
 	/**

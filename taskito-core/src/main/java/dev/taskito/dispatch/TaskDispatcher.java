@@ -29,7 +29,8 @@ import dev.taskito.store.StrandedWork;
  * <li>{@link OutcomeRecorder} commits outcomes in batches;</li>
  * <li>{@link LeaseKeeper} renews leases and stops handlers whose claim is gone;</li>
  * <li>{@link LeaseWatchdog} stops handlers whose lease may expire, whatever the store does;</li>
- * <li>{@link Maintenance} reaps expired leases, purges finished jobs and reports stranded work.</li>
+ * <li>{@link Maintenance} reaps expired leases, purges finished jobs and reports stranded work;</li>
+ * <li>{@link ScheduleRunner} enqueues the ticks of periodic tasks.</li>
  * </ul>
  *
  * <p>{@link #close()} stops claiming, waits for running jobs up to the shutdown timeout,
@@ -71,6 +72,8 @@ public final class TaskDispatcher implements AutoCloseable {
 	private final StrandedWorkCheck strandedWork;
 
 	private final Maintenance maintenance;
+
+	private final ScheduleRunner schedules;
 
 	private final StoreOutage outage;
 
@@ -116,6 +119,8 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
 		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures,
 				this.strandedWork);
+		this.schedules = ScheduleRunner.withDefaults(store, registry, settings.instanceId(), this.wakeSignal::wake,
+				failures);
 		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes, unresolved, this.events);
@@ -162,6 +167,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.maintenance.start();
 			this.outcomes.start();
 			this.loop.start();
+			this.schedules.start();
 			logger.info("Taskito instance {} started: {} worker(s), tasks {}", this.settings.instanceId(),
 					this.settings.concurrency(), this.registry.taskNames());
 		}
@@ -196,6 +202,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		long budget = this.settings.shutdownTimeout().toNanos();
 		long reserve = Math.min(TimeUnit.SECONDS.toNanos(5), budget / 4);
 		long deadline = System.nanoTime() + budget;
+		this.schedules.stop(reserve);
 		this.pass.stopClaimingWithOutcomes();
 		this.loop.stop(deadline - reserve - System.nanoTime());
 		this.workers.awaitIdle(deadline - reserve - System.nanoTime());
@@ -284,6 +291,14 @@ public final class TaskDispatcher implements AutoCloseable {
 		// Another instance freed a capped slot or enqueued: what looked saturated may not be.
 		this.caps.slotFreed();
 		this.wakeSignal.wake();
+	}
+
+	/**
+	 * Reads the periodic tasks' schedules again before the next tick: something else on this
+	 * instance (a {@link dev.taskito.TaskQueue}) paused or resumed one.
+	 */
+	public void refreshSchedules() {
+		this.schedules.wake();
 	}
 
 	/**

@@ -22,15 +22,38 @@ import dev.taskito.JobId;
  *        {@code null} when the store did not say
  * @param headers the job's headers as enqueued (such as a trace's {@code traceparent}),
  *        never {@code null}
+ * @param scheduledFor the tick of the periodic schedule that enqueued the job, or {@code null}
+ *        for a job enqueued otherwise
  */
 public record ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
-		Duration timeout, int priority, Instant leaseExpiresAt, Instant dueAt, Map<String, String> headers) {
+		Duration timeout, int priority, Instant leaseExpiresAt, Instant dueAt, Map<String, String> headers,
+		Instant scheduledFor) {
 
 	/**
 	 * Copies the headers.
 	 */
 	public ClaimedJob {
 		headers = (headers != null) ? Map.copyOf(headers) : Map.of();
+	}
+
+	/**
+	 * A claimed job that no schedule enqueued.
+	 * @param claim the job id and claim token
+	 * @param taskName the task
+	 * @param queue the queue
+	 * @param payload the arguments as a JSON array
+	 * @param attempt this attempt's number
+	 * @param maxRetries retries after the first attempt
+	 * @param timeout the job's own per-attempt timeout, or {@code null}
+	 * @param priority higher runs first
+	 * @param leaseExpiresAt when the claim's lease ends unless renewed
+	 * @param dueAt when the job was due, or {@code null}
+	 * @param headers the job's headers
+	 */
+	public ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
+			Duration timeout, int priority, Instant leaseExpiresAt, Instant dueAt, Map<String, String> headers) {
+		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, dueAt, headers,
+				null);
 	}
 
 	/**
@@ -47,7 +70,7 @@ public record ClaimedJob(ClaimRef claim, String taskName, String queue, String p
 	 */
 	public ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
 			Duration timeout, int priority, Instant leaseExpiresAt) {
-		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, null, Map.of());
+		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, null, Map.of(), null);
 	}
 
 	/**

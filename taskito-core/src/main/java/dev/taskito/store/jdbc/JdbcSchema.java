@@ -81,8 +81,8 @@ final class JdbcSchema {
 		catch (SQLException ex) {
 			if (this.dialect.isMissingTable(ex) && !this.initializeSchema) {
 				throw new TaskitoException("Taskito's tables (" + table("jobs") + ", " + table("claims") + ", "
-						+ table("instances") + ", " + table("queues") + ", " + table("rate_buckets")
-						+ ") are missing and " + INITIALIZE_SCHEMA_PROPERTY + " is 'never': run classpath:"
+						+ table("instances") + ", " + table("queues") + ", " + table("rate_buckets") + ", "
+						+ table("schedules") + ") are missing and " + INITIALIZE_SCHEMA_PROPERTY + " is 'never': run classpath:"
 						+ this.dialect.schemaResource() + " (in taskito-core's jar) with every "
 						+ JdbcStatements.PREFIX_PLACEHOLDER + " replaced by the table prefix '" + this.tablePrefix
 						+ "', or set " + INITIALIZE_SCHEMA_PROPERTY + "=always to let Taskito create them ("
