@@ -106,7 +106,7 @@ for _, c in ipairs(candidates) do
     local jk = job_key(id)
     gather(unready, ready_key(c.queue, c.task), c.member)
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
-      'attempts', 'run_at', 'headers')
+      'attempts', 'run_at', 'headers', 'scheduled')
     if f[1] == 'PENDING' then
       taken = taken + 1
       taken_task[c.task] = tt + 1
@@ -122,7 +122,7 @@ for _, c in ipairs(candidates) do
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id
       for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease, f[8] or '',
-          f[9] or '' }) do
+          f[9] or '', f[10] or '' }) do
         out[#out + 1] = v
       end
     end
