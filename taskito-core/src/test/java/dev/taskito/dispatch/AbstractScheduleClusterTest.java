@@ -1,0 +1,200 @@
+package dev.taskito.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.JobId;
+import dev.taskito.JobQuery;
+import dev.taskito.JobStatus;
+import dev.taskito.JobView;
+import dev.taskito.Misfire;
+import dev.taskito.store.ClaimStore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Several dispatchers, each with its own store connections, run two periodic tasks that
+ * fire every second: each tick is enqueued exactly once, none is missing, closing one
+ * instance part way changes nothing, a paused schedule enqueues nothing until resumed, and
+ * after a gap with every instance down the missed ticks run once ({@link Misfire#RUN_ONCE})
+ * or not at all ({@link Misfire#SKIP}). The handlers record the ticks they see
+ * ({@link dev.taskito.JobContext#scheduledFor()}).
+ */
+public abstract class AbstractScheduleClusterTest {
+
+	private final Map<String, ConcurrentMap<Instant, AtomicInteger>> seen = Map.of("once", new ConcurrentHashMap<>(),
+			"skip", new ConcurrentHashMap<>());
+
+	private final List<TaskDispatcher> dispatchers = new CopyOnWriteArrayList<>();
+
+	private final List<ClaimStore> stores = new CopyOnWriteArrayList<>();
+
+	/**
+	 * @return a new store object on this test's own, empty namespace
+	 */
+	protected abstract ClaimStore newStore();
+
+	/**
+	 * @return how many instances run at once
+	 */
+	protected int instances() {
+		return 3;
+	}
+
+	/**
+	 * Deletes this test's namespace, after every dispatcher and store has stopped.
+	 */
+	protected abstract void dropStoreData();
+
+	@AfterEach
+	void stopEverything() {
+		this.dispatchers.forEach(TaskDispatcher::close);
+		this.stores.forEach(ClaimStore::close);
+		dropStoreData();
+	}
+
+	@Test
+	void everyTickIsEnqueuedOnceAcrossInstancesThroughADeathAPauseAndAGap() throws Exception {
+		List<Instance> running = new ArrayList<>();
+		for (int i = 0; i < instances(); i++) {
+			running.add(start());
+		}
+		DefaultTaskQueue queue = running.get(0).queue;
+		Thread.sleep(4_000);
+		// One instance goes away mid-way: the others go on enqueueing every tick.
+		running.remove(0).dispatcher.close();
+		queue = running.get(0).queue;
+		Thread.sleep(5_000);
+
+		queue.pauseSchedule("once");
+		Instant pausedAt = this.stores.get(0).schedules().storeTime();
+		long pausedJobs = jobs(queue, "once").size();
+		Thread.sleep(2_500);
+		assertThat(jobs(queue, "once")).as("a paused schedule enqueues nothing").hasSize((int) pausedJobs);
+		assertThat(queue.schedules()).filteredOn((view) -> view.task().equals("once")).singleElement()
+			.satisfies((view) -> assertThat(view.paused()).isTrue());
+		queue.resumeSchedule("once");
+		Instant resumedAt = this.stores.get(0).schedules().storeTime();
+		Thread.sleep(1_500);
+
+		// Every instance goes down, for longer than the misfire threshold.
+		running.forEach((instance) -> instance.dispatcher.close());
+		await().atMost(Duration.ofSeconds(20)).until(() -> allFinished(this.stores.get(0)));
+		Instant lastBefore = latestTick(this.stores.get(0));
+		Thread.sleep(6_500);
+		// Start in the first part of a second, so that the restarted instance's first pass
+		// reads the same second as this.
+		Instant storeNow = this.stores.get(0).schedules().storeTime();
+		while (storeNow.getNano() > 400_000_000) {
+			Thread.sleep(50);
+			storeNow = this.stores.get(0).schedules().storeTime();
+		}
+		Instant beforeRestart = storeNow;
+		Instance restarted = start();
+		Thread.sleep(2_500);
+		restarted.dispatcher.close();
+		await().atMost(Duration.ofSeconds(20)).until(() -> allFinished(this.stores.get(0)));
+
+		ClaimStore store = this.stores.get(0);
+		for (String task : List.of("once", "skip")) {
+			List<JobView> jobs = store.jobs(JobQuery.all().task(task).limit(1000));
+			List<Instant> ticks = jobs.stream().map(JobView::scheduledFor).sorted().toList();
+			assertThat(ticks).as("ticks of %s", task).doesNotHaveDuplicates().hasSizeGreaterThan(8);
+			assertThat(jobs).extracting(JobView::status).containsOnly(JobStatus.SUCCEEDED);
+			Map<Instant, Integer> runs = new TreeMap<>();
+			this.seen.get(task).forEach((tick, count) -> runs.put(tick, count.get()));
+			assertThat(runs.keySet()).as("the handlers saw each stored tick").containsExactlyElementsOf(ticks);
+			assertThat(runs.values()).as("each tick ran once").containsOnly(1);
+			List<Instant> before = ticks.stream().filter((tick) -> !tick.isAfter(lastBefore)).toList();
+			List<Instant> after = ticks.stream().filter((tick) -> tick.isAfter(lastBefore)).toList();
+			if (task.equals("once")) {
+				// Ticks that passed while paused are enqueued at the resume, each passed over
+				// while the one before it is still pending: which of them ran is a race.
+				assertContiguous("once before the pause",
+						before.stream().filter((tick) -> !tick.isAfter(pausedAt)).toList());
+				assertContiguous("once after the resume",
+						before.stream().filter((tick) -> tick.isAfter(resumedAt.plusSeconds(1))).toList());
+			}
+			else {
+				assertContiguous(task + " before the gap", before);
+			}
+			assertContiguous(task + " after the gap", after);
+			List<Instant> missed = after.stream().filter((tick) -> !tick.isAfter(beforeRestart)).toList();
+			if (task.equals("once")) {
+				assertThat(missed).as("run-once: one catch-up for the gap, its latest tick")
+					.containsExactly(beforeRestart.truncatedTo(ChronoUnit.SECONDS));
+			}
+			else {
+				assertThat(missed).as("skip: no catch-up for the gap").isEmpty();
+			}
+		}
+	}
+
+	private static void assertContiguous(String what, List<Instant> ticks) {
+		assertThat(ticks).as(what).isNotEmpty();
+		for (int i = 1; i < ticks.size(); i++) {
+			assertThat(ticks.get(i)).as("%s: no tick missing after %s in %s", what, ticks.get(i - 1), ticks)
+				.isEqualTo(ticks.get(i - 1).plusSeconds(1));
+		}
+	}
+
+	private static List<JobView> jobs(DefaultTaskQueue queue, String task) {
+		return queue.jobs(JobQuery.all().task(task).limit(1000));
+	}
+
+	private static boolean allFinished(ClaimStore store) {
+		return store.count(JobQuery.all().status(JobStatus.PENDING, JobStatus.RUNNING)) == 0;
+	}
+
+	private static Instant latestTick(ClaimStore store) {
+		return store.jobs(JobQuery.all().limit(1000)).stream().map(JobView::scheduledFor).max(Instant::compareTo)
+			.orElseThrow();
+	}
+
+	private Instance start() {
+		ClaimStore store = newStore();
+		store.start();
+		this.stores.add(store);
+		TaskRegistry registry = new TaskRegistry();
+		registry.register(task("once").withSchedule(new EverySecond(), Misfire.RUN_ONCE));
+		registry.register(task("skip").withSchedule(new EverySecond(), Misfire.SKIP));
+		DefaultTaskQueue queue = new DefaultTaskQueue(store, registry);
+		TaskDispatcher dispatcher = TaskDispatcher.builder(store, registry)
+			.instanceId("schedules-" + JobId.newId())
+			.concurrency(4)
+			.pollInterval(Duration.ofMillis(200))
+			.heartbeatInterval(Duration.ofSeconds(1))
+			.shutdownTimeout(Duration.ofSeconds(5))
+			.build();
+		queue.addEnqueueListener(dispatcher::wakeUp);
+		queue.addSchedulePauseListener(dispatcher::refreshSchedules);
+		this.dispatchers.add(dispatcher);
+		dispatcher.start();
+		return new Instance(queue, dispatcher);
+	}
+
+	private TaskDefinition task(String name) {
+		return TaskDefinition.of(name, Handlers.noArgs((args, context) -> {
+			Instant tick = context.scheduledFor().orElseThrow();
+			this.seen.get(name).computeIfAbsent(tick, (key) -> new AtomicInteger()).incrementAndGet();
+			return null;
+		}));
+	}
+
+	private record Instance(DefaultTaskQueue queue, TaskDispatcher dispatcher) {
+	}
+
+}

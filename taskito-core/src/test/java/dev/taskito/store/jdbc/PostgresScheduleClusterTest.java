@@ -1,0 +1,21 @@
+package dev.taskito.store.jdbc;
+
+import dev.taskito.dispatch.AbstractScheduleClusterTest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.testsupport.TestPostgres;
+
+class PostgresScheduleClusterTest extends AbstractScheduleClusterTest {
+
+	private final String tablePrefix = TestPostgres.newTablePrefix();
+
+	@Override
+	protected ClaimStore newStore() {
+		return JdbcClaimStore.builder(TestPostgres.dataSource()).tablePrefix(this.tablePrefix).build();
+	}
+
+	@Override
+	protected void dropStoreData() {
+		TestPostgres.dropTables(this.tablePrefix);
+	}
+
+}
