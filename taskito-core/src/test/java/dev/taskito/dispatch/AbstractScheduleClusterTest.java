@@ -88,7 +88,7 @@ public abstract class AbstractScheduleClusterTest {
 			.satisfies((view) -> assertThat(view.paused()).isTrue());
 		queue.resumeSchedule("once");
 		Instant resumedAt = this.stores.get(0).schedules().storeTime();
-		Thread.sleep(1_500);
+		Thread.sleep(3_000);
 
 		// Every instance goes down, for longer than the misfire threshold.
 		running.forEach((instance) -> instance.dispatcher.close());

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.taskito.dispatch.AbstractScheduleClusterTest;
 import dev.taskito.store.ClaimStore;
-import dev.taskito.testsupport.TestH2;
 
 /**
  * Two dispatchers in one JVM on one embedded H2 file, as two stores of one application
@@ -50,7 +53,14 @@ class H2ScheduleClusterTest extends AbstractScheduleClusterTest {
 
 	@Override
 	protected void dropStoreData() {
-		TestH2.shutdown(this.dataSource);
+		this.dataSource.close();
+		try (Connection connection = DriverManager.getConnection(this.dataSource.getJdbcUrl(), "sa", "");
+				Statement statement = connection.createStatement()) {
+			statement.execute("SHUTDOWN");
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not shut the test H2 file down", ex);
+		}
 		try (var files = Files.walk(this.directory)) {
 			files.sorted(java.util.Comparator.reverseOrder()).forEach((file) -> file.toFile().delete());
 		}
