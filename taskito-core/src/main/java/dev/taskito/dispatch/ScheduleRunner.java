@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +51,7 @@ final class ScheduleRunner {
 
 	private final String instanceId;
 
-	private final Runnable onEnqueued;
+	private final Consumer<NewJob> onEnqueued;
 
 	private final StepFailures failures;
 
@@ -71,7 +72,7 @@ final class ScheduleRunner {
 
 	private volatile boolean registered;
 
-	ScheduleRunner(ClaimStore store, TaskRegistry registry, String instanceId, Runnable onEnqueued,
+	ScheduleRunner(ClaimStore store, TaskRegistry registry, String instanceId, Consumer<NewJob> onEnqueued,
 			StepFailures failures, Duration recheck, Duration misfireThreshold) {
 		this.store = store;
 		this.registry = registry;
@@ -205,7 +206,7 @@ final class ScheduleRunner {
 			switch (result) {
 				case ENQUEUED -> {
 					logger.debug("Enqueued job {} for tick {} of periodic task '{}'", job.id(), plan.tick(), task.name());
-					this.onEnqueued.run();
+					this.onEnqueued.accept(job);
 				}
 				case SKIPPED_OVERLAP -> logger.info("Passed over tick {} of periodic task '{}': the job of its previous"
 						+ " tick has not started yet (counted in its schedule's skipped ticks)", plan.tick(), task.name());
@@ -266,8 +267,8 @@ final class ScheduleRunner {
 	 * @return the runner's defaults: {@link TaskitoDefaults#SCHEDULE_RECHECK_INTERVAL} and
 	 *         {@link TaskitoDefaults#SCHEDULE_MISFIRE_THRESHOLD}
 	 */
-	static ScheduleRunner withDefaults(ClaimStore store, TaskRegistry registry, String instanceId, Runnable onEnqueued,
-			StepFailures failures) {
+	static ScheduleRunner withDefaults(ClaimStore store, TaskRegistry registry, String instanceId,
+			Consumer<NewJob> onEnqueued, StepFailures failures) {
 		return new ScheduleRunner(store, registry, instanceId, onEnqueued, failures,
 				TaskitoDefaults.SCHEDULE_RECHECK_INTERVAL, TaskitoDefaults.SCHEDULE_MISFIRE_THRESHOLD);
 	}

@@ -14,6 +14,7 @@ import dev.taskito.JobExecutionInterceptor;
 import dev.taskito.TaskListener;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.NewJob;
 import dev.taskito.store.StrandedWork;
 
 /**
@@ -119,7 +120,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
 		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures,
 				this.strandedWork);
-		this.schedules = ScheduleRunner.withDefaults(store, registry, settings.instanceId(), this.wakeSignal::wake,
+		this.schedules = ScheduleRunner.withDefaults(store, registry, settings.instanceId(), this::onTickEnqueued,
 				failures);
 		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
@@ -285,6 +286,14 @@ public final class TaskDispatcher implements AutoCloseable {
 	 */
 	public void wakeUp() {
 		this.wakeSignal.wake();
+	}
+
+	/** A tick of a periodic task was enqueued here: run it, and tell the listeners as an enqueue would. */
+	private void onTickEnqueued(NewJob job) {
+		this.wakeSignal.wake();
+		if (this.events.enabled()) {
+			this.events.publishLater(TaskEvents.enqueued(job.id(), job.taskName(), job.queue()));
+		}
 	}
 
 	private void onRemoteWakeUp() {
