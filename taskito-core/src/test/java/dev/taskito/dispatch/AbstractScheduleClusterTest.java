@@ -1,5 +1,7 @@
 package dev.taskito.dispatch;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -10,6 +12,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -21,14 +26,15 @@ import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.Misfire;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ScheduleTick;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Several dispatchers, each with its own store connections, run two periodic tasks that
- * fire every second: each tick is enqueued exactly once, none is missing, closing one
- * instance part way changes nothing, a paused schedule enqueues nothing until resumed, and
+ * fire every second: each tick is enqueued exactly once, none is missing, an instance that
+ * stops dead in the middle of a tick delays nothing and, back long after, enqueues nothing, a paused schedule enqueues nothing until resumed, and
  * after a gap with every instance down the missed ticks run once ({@link Misfire#RUN_ONCE})
  * or not at all ({@link Misfire#SKIP}). The handlers record the ticks they see
  * ({@link dev.taskito.JobContext#scheduledFor()}).
@@ -72,12 +78,20 @@ public abstract class AbstractScheduleClusterTest {
 		for (int i = 0; i < instances(); i++) {
 			running.add(start());
 		}
-		DefaultTaskQueue queue = running.get(0).queue;
 		Thread.sleep(4_000);
-		// One instance goes away mid-way: the others go on enqueueing every tick.
-		running.remove(0).dispatcher.close();
-		queue = running.get(0).queue;
+		// One instance stops dead in the middle of a tick, holding the last tick it read: the
+		// others go on enqueueing every tick without it.
+		Instance zombie = running.remove(0);
+		zombie.freeze.set(true);
+		assertThat(zombie.frozen.await(5, TimeUnit.SECONDS)).as("the instance froze in a tick").isTrue();
+		DefaultTaskQueue queue = running.get(0).queue;
 		Thread.sleep(5_000);
+		// It comes back long after: the tick it was enqueueing is taken, and it enqueues nothing again.
+		zombie.release.countDown();
+		await().atMost(Duration.ofSeconds(5)).until(() -> zombie.lateTicks.size() > 0);
+		assertThat(zombie.lateTicks).as("the frozen instance's tick, long taken").contains(ScheduleTick.Result.TAKEN)
+			.doesNotContain(ScheduleTick.Result.ENQUEUED);
+		zombie.dispatcher.close();
 
 		queue.pauseSchedule("once");
 		Instant pausedAt = this.stores.get(0).schedules().storeTime();
@@ -165,9 +179,34 @@ public abstract class AbstractScheduleClusterTest {
 	}
 
 	private Instance start() {
-		ClaimStore store = newStore();
-		store.start();
-		this.stores.add(store);
+		ClaimStore real = newStore();
+		real.start();
+		this.stores.add(real);
+		AtomicBoolean freeze = new AtomicBoolean();
+		CountDownLatch frozen = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		List<ScheduleTick.Result> lateTicks = new CopyOnWriteArrayList<>();
+		// The store as this instance sees it: once frozen, its next tick stops before the store
+		// is asked, until released, as a JVM paused or cut off mid-tick would.
+		ClaimStore store = (ClaimStore) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { ClaimStore.class }, (proxy, method, args) -> {
+					boolean late = false;
+					if (method.getName().equals("enqueueTick") && freeze.compareAndSet(true, false)) {
+						frozen.countDown();
+						release.await();
+						late = true;
+					}
+					try {
+						Object result = method.invoke(real, args);
+						if (late) {
+							lateTicks.add((ScheduleTick.Result) result);
+						}
+						return result;
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getTargetException();
+					}
+				});
 		TaskRegistry registry = new TaskRegistry();
 		registry.register(task("once").withSchedule(new EverySecond(), Misfire.RUN_ONCE));
 		registry.register(task("skip").withSchedule(new EverySecond(), Misfire.SKIP));
@@ -183,7 +222,7 @@ public abstract class AbstractScheduleClusterTest {
 		queue.addSchedulePauseListener(dispatcher::refreshSchedules);
 		this.dispatchers.add(dispatcher);
 		dispatcher.start();
-		return new Instance(queue, dispatcher);
+		return new Instance(queue, dispatcher, freeze, frozen, release, lateTicks);
 	}
 
 	private TaskDefinition task(String name) {
@@ -194,7 +233,8 @@ public abstract class AbstractScheduleClusterTest {
 		}));
 	}
 
-	private record Instance(DefaultTaskQueue queue, TaskDispatcher dispatcher) {
+	private record Instance(DefaultTaskQueue queue, TaskDispatcher dispatcher, AtomicBoolean freeze,
+			CountDownLatch frozen, CountDownLatch release, List<ScheduleTick.Result> lateTicks) {
 	}
 
 }

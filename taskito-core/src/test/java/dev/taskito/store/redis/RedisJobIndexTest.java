@@ -260,7 +260,7 @@ class RedisJobIndexTest {
 					List.of("list", "", "", "", "", "", from, "", "10000", "40"));
 			int matched = (int) RedisScriptValues.number(reply.get(2));
 			for (int i = 0; i < matched; i++) {
-				walked.add(reply.get(3 + i * 14).toString());
+				walked.add(reply.get(3 + i * (1 + RedisJobAdmin.VIEW_FIELDS.size())).toString());
 			}
 			if ("1".equals(reply.get(1).toString())) {
 				break;
