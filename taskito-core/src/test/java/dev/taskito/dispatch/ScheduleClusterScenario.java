@@ -16,9 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import java.util.function.Supplier;
 
 import dev.taskito.JobId;
 import dev.taskito.JobQuery;
@@ -39,7 +37,7 @@ import static org.awaitility.Awaitility.await;
  * or not at all ({@link Misfire#SKIP}). The handlers record the ticks they see
  * ({@link dev.taskito.JobContext#scheduledFor()}).
  */
-public abstract class AbstractScheduleClusterTest {
+final class ScheduleClusterScenario {
 
 	private final Map<String, ConcurrentMap<Instant, AtomicInteger>> seen = Map.of("once", new ConcurrentHashMap<>(),
 			"skip", new ConcurrentHashMap<>());
@@ -48,34 +46,37 @@ public abstract class AbstractScheduleClusterTest {
 
 	private final List<ClaimStore> stores = new CopyOnWriteArrayList<>();
 
-	/**
-	 * @return a new store object on this test's own, empty namespace
-	 */
-	protected abstract ClaimStore newStore();
+	private final Supplier<ClaimStore> newStore;
+
+	private final int instances;
 
 	/**
-	 * @return how many instances run at once
+	 * @param newStore makes a new store object on the scenario's own, empty namespace
+	 * @param instances how many instances run at once
 	 */
-	protected int instances() {
-		return 3;
+	ScheduleClusterScenario(Supplier<ClaimStore> newStore, int instances) {
+		this.newStore = newStore;
+		this.instances = instances;
 	}
 
 	/**
-	 * Deletes this test's namespace, after every dispatcher and store has stopped.
+	 * Runs the scenario and checks what the handlers and the store saw; closes every
+	 * dispatcher and store it made, whatever happens (the caller drops the namespace).
+	 * @throws Exception when it fails
 	 */
-	protected abstract void dropStoreData();
-
-	@AfterEach
-	void stopEverything() {
-		this.dispatchers.forEach(TaskDispatcher::close);
-		this.stores.forEach(ClaimStore::close);
-		dropStoreData();
+	void run() throws Exception {
+		try {
+			everyTickIsEnqueuedOnceAcrossInstancesThroughADeathAPauseAndAGap();
+		}
+		finally {
+			this.dispatchers.forEach(TaskDispatcher::close);
+			this.stores.forEach(ClaimStore::close);
+		}
 	}
 
-	@Test
-	void everyTickIsEnqueuedOnceAcrossInstancesThroughADeathAPauseAndAGap() throws Exception {
+	private void everyTickIsEnqueuedOnceAcrossInstancesThroughADeathAPauseAndAGap() throws Exception {
 		List<Instance> running = new ArrayList<>();
-		for (int i = 0; i < instances(); i++) {
+		for (int i = 0; i < this.instances; i++) {
 			running.add(start());
 		}
 		Thread.sleep(4_000);
@@ -179,7 +180,7 @@ public abstract class AbstractScheduleClusterTest {
 	}
 
 	private Instance start() {
-		ClaimStore real = newStore();
+		ClaimStore real = this.newStore.get();
 		real.start();
 		this.stores.add(real);
 		AtomicBoolean freeze = new AtomicBoolean();
