@@ -181,11 +181,13 @@ public interface ClaimStore extends AutoCloseable {
 	}
 
 	/**
-	 * Reads every schedule and the store's now in one consistent moment.
+	 * Reads every schedule and the store's now in one consistent moment. This default, for a
+	 * store that keeps no schedules, answers none (with the JVM's now), so that listings work
+	 * on it; registering a schedule there fails.
 	 * @return the snapshot
 	 */
 	default ScheduleSnapshot schedules() {
-		throw new UnsupportedOperationException(getClass().getName() + " keeps no schedules");
+		return new ScheduleSnapshot(Instant.now(), List.of());
 	}
 
 	/**
@@ -212,10 +214,11 @@ public interface ClaimStore extends AutoCloseable {
 	 * the ticks that passed while paused are missed ticks at the resume.
 	 * @param task the periodic task
 	 * @param paused {@code true} to pause
-	 * @return {@code false} when the store has no schedule for the task
+	 * @return {@code false} when the store has no schedule for the task (always, by this
+	 *         default, for a store that keeps none)
 	 */
 	default boolean setSchedulePaused(String task, boolean paused) {
-		throw new UnsupportedOperationException(getClass().getName() + " keeps no schedules");
+		return false;
 	}
 
 	/**
