@@ -1,5 +1,8 @@
 package dev.taskito;
 
+import java.time.Instant;
+import java.util.Optional;
+
 /**
  * What a running handler may know about its job. Declare a parameter of this type on a
  * {@link Task} method to receive it; it is not part of the job's JSON arguments.
@@ -31,5 +34,15 @@ public interface JobContext {
 	 * @return {@code true} once the lease is lost
 	 */
 	boolean isLeaseLost();
+
+	/**
+	 * The tick of the periodic schedule that enqueued this job, on the store's clock: the
+	 * time the job stands for, whenever it actually runs (a retry, or a wait behind the cap,
+	 * runs later).
+	 * @return the tick, or empty for a job enqueued otherwise
+	 */
+	default Optional<Instant> scheduledFor() {
+		return Optional.empty();
+	}
 
 }

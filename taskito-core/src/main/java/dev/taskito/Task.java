@@ -69,4 +69,21 @@ public @interface Task {
 	 */
 	int priority() default 0;
 
+	/**
+	 * Makes the task periodic: a cron expression of six fields, seconds first, as Spring's
+	 * {@code CronExpression} reads it (such as {@code "0 *&#47;5 * * * *"}, every five minutes).
+	 * Each tick enqueues exactly one job across the cluster, which then runs under the task's
+	 * caps, retries and dead-job rules like any other. The handler must take no parameters
+	 * other than a {@link JobContext}. Blank means not periodic; {@code taskito.tasks.<name>.cron}
+	 * overrides it, and {@code "-"} there switches it off. Read by the Spring layer: a plain
+	 * Java program gives the task's definition a {@link Schedule} instead.
+	 */
+	String cron() default "";
+
+	/**
+	 * The time zone the {@link #cron()} expression is read in, such as {@code "Europe/Paris"};
+	 * blank means UTC (never the JVM's zone, which may differ between instances).
+	 */
+	String zone() default "";
+
 }

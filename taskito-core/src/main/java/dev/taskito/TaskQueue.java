@@ -174,4 +174,27 @@ public interface TaskQueue {
 	 */
 	Set<String> pausedQueues();
 
+	/**
+	 * Lists the periodic tasks' schedules as the store records them for the whole cluster,
+	 * with when each runs next.
+	 * @return the schedules, by task name
+	 */
+	List<ScheduleView> schedules();
+
+	/**
+	 * Pauses a periodic task's schedule on every instance: no tick enqueues a job until it is
+	 * resumed, and the pause survives restarts. Jobs already enqueued still run. Ticks that
+	 * pass meanwhile follow the task's {@link Misfire} policy at the resume.
+	 * @param task the periodic task
+	 * @throws UnknownScheduleException when the store has no schedule for that task
+	 */
+	void pauseSchedule(String task);
+
+	/**
+	 * Resumes a paused schedule on every instance.
+	 * @param task the periodic task
+	 * @throws UnknownScheduleException when the store has no schedule for that task
+	 */
+	void resumeSchedule(String task);
+
 }

@@ -47,6 +47,19 @@ public final class TaskitoDefaults {
 	/** How long dead jobs are kept. */
 	public static final Duration RETENTION_DEAD = Duration.ofDays(14);
 
+	/**
+	 * How overdue a periodic task's tick may be and still run as usual; a tick older than this
+	 * when an instance comes to enqueue it was missed, and follows the task's {@link Misfire}
+	 * policy.
+	 */
+	public static final Duration SCHEDULE_MISFIRE_THRESHOLD = Duration.ofSeconds(5);
+
+	/**
+	 * The longest a periodic task's instance waits before reading the schedules again, so that
+	 * a pause, a resume or a changed definition is seen soon even between rare ticks.
+	 */
+	public static final Duration SCHEDULE_RECHECK_INTERVAL = Duration.ofSeconds(1);
+
 	/** The prefix of the JDBC store's tables. */
 	public static final String TABLE_PREFIX = "taskito_";
 

@@ -27,15 +27,20 @@ import dev.taskito.JobQuery;
 import dev.taskito.JobStats;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
+import dev.taskito.ScheduleView;
 import dev.taskito.TaskEvent;
 import dev.taskito.TaskListener;
 import dev.taskito.TaskQueue;
+import dev.taskito.TaskitoDefaults;
 import dev.taskito.TaskitoException;
+import dev.taskito.UnknownScheduleException;
 import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
+import dev.taskito.store.ScheduleRecord;
+import dev.taskito.store.ScheduleSnapshot;
 
 /**
  * The {@link TaskQueue} over a {@link ClaimStore}: validates each request against the
@@ -61,6 +66,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
 
 	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
+
+	private final List<Runnable> schedulePauseListeners = new CopyOnWriteArrayList<>();
 
 	/** Tells the listeners of enqueues and cancellations, on a bounded thread of its own. */
 	private final TaskEvents events = new TaskEvents(List.of(), "task queue");
@@ -113,6 +120,16 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 */
 	public void addQueuePauseListener(Runnable listener) {
 		this.pauseListeners.add(listener);
+	}
+
+	/**
+	 * Adds a listener called after this queue paused or resumed a schedule; a local
+	 * {@link TaskDispatcher} registers {@link TaskDispatcher#refreshSchedules()} here, so that
+	 * a resumed schedule's missed tick is enqueued at once rather than within a second.
+	 * @param listener the listener
+	 */
+	public void addSchedulePauseListener(Runnable listener) {
+		this.schedulePauseListeners.add(listener);
 	}
 
 	/**
@@ -462,6 +479,42 @@ public final class DefaultTaskQueue implements TaskQueue {
 	@Override
 	public Set<String> pausedQueues() {
 		return new TreeSet<>(this.store.pausedQueues());
+	}
+
+	@Override
+	public List<ScheduleView> schedules() {
+		ScheduleSnapshot snapshot = this.store.schedules();
+		List<ScheduleView> views = new ArrayList<>();
+		for (ScheduleRecord record : snapshot.schedules()) {
+			Instant next = this.registry.find(record.task())
+				.filter((task) -> task.isPeriodic() && task.schedule().definition().equals(record.definition()))
+				.map((task) -> ScheduleTicks.nextRun(task.schedule(), record.lastTick(), snapshot.storeTime(),
+						task.misfire(), TaskitoDefaults.SCHEDULE_MISFIRE_THRESHOLD))
+				.orElse(null);
+			views.add(new ScheduleView(record.task(), record.definition(), next, record.lastTick(), record.lastJobId(),
+					record.paused(), record.skippedTicks()));
+		}
+		return views;
+	}
+
+	@Override
+	public void pauseSchedule(String task) {
+		setSchedulePaused(task, true, "pauseSchedule");
+	}
+
+	@Override
+	public void resumeSchedule(String task) {
+		setSchedulePaused(task, false, "resumeSchedule");
+	}
+
+	private void setSchedulePaused(String task, boolean paused, String operation) {
+		if (task == null || task.isBlank()) {
+			throw new IllegalArgumentException(operation + " needs a task name, was '" + task + "'");
+		}
+		if (!this.store.setSchedulePaused(task, paused)) {
+			throw new UnknownScheduleException(task, operation);
+		}
+		this.schedulePauseListeners.forEach(Runnable::run);
 	}
 
 	private static String requireQueue(String queue, String operation) {

@@ -2,6 +2,7 @@ package dev.taskito.dispatch;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Future;
 
 import dev.taskito.JobContext;
@@ -144,6 +145,11 @@ final class RunningJob implements JobContext {
 	@Override
 	public int attempt() {
 		return this.job.attempt();
+	}
+
+	@Override
+	public Optional<Instant> scheduledFor() {
+		return Optional.ofNullable(this.job.scheduledFor());
 	}
 
 	@Override

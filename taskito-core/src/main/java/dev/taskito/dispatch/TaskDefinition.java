@@ -3,6 +3,8 @@ package dev.taskito.dispatch;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.taskito.Misfire;
+import dev.taskito.Schedule;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.RateLimit;
 
@@ -21,9 +23,13 @@ import dev.taskito.store.RateLimit;
  * @param handler what runs its jobs
  * @param source where it was declared, for error messages (such as {@code bean 'emails' method EmailTasks.send})
  * @param maxConcurrentPerKey the cluster-wide cap per concurrency key, 0 for none
+ * @param schedule when a job is enqueued on its own (a periodic task), or {@code null} for none
+ * @param misfire what a periodic task does with ticks missed while every instance was down
+ *        or the schedule paused; {@link Misfire#RUN_ONCE} when {@code null}
  */
 public record TaskDefinition(String name, String queue, int maxConcurrent, int maxRetries, Duration timeout,
-		RateLimit rateLimit, int priority, TaskHandler handler, String source, int maxConcurrentPerKey) {
+		RateLimit rateLimit, int priority, TaskHandler handler, String source, int maxConcurrentPerKey,
+		Schedule schedule, Misfire misfire) {
 
 	/**
 	 * Marks a task's cap per key among the task caps an instance publishes with its heartbeat
@@ -66,23 +72,39 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 			throw new IllegalArgumentException(
 					"Task '" + name + "' (" + source + ") has timeout " + timeout + ": use a positive duration");
 		}
+		if (misfire == null) {
+			misfire = Misfire.RUN_ONCE;
+		}
+		if (schedule != null && !handler.parameters().isEmpty()) {
+			// A tick has no arguments to give: the job it enqueues must bind to nothing.
+			throw new IllegalArgumentException("Task '" + name + "' (" + source + ") is periodic ("
+					+ schedule.definition() + ") but its handler takes parameters " + handler.parameters().stream()
+						.map(TaskHandler.Parameter::name)
+						.toList()
+					+ ": a tick enqueues a job without arguments, so declare no parameters other than a JobContext");
+		}
+		if (schedule != null && (schedule.definition() == null || schedule.definition().isBlank()
+				|| schedule.definition().length() > 500)) {
+			throw new IllegalArgumentException("Task '" + name + "' (" + source
+					+ ") has a schedule whose definition() is blank or longer than 500 characters");
+		}
 	}
 
 	/**
-	 * A task without a cap per key.
-	 * @param name the name
-	 * @param queue the default queue
-	 * @param maxConcurrent the cap, 0 for none
-	 * @param maxRetries retries, or -1 for the default
-	 * @param timeout the timeout, or {@code null}
-	 * @param rateLimit the rate limit, or {@code null}
-	 * @param priority the default priority
-	 * @param handler the handler
-	 * @param source where it was declared
+	 * A task that is not periodic and has no cap per key.
+	 * @param name the task's name
+	 * @param queue the queue its jobs go to by default
+	 * @param maxConcurrent the cluster-wide cap, 0 for none
+	 * @param maxRetries retries after the first attempt, or -1 for the configured default
+	 * @param timeout the per-attempt timeout, or {@code null} for none
+	 * @param rateLimit the cluster-wide rate limit, or {@code null} for none
+	 * @param priority the default priority of its jobs
+	 * @param handler what runs its jobs
+	 * @param source where it was declared, for error messages
 	 */
 	public TaskDefinition(String name, String queue, int maxConcurrent, int maxRetries, Duration timeout,
 			RateLimit rateLimit, int priority, TaskHandler handler, String source) {
-		this(name, queue, maxConcurrent, maxRetries, timeout, rateLimit, priority, handler, source, 0);
+		this(name, queue, maxConcurrent, maxRetries, timeout, rateLimit, priority, handler, source, 0, null, null);
 	}
 
 	/**
@@ -101,7 +123,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withQueue(String queue) {
 		return new TaskDefinition(this.name, queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
+				this.rateLimit, this.priority, this.handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -110,7 +133,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxConcurrent(int maxConcurrent) {
 		return new TaskDefinition(this.name, this.queue, maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
+				this.rateLimit, this.priority, this.handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -119,7 +143,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxRetries(int maxRetries) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
+				this.rateLimit, this.priority, this.handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -128,7 +153,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withTimeout(Duration timeout) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, timeout,
-				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
+				this.rateLimit, this.priority, this.handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -137,7 +163,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withRateLimit(RateLimit rateLimit) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey);
+				rateLimit, this.priority, this.handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -146,7 +173,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withPriority(int priority) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, priority, this.handler, this.source, this.maxConcurrentPerKey);
+				this.rateLimit, priority, this.handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -155,7 +183,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withHandler(TaskHandler handler) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, handler, this.source, this.maxConcurrentPerKey);
+				this.rateLimit, this.priority, handler, this.source,
+				this.maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -164,7 +193,8 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public TaskDefinition withMaxConcurrentPerKey(int maxConcurrentPerKey) {
 		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
-				this.rateLimit, this.priority, this.handler, this.source, maxConcurrentPerKey);
+				this.rateLimit, this.priority, this.handler, this.source,
+				maxConcurrentPerKey, this.schedule, this.misfire);
 	}
 
 	/**
@@ -172,6 +202,24 @@ public record TaskDefinition(String name, String queue, int maxConcurrent, int m
 	 */
 	public boolean isCappedPerKey() {
 		return this.maxConcurrentPerKey > 0;
+	}
+
+	/**
+	 * @param schedule when a job is enqueued on its own, or {@code null} for a task that is not
+	 *        periodic
+	 * @param misfire what to do with missed ticks, or {@code null} for {@link Misfire#RUN_ONCE}
+	 * @return a changed copy
+	 */
+	public TaskDefinition withSchedule(Schedule schedule, Misfire misfire) {
+		return new TaskDefinition(this.name, this.queue, this.maxConcurrent, this.maxRetries, this.timeout,
+				this.rateLimit, this.priority, this.handler, this.source, this.maxConcurrentPerKey, schedule, misfire);
+	}
+
+	/**
+	 * @return whether the task is periodic
+	 */
+	public boolean isPeriodic() {
+		return this.schedule != null;
 	}
 
 	/**

@@ -14,6 +14,7 @@ import dev.taskito.JobExecutionInterceptor;
 import dev.taskito.TaskListener;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.NewJob;
 import dev.taskito.store.StrandedWork;
 
 /**
@@ -29,7 +30,8 @@ import dev.taskito.store.StrandedWork;
  * <li>{@link OutcomeRecorder} commits outcomes in batches;</li>
  * <li>{@link LeaseKeeper} renews leases and stops handlers whose claim is gone;</li>
  * <li>{@link LeaseWatchdog} stops handlers whose lease may expire, whatever the store does;</li>
- * <li>{@link Maintenance} reaps expired leases, purges finished jobs and reports stranded work.</li>
+ * <li>{@link Maintenance} reaps expired leases, purges finished jobs and reports stranded work;</li>
+ * <li>{@link ScheduleRunner} enqueues the ticks of periodic tasks.</li>
  * </ul>
  *
  * <p>{@link #close()} stops claiming, waits for running jobs up to the shutdown timeout,
@@ -71,6 +73,8 @@ public final class TaskDispatcher implements AutoCloseable {
 	private final StrandedWorkCheck strandedWork;
 
 	private final Maintenance maintenance;
+
+	private final ScheduleRunner schedules;
 
 	private final StoreOutage outage;
 
@@ -116,6 +120,8 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.strandedWork = new StrandedWorkCheck(store, settings.instanceId());
 		this.maintenance = new Maintenance(store, settings, this.leases, outage, this.wakeSignal, failures,
 				this.strandedWork);
+		this.schedules = ScheduleRunner.withDefaults(store, registry, settings.instanceId(), this::onTickEnqueued,
+				failures);
 		UnresolvedClaims unresolved = new UnresolvedClaims(store, settings.instanceId());
 		this.pass = new DispatchPass(store, registry, settings, this.pauses, this.caps, this.held, this.workers,
 				this.runner, this.outcomes, unresolved, this.events);
@@ -162,6 +168,7 @@ public final class TaskDispatcher implements AutoCloseable {
 			this.maintenance.start();
 			this.outcomes.start();
 			this.loop.start();
+			this.schedules.start();
 			logger.info("Taskito instance {} started: {} worker(s), tasks {}", this.settings.instanceId(),
 					this.settings.concurrency(), this.registry.taskNames());
 		}
@@ -196,6 +203,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		long budget = this.settings.shutdownTimeout().toNanos();
 		long reserve = Math.min(TimeUnit.SECONDS.toNanos(5), budget / 4);
 		long deadline = System.nanoTime() + budget;
+		this.schedules.stop(reserve);
 		this.pass.stopClaimingWithOutcomes();
 		this.loop.stop(deadline - reserve - System.nanoTime());
 		this.workers.awaitIdle(deadline - reserve - System.nanoTime());
@@ -280,10 +288,26 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.wakeSignal.wake();
 	}
 
+	/** A tick of a periodic task was enqueued here: run it, and tell the listeners as an enqueue would. */
+	private void onTickEnqueued(NewJob job) {
+		this.wakeSignal.wake();
+		if (this.events.enabled()) {
+			this.events.publishLater(TaskEvents.enqueued(job.id(), job.taskName(), job.queue()));
+		}
+	}
+
 	private void onRemoteWakeUp() {
 		// Another instance freed a capped slot or enqueued: what looked saturated may not be.
 		this.caps.slotFreed();
 		this.wakeSignal.wake();
+	}
+
+	/**
+	 * Reads the periodic tasks' schedules again before the next tick: something else on this
+	 * instance (a {@link dev.taskito.TaskQueue}) paused or resumed one.
+	 */
+	public void refreshSchedules() {
+		this.schedules.wake();
 	}
 
 	/**

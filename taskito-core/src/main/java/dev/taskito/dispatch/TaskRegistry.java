@@ -83,7 +83,7 @@ public final class TaskRegistry {
 				definition = new TaskDefinition(name, task.queue(), task.maxConcurrent(), task.maxRetries(),
 						Durations.parse(task.timeout()),
 						task.rateLimit().isBlank() ? null : RateLimit.parse(task.rateLimit()), task.priority(),
-						new MethodTaskHandler(bean, method), source, task.maxConcurrentPerKey());
+						new MethodTaskHandler(bean, method), source, task.maxConcurrentPerKey(), null, null);
 				definition = customizer.apply(definition);
 			}
 			catch (IllegalArgumentException ex) {

@@ -166,6 +166,62 @@ public interface ClaimStore extends AutoCloseable {
 	void addFinishedListener(Consumer<JobId> listener);
 
 	/**
+	 * Records a periodic task's schedule as an instance that is starting declares it. With no
+	 * schedule for the task yet, one is created whose last tick is the store's now (no tick
+	 * before it is ever enqueued). With a different definition, the starting instance's
+	 * replaces it (the instance started last wins) and the last tick becomes the store's now,
+	 * so the old schedule's ticks are never caught up; the pause and the skipped count stay.
+	 * With the same definition nothing changes. One atomic step.
+	 * @param task the periodic task
+	 * @param definition the instance's {@link dev.taskito.Schedule#definition()}
+	 * @return the schedule as it is afterwards
+	 */
+	default ScheduleRecord registerSchedule(String task, String definition) {
+		throw new UnsupportedOperationException(getClass().getName() + " keeps no schedules");
+	}
+
+	/**
+	 * Reads every schedule and the store's now in one consistent moment. This default, for a
+	 * store that keeps no schedules, answers none (with the JVM's now), so that listings work
+	 * on it; registering a schedule there fails.
+	 * @return the snapshot
+	 */
+	default ScheduleSnapshot schedules() {
+		return new ScheduleSnapshot(Instant.now(), List.of());
+	}
+
+	/**
+	 * Enqueues one tick of a periodic task, exactly once across the cluster. In one
+	 * transaction (or script), the store checks that the schedule exists, is not paused, has
+	 * the tick's definition and still has {@link ScheduleTick#expectedLastTick()} as its last
+	 * tick (compare-and-set: of instances racing for one tick, one moves it and the others
+	 * find it {@link ScheduleTick.Result#TAKEN}); then, when a job is asked for and the
+	 * previous tick's job is still {@code PENDING}, it only counts a skipped tick; else it
+	 * stores the job ({@code PENDING}, due now, with the tick as its scheduled time) and
+	 * records it as the last job. The last tick becomes the tick in every case that changes
+	 * something. Unlike a unique key, the last tick outlives the job, so an instance that
+	 * reads the schedule late can never enqueue a tick again. Runs in a transaction of its
+	 * own, never the caller's; wakes the dispatchers when a job was stored.
+	 * @param tick the tick
+	 * @return what was done
+	 */
+	default ScheduleTick.Result enqueueTick(ScheduleTick tick) {
+		throw new UnsupportedOperationException(getClass().getName() + " keeps no schedules");
+	}
+
+	/**
+	 * Pauses or resumes a schedule for every instance. The last tick is left as it is, so
+	 * the ticks that passed while paused are missed ticks at the resume.
+	 * @param task the periodic task
+	 * @param paused {@code true} to pause
+	 * @return {@code false} when the store has no schedule for the task (always, by this
+	 *         default, for a store that keeps none)
+	 */
+	default boolean setSchedulePaused(String task, boolean paused) {
+		return false;
+	}
+
+	/**
 	 * Applies a queue's pause as an instance's configuration declares it: the pause is set
 	 * to {@code paused} only when the value configured last (by any instance) differs, so a
 	 * pause or resume made at runtime survives instances restarting with the configuration

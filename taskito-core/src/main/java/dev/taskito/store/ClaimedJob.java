@@ -24,10 +24,12 @@ import dev.taskito.JobId;
  *        never {@code null}
  * @param concurrencyKey the job's concurrency key, or {@code null}: the post-claim check
  *        counts the claims of (task, key) when the task has a cap per key
+ * @param scheduledFor the tick of the periodic schedule that enqueued the job, or {@code null}
+ *        for a job enqueued otherwise
  */
 public record ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
 		Duration timeout, int priority, Instant leaseExpiresAt, Instant dueAt, Map<String, String> headers,
-		String concurrencyKey) {
+		String concurrencyKey, Instant scheduledFor) {
 
 	/**
 	 * Copies the headers.
@@ -37,7 +39,7 @@ public record ClaimedJob(ClaimRef claim, String taskName, String queue, String p
 	}
 
 	/**
-	 * A claimed job without a concurrency key.
+	 * A claimed job without a concurrency key that no schedule enqueued.
 	 * @param claim the job id and claim token
 	 * @param taskName the task
 	 * @param queue the queue
@@ -53,7 +55,7 @@ public record ClaimedJob(ClaimRef claim, String taskName, String queue, String p
 	public ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
 			Duration timeout, int priority, Instant leaseExpiresAt, Instant dueAt, Map<String, String> headers) {
 		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, dueAt, headers,
-				null);
+				null, null);
 	}
 
 	/**
@@ -70,7 +72,8 @@ public record ClaimedJob(ClaimRef claim, String taskName, String queue, String p
 	 */
 	public ClaimedJob(ClaimRef claim, String taskName, String queue, String payload, int attempt, int maxRetries,
 			Duration timeout, int priority, Instant leaseExpiresAt) {
-		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, null, Map.of(), null);
+		this(claim, taskName, queue, payload, attempt, maxRetries, timeout, priority, leaseExpiresAt, null, Map.of(), null,
+				null);
 	}
 
 	/**

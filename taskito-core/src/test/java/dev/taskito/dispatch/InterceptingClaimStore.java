@@ -436,6 +436,26 @@ final class InterceptingClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public dev.taskito.store.ScheduleRecord registerSchedule(String task, String definition) {
+		return this.store.registerSchedule(task, definition);
+	}
+
+	@Override
+	public dev.taskito.store.ScheduleSnapshot schedules() {
+		return this.store.schedules();
+	}
+
+	@Override
+	public dev.taskito.store.ScheduleTick.Result enqueueTick(dev.taskito.store.ScheduleTick tick) {
+		return this.store.enqueueTick(tick);
+	}
+
+	@Override
+	public boolean setSchedulePaused(String task, boolean paused) {
+		return this.store.setSchedulePaused(task, paused);
+	}
+
+	@Override
 	public Set<String> pausedQueues() {
 		Set<String> paused = new HashSet<>(this.store.pausedQueues());
 		paused.addAll(this.pretendPaused);

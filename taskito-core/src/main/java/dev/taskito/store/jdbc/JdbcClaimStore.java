@@ -37,6 +37,9 @@ import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
+import dev.taskito.store.ScheduleRecord;
+import dev.taskito.store.ScheduleSnapshot;
+import dev.taskito.store.ScheduleTick;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TokenRequest;
@@ -59,7 +62,8 @@ import dev.taskito.store.TokenRequest;
  * {@link JdbcJobs} serves producers and operators, {@link JdbcJobQueries} lists and counts
  * jobs, {@link JdbcBulkSteps} makes the steps of bulk cancels and retries, {@link JdbcRateBuckets} hands out
  * rate-limit tokens, {@link JdbcClaims} is the dispatcher's claim path, {@link JdbcLeases}
- * keeps leases, and {@link JdbcMaintenance} reaps and purges; they share
+ * keeps leases, {@link JdbcMaintenance} reaps and purges, and {@link JdbcSchedules} keeps
+ * periodic tasks' schedules; they share
  * {@link JdbcTransactions} and the dialect's {@link JdbcStatements}.
  */
 public final class JdbcClaimStore implements ClaimStore {
@@ -93,6 +97,8 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final JdbcMaintenance maintenance;
 
+	private final JdbcSchedules schedules;
+
 	private JdbcClaimStore(Builder builder, JdbcDialect dialect, String jdbcUrl) {
 		DataSource dataSource = builder.dataSource;
 		DataSource transactionalDataSource = (builder.transactionalDataSource != null)
@@ -113,6 +119,7 @@ public final class JdbcClaimStore implements ClaimStore {
 		this.leases = new JdbcLeases(transactions);
 		this.gauges = new JdbcGauges(transactions, dialect);
 		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix, this.wakeUps);
+		this.schedules = new JdbcSchedules(transactions, this.wakeUps);
 	}
 
 	/**
@@ -233,6 +240,26 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public boolean applyConfiguredPause(String queue, boolean paused) {
 		return this.jobs.applyConfiguredPause(queue, paused);
+	}
+
+	@Override
+	public ScheduleRecord registerSchedule(String task, String definition) {
+		return this.schedules.register(task, definition);
+	}
+
+	@Override
+	public ScheduleSnapshot schedules() {
+		return this.schedules.schedules();
+	}
+
+	@Override
+	public ScheduleTick.Result enqueueTick(ScheduleTick tick) {
+		return this.schedules.enqueueTick(Objects.requireNonNull(tick, "tick"));
+	}
+
+	@Override
+	public boolean setSchedulePaused(String task, boolean paused) {
+		return this.schedules.setPaused(task, paused);
 	}
 
 	@Override

@@ -30,7 +30,8 @@ final class JdbcRows {
 
 	/**
 	 * Reads a claimed job from the columns {@code id, task, queue, payload, attempts,
-	 * max_retries, timeout_ms, priority, claim_token, lease_expires_at, run_at, headers}.
+	 * max_retries, timeout_ms, priority, claim_token, lease_expires_at, run_at, headers,
+	 * scheduled_for}.
 	 * @param rs a result set on a row
 	 * @return the job
 	 * @throws SQLException when a column cannot be read
@@ -42,12 +43,13 @@ final class JdbcRows {
 		return new ClaimedJob(claim, rs.getString("task"), rs.getString("queue"), rs.getString("payload"),
 				rs.getInt("attempts"), rs.getInt("max_retries"), timeout, rs.getInt("priority"),
 				instant(rs, "lease_expires_at"), instant(rs, "run_at"),
-				StoredHeaders.decode(rs.getString("headers"), claim.jobId()));
+				StoredHeaders.decode(rs.getString("headers"), claim.jobId()), null, instant(rs, "scheduled_for"));
 	}
 
 	/**
 	 * Reads a job from the columns {@code id, task, queue, status, attempts, max_retries,
-	 * priority, created_at, run_at, started_at, finished_at, last_error, result, unique_key}.
+	 * priority, created_at, run_at, started_at, finished_at, last_error, result, unique_key,
+	 * scheduled_for}.
 	 * @param rs a result set on a row
 	 * @return the job
 	 * @throws SQLException when a column cannot be read
@@ -57,7 +59,7 @@ final class JdbcRows {
 				JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"), rs.getInt("max_retries"),
 				rs.getInt("priority"), instant(rs, "created_at"), instant(rs, "run_at"), instant(rs, "started_at"),
 				instant(rs, "finished_at"), rs.getString("last_error"), rs.getString("result"),
-				rs.getString("unique_key"), null, null);
+				rs.getString("unique_key"), null, instant(rs, "scheduled_for"));
 	}
 
 	static UUID uuid(ResultSet rs, String column) throws SQLException {

@@ -96,19 +96,26 @@ final class JdbcSchema {
 	}
 
 	/**
-	 * Fails when tables of an older version lack a column that this version's statements use,
-	 * which would otherwise fail every enqueue or claim; a missing index only slows them, and
-	 * is left to whoever manages the schema.
+	 * Fails when tables of an older version lack a column (or a table, such as
+	 * {@code schedules}) that this version's statements use, which would otherwise fail every
+	 * enqueue or claim; a missing index only slows them, and is left to whoever manages the
+	 * schema.
 	 */
 	private void requireAddedColumns() {
 		List<String> missing = new ArrayList<>();
+		for (String table : this.sql.schemaObjects("TABLE")) {
+			if (count(List.of(table), List.of(), List.of(), List.of())[0] == 0) {
+				missing.add(table);
+			}
+		}
 		for (String column : this.sql.schemaColumns()) {
 			if (count(List.of(), List.of(), List.of(column), List.of())[0] == 0) {
 				missing.add(column);
 			}
 		}
 		if (!missing.isEmpty()) {
-			throw new TaskitoException("Taskito's tables lack the columns " + missing + " that this version uses, and "
+			throw new TaskitoException("Taskito's tables lack the tables and columns " + missing
+					+ " that this version uses, and "
 					+ INITIALIZE_SCHEMA_PROPERTY + " is 'never': run classpath:" + this.dialect.schemaResource()
 					+ " (in taskito-core's jar; every statement in it can run again) with every "
 					+ JdbcStatements.PREFIX_PLACEHOLDER + " replaced by the table prefix '" + this.tablePrefix + "', or set "

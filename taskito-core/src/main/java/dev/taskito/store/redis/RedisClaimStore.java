@@ -32,6 +32,9 @@ import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.ReapedJob;
 import dev.taskito.store.Reschedule;
+import dev.taskito.store.ScheduleRecord;
+import dev.taskito.store.ScheduleSnapshot;
+import dev.taskito.store.ScheduleTick;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
 import dev.taskito.store.TaskKey;
@@ -98,6 +101,8 @@ public final class RedisClaimStore implements ClaimStore {
 
 	private final RedisMaintenance maintenance;
 
+	private final RedisSchedules schedules;
+
 	private final Object lifecycle = new Object();
 
 	private RedisClaimStore(Builder builder) {
@@ -114,6 +119,7 @@ public final class RedisClaimStore implements ClaimStore {
 		this.leases = new RedisLeases(this.scripts);
 		this.gauges = new RedisGauges(this.scripts);
 		this.maintenance = new RedisMaintenance(this.scripts);
+		this.schedules = new RedisSchedules(this.scripts);
 	}
 
 	/**
@@ -237,6 +243,26 @@ public final class RedisClaimStore implements ClaimStore {
 				this.wakeUps.subscribe();
 			}
 		}
+	}
+
+	@Override
+	public ScheduleRecord registerSchedule(String task, String definition) {
+		return this.schedules.register(task, definition);
+	}
+
+	@Override
+	public ScheduleSnapshot schedules() {
+		return this.schedules.schedules();
+	}
+
+	@Override
+	public ScheduleTick.Result enqueueTick(ScheduleTick tick) {
+		return this.schedules.enqueueTick(Objects.requireNonNull(tick, "tick"));
+	}
+
+	@Override
+	public boolean setSchedulePaused(String task, boolean paused) {
+		return this.schedules.setPaused(task, paused);
 	}
 
 	@Override

@@ -35,7 +35,7 @@ import dev.taskito.store.TaskKey;
 final class RedisClaims {
 
 	/** Fields per claimed job in the replies of {@code dequeue.lua} and {@code recover.lua}. */
-	private static final int CLAIM_FIELDS = 13;
+	private static final int CLAIM_FIELDS = 14;
 
 	private final RedisScripts scripts;
 
@@ -149,6 +149,7 @@ final class RedisClaims {
 		for (int i = 0; i + CLAIM_FIELDS - 1 < reply.size(); i += CLAIM_FIELDS) {
 			String timeout = reply.get(i + 7).toString();
 			String runAt = reply.get(i + 10).toString();
+			String scheduled = reply.get(i + 13).toString();
 			JobId id = JobId.parse(reply.get(i).toString());
 			jobs.add(new ClaimedJob(new ClaimRef(id, UUID.fromString(reply.get(i + 1).toString())),
 					reply.get(i + 2).toString(), reply.get(i + 3).toString(), reply.get(i + 4).toString(),
@@ -157,7 +158,8 @@ final class RedisClaims {
 					(int) RedisScriptValues.number(reply.get(i + 8)),
 					Instant.ofEpochMilli(RedisScriptValues.number(reply.get(i + 9))),
 					runAt.isEmpty() ? null : Instant.ofEpochMilli(new BigDecimal(runAt).longValue()),
-					StoredHeaders.decode(reply.get(i + 11).toString(), id), keyOf(reply.get(i + 12))));
+					StoredHeaders.decode(reply.get(i + 11).toString(), id), keyOf(reply.get(i + 12)),
+					scheduled.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(scheduled))));
 		}
 		return jobs;
 	}

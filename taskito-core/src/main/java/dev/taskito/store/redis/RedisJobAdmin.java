@@ -152,7 +152,7 @@ final class RedisJobAdmin {
 	 * them ({@code VIEW_FIELDS} in {@code lib.lua}).
 	 */
 	static final List<String> VIEW_FIELDS = List.of("task", "queue", "status", "attempts", "max_retries", "priority",
-			"created", "run_at", "started", "finished", "error", "result", "unique_key", "ckey");
+			"created", "run_at", "started", "finished", "error", "result", "unique_key", "ckey", "scheduled");
 
 	/**
 	 * Reads a job from a script's answer.
@@ -177,7 +177,7 @@ final class RedisJobAdmin {
 				Integer.parseInt(job.get("attempts")), Integer.parseInt(job.get("max_retries")),
 				Integer.parseInt(job.get("priority")), instant(job.get("created")), instant(job.get("run_at")),
 				instant(job.get("started")), instant(job.get("finished")), job.get("error"), job.get("result"),
-				job.get("unique_key"), job.get("ckey"), null);
+				job.get("unique_key"), job.get("ckey"), instant(job.get("scheduled")));
 	}
 
 	private static Instant instant(String millis) {

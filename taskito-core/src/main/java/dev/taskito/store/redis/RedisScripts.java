@@ -26,11 +26,11 @@ final class RedisScripts {
 	/**
 	 * Scripts whose replay would not answer as their first run: a second cancel, retry,
 	 * delete or configured pause answers {@code false}, and a second bulk step counts none
-	 * of the jobs the first one changed. (A replayed take of tokens takes them twice, which only slows
+	 * of the jobs the first one changed; a second tick finds its last tick taken. (A replayed take of tokens takes them twice, which only slows
 	 * the rate down; a replayed give-back finds its call id and credits nothing again.)
 	 */
 	private static final Set<String> UNREPEATABLE_SCRIPTS = Set.of("cancel", "retry", "cancel_step", "retry_step", "delete",
-			"configured_pause");
+			"configured_pause", "schedule_tick");
 
 	private final RedisConnector connector;
 
@@ -51,7 +51,8 @@ final class RedisScripts {
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
 				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry", "jobs_page",
 				"cancel_step", "retry_step", "job_counts", "index_sweep", "reschedule", "delete", "watch",
-				"configured_pause", "gauges", "live_instances")) {
+				"configured_pause", "gauges", "live_instances", "schedule_register", "schedules", "schedule_tick",
+				"schedule_pause")) {
 			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}

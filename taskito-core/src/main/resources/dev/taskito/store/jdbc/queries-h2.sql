@@ -19,6 +19,7 @@ SELECT (SELECT count(*) FROM INFORMATION_SCHEMA.TABLES
 		WHERE INDEX_SCHEMA = CURRENT_SCHEMA AND LOWER(INDEX_NAME) = ANY(CAST(? AS VARCHAR ARRAY))) AS obsolete;
 
 -- name: check-tables
+-- The tables of the first version; tables added since are checked with the added columns.
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
 
 -- name: enqueue
@@ -50,7 +51,7 @@ WHERE active_unique_key = ANY(CAST(? AS VARCHAR ARRAY)) OR id = ANY(CAST(? AS UU
 
 -- name: find
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key
+		last_error, result, unique_key, scheduled_for
 FROM ${prefix}jobs WHERE id = ?;
 
 -- name: cancel-jobs
@@ -119,7 +120,7 @@ JOIN ${prefix}jobs j ON j.id = r.id;
 
 -- name: recover-claim
 SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
-		c.claim_token, c.lease_expires_at, j.run_at, j.headers
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for
 FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
 WHERE c.instance_id = ? AND c.batch_id = ?
 ORDER BY j.priority DESC, j.run_at, j.id;
@@ -316,7 +317,7 @@ WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
 
 -- name: list-jobs
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key
+		last_error, result, unique_key, scheduled_for
 FROM ${prefix}jobs
 ${fragment:query-match}
 ORDER BY id
@@ -368,5 +369,43 @@ DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANC
 
 -- name: watch
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key
+		last_error, result, unique_key, scheduled_for
 FROM FINAL TABLE (UPDATE ${prefix}jobs SET awaited = TRUE WHERE id = ?);
+
+-- name: schedules
+-- Every schedule and the store's now, in one statement (a row with NULLs when there is none).
+SELECT n.store_time, s.task, s.definition, s.defined_at, s.last_tick, s.last_job_id, s.paused, s.skipped_ticks
+FROM (SELECT CURRENT_TIMESTAMP AS store_time) n LEFT JOIN ${prefix}schedules s ON 1 = 1
+ORDER BY s.task;
+
+-- name: lock-schedule
+-- Held until the tick's (or the registration's) transaction ends: instances racing for one
+-- schedule take turns, and each then compares what it read with what it finds.
+SELECT task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks
+FROM ${prefix}schedules WHERE task = ? FOR UPDATE;
+
+-- name: insert-schedule
+-- A new schedule starts now: no tick before its registration is ever enqueued.
+INSERT INTO ${prefix}schedules (task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks)
+VALUES (?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, NULL, FALSE, 0);
+
+-- name: redefine-schedule
+-- The definition of the instance started last; the old definition's ticks are never caught up.
+UPDATE ${prefix}schedules SET definition = ?, defined_at = CURRENT_TIMESTAMP, last_tick = CURRENT_TIMESTAMP WHERE task = ?;
+
+-- name: schedule-job-status
+SELECT status FROM ${prefix}jobs WHERE id = ?;
+
+-- name: insert-tick-job
+-- A tick's job, due now, with the tick as its scheduled time.
+INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
+		created_at, run_at, headers, scheduled_for)
+VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, ?, ?);
+
+-- name: advance-schedule
+-- Moves the last tick on, with the latest tick's job and the ticks skipped so far.
+UPDATE ${prefix}schedules SET last_tick = ?, last_job_id = ?, skipped_ticks = ?
+WHERE task = ?;
+
+-- name: pause-schedule
+UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;

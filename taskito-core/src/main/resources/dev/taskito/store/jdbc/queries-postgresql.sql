@@ -17,6 +17,7 @@ SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relname
 		WHERE n.nspname = current_schema() AND c.relname = ANY(?::text[])) AS obsolete;
 
 -- name: check-tables
+-- The tables of the first version; tables added since are checked with the added columns.
 SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
 
 -- name: schema-lock
@@ -50,7 +51,7 @@ WHERE (unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING')) OR id =
 
 -- name: find
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key
+		last_error, result, unique_key, scheduled_for
 FROM ${prefix}jobs WHERE id = ?;
 
 -- name: cancel-jobs
@@ -194,7 +195,7 @@ claimed AS (
 	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
 	WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
 	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
-		j.headers
+		j.headers, j.scheduled_for
 ),
 claims AS (
 	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at)
@@ -203,13 +204,13 @@ claims AS (
 	RETURNING job_id, claim_token, lease_expires_at
 )
 SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
-		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for
 FROM claimed c JOIN claims cl ON cl.job_id = c.id
 ORDER BY c.priority DESC, c.run_at, c.id;
 
 -- name: recover-claim
 SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
-		c.claim_token, c.lease_expires_at, j.run_at, j.headers
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for
 FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
 WHERE c.instance_id = ? AND c.batch_id = ?
 ORDER BY j.priority DESC, j.run_at, j.id;
@@ -630,7 +631,7 @@ page AS MATERIALIZED (
 	ORDER BY j.id LIMIT (SELECT n FROM q)
 )
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key
+		last_error, result, unique_key, scheduled_for
 FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM page))
 ORDER BY id;
 
@@ -697,4 +698,42 @@ DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANC
 -- Marks the job as awaited, and reads it as it is after the mark.
 UPDATE ${prefix}jobs SET awaited = true WHERE id = ?
 RETURNING id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key;
+		last_error, result, unique_key, scheduled_for;
+
+-- name: schedules
+-- Every schedule and the store's now, in one statement (a row with NULLs when there is none).
+SELECT n.store_time, s.task, s.definition, s.defined_at, s.last_tick, s.last_job_id, s.paused, s.skipped_ticks
+FROM (SELECT clock_timestamp() AS store_time) n LEFT JOIN ${prefix}schedules s ON 1 = 1
+ORDER BY s.task;
+
+-- name: lock-schedule
+-- Held until the tick's (or the registration's) transaction ends: instances racing for one
+-- schedule take turns, and each then compares what it read with what it finds.
+SELECT task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks
+FROM ${prefix}schedules WHERE task = ? FOR UPDATE;
+
+-- name: insert-schedule
+-- A new schedule starts now: no tick before its registration is ever enqueued.
+INSERT INTO ${prefix}schedules (task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks)
+VALUES (?, ?, clock_timestamp(), clock_timestamp(), NULL, false, 0);
+
+-- name: redefine-schedule
+-- The definition of the instance started last; the old definition's ticks are never caught up.
+UPDATE ${prefix}schedules SET definition = ?, defined_at = clock_timestamp(), last_tick = clock_timestamp() WHERE task = ?;
+
+-- name: schedule-job-status
+SELECT status FROM ${prefix}jobs WHERE id = ?;
+
+-- name: insert-tick-job
+-- A tick's job, due now, with the tick as its scheduled time.
+INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
+		created_at, run_at, headers, scheduled_for)
+VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, clock_timestamp(), clock_timestamp(), ?, ?);
+
+-- name: advance-schedule
+-- Moves the last tick on, with the latest tick's job and the ticks skipped so far.
+UPDATE ${prefix}schedules SET last_tick = ?, last_job_id = ?, skipped_ticks = ?
+WHERE task = ?;
+
+-- name: pause-schedule
+UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;

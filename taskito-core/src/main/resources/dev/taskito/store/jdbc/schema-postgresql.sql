@@ -114,3 +114,24 @@ CREATE TABLE IF NOT EXISTS ${prefix}rate_buckets (
 	tokens double precision NOT NULL,
 	updated_at timestamptz NOT NULL
 );
+
+-- The tick of the periodic schedule that enqueued the job, NULL for a job enqueued otherwise
+-- and in jobs of an older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS scheduled_for timestamptz;
+
+-- A row per periodic task, shared by every instance: the schedule the instance started last
+-- declared (definition, and when: defined_at), and the latest tick enqueued or passed over.
+-- A tick is enqueued by moving last_tick from the value an instance read to the tick, in the
+-- transaction that inserts the job (compare-and-set), so that of instances racing for a tick
+-- one enqueues it; unlike a unique key, the row outlives the job, so an instance that comes
+-- late never enqueues the tick again. last_job_id is the latest tick's job: a tick whose
+-- previous job is still PENDING is passed over and counted in skipped_ticks.
+CREATE TABLE IF NOT EXISTS ${prefix}schedules (
+	task varchar(200) PRIMARY KEY,
+	definition varchar(500) NOT NULL,
+	defined_at timestamptz NOT NULL,
+	last_tick timestamptz NOT NULL,
+	last_job_id uuid,
+	paused boolean NOT NULL,
+	skipped_ticks bigint NOT NULL
+);

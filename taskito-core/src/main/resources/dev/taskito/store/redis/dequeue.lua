@@ -11,7 +11,7 @@
 -- Keyed jobs (see lib.lua) are claimed from their keys' ready sets, the keys of each pair
 -- served round-robin (least lately served first), each key giving at most its room, so a
 -- key with a long backlog never holds back one that enqueued later.
--- Returns 13 fields per claimed job (see held_claims), in claim order.
+-- Returns 14 fields per claimed job (see held_claims), in claim order.
 local instance = arg_text(ARGV[1], 'instance')
 local lease_ms = arg_int(ARGV[2], 'lease')
 local limit = arg_int(ARGV[3], 'limit')
@@ -193,7 +193,7 @@ for _, c in ipairs(candidates) do
       gather(unready, ready_key(c.queue, c.task), c.member)
     end
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
-      'attempts', 'run_at', 'headers')
+      'attempts', 'run_at', 'headers', 'scheduled')
     if f[1] == 'PENDING' then
       taken = taken + 1
       taken_task[c.task] = tt + 1
@@ -216,7 +216,7 @@ for _, c in ipairs(candidates) do
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id
       for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease, f[8] or '',
-          f[9] or '', c.ckey or '' }) do
+          f[9] or '', c.ckey or '', f[10] or '' }) do
         out[#out + 1] = v
       end
     end

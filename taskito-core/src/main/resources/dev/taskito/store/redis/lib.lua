@@ -53,6 +53,11 @@ local K_INDEX_SWEEP = B .. 'index-sweep'
 local K_FINISHED = B .. 'finished'
 -- The pause each queue was last configured with (see configured_pause.lua).
 local K_PAUSE_CONFIGURED = B .. 'paused-configured'
+-- Periodic tasks: the set of task names that have a schedule, and a hash per schedule with
+-- its definition, defined (ms, when the instance started last registered it), last_tick
+-- (ms), last_job, paused ('1' or '0') and skipped (ticks passed over for overlap).
+local K_SCHEDULES = B .. 'schedules'
+local function schedule_key(task) return B .. 'schedule:' .. task end
 local INDEX_KINDS = { 'active', 'succeeded', 'dead', 'cancelled' }
 local INDEX_KIND = { PENDING = 'active', RUNNING = 'active', SUCCEEDED = 'succeeded', DEAD = 'dead',
   CANCELLED = 'cancelled' }
@@ -392,15 +397,17 @@ end
 
 -- The claims of one claim call that still hold, in claim order: id, token, task, queue,
 -- payload, attempts, max_retries, timeout ('' for none), priority, lease expiry, run_at (the
--- due time, which a claim leaves as it was), headers ('' for none), concurrency key ('' for none).
+-- due time, which a claim leaves as it was), headers ('' for none), concurrency key ('' for
+-- none), scheduled (the tick of the schedule that enqueued it, '' for none).
 local function held_claims(batch, instance)
   local out = {}
   for _, id in ipairs(redis.call('LRANGE', batch_key(batch), 0, -1)) do
     local f = redis.call('HMGET', job_key(id), 'status', 'batch', 'instance', 'token', 'task', 'queue',
-      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease', 'run_at', 'headers', 'ckey')
+      'payload', 'attempts', 'max_retries', 'timeout', 'priority', 'lease', 'run_at', 'headers', 'ckey',
+      'scheduled')
     if f[1] == 'RUNNING' and f[2] == batch and f[3] == instance then
       for _, v in ipairs({ id, f[4], f[5], f[6], f[7], f[8], f[9], f[10] or '', f[11], f[12], f[13] or '',
-          f[14] or '', f[15] or '' }) do
+          f[14] or '', f[15] or '', f[16] or '' }) do
         out[#out + 1] = v
       end
     end
@@ -671,4 +678,12 @@ end
 
 -- The fields of a job that JobView shows, in the order RedisJobAdmin reads them.
 local VIEW_FIELDS = { 'task', 'queue', 'status', 'attempts', 'max_retries', 'priority', 'created', 'run_at',
-  'started', 'finished', 'error', 'result', 'unique_key', 'ckey' }
+  'started', 'finished', 'error', 'result', 'unique_key', 'ckey', 'scheduled' }
+
+-- A schedule as the schedule scripts answer with it: task, definition, defined, last_tick,
+-- last_job ('' for none), paused, skipped.
+local function schedule_reply(task)
+  local f = redis.call('HMGET', schedule_key(task), 'definition', 'defined', 'last_tick', 'last_job', 'paused',
+    'skipped')
+  return { task, f[1], f[2], f[3], f[4] or '', f[5], f[6] or 0 }
+end

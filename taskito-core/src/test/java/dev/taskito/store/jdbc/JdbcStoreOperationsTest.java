@@ -37,6 +37,8 @@ import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
+import dev.taskito.store.ScheduleRecord;
+import dev.taskito.store.ScheduleTick;
 import dev.taskito.store.ServedWork;
 import dev.taskito.testsupport.TestH2;
 import dev.taskito.testsupport.TestPostgres;
@@ -195,6 +197,54 @@ class JdbcStoreOperationsTest {
 		}
 
 		@Test
+		void tablesOfVersion03WithAJobGainTheSchedulesTableAndTheScheduledForColumnInPlaceAndTheFileRunsAgain()
+				throws SQLException {
+			String prefix = newPrefix();
+			String oldSchema = JdbcStatements.read("dev/taskito/store/jdbc/schema-0.3-" + dialect().name() + ".sql")
+				.replace(JdbcStatements.PREFIX_PLACEHOLDER, prefix);
+			JobId old = JobId.newId();
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (String ddl : statements(oldSchema)) {
+					statement.execute(ddl);
+				}
+				// A job stored by version 0.3.
+				statement.execute("INSERT INTO " + prefix + "jobs (id, task, queue, payload, status, max_retries, "
+						+ "created_at, run_at) VALUES ('" + old + "', 'old', 'default', '[]', 'PENDING', 3, "
+						+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+			}
+			assertThat(columns(prefix + "jobs")).doesNotContain("scheduled_for");
+			assertThat(columns(prefix + "schedules")).isEmpty();
+
+			JdbcClaimStore store = store(prefix);
+			store.start();
+			assertThat(columns(prefix + "jobs")).contains("scheduled_for");
+			assertThat(columns(prefix + "schedules")).contains("task", "definition", "defined_at", "last_tick",
+					"last_job_id", "paused", "skipped_ticks");
+			assertThat(store.find(old)).get().extracting(JobView::scheduledFor).isNull();
+			assertThat(claim(store, "old")).singleElement()
+				.satisfies((job) -> assertThat(job.scheduledFor()).as("a job of 0.3 was enqueued by no schedule").isNull());
+
+			// Users who manage the schema run the file on every upgrade: again and again.
+			List<String> schema = JdbcStatements.load(dialect(), prefix).schema();
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				for (int run = 0; run < 2; run++) {
+					for (String ddl : schema) {
+						statement.execute(ddl);
+					}
+				}
+			}
+			JdbcClaimStore again = store(prefix);
+			again.start();
+			ScheduleRecord schedule = again.registerSchedule("report", "every second");
+			Instant tick = schedule.lastTick().plusSeconds(1);
+			assertThat(again.enqueueTick(new ScheduleTick("report", "every second", schedule.lastTick(), tick,
+					new NewJob(JobId.newId(), "report", "default", "[]", 0, Duration.ZERO, null, null, 3, null))))
+				.isEqualTo(ScheduleTick.Result.ENQUEUED);
+			assertThat(again.jobs(JobQuery.all().task("report"))).singleElement()
+				.extracting(JobView::scheduledFor).isEqualTo(tick);
+		}
+
+		@Test
 		void tablesOfVersion02ThatMayNotBeChangedFailTheStartNamingTheMissingColumnAndTheFile() throws SQLException {
 			String prefix = newPrefix();
 			String oldSchema = JdbcStatements.read("dev/taskito/store/jdbc/schema-0.2-" + dialect().name() + ".sql")
@@ -207,7 +257,8 @@ class JdbcStoreOperationsTest {
 			JdbcClaimStore store = JdbcClaimStore.builder(dataSource()).tablePrefix(prefix).initializeSchema(false).build();
 			this.stores.add(store);
 			assertThatThrownBy(store::start).isInstanceOf(dev.taskito.TaskitoException.class)
-				.hasMessageContaining("[" + prefix + "jobs.headers]")
+				.hasMessageContaining(prefix + "jobs.headers")
+				.hasMessageContaining(prefix + "schedules")
 				.hasMessageContaining(JdbcClaimStore.INITIALIZE_SCHEMA_PROPERTY)
 				.hasMessageContaining("schema-" + dialect().name() + ".sql");
 			assertThat(columns(prefix + "jobs")).as("nothing was changed").doesNotContain("headers");

@@ -186,6 +186,21 @@ class ControlTest {
 			throw new UnsupportedOperationException();
 		}
 
+		@Override
+		public List<dev.taskito.ScheduleView> schedules() {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void pauseSchedule(String task) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public void resumeSchedule(String task) {
+			throw new UnsupportedOperationException();
+		}
+
 	}
 
 }

@@ -36,7 +36,8 @@ import dev.taskito.store.RateLimit;
  * properties override the annotation's limits.
  *
  * <p>Startup fails, naming the bean, the method and the reason, for two handlers with one
- * name, a negative {@code maxConcurrent}, an unreadable timeout or rate limit, a method
+ * name, a negative {@code maxConcurrent}, an unreadable timeout, rate limit, cron expression
+ * or zone, a periodic task whose handler takes parameters other than a {@code JobContext}, a method
  * that cannot be called through its bean's proxy; and, once every singleton exists, for a
  * {@code taskito.tasks.<name>} or {@code taskito.queues.<name>} entry that matches no task
  * or queue.
@@ -142,25 +143,77 @@ public class TaskAnnotationBeanPostProcessor
 	/**
 	 * Reads the annotation's timeout with Spring Boot's rules ({@link DurationStyle}: a
 	 * plain number is milliseconds), so that {@code @Task(timeout = "30")} means what
-	 * {@code taskito.tasks.<name>.timeout: 30} means in {@code application.yml}. Runs before
-	 * the handler is rebound to a proxy's method, which may not carry the annotation.
+	 * {@code taskito.tasks.<name>.timeout: 30} means in {@code application.yml}, and its cron
+	 * and zone with Spring's {@code CronExpression} ({@link CronSchedule}), which the core
+	 * cannot use. Runs before the handler is rebound to a proxy's method, which may not carry
+	 * the annotation.
 	 */
 	private static TaskDefinition withBootDurations(TaskDefinition definition) {
 		if (!(definition.handler() instanceof MethodTaskHandler handler)) {
 			return definition;
 		}
 		Task task = handler.getMethod().getAnnotation(Task.class);
-		if (task == null || task.timeout().isBlank()) {
+		if (task == null) {
 			return definition;
 		}
+		TaskDefinition result = definition;
+		if (!task.cron().isBlank()) {
+			// Spring's CronExpression reads the cron here; the core takes only the Schedule.
+			result = result.withSchedule(CronSchedule.of(task.cron(), task.zone()), result.misfire());
+		}
+		else if (!task.zone().isBlank()) {
+			throw new IllegalArgumentException("@Task(zone = \"" + task.zone() + "\") without a cron: set cron too, or"
+					+ " drop the zone");
+		}
+		if (task.timeout().isBlank()) {
+			return result;
+		}
 		try {
-			return definition.withTimeout(DurationStyle.detectAndParse(task.timeout().trim()));
+			return result.withTimeout(DurationStyle.detectAndParse(task.timeout().trim()));
 		}
 		catch (IllegalArgumentException ex) {
 			throw new IllegalArgumentException("timeout '" + task.timeout() + "' is not a duration: write it as in"
 					+ " application.yml, a number with ns, us, ms, s, m, h or d (such as \"30s\"; a plain number is"
 					+ " milliseconds) or ISO-8601 (such as \"PT30S\")", ex);
 		}
+	}
+
+	/**
+	 * Applies {@code taskito.tasks.<name>.cron}, {@code .zone} and {@code .misfire} over the
+	 * annotation's schedule: a cron replaces it ({@code "-"} removes it), a zone alone moves
+	 * the annotation's cron to that zone.
+	 */
+	private static TaskDefinition applyScheduleOverrides(TaskDefinition definition, TaskitoProperties.TaskLimits limits,
+			String prefix) {
+		TaskDefinition result = definition;
+		try {
+			if (limits.getCron() != null && limits.getCron().trim().equals("-")) {
+				result = result.withSchedule(null, null);
+			}
+			else if (limits.getCron() != null && !limits.getCron().isBlank()) {
+				String zone = (limits.getZone() != null) ? limits.getZone()
+						: (definition.schedule() instanceof CronSchedule cron) ? cron.zone().getId() : null;
+				result = result.withSchedule(CronSchedule.of(limits.getCron(), zone), result.misfire());
+			}
+			else if (limits.getZone() != null) {
+				if (!(definition.schedule() instanceof CronSchedule cron)) {
+					throw new IllegalArgumentException("the task has no cron to read in that zone: set " + prefix
+							+ "cron too, or drop " + prefix + "zone");
+				}
+				result = result.withSchedule(cron.withZone(CronSchedule.zone(limits.getZone())), result.misfire());
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalArgumentException(prefix + "cron / " + prefix + "zone: " + ex.getMessage(), ex);
+		}
+		if (limits.getMisfire() != null) {
+			if (!result.isPeriodic()) {
+				throw new IllegalArgumentException(prefix + "misfire is set but the task is not periodic: set " + prefix
+						+ "cron or @Task(cron), or drop " + prefix + "misfire");
+			}
+			result = result.withSchedule(result.schedule(), limits.getMisfire());
+		}
+		return result;
 	}
 
 	private static TaskDefinition applyOverrides(TaskDefinition definition, TaskitoProperties.TaskLimits limits) {
@@ -203,7 +256,7 @@ public class TaskAnnotationBeanPostProcessor
 		if (limits.getPriority() != null) {
 			result = result.withPriority(limits.getPriority());
 		}
-		return result;
+		return applyScheduleOverrides(result, limits, prefix);
 	}
 
 	/**

@@ -148,6 +148,7 @@ public final class TaskitoAutoConfiguration {
 		if (taskQueue.getIfUnique() instanceof DefaultTaskQueue queue) {
 			queue.addEnqueueListener(dispatcher::wakeUp);
 			queue.addQueuePauseListener(dispatcher::refreshQueuePauses);
+			queue.addSchedulePauseListener(dispatcher::refreshSchedules);
 		}
 		return dispatcher;
 	}

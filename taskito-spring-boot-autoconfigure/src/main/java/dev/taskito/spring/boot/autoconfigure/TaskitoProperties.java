@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
+import dev.taskito.Misfire;
 import dev.taskito.TaskitoDefaults;
 
 /**
@@ -381,6 +382,24 @@ public class TaskitoProperties {
 		 */
 		private Integer priority;
 
+		/**
+		 * Cron expression (six fields, seconds first) that makes the task periodic: each tick
+		 * enqueues one job across the cluster. Overrides @Task(cron); "-" switches it off.
+		 */
+		private String cron;
+
+		/**
+		 * Time zone the cron expression is read in, such as "Europe/Paris"; blank means UTC,
+		 * never the JVM's zone. Overrides @Task(zone).
+		 */
+		private String zone;
+
+		/**
+		 * What a periodic task does with ticks missed while every instance was down or the
+		 * schedule paused: one catch-up run (run-once) or none (skip).
+		 */
+		private Misfire misfire;
+
 		public Integer getMaxConcurrent() {
 			return this.maxConcurrent;
 		}
@@ -428,6 +447,31 @@ public class TaskitoProperties {
 		public void setPriority(Integer priority) {
 			this.priority = priority;
 		}
+
+		public String getCron() {
+			return this.cron;
+		}
+
+		public void setCron(String cron) {
+			this.cron = cron;
+		}
+
+		public String getZone() {
+			return this.zone;
+		}
+
+		public void setZone(String zone) {
+			this.zone = zone;
+		}
+
+		public Misfire getMisfire() {
+			return this.misfire;
+		}
+
+		public void setMisfire(Misfire misfire) {
+			this.misfire = misfire;
+		}
+
 
 	}
 

@@ -144,6 +144,16 @@ class RecordingClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public dev.taskito.store.ScheduleSnapshot schedules() {
+		return new dev.taskito.store.ScheduleSnapshot(java.time.Instant.now(), List.of());
+	}
+
+	@Override
+	public boolean setSchedulePaused(String task, boolean paused) {
+		return false;
+	}
+
+	@Override
 	public Set<String> pausedQueues() {
 		Set<String> result = new java.util.TreeSet<>();
 		this.paused.forEach((queue, isPaused) -> {

@@ -20,7 +20,9 @@ import dev.taskito.JobQuery;
 import dev.taskito.JobStats;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
+import dev.taskito.ScheduleView;
 import dev.taskito.TaskQueue;
+import dev.taskito.UnknownScheduleException;
 import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.InstanceView;
@@ -29,8 +31,9 @@ import dev.taskito.spring.boot.autoconfigure.actuate.TaskitoEndpointException.Ki
 
 /**
  * The {@code taskito} Actuator endpoint: the tasks and queues with their counts, caps and
- * rate limits, the live instances, the dead jobs, and operations to pause and resume a
- * queue, retry a dead job and cancel a pending one. It has no store query of its own: it
+ * rate limits, the periodic tasks' schedules, the live instances, the dead jobs, and
+ * operations to pause and resume a queue or a schedule, retry a dead job and cancel a
+ * pending one. It has no store query of its own: it
  * reads and acts through {@link TaskQueue} and {@link ClaimStore#liveInstances()}, so what
  * it shows is what the application's own code would see.
  * <p>
@@ -65,7 +68,8 @@ public class TaskitoEndpoint {
 
 	/**
 	 * {@code GET /actuator/taskito}: every task and queue with its pending, running and dead
-	 * jobs, cap and rate limit, and the instances whose heartbeat is current.
+	 * jobs, cap and rate limit, the schedules of periodic tasks with their next run, and the
+	 * instances whose heartbeat is current.
 	 * @return the overview
 	 */
 	@ReadOperation
@@ -85,7 +89,11 @@ public class TaskitoEndpoint {
 			.stream()
 			.map(this::describe)
 			.toList();
-		return new TaskitoDescriptor(this.instanceId, tasks, queues, instances);
+		List<ScheduleDescriptor> schedules = this.taskQueue.schedules()
+			.stream()
+			.map(TaskitoEndpoint::describe)
+			.toList();
+		return new TaskitoDescriptor(this.instanceId, tasks, queues, schedules, instances);
 	}
 
 	/**
@@ -150,14 +158,15 @@ public class TaskitoEndpoint {
 	 * {@code POST /actuator/taskito/queues/{queue}/pause} or {@code .../resume}: pauses or
 	 * resumes a queue on every instance. {@code POST /actuator/taskito/jobs/{id}/retry}:
 	 * enqueues a dead job again, attempts reset. {@code POST /actuator/taskito/jobs/{id}/cancel}:
-	 * cancels a pending job.
-	 * @param kind {@code queues} or {@code jobs}
-	 * @param name the queue's name or the job's id
-	 * @param action {@code pause} or {@code resume} for a queue, {@code retry} or
-	 *        {@code cancel} for a job
-	 * @return the queue's pause state or the job as it is now
-	 * @throws TaskitoEndpointException for an unknown operation, a malformed or unknown job
-	 *         id, or a job not in the status the action needs
+	 * cancels a pending job. {@code POST /actuator/taskito/schedules/{task}/pause} or
+	 * {@code .../resume}: pauses or resumes a periodic task's schedule on every instance.
+	 * @param kind {@code queues}, {@code schedules} or {@code jobs}
+	 * @param name the queue's name, the periodic task's name or the job's id
+	 * @param action {@code pause} or {@code resume} for a queue or a schedule, {@code retry}
+	 *        or {@code cancel} for a job
+	 * @return the queue's pause state, the schedule or the job as it is now
+	 * @throws TaskitoEndpointException for an unknown operation, a task without schedule, a
+	 *         malformed or unknown job id, or a job not in the status the action needs
 	 */
 	@WriteOperation
 	public Object act(@Selector String kind, @Selector String name, @Selector String action) {
@@ -169,6 +178,9 @@ public class TaskitoEndpoint {
 			this.taskQueue.resumeQueue(name);
 			return queueState(name);
 		}
+		if ("schedules".equals(kind) && ("pause".equals(action) || "resume".equals(action))) {
+			return pauseSchedule(name, "pause".equals(action));
+		}
 		if ("jobs".equals(kind) && "retry".equals(action)) {
 			return retry(jobId(name));
 		}
@@ -176,8 +188,34 @@ public class TaskitoEndpoint {
 			return cancel(jobId(name));
 		}
 		throw new TaskitoEndpointException(Kind.NOT_FOUND, "The taskito endpoint has no operation '" + kind + "/"
-				+ name + "/" + action + "': POST queues/{queue}/pause, queues/{queue}/resume, jobs/{id}/retry or "
-				+ "jobs/{id}/cancel");
+				+ name + "/" + action + "': POST queues/{queue}/pause, queues/{queue}/resume, schedules/{task}/pause, "
+				+ "schedules/{task}/resume, jobs/{id}/retry or jobs/{id}/cancel");
+	}
+
+	private ScheduleDescriptor pauseSchedule(String task, boolean pause) {
+		try {
+			if (pause) {
+				this.taskQueue.pauseSchedule(task);
+			}
+			else {
+				this.taskQueue.resumeSchedule(task);
+			}
+		}
+		catch (UnknownScheduleException ex) {
+			throw new TaskitoEndpointException(Kind.NOT_FOUND, ex.getMessage());
+		}
+		return this.taskQueue.schedules()
+			.stream()
+			.filter((schedule) -> schedule.task().equals(task))
+			.findFirst()
+			.map(TaskitoEndpoint::describe)
+			.orElseThrow(() -> new TaskitoEndpointException(Kind.NOT_FOUND, "Task '" + task + "' has no schedule"));
+	}
+
+	private static ScheduleDescriptor describe(ScheduleView schedule) {
+		return new ScheduleDescriptor(schedule.task(), schedule.definition(), schedule.nextRunAt(), schedule.lastTick(),
+				(schedule.lastJobId() != null) ? schedule.lastJobId().toString() : null, schedule.paused(),
+				schedule.skippedTicks());
 	}
 
 	private QueueStateDescriptor queueState(String queue) {
@@ -247,7 +285,7 @@ public class TaskitoEndpoint {
 	private static JobDescriptor describe(JobView job) {
 		return new JobDescriptor(job.id().toString(), job.taskName(), job.queue(), job.status(), job.attempts(),
 				job.maxRetries(), job.priority(), job.createdAt(), job.runAt(), job.startedAt(), job.finishedAt(),
-				job.lastError(), job.uniqueKey(), job.concurrencyKey());
+				job.lastError(), job.uniqueKey(), job.concurrencyKey(), job.scheduledFor());
 	}
 
 	private static @Nullable String text(@Nullable RateLimit rateLimit) {
@@ -260,10 +298,11 @@ public class TaskitoEndpoint {
 	 * @param instanceId this instance's id, {@code null} on a producer-only instance
 	 * @param tasks every task registered here or with jobs
 	 * @param queues every queue known here or with jobs
+	 * @param schedules the periodic tasks' schedules, by task
 	 * @param instances the instances whose heartbeat is current
 	 */
 	public record TaskitoDescriptor(@Nullable String instanceId, List<TaskDescriptor> tasks,
-			List<QueueDescriptor> queues, List<InstanceDescriptor> instances) {
+			List<QueueDescriptor> queues, List<ScheduleDescriptor> schedules, List<InstanceDescriptor> instances) {
 
 	}
 
@@ -349,10 +388,30 @@ public class TaskitoEndpoint {
 	 * @param lastError the last failure's message and stack trace, or {@code null}
 	 * @param uniqueKey its unique key, or {@code null}
 	 * @param concurrencyKey its concurrency key, or {@code null}
+	 * @param scheduledFor the tick of the periodic schedule that enqueued it, or {@code null}
 	 */
 	public record JobDescriptor(String id, String task, String queue, JobStatus status, int attempts, int maxRetries,
 			int priority, Instant createdAt, Instant runAt, @Nullable Instant startedAt, @Nullable Instant finishedAt,
-			@Nullable String lastError, @Nullable String uniqueKey, @Nullable String concurrencyKey) {
+			@Nullable String lastError, @Nullable String uniqueKey, @Nullable String concurrencyKey,
+			@Nullable Instant scheduledFor) {
+
+	}
+
+	/**
+	 * A periodic task's schedule, shared by every instance. Times are on the store's clock.
+	 *
+	 * @param name the periodic task's name
+	 * @param definition the schedule every instance follows, such as
+	 *        {@code cron 0 *&#47;5 * * * * zone Europe/Paris}
+	 * @param nextRunAt when its next job is enqueued, {@code null} when this instance does not
+	 *        know the schedule (its own differs or it lacks the task)
+	 * @param lastTick the latest tick enqueued or passed over
+	 * @param lastJobId the latest tick's job, or {@code null}
+	 * @param paused whether it is paused on every instance
+	 * @param skippedTicks ticks passed over because the previous tick's job was still pending
+	 */
+	public record ScheduleDescriptor(String name, String definition, @Nullable Instant nextRunAt, Instant lastTick,
+			@Nullable String lastJobId, boolean paused, long skippedTicks) {
 
 	}
 

@@ -7,6 +7,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
+import dev.taskito.JobContext;
 import dev.taskito.Task;
 
 /**
@@ -21,7 +22,8 @@ class ActuatorTestApplication {
 
 	/**
 	 * A capped, rate-limited task that fails unless its argument was healed, a task that
-	 * always fails, and one that does nothing in a queue of its own.
+	 * always fails, one that does nothing in a queue of its own, and a periodic one that
+	 * never ticks during a test.
 	 */
 	static class Tasks {
 
@@ -42,6 +44,10 @@ class ActuatorTestApplication {
 
 		@Task(name = "later", queue = "held")
 		void later() {
+		}
+
+		@Task(name = "nightly", cron = "0 30 2 * * *", zone = "Europe/Paris")
+		void nightly(JobContext context) {
 		}
 
 	}

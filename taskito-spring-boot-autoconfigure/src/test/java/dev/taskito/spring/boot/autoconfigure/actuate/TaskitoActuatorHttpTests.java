@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code taskito} endpoint and health component through a real HTTP server, on the
- * embedded H2 store: the overview, dead-job paging, pause and resume, retry and cancel with
+ * embedded H2 store: the overview, dead-job paging, pause and resume (of a queue and of a
+ * schedule), retry and cancel with
  * their refusals, and health UP then DOWN once the dispatcher stops, while the liveness and
  * readiness groups stay UP.
  */
@@ -164,6 +165,23 @@ class TaskitoActuatorHttpTests {
 
 	@Test
 	@Order(6)
+	void schedulesAreListedWithTheirNextRunAndArePausedAndResumedOnEveryInstance() {
+		Map<String, Object> nightly = named(get("/actuator/taskito", HttpStatus.OK), "schedules", "nightly");
+		assertThat(nightly).containsEntry("definition", "cron 0 30 2 * * * zone Europe/Paris")
+			.containsEntry("paused", false)
+			.containsEntry("skippedTicks", 0)
+			.containsKeys("nextRunAt", "lastTick");
+		assertThat(nightly.get("nextRunAt")).isNotNull();
+		assertThat(post("/actuator/taskito/schedules/nightly/pause", HttpStatus.OK)).containsEntry("name", "nightly")
+			.containsEntry("paused", true);
+		assertThat(this.taskQueue.schedules()).singleElement().satisfies((view) -> assertThat(view.paused()).isTrue());
+		assertThat(post("/actuator/taskito/schedules/nightly/resume", HttpStatus.OK)).containsEntry("paused", false);
+		assertThat(post("/actuator/taskito/schedules/later/pause", HttpStatus.NOT_FOUND).get("message")).asString()
+			.contains("task 'later' has no schedule");
+	}
+
+	@Test
+	@Order(7)
 	void healthIsUpWhileHeartbeatsAreCurrentAndDownOnceTheDispatcherStops() {
 		await().atMost(FINISH).untilAsserted(() -> {
 			Map<String, Object> health = get("/actuator/health/taskito", HttpStatus.OK);
