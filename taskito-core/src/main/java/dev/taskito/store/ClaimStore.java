@@ -102,6 +102,17 @@ public interface ClaimStore extends AutoCloseable {
 	List<JobCounts> jobCounts();
 
 	/**
+	 * Counts the {@code SUCCEEDED} and {@code DEAD} jobs per (task, queue) pair in slices of
+	 * job ids: slice {@code i} holds the ids from {@code bounds.get(i)} inclusive up to
+	 * {@code bounds.get(i + 1)} exclusive. Since ids are UUIDv7, a slice of ids is a slice of
+	 * creation time. Served by the job index (an id range of each pair's finished jobs,
+	 * counted there), never by reading the jobs, nor by counters kept per job.
+	 * @param bounds the slices' bounds in increasing {@link JobId} order, at least two
+	 * @return one entry per pair and slice that has any such job, in no order
+	 */
+	List<FinishedCounts> finishedCounts(List<JobId> bounds);
+
+	/**
 	 * One bounded step of a bulk cancel, in a transaction (or script) of its own, never the
 	 * caller's: cancels the {@code PENDING} jobs that match {@code query} (whose statuses
 	 * the caller has narrowed to {@code PENDING}) with an id above {@link JobQuery#after()}

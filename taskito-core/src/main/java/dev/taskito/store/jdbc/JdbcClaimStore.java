@@ -32,6 +32,7 @@ import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.InstanceView;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -91,6 +92,8 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final JdbcGauges gauges;
 
+	private final JdbcFinishedCounts finishedCounts;
+
 	private final JdbcMaintenance maintenance;
 
 	private JdbcClaimStore(Builder builder, JdbcDialect dialect, String jdbcUrl) {
@@ -112,6 +115,7 @@ public final class JdbcClaimStore implements ClaimStore {
 				dialect.capGate(jdbcUrl, this.tablePrefix), this.tablePrefix);
 		this.leases = new JdbcLeases(transactions);
 		this.gauges = new JdbcGauges(transactions, dialect);
+		this.finishedCounts = new JdbcFinishedCounts(transactions, dialect);
 		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix, this.wakeUps);
 	}
 
@@ -183,6 +187,11 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public List<JobCounts> jobCounts() {
 		return this.queries.jobCounts();
+	}
+
+	@Override
+	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
+		return this.finishedCounts.count(Objects.requireNonNull(bounds, "bounds"));
 	}
 
 	@Override

@@ -51,7 +51,7 @@ final class RedisScripts {
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
 				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry", "jobs_page",
 				"cancel_step", "retry_step", "job_counts", "index_sweep", "reschedule", "delete", "watch",
-				"configured_pause", "gauges", "live_instances")) {
+				"configured_pause", "gauges", "live_instances", "finished_counts")) {
 			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}

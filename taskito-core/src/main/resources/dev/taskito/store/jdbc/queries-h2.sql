@@ -370,3 +370,17 @@ DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANC
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
 		last_error, result, unique_key
 FROM FINAL TABLE (UPDATE ${prefix}jobs SET awaited = TRUE WHERE id = ?);
+
+-- name: finished-pairs
+-- The (status, task, queue) triples of SUCCEEDED and DEAD jobs created since the first bound
+-- (?), found as pending-pairs finds its pairs: the distinct tasks and queues from the first
+-- column of jobs_pending and of jobs_queue, each combination probed in jobs_listing
+-- (status, task, queue, id) from the bound up.
+SELECT s.status, t.task, q.queue
+FROM (SELECT DISTINCT task FROM ${prefix}jobs USE INDEX (${prefix}jobs_pending)) t, (SELECT DISTINCT queue FROM ${prefix}jobs) q,
+	(VALUES ('SUCCEEDED'), ('DEAD')) s(status)
+WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.status = s.status AND j.task = t.task AND j.queue = q.queue AND j.id >= ?);
+
+-- name: count-finished
+-- One (status, task, queue) triple's jobs in one id range: one range of jobs_listing.
+SELECT count(*) AS n FROM ${prefix}jobs WHERE status = ? AND task = ? AND queue = ? AND id >= ? AND id < ?;
