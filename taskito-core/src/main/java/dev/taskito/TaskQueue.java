@@ -57,6 +57,15 @@ public interface TaskQueue {
 	Optional<JobView> find(JobId id);
 
 	/**
+	 * Reads a job's arguments as they were stored: the JSON array the handler's parameters
+	 * bind from. Meant for people looking after the queue (the dashboard shows them), not
+	 * for decoding: arguments may hold personal data, so show them only to those allowed.
+	 * @param id the job's id
+	 * @return the arguments' JSON, or empty if the job never existed or was purged
+	 */
+	Optional<String> argumentsOf(JobId id);
+
+	/**
 	 * Cancels a pending job.
 	 * @param id the job's id
 	 * @return {@code true} if it was {@code PENDING} and is now {@code CANCELLED}

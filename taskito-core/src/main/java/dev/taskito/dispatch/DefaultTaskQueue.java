@@ -354,6 +354,11 @@ public final class DefaultTaskQueue implements TaskQueue {
 	}
 
 	@Override
+	public Optional<String> argumentsOf(JobId id) {
+		return this.store.payload(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
 	public Throughput throughput(Duration window) {
 		Objects.requireNonNull(window, "window");
 		if (window.compareTo(MIN_THROUGHPUT_WINDOW) < 0 || window.compareTo(MAX_THROUGHPUT_WINDOW) > 0) {

@@ -58,6 +58,14 @@ public interface ClaimStore extends AutoCloseable {
 	Optional<JobView> find(JobId id);
 
 	/**
+	 * Reads a job's arguments, which {@link #find} leaves out since they may be large.
+	 * @param id a job id
+	 * @return the arguments as stored (a JSON array), or empty when the job is unknown or
+	 *         purged
+	 */
+	Optional<String> payload(JobId id);
+
+	/**
 	 * Moves a {@code PENDING} job to {@code CANCELLED}. Takes part in the caller's
 	 * transaction like {@link #enqueue}.
 	 * @param id the job

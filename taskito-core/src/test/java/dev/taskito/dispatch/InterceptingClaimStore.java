@@ -337,6 +337,11 @@ final class InterceptingClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public Optional<String> payload(JobId id) {
+		return this.store.payload(id);
+	}
+
+	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
 		return this.store.finishedCounts(bounds);
 	}

@@ -126,6 +126,15 @@ public abstract class JobAdminContractTest extends StoreContract {
 	}
 
 	@Test
+	void payloadReadsTheStoredArgumentsVerbatim() {
+		String args = "[\"<img src=x onerror=alert(1)>\",42,{\"nested\":\"é\"}]";
+		JobId id = JobId.newId();
+		this.store.enqueue(List.of(new NewJob(id, "args", "default", args, 0, Duration.ZERO, null, null, 0, null)));
+		assertThat(this.store.payload(id)).contains(args);
+		assertThat(this.store.payload(JobId.newId())).isEmpty();
+	}
+
+	@Test
 	void finishedCountsCountSucceededAndDeadJobsPerPairAndIdSlice() {
 		Instant before = Instant.now().minusSeconds(60);
 		Fixture fixture = new Fixture();

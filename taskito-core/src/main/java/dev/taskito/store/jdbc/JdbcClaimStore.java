@@ -190,6 +190,11 @@ public final class JdbcClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public Optional<String> payload(JobId id) {
+		return this.jobs.payload(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
 		return this.finishedCounts.count(Objects.requireNonNull(bounds, "bounds"));
 	}

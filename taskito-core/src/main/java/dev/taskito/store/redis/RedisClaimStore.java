@@ -200,6 +200,11 @@ public final class RedisClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public Optional<String> payload(JobId id) {
+		return this.jobAdmin.payload(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
 		return this.jobIndex.finishedCounts(Objects.requireNonNull(bounds, "bounds"));
 	}

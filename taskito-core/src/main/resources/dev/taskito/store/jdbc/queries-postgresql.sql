@@ -53,6 +53,9 @@ SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run
 		last_error, result, unique_key
 FROM ${prefix}jobs WHERE id = ?;
 
+-- name: payload
+SELECT payload FROM ${prefix}jobs WHERE id = ?;
+
 -- name: cancel-jobs
 -- The given jobs that are PENDING become CANCELLED; an awaited one is announced on the
 -- finished channel, delivered when the transaction (possibly the caller's) commits.

@@ -153,6 +153,11 @@ class ControlTest {
 		}
 
 		@Override
+		public Optional<String> argumentsOf(JobId id) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
 		public Throughput throughput(Duration window) {
 			throw new UnsupportedOperationException();
 		}

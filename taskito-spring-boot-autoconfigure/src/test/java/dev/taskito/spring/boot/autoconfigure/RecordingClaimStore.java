@@ -80,6 +80,11 @@ class RecordingClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public Optional<String> payload(JobId id) {
+		return Optional.empty();
+	}
+
+	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
 		return List.of();
 	}
