@@ -1,6 +1,5 @@
 package dev.taskito.samples.dashboard;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -66,7 +65,7 @@ class DashboardBrowserTests {
 	}
 
 	@Test
-	void hostileArgumentsAndErrorsRenderAsTextAndRunNothing() {
+	void hostileArgumentsAndErrorsRenderAsTextAndRunNothing() throws Exception {
 		this.sampleTasks.providerDown(true);
 		JobId id = this.tasks.enqueue(EnqueueRequest.of("charge-card", HOSTILE));
 		this.taskito.awaitIdle(Duration.ofSeconds(20));
@@ -85,6 +84,9 @@ class DashboardBrowserTests {
 		assertThat(browser.driver.findElements(By.tagName("img"))).as("no markup of job data became an element")
 			.isEmpty();
 		assertThat(browser.driver.executeScript("return window.__taskitoXss === undefined")).isEqualTo(true);
+		open("#/jobs/" + id);
+		browser.waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("job-error"), HOSTILE));
+		screenshot("dashboard-job.png");
 	}
 
 	@Test
@@ -112,7 +114,7 @@ class DashboardBrowserTests {
 			assertThat(report.findElement(By.cssSelector(".cap")).getText()).isEqualTo(String.valueOf(SampleTasks.REPORT_CAP));
 			WebElement queue = browser.driver.findElement(By.cssSelector("tr[data-queue='default'] .depth"));
 			assertThat(Long.parseLong(queue.getText())).isEqualTo(3);
-			screenshot();
+			screenshot("dashboard-overview.png");
 		}
 		finally {
 			this.sampleTasks.holdReports(false);
@@ -176,13 +178,19 @@ class DashboardBrowserTests {
 		browser.driver.navigate().refresh();
 	}
 
-	/** The README's picture of the overview, taken from what the test just checked. */
-	private void screenshot() throws Exception {
-		File shot = browser.driver.getScreenshotAs(OutputType.FILE);
+	/**
+	 * Keeps a picture of what the test just checked under {@code target/}; with
+	 * {@code -Dtaskito.screenshots=docs} also as the README's picture, so that an ordinary
+	 * build leaves the work tree as it was.
+	 */
+	private void screenshot(String name) throws Exception {
+		Path shot = browser.driver.getScreenshotAs(OutputType.FILE).toPath();
+		Path target = Path.of("target", "screenshots");
+		Files.createDirectories(target);
+		Files.copy(shot, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
 		Path images = Path.of("..", "..", "docs", "images");
-		if (Files.isDirectory(images.getParent())) {
-			Files.createDirectories(images);
-			Files.copy(shot.toPath(), images.resolve("dashboard-overview.png"), StandardCopyOption.REPLACE_EXISTING);
+		if ("docs".equals(System.getProperty("taskito.screenshots")) && Files.isDirectory(images)) {
+			Files.copy(shot, images.resolve(name), StandardCopyOption.REPLACE_EXISTING);
 		}
 	}
 
