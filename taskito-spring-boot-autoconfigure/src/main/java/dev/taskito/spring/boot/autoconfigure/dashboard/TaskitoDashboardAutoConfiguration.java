@@ -53,7 +53,10 @@ import static org.springframework.security.config.Customizer.withDefaults;
  * {@code taskitoDashboardSecurityFilterChain}. Without Spring Security the dashboard is
  * read-only, whatever {@code taskito.dashboard.read-only} says, and says why.
  *
- * <p>WebFlux is not served: a reactive application gets a warning naming the property.
+ * <p>WebFlux is not served: a reactive application gets a warning naming the property. (Its
+ * security is why: Spring Security's WebFlux configuration builds its default chain for every
+ * path only while the application defines none, so a dashboard chain there would leave the
+ * application's other paths open.)
  */
 @AutoConfiguration(after = TaskitoAutoConfiguration.class,
 		afterName = { "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
@@ -102,9 +105,14 @@ public final class TaskitoDashboardAutoConfiguration {
 		}
 
 		@Bean
-		DashboardHandlers taskitoDashboardHandlers(TaskQueue taskQueue, DashboardSnapshots snapshots,
-				DashboardAccess access, TaskitoDashboardProperties properties) {
-			return new DashboardHandlers(taskQueue, snapshots, access, properties.getRefreshInterval());
+		DashboardApi taskitoDashboardApi(TaskQueue taskQueue, DashboardSnapshots snapshots, DashboardAccess access,
+				TaskitoDashboardProperties properties) {
+			return new DashboardApi(taskQueue, snapshots, access, properties.getRefreshInterval());
+		}
+
+		@Bean
+		DashboardHandlers taskitoDashboardHandlers(DashboardApi api) {
+			return new DashboardHandlers(api);
 		}
 
 		@Bean
@@ -174,6 +182,9 @@ public final class TaskitoDashboardAutoConfiguration {
 
 	}
 
+	/**
+	 * Says when the dashboard is enabled where it cannot be served.
+	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnWebApplication(type = Type.REACTIVE)
 	static class ReactiveApplicationWarning {

@@ -97,7 +97,8 @@ class DashboardHandlersTests {
 	private MockMvc mvc(boolean writable) {
 		DashboardAccess access = writable ? new DashboardAccess(true, null)
 				: DashboardAccess.of(true, true, "TASKITO_ADMIN");
-		DashboardHandlers handlers = new DashboardHandlers(this.queue, this.snapshots, access, Duration.ofSeconds(2));
+		DashboardHandlers handlers = new DashboardHandlers(
+				new DashboardApi(this.queue, this.snapshots, access, Duration.ofSeconds(2)));
 		TaskitoDashboardProperties properties = new TaskitoDashboardProperties();
 		return MockMvcBuilders
 			.routerFunctions(new TaskitoDashboardAutoConfiguration.MvcDashboardConfiguration()
