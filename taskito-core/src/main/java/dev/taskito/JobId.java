@@ -1,5 +1,6 @@
 package dev.taskito;
 
+import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -39,6 +40,19 @@ public record JobId(UUID value) implements Comparable<JobId> {
 	 */
 	public static JobId parse(String text) {
 		return new JobId(UUID.fromString(text));
+	}
+
+	/**
+	 * The lowest id a job created at an instant can have: every id made at or after that
+	 * millisecond sorts at or above it, every id made before sorts below. Turns a time range
+	 * into an id range, which the job index can count without reading jobs.
+	 * @param instant a time on the clock that makes ids (the enqueuing instance's)
+	 * @return an id bound, not itself a job's id
+	 */
+	public static JobId lowestAt(Instant instant) {
+		// A UUIDv7 starts with 48 bits of Unix milliseconds; all other bits at zero sort first.
+		long millis = Math.max(0, instant.toEpochMilli()) & 0xFFFF_FFFF_FFFFL;
+		return new JobId(new UUID(millis << 16, 0));
 	}
 
 	@Override

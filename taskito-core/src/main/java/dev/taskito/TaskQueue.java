@@ -18,6 +18,9 @@ import java.util.Set;
  */
 public interface TaskQueue {
 
+	/** How many slices {@link #throughput(Duration)} divides its window into. */
+	int THROUGHPUT_SLICES = 60;
+
 	/**
 	 * Enqueues one job of {@code taskName} with the task's defaults.
 	 * @param taskName a registered task's name
@@ -52,6 +55,15 @@ public interface TaskQueue {
 	 * @return the job, or empty if it never existed or was purged
 	 */
 	Optional<JobView> find(JobId id);
+
+	/**
+	 * Reads a job's arguments as they were stored: the JSON array the handler's parameters
+	 * bind from. Meant for people looking after the queue (the dashboard shows them), not
+	 * for decoding: arguments may hold personal data, so show them only to those allowed.
+	 * @param id the job's id
+	 * @return the arguments' JSON, or empty if the job never existed or was purged
+	 */
+	Optional<String> argumentsOf(JobId id);
 
 	/**
 	 * Cancels a pending job.
@@ -115,6 +127,19 @@ public interface TaskQueue {
 	 * @return the snapshot
 	 */
 	JobStats stats();
+
+	/**
+	 * Counts the jobs that succeeded and died over a recent window, in
+	 * {@value #THROUGHPUT_SLICES} slices of equal length (a whole number of seconds) that end
+	 * with the slice holding now, and per task: see {@link Throughput} for what is counted.
+	 * Read from the job index (a range count per task, queue and slice), never by reading
+	 * jobs, so its cost grows with the jobs finished in the window, not with those stored.
+	 * @param window how far back to count, from one minute to seven days; the slices may
+	 *        start up to one slice earlier, so that their bounds fall on whole slices
+	 * @return the counts
+	 * @throws IllegalArgumentException when the window is out of range
+	 */
+	Throughput throughput(Duration window);
 
 	/**
 	 * Cancels every {@code PENDING} job that matches a query, as it stands when the call

@@ -33,10 +33,12 @@ import dev.taskito.TaskListener;
 import dev.taskito.TaskQueue;
 import dev.taskito.TaskitoDefaults;
 import dev.taskito.TaskitoException;
+import dev.taskito.Throughput;
 import dev.taskito.UnknownScheduleException;
 import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClusterGauges;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.ScheduleRecord;
@@ -56,6 +58,10 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	/** How often an awaiting caller reads its job again, in case a notification was lost. */
 	public static final Duration AWAIT_RECHECK_INTERVAL = Duration.ofSeconds(5);
+
+	private static final Duration MIN_THROUGHPUT_WINDOW = Duration.ofMinutes(1);
+
+	private static final Duration MAX_THROUGHPUT_WINDOW = Duration.ofDays(7);
 
 	private final ClaimStore store;
 
@@ -387,6 +393,47 @@ public final class DefaultTaskQueue implements TaskQueue {
 			atCap.put(gauge.task(), gauge.keysAtCap());
 		}
 		return atCap;
+	}
+
+	@Override
+	public Optional<String> argumentsOf(JobId id) {
+		return this.store.payload(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
+	public Throughput throughput(Duration window) {
+		Objects.requireNonNull(window, "window");
+		if (window.compareTo(MIN_THROUGHPUT_WINDOW) < 0 || window.compareTo(MAX_THROUGHPUT_WINDOW) > 0) {
+			throw new IllegalArgumentException("A throughput window runs from " + MIN_THROUGHPUT_WINDOW + " to "
+					+ MAX_THROUGHPUT_WINDOW + ", was " + window);
+		}
+		int count = THROUGHPUT_SLICES;
+		long sliceSeconds = Math.max(1, (window.toSeconds() + count - 1) / count);
+		// Bounds on whole slices since the epoch, so that a page polled every few seconds sees
+		// the same slices move by one, not a window that shifts its bounds at every poll. Ids
+		// are made on the enqueuing instance's clock, which is the clock read here.
+		long end = (Instant.now().getEpochSecond() / sliceSeconds + 1) * sliceSeconds;
+		Instant from = Instant.ofEpochSecond(end - count * sliceSeconds);
+		List<JobId> bounds = new ArrayList<>(count + 1);
+		for (int i = 0; i <= count; i++) {
+			bounds.add(JobId.lowestAt(from.plusSeconds(i * sliceSeconds)));
+		}
+		long[][] slices = new long[count][2];
+		Map<String, long[]> byTask = new TreeMap<>();
+		for (FinishedCounts counts : this.store.finishedCounts(bounds)) {
+			slices[counts.slice()][0] += counts.succeeded();
+			slices[counts.slice()][1] += counts.dead();
+			long[] task = byTask.computeIfAbsent(counts.task(), (key) -> new long[2]);
+			task[0] += counts.succeeded();
+			task[1] += counts.dead();
+		}
+		List<Throughput.Slice> sliceList = new ArrayList<>(count);
+		for (int i = 0; i < count; i++) {
+			sliceList.add(new Throughput.Slice(from.plusSeconds(i * sliceSeconds), slices[i][0], slices[i][1]));
+		}
+		List<Throughput.TaskThroughput> tasks = new ArrayList<>();
+		byTask.forEach((task, n) -> tasks.add(new Throughput.TaskThroughput(task, n[0], n[1])));
+		return new Throughput(from, Duration.ofSeconds(sliceSeconds), sliceList, tasks);
 	}
 
 	private static void add(long[] totals, JobCounts pair) {

@@ -58,6 +58,14 @@ public interface ClaimStore extends AutoCloseable {
 	Optional<JobView> find(JobId id);
 
 	/**
+	 * Reads a job's arguments, which {@link #find} leaves out since they may be large.
+	 * @param id a job id
+	 * @return the arguments as stored (a JSON array), or empty when the job is unknown or
+	 *         purged
+	 */
+	Optional<String> payload(JobId id);
+
+	/**
 	 * Moves a {@code PENDING} job to {@code CANCELLED}. Takes part in the caller's
 	 * transaction like {@link #enqueue}.
 	 * @param id the job
@@ -100,6 +108,17 @@ public interface ClaimStore extends AutoCloseable {
 	 * @return one entry per pair that has any of them, ordered by task then queue
 	 */
 	List<JobCounts> jobCounts();
+
+	/**
+	 * Counts the {@code SUCCEEDED} and {@code DEAD} jobs per (task, queue) pair in slices of
+	 * job ids: slice {@code i} holds the ids from {@code bounds.get(i)} inclusive up to
+	 * {@code bounds.get(i + 1)} exclusive. Since ids are UUIDv7, a slice of ids is a slice of
+	 * creation time. Served by the job index (an id range of each pair's finished jobs,
+	 * counted there), never by reading the jobs, nor by counters kept per job.
+	 * @param bounds the slices' bounds in increasing {@link JobId} order, at least two
+	 * @return one entry per pair and slice that has any such job, in no order
+	 */
+	List<FinishedCounts> finishedCounts(List<JobId> bounds);
 
 	/**
 	 * One bounded step of a bulk cancel, in a transaction (or script) of its own, never the

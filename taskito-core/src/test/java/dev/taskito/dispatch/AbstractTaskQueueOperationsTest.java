@@ -20,6 +20,8 @@ import dev.taskito.AwaitTimeoutException;
 import dev.taskito.BulkResult;
 import dev.taskito.EnqueueRequest;
 import dev.taskito.JobId;
+import dev.taskito.TaskQueue;
+import dev.taskito.Throughput;
 import dev.taskito.JobQuery;
 import dev.taskito.JobStats;
 import dev.taskito.JobStatus;
@@ -209,6 +211,38 @@ public abstract class AbstractTaskQueueOperationsTest {
 			.isInstanceOf(IllegalArgumentException.class)
 			.hasMessageContaining("retryAll")
 			.hasMessageContaining("DEAD");
+	}
+
+	@Test
+	void throughputCountsFinishedJobsPerTaskInTheSliceTheyWereCreatedIn() {
+		Worker worker = worker((registry) -> {
+			registry.register(TaskDefinition.of("fine", Handlers.noArgs((args, job) -> null)));
+			registry.register(TaskDefinition.of("broken", Handlers.noArgs((args, job) -> {
+				throw new IllegalStateException("down");
+			})).withMaxRetries(0));
+		});
+		List<JobId> ids = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			ids.add(worker.queue.enqueue("fine"));
+		}
+		ids.add(worker.queue.enqueue("broken"));
+		JobId pending = worker.queue.enqueue(EnqueueRequest.of("fine").delay(Duration.ofHours(1)));
+		for (JobId id : ids) {
+			worker.queue.awaitFinished(id, Duration.ofSeconds(10));
+		}
+		Throughput throughput = worker.queue.throughput(Duration.ofHours(1));
+		assertThat(throughput.slice()).isEqualTo(Duration.ofMinutes(1));
+		assertThat(throughput.slices()).hasSize(TaskQueue.THROUGHPUT_SLICES);
+		assertThat(throughput.succeeded()).isEqualTo(3);
+		assertThat(throughput.dead()).isEqualTo(1);
+		assertThat(throughput.tasks()).containsExactly(new Throughput.TaskThroughput("broken", 0, 1),
+				new Throughput.TaskThroughput("fine", 3, 0));
+		Throughput.Slice last = throughput.slices().get(TaskQueue.THROUGHPUT_SLICES - 1);
+		assertThat(last.start()).isBeforeOrEqualTo(Instant.now());
+		assertThat(last.start().plus(throughput.slice())).isAfter(Instant.now().minusSeconds(5));
+		assertThat(worker.queue.find(pending).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+		assertThatThrownBy(() -> worker.queue.throughput(Duration.ofSeconds(10)))
+			.isInstanceOf(IllegalArgumentException.class);
 	}
 
 	@Test

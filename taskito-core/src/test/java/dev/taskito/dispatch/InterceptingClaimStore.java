@@ -25,6 +25,7 @@ import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.FinishAndClaim;
@@ -363,6 +364,16 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public List<JobCounts> jobCounts() {
 		return this.store.jobCounts();
+	}
+
+	@Override
+	public Optional<String> payload(JobId id) {
+		return this.store.payload(id);
+	}
+
+	@Override
+	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
+		return this.store.finishedCounts(bounds);
 	}
 
 	@Override

@@ -126,6 +126,44 @@ public abstract class JobAdminContractTest extends StoreContract {
 	}
 
 	@Test
+	void payloadReadsTheStoredArgumentsVerbatim() {
+		String args = "[\"<img src=x onerror=alert(1)>\",42,{\"nested\":\"é\"}]";
+		JobId id = JobId.newId();
+		this.store.enqueue(List.of(new NewJob(id, "args", "default", args, 0, Duration.ZERO, null, null, 0, null)));
+		assertThat(this.store.payload(id)).contains(args);
+		assertThat(this.store.payload(JobId.newId())).isEmpty();
+	}
+
+	@Test
+	void finishedCountsCountSucceededAndDeadJobsPerPairAndIdSlice() {
+		Instant before = Instant.now().minusSeconds(60);
+		Fixture fixture = new Fixture();
+		List<JobId> sorted = ids(fixture.jobs, (job) -> true);
+		JobId middle = sorted.get(sorted.size() / 2);
+		JobId end = JobId.lowestAt(Instant.now().plusSeconds(60));
+		List<FinishedCounts> counts = this.store.finishedCounts(List.of(JobId.lowestAt(before), middle, end));
+		Map<List<Object>, List<Long>> actual = new HashMap<>();
+		counts.forEach((c) -> actual.put(List.of(c.task(), c.queue(), c.slice()), List.of(c.succeeded(), c.dead())));
+		Map<List<Object>, long[]> expected = new HashMap<>();
+		for (Job job : fixture.jobs) {
+			if (job.status == JobStatus.SUCCEEDED || job.status == JobStatus.DEAD) {
+				int slice = (job.id.compareTo(middle) < 0) ? 0 : 1;
+				long[] n = expected.computeIfAbsent(List.of(job.task, job.queue, slice), (key) -> new long[2]);
+				n[(job.status == JobStatus.SUCCEEDED) ? 0 : 1]++;
+			}
+		}
+		Map<List<Object>, List<Long>> expectedLists = new HashMap<>();
+		expected.forEach((key, n) -> expectedLists.put(key, List.of(n[0], n[1])));
+		assertThat(actual).isEqualTo(expectedLists);
+		assertThat(counts).hasSize(expected.size());
+		assertThat(this.store.finishedCounts(List.of(JobId.lowestAt(before.minusSeconds(60)), JobId.lowestAt(before))))
+			.as("a slice before every job").isEmpty();
+		assertThat(this.store.finishedCounts(List.of(JobId.lowestAt(before), end)).stream()
+			.mapToLong((c) -> c.succeeded() + c.dead())
+			.sum()).as("one slice of every job").isEqualTo(16);
+	}
+
+	@Test
 	void pagingThroughTenThousandJobsSeesEachOnceWhileOthersChangeState() throws Exception {
 		int jobs = 10_000;
 		List<NewJob> moving = new ArrayList<>();

@@ -118,6 +118,8 @@ public final class Benchmark {
 						case "enqueue" -> enqueue(backend, figures);
 						case "latency" -> latency(backend, figures);
 						case "cap" -> cap(backend, figures);
+						case "dashboard" -> DashboardLoad.run(backend, figures, this.sizes.dashboardJobs(),
+								this.options.runs());
 						default -> throw new IllegalStateException(workload);
 					}
 				}
@@ -192,6 +194,13 @@ public final class Benchmark {
 			}
 			StarterPath path = new StarterPath(this.options, starterStore, figures);
 			for (String workload : this.options.workloads()) {
+				if (workload.equals("dashboard")) {
+					// The dashboard's reads run in this JVM on either path: they are store reads.
+					try (Backend backend = Backend.create(store, this.options)) {
+						DashboardLoad.run(backend, figures, this.sizes.dashboardJobs(), this.options.runs());
+					}
+					continue;
+				}
 				path.run(workload);
 			}
 			return 0;

@@ -35,7 +35,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 
 	static final List<String> ALL_STORES = List.of("h2", "postgres", "redis");
 
-	static final List<String> ALL_WORKLOADS = List.of("memory", "drain", "enqueue", "latency", "cap");
+	static final List<String> ALL_WORKLOADS = List.of("memory", "drain", "enqueue", "latency", "cap",
+			"dashboard");
 
 	static final String USAGE = """
 			Taskito benchmark: drain, enqueue, latency, cap utilisation and memory, per store.
@@ -46,7 +47,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			                          its own JVM; core: a diagnostic driving taskito-core directly,
 			                          every instance in this JVM with pools of the benchmark's own
 			  --store=h2|postgres|redis|all        (default all; a comma list works too)
-			  --workloads=memory,drain,enqueue,latency,cap   (default all)
+			  --workloads=memory,drain,enqueue,latency,cap,dashboard   (default all; dashboard: the
+			                          dashboard's reads with 100,000 jobs stored, in this JVM on either path)
 			  --jdbc-url=URL          PostgreSQL (default jdbc:postgresql://127.0.0.1:5432/test)
 			  --jdbc-user=USER        (default postgres)   --jdbc-password=PASSWORD (default none)
 			  --redis-url=URL         Redis (default redis://127.0.0.1:6379)
@@ -81,14 +83,14 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 	/** How much each workload does. */
 	record Sizes(int drainJobs, int drainWarmupJobs, int enqueueSingleJobs, int enqueueThreadsJobs,
 			int enqueueAllJobs, int latencyRate, int latencySeconds, int latencyWarmupSeconds, int capJobs,
-			int capWarmupJobs) {
+			int capWarmupJobs, int dashboardJobs) {
 
 		static Sizes full() {
-			return new Sizes(100_000, 10_000, 5_000, 20_000, 100_000, 200, 20, 2, 400, 40);
+			return new Sizes(100_000, 10_000, 5_000, 20_000, 100_000, 200, 20, 2, 400, 40, 100_000);
 		}
 
 		static Sizes quick() {
-			return new Sizes(20_000, 2_000, 1_000, 4_000, 20_000, 200, 3, 1, 80, 20);
+			return new Sizes(20_000, 2_000, 1_000, 4_000, 20_000, 200, 3, 1, 80, 20, 20_000);
 		}
 
 	}

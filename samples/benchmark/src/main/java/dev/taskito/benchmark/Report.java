@@ -41,6 +41,10 @@ final class Report {
 			new Row("drainHeapMiBAfterEachRun", "heap after each drain (MiB)", "no growth"),
 			new Row("drainHeapCommittedMiBAfterEachRun", "heap committed after each drain (MiB)", ""),
 			new Row("drainRssMiBAfterEachRun", "RSS after each drain (MiB)", ""),
+			new Row("dashboardJobs", "dashboard: jobs stored", ""),
+			new Row("dashboardOverviewMs", "dashboard overview, uncached (ms)", ""),
+			new Row("dashboardJobsPageMs", "dashboard: 2 pages of a task's dead jobs (ms)", ""),
+			new Row("dashboardJobMs", "dashboard: one job's detail (ms)", ""),
 			new Row("seconds", "wall time of this store (s)", ""));
 
 	private Report() {

@@ -32,6 +32,7 @@ import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.InstanceView;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -95,6 +96,8 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final JdbcGauges gauges;
 
+	private final JdbcFinishedCounts finishedCounts;
+
 	private final JdbcMaintenance maintenance;
 
 	private final JdbcSchedules schedules;
@@ -118,6 +121,7 @@ public final class JdbcClaimStore implements ClaimStore {
 				dialect.capGate(jdbcUrl, this.tablePrefix), this.tablePrefix);
 		this.leases = new JdbcLeases(transactions);
 		this.gauges = new JdbcGauges(transactions, dialect);
+		this.finishedCounts = new JdbcFinishedCounts(transactions, dialect);
 		this.maintenance = new JdbcMaintenance(transactions, dialect, sql, this.tablePrefix, this.wakeUps);
 		this.schedules = new JdbcSchedules(transactions, this.wakeUps);
 	}
@@ -200,6 +204,16 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public List<JobCounts> jobCounts() {
 		return this.queries.jobCounts();
+	}
+
+	@Override
+	public Optional<String> payload(JobId id) {
+		return this.jobs.payload(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
+	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
+		return this.finishedCounts.count(Objects.requireNonNull(bounds, "bounds"));
 	}
 
 	@Override

@@ -208,6 +208,17 @@ final class JdbcJobs {
 		return again;
 	}
 
+	Optional<String> payload(JobId id) {
+		return this.transactions.withAutoCommit("read a job's arguments", "jobs", (connection) -> {
+			try (PreparedStatement ps = this.transactions.prepare(connection, "payload")) {
+				ps.setObject(1, id.value());
+				try (ResultSet rs = ps.executeQuery()) {
+					return rs.next() ? Optional.ofNullable(rs.getString("payload")) : Optional.<String>empty();
+				}
+			}
+		});
+	}
+
 	Optional<JobView> find(JobId id) {
 		return this.transactions.withAutoCommit("find a job", "jobs", (connection) -> {
 			try (PreparedStatement ps = this.transactions.prepare(connection, "find")) {

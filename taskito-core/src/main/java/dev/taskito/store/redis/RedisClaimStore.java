@@ -27,6 +27,7 @@ import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.InstanceView;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -203,6 +204,16 @@ public final class RedisClaimStore implements ClaimStore {
 	@Override
 	public List<JobCounts> jobCounts() {
 		return this.jobIndex.jobCounts();
+	}
+
+	@Override
+	public Optional<String> payload(JobId id) {
+		return this.jobAdmin.payload(Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
+	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
+		return this.jobIndex.finishedCounts(Objects.requireNonNull(bounds, "bounds"));
 	}
 
 	@Override

@@ -71,6 +71,11 @@ final class RedisJobAdmin {
 		return reply.stream().map((id) -> JobId.parse(id.toString())).toList();
 	}
 
+	Optional<String> payload(JobId id) {
+		return Optional.ofNullable(this.connector.call("read the arguments of job " + id, true,
+				(commands) -> commands.hget(this.keys.job(id), "payload")));
+	}
+
 	Optional<JobView> find(JobId id) {
 		Map<String, String> job = this.connector.call("find job " + id, true,
 				(commands) -> commands.hgetall(this.keys.job(id)));

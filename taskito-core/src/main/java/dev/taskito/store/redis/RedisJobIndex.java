@@ -12,6 +12,7 @@ import dev.taskito.JobQuery;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.store.BulkStep;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobCounts;
 
 /**
@@ -129,6 +130,21 @@ final class RedisJobIndex {
 					RedisScriptValues.number(reply.get(i + 4))));
 		}
 		counts.sort(Comparator.comparing(JobCounts::task).thenComparing(JobCounts::queue));
+		return counts;
+	}
+
+	List<FinishedCounts> finishedCounts(List<JobId> bounds) {
+		if (bounds.size() < 2) {
+			throw new IllegalArgumentException("finishedCounts needs two bounds or more, was " + bounds.size());
+		}
+		List<Object> reply = this.scripts.run("finished_counts", "count finished jobs",
+				bounds.stream().map(JobId::toString).toList());
+		List<FinishedCounts> counts = new ArrayList<>();
+		for (int i = 0; i + 4 < reply.size(); i += 5) {
+			counts.add(new FinishedCounts(reply.get(i).toString(), reply.get(i + 1).toString(),
+					(int) RedisScriptValues.number(reply.get(i + 2)), RedisScriptValues.number(reply.get(i + 3)),
+					RedisScriptValues.number(reply.get(i + 4))));
+		}
 		return counts;
 	}
 

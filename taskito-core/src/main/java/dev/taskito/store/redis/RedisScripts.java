@@ -52,7 +52,7 @@ final class RedisScripts {
 				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry", "jobs_page",
 				"cancel_step", "retry_step", "job_counts", "index_sweep", "reschedule", "delete", "watch",
 				"configured_pause", "gauges", "live_instances", "schedule_register", "schedules", "schedule_tick",
-				"schedule_pause")) {
+				"schedule_pause", "finished_counts")) {
 			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}

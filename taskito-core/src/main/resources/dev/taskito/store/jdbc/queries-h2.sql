@@ -54,6 +54,9 @@ SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run
 		last_error, result, unique_key, scheduled_for
 FROM ${prefix}jobs WHERE id = ?;
 
+-- name: payload
+SELECT payload FROM ${prefix}jobs WHERE id = ?;
+
 -- name: cancel-jobs
 -- The given jobs that are PENDING become CANCELLED, each with whether it is awaited.
 SELECT id, task, queue, awaited FROM FINAL TABLE (
@@ -409,3 +412,17 @@ WHERE task = ?;
 
 -- name: pause-schedule
 UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
+
+-- name: finished-pairs
+-- The (status, task, queue) triples of SUCCEEDED and DEAD jobs created since the first bound
+-- (?), found as pending-pairs finds its pairs: the distinct tasks and queues from the first
+-- column of jobs_pending and of jobs_queue, each combination probed in jobs_listing
+-- (status, task, queue, id) from the bound up.
+SELECT s.status, t.task, q.queue
+FROM (SELECT DISTINCT task FROM ${prefix}jobs USE INDEX (${prefix}jobs_pending)) t, (SELECT DISTINCT queue FROM ${prefix}jobs) q,
+	(VALUES ('SUCCEEDED'), ('DEAD')) s(status)
+WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.status = s.status AND j.task = t.task AND j.queue = q.queue AND j.id >= ?);
+
+-- name: count-finished
+-- One (status, task, queue) triple's jobs in one id range: one range of jobs_listing.
+SELECT count(*) AS n FROM ${prefix}jobs WHERE status = ? AND task = ? AND queue = ? AND id >= ? AND id < ?;

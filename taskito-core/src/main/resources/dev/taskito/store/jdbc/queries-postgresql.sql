@@ -54,6 +54,9 @@ SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run
 		last_error, result, unique_key, scheduled_for
 FROM ${prefix}jobs WHERE id = ?;
 
+-- name: payload
+SELECT payload FROM ${prefix}jobs WHERE id = ?;
+
 -- name: cancel-jobs
 -- The given jobs that are PENDING become CANCELLED; an awaited one is announced on the
 -- finished channel, delivered when the transaction (possibly the caller's) commits.
@@ -737,3 +740,38 @@ WHERE task = ?;
 
 -- name: pause-schedule
 UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
+
+		last_error, result, unique_key;
+
+-- name: finished-counts
+-- SUCCEEDED and DEAD jobs per (task, queue) pair and slice of ids (?1 the slices' lowest ids,
+-- ?2 the ids they end before): the triples found by the loose index scan of query-pairs,
+-- then each slice counted as one id range of the triple's entries in jobs_listing.
+WITH RECURSIVE s AS MATERIALIZED (
+	SELECT b.lo, b.hi, (b.i - 1)::int AS slice FROM unnest(?::uuid[], ?::uuid[]) WITH ORDINALITY AS b(lo, hi, i)
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue
+	FROM unnest(ARRAY['SUCCEEDED', 'DEAD']::text[]) AS st(status)
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = st.status
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
+	) f
+	UNION ALL
+	SELECT f.status, f.task, f.queue
+	FROM pairs p
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
+	) f
+)
+SELECT p.status, p.task, p.queue, s.slice, c.n
+FROM pairs p CROSS JOIN s
+CROSS JOIN LATERAL (
+	SELECT count(*) AS n FROM ${prefix}jobs j
+	WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue
+		AND j.id >= s.lo AND j.id < s.hi
+) c
+WHERE c.n > 0;

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -432,6 +433,39 @@ class JdbcStoreOperationsTest {
 			TestH2.shutdown(this.dataSource);
 		}
 
+		@Test
+		void finishedCountsProbeJobsListing() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcStatements statements = JdbcStatements.load(new H2Dialect(), prefix);
+			UUID from = JobId.lowestAt(Instant.now().minusSeconds(3600)).value();
+			UUID to = JobId.lowestAt(Instant.now()).value();
+			try (Connection connection = this.dataSource.getConnection()) {
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("count-finished"))) {
+					ps.setString(1, "DEAD");
+					ps.setString(2, "task");
+					ps.setString(3, "queue");
+					ps.setObject(4, from);
+					ps.setObject(5, to);
+					assertThat(plan(ps)).containsIgnoringCase(prefix + "jobs_listing: ")
+						.containsIgnoringCase("AND ID < ?5\n")
+						.doesNotContainIgnoringCase("tableScan");
+				}
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("finished-pairs"))) {
+					ps.setObject(1, from);
+					assertThat(plan(ps)).containsIgnoringCase(prefix + "jobs_listing: ")
+						.doesNotContainIgnoringCase("jobs.tableScan");
+				}
+			}
+		}
+
+		private static String plan(PreparedStatement ps) throws SQLException {
+			try (ResultSet rs = ps.executeQuery()) {
+				rs.next();
+				return rs.getString(1);
+			}
+		}
+
 		@Override
 		JdbcDialect dialect() {
 			return new H2Dialect();
@@ -617,6 +651,57 @@ class JdbcStoreOperationsTest {
 				assertThat(gauges.queues()).extracting(QueueGauge::oldestDueAt).containsExactlyElementsOf(oldest);
 			}
 			assertThat(gauges.tasks()).extracting(TaskGauge::task, TaskGauge::running).containsExactly(tuple("target", 5L));
+		}
+
+		@Test
+		void finishedCountsAreServedByIndexWhateverElseTheTableHolds() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcStatements statements = JdbcStatements.load(new PostgresDialect(), prefix);
+			Instant now = Instant.now();
+			List<JobId> bounds = new ArrayList<>();
+			for (int i = 0; i <= 60; i++) {
+				bounds.add(JobId.lowestAt(now.minusSeconds(3600).plusSeconds(i * 61L)));
+			}
+			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+				// Many finished jobs whose (random, version 4) ids fall outside the window, a few in it.
+				statement.execute("INSERT INTO " + prefix + "jobs (id, task, queue, payload, status, max_retries, "
+						+ "created_at, run_at) SELECT ('00' || substr(gen_random_uuid()::text, 3))::uuid, 'busy', "
+						+ "'default', '[]', 'SUCCEEDED', 3, now(), now() FROM generate_series(1, 30000)");
+				try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + prefix + "jobs (id, task, "
+						+ "queue, payload, status, max_retries, created_at, run_at) VALUES (?, 'target', 'q2', '[]', "
+						+ "'DEAD', 3, now(), now())")) {
+					for (int i = 0; i < 30; i++) {
+						insert.setObject(1, JobId.newId().value());
+						insert.addBatch();
+					}
+					insert.executeBatch();
+				}
+				statement.execute("ANALYZE " + prefix + "jobs");
+				String sql = Pattern.compile("\\?").matcher(statements.get("finished-counts")).replaceFirst("\\$1")
+					.replaceFirst("\\?", "\\$2");
+				String from = bounds.subList(0, 60).stream().map(JobId::toString).collect(Collectors.joining(",", "'{", "}'"));
+				String to = bounds.subList(1, 61).stream().map(JobId::toString).collect(Collectors.joining(",", "'{", "}'"));
+				for (String mode : List.of("auto", "force_generic_plan")) {
+					statement.execute("SET plan_cache_mode = " + mode);
+					statement.execute("PREPARE finished(uuid[], uuid[]) AS " + sql);
+					for (int run = 0; run < 6; run++) {
+						statement.executeQuery("EXECUTE finished(" + from + ", " + to + ")").close();
+					}
+					List<String> plan = new ArrayList<>();
+					try (ResultSet rs = statement.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+							+ "EXECUTE finished(" + from + ", " + to + ")")) {
+						while (rs.next()) {
+							plan.add(rs.getString(1));
+						}
+					}
+					assertBounded(prefix, "finished-counts (" + mode + ")", plan);
+					statement.execute("DEALLOCATE finished");
+				}
+				statement.execute("RESET plan_cache_mode");
+			}
+			assertThat(store(prefix).finishedCounts(bounds).stream().mapToLong((c) -> c.dead()).sum()).isEqualTo(30);
+			assertThat(store(prefix).finishedCounts(bounds).stream().mapToLong((c) -> c.succeeded()).sum()).isZero();
 		}
 
 		@Test

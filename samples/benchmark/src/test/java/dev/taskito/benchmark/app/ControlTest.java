@@ -21,6 +21,7 @@ import dev.taskito.JobQuery;
 import dev.taskito.JobStats;
 import dev.taskito.JobView;
 import dev.taskito.TaskQueue;
+import dev.taskito.Throughput;
 import dev.taskito.benchmark.LatencyProducer;
 import org.junit.jupiter.api.Test;
 
@@ -148,6 +149,16 @@ class ControlTest {
 
 		@Override
 		public JobStats stats() {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Optional<String> argumentsOf(JobId id) {
+			throw new UnsupportedOperationException();
+		}
+
+		@Override
+		public Throughput throughput(Duration window) {
 			throw new UnsupportedOperationException();
 		}
 

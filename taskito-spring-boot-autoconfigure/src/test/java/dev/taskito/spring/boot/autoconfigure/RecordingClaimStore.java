@@ -21,6 +21,7 @@ import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.Heartbeat;
@@ -75,6 +76,16 @@ class RecordingClaimStore implements ClaimStore {
 
 	@Override
 	public List<JobCounts> jobCounts() {
+		return List.of();
+	}
+
+	@Override
+	public Optional<String> payload(JobId id) {
+		return Optional.empty();
+	}
+
+	@Override
+	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
 		return List.of();
 	}
 
