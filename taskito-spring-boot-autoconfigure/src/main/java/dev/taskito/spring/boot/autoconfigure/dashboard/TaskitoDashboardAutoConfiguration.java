@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.io.ClassPathResource;
@@ -39,8 +40,8 @@ import static org.springframework.security.config.Customizer.withDefaults;
 
 /**
  * The dashboard ({@code taskito.dashboard.enabled=true}): a page and a JSON API under
- * {@code taskito.dashboard.path}, served by Spring MVC's functional endpoints, so that no
- * controller of the application's packages needs scanning. It reads and acts through the
+ * {@code taskito.dashboard.path}, served by Spring MVC's (or WebFlux's) functional endpoints,
+ * so that no controller of the application's packages needs scanning. It reads and acts through the
  * operations API only.
  *
  * <p>With Spring Security on the class path, a filter chain of its own guards the path (and
@@ -53,17 +54,19 @@ import static org.springframework.security.config.Customizer.withDefaults;
  * {@code taskitoDashboardSecurityFilterChain}. Without Spring Security the dashboard is
  * read-only, whatever {@code taskito.dashboard.read-only} says, and says why.
  *
- * <p>WebFlux is not served: a reactive application gets a warning naming the property. (Its
- * security is why: Spring Security's WebFlux configuration builds its default chain for every
- * path only while the application defines none, so a dashboard chain there would leave the
- * application's other paths open.)
+ * <p>A WebFlux application gets the same page, API and security, from
+ * {@link ReactiveDashboardConfiguration}, which also keeps Spring Security's default chain for
+ * the application's other paths when the application defines none.
  */
 @AutoConfiguration(after = TaskitoAutoConfiguration.class,
 		afterName = { "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
 				"org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
-				"org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration" })
+				"org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+				"org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration",
+				"org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration" })
 @ConditionalOnProperty(prefix = "taskito.dashboard", name = "enabled", havingValue = "true")
 @EnableConfigurationProperties(TaskitoDashboardProperties.class)
+@Import(ReactiveDashboardConfiguration.class)
 public final class TaskitoDashboardAutoConfiguration {
 
 	private static final Logger logger = LoggerFactory.getLogger(TaskitoDashboardAutoConfiguration.class);
@@ -178,20 +181,6 @@ public final class TaskitoDashboardAutoConfiguration {
 				.csrf((csrf) -> csrf.csrfTokenRepository(tokens).csrfTokenRequestHandler(handler))
 				.addFilterAfter(new DashboardCsrfCookieFilter(), BasicAuthenticationFilter.class);
 			return http.build();
-		}
-
-	}
-
-	/**
-	 * Says when the dashboard is enabled where it cannot be served.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnWebApplication(type = Type.REACTIVE)
-	static class ReactiveApplicationWarning {
-
-		ReactiveApplicationWarning(TaskitoDashboardProperties properties) {
-			logger.warn("taskito.dashboard.enabled=true, but the Taskito dashboard needs Spring MVC and this is a "
-					+ "WebFlux application: no dashboard is served at {}", properties.getPath());
 		}
 
 	}
