@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -58,7 +57,7 @@ class TaskitoDashboardAutoConfigurationTests {
 			assertThat(context).hasBean("taskitoDashboardRoutes");
 			assertThat(context.getBean(DashboardAccess.class).writable()).isFalse();
 			assertThat(context.getBean(DashboardAccess.class).readOnlyReason()).contains("taskito.dashboard.read-only");
-			assertThat(context).doesNotHaveBean(TaskitoDashboardAutoConfiguration.ReactiveApplicationWarning.class);
+			assertThat(context).doesNotHaveBean(ReactiveDashboardHandlers.class);
 			FilterRegistrationBean<?> headers = context.getBean("taskitoDashboardHeadersFilter",
 					FilterRegistrationBean.class);
 			assertThat(headers.getUrlPatterns()).containsExactly("/taskito", "/taskito/*");
@@ -135,20 +134,6 @@ class TaskitoDashboardAutoConfigurationTests {
 				assertThat(context).hasNotFailed();
 				assertThat(context).doesNotHaveBean(DashboardHandlers.class);
 				assertThat(context).doesNotHaveBean(SecurityFilterChain.class);
-			});
-	}
-
-	@Test
-	void notInAWebFluxApplication() {
-		new ReactiveWebApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(TaskitoAutoConfiguration.class,
-					TaskitoDashboardAutoConfiguration.class))
-			.withPropertyValues("taskito.jdbc.embedded-path=" + this.embedded, "taskito.dashboard.enabled=true")
-			.withBean("tasks", Tasks.class)
-			.run((context) -> {
-				assertThat(context).hasNotFailed();
-				assertThat(context).doesNotHaveBean(DashboardHandlers.class);
-				assertThat(context).hasSingleBean(TaskitoDashboardAutoConfiguration.ReactiveApplicationWarning.class);
 			});
 	}
 
