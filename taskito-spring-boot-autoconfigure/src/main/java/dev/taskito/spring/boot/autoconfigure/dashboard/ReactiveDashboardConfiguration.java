@@ -117,36 +117,37 @@ class ReactiveDashboardConfiguration {
 	}
 
 	/**
-	 * Spring Security's own default chain, for every path but the dashboard's, registered only
-	 * when the application defines no chain of its own (its beans are registered before any
-	 * auto-configuration's, and this class, declared first, is processed before the dashboard's
-	 * chain is registered), so
-	 * that adding the dashboard's chain does not switch off the default that guards them.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(name = { SECURITY_CHAIN_CLASS, HTTP_SECURITY_CLASS })
-	@ConditionalOnMissingBean(SecurityWebFilterChain.class)
-	static class ApplicationPathsSecurityConfiguration {
-
-		@Bean
-		@Order(Ordered.LOWEST_PRECEDENCE)
-		SecurityWebFilterChain taskitoDefaultSecurityWebFilterChain(ServerHttpSecurity http) {
-			// As WebFluxSecurityConfiguration builds it when the application has no chain.
-			return http.authorizeExchange((exchanges) -> exchanges.anyExchange().authenticated())
-				.httpBasic(withDefaults())
-				.formLogin(withDefaults())
-				.build();
-		}
-
-	}
-
-	/**
 	 * The dashboard's own chain: its path only, the role for every exchange, HTTP Basic, and
 	 * CSRF tokens in a cookie the page's script sends back in a header.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = { SECURITY_CHAIN_CLASS, HTTP_SECURITY_CLASS })
 	static class DashboardSecurityConfiguration {
+
+		/**
+		 * Spring Security's own default chain, for every path but the dashboard's, registered
+		 * only when the application defines no chain of its own, so that adding the dashboard's
+		 * chain does not switch off the default that guards them. The condition sees the
+		 * application's beans (registered before any auto-configuration's) and not the
+		 * dashboard's chain: a member class is processed before the bean methods of the class
+		 * around it.
+		 */
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnClass(name = { SECURITY_CHAIN_CLASS, HTTP_SECURITY_CLASS })
+		@ConditionalOnMissingBean(SecurityWebFilterChain.class)
+		static class ApplicationPathsSecurityConfiguration {
+
+			@Bean
+			@Order(Ordered.LOWEST_PRECEDENCE)
+			SecurityWebFilterChain taskitoDefaultSecurityWebFilterChain(ServerHttpSecurity http) {
+				// As WebFluxSecurityConfiguration builds it when the application has no chain.
+				return http.authorizeExchange((exchanges) -> exchanges.anyExchange().authenticated())
+					.httpBasic(withDefaults())
+					.formLogin(withDefaults())
+					.build();
+			}
+
+		}
 
 		@Bean
 		@Order(Ordered.HIGHEST_PRECEDENCE)
