@@ -11,6 +11,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
@@ -54,6 +56,9 @@ class ReactiveDashboardHttpTests {
 	@Autowired
 	TaskQueue taskQueue;
 
+	@Autowired
+	ApplicationContext context;
+
 	private WebTestClient client;
 
 	@BeforeEach
@@ -63,6 +68,9 @@ class ReactiveDashboardHttpTests {
 
 	@Test
 	void overviewPageAndAssetsAreServedWithTheDashboardsHeaders() {
+		assertThat(this.context).isInstanceOf(ReactiveWebServerApplicationContext.class);
+		assertThat(this.context.getBeansOfType(ReactiveDashboardHandlers.class)).hasSize(1);
+		assertThat(this.context.getBeansOfType(DashboardHandlers.class)).isEmpty();
 		this.client.get().uri("/taskito/api/overview").headers(this::admin).exchange()
 			.expectStatus().isOk()
 			.expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
