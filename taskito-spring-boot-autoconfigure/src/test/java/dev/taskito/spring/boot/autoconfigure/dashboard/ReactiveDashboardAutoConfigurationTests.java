@@ -7,8 +7,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration;
-import org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -20,7 +18,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.userdetails.MapReactiveUserDetailsService;
+import org.springframework.security.core.userdetails.User;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -48,12 +49,10 @@ class ReactiveDashboardAutoConfigurationTests {
 	private ReactiveWebApplicationContextRunner runner() {
 		return new ReactiveWebApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(TaskitoAutoConfiguration.class,
-					TaskitoDashboardAutoConfiguration.class, ReactiveWebSecurityAutoConfiguration.class,
-					ReactiveUserDetailsServiceAutoConfiguration.class, WebFluxAutoConfiguration.class,
+					TaskitoDashboardAutoConfiguration.class, WebFluxAutoConfiguration.class,
 					HttpHandlerAutoConfiguration.class))
-			.withUserConfiguration(Hello.class)
-			.withPropertyValues("taskito.jdbc.embedded-path=" + this.embedded, "spring.security.user.name=admin",
-					"spring.security.user.password=secret", "spring.security.user.roles=TASKITO_ADMIN")
+			.withUserConfiguration(WebFluxSecurity.class, Hello.class)
+			.withPropertyValues("taskito.jdbc.embedded-path=" + this.embedded)
 			.withBean("tasks", Tasks.class);
 	}
 
@@ -177,6 +176,17 @@ class ReactiveDashboardAutoConfigurationTests {
 
 	private static WebTestClient client(ApplicationContext context) {
 		return WebTestClient.bindToApplicationContext(context).build();
+	}
+
+	@EnableWebFluxSecurity
+	static class WebFluxSecurity {
+
+		@Bean
+		MapReactiveUserDetailsService users() {
+			return new MapReactiveUserDetailsService(
+					User.withUsername("admin").password("{noop}secret").roles("TASKITO_ADMIN").build());
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

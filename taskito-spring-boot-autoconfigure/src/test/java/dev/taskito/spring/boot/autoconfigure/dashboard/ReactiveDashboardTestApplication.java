@@ -7,6 +7,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.core.userdetails.MapReactiveUserDetailsService;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -17,14 +18,15 @@ import dev.taskito.Task;
 
 /**
  * A WebFlux application with Spring Security, no security chain of its own and Taskito on the
- * embedded H2 store (the application's own DataSource and Redis left out, and Actuator's
- * management chain too, so that the dashboard's fallback chain is what guards {@code /hello}),
- * with a user who has the dashboard's role and one who has not.
+ * embedded H2 store (the application's own DataSource and Redis left out), with a user who has
+ * the dashboard's role and one who has not. It enables WebFlux security itself, as Boot's
+ * security auto-configuration would: that module stays off the test class path, where it would
+ * secure the other tests' servlet applications.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration(excludeName = { "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
-		"org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration" })
+		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration" })
+@EnableWebFluxSecurity
 @Import(ReactiveDashboardTestApplication.Tasks.class)
 class ReactiveDashboardTestApplication {
 
