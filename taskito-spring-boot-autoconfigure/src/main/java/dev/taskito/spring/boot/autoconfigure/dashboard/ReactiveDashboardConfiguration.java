@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -137,14 +138,30 @@ class ReactiveDashboardConfiguration {
 		@ConditionalOnMissingBean(SecurityWebFilterChain.class)
 		static class ApplicationPathsSecurityConfiguration {
 
+			private static final String CLIENT_REGISTRATIONS = "org.springframework.security.oauth2.client.registration."
+					+ "ReactiveClientRegistrationRepository";
+
 			@Bean
 			@Order(Ordered.LOWEST_PRECEDENCE)
-			SecurityWebFilterChain taskitoDefaultSecurityWebFilterChain(ServerHttpSecurity http) {
-				// As WebFluxSecurityConfiguration builds it when the application has no chain.
-				return http.authorizeExchange((exchanges) -> exchanges.anyExchange().authenticated())
-					.httpBasic(withDefaults())
-					.formLogin(withDefaults())
-					.build();
+			SecurityWebFilterChain taskitoDefaultSecurityWebFilterChain(ServerHttpSecurity http,
+					ApplicationContext context) {
+				// As WebFluxSecurityConfiguration builds it when the application has no chain:
+				// OAuth2 login when the application registers OAuth2 clients, else HTTP Basic
+				// and form login.
+				http.authorizeExchange((exchanges) -> exchanges.anyExchange().authenticated());
+				if (oauth2Clients(context)) {
+					http.oauth2Login(withDefaults()).oauth2Client(withDefaults());
+				}
+				else {
+					http.httpBasic(withDefaults()).formLogin(withDefaults());
+				}
+				return http.build();
+			}
+
+			private static boolean oauth2Clients(ApplicationContext context) {
+				return ClassUtils.isPresent(CLIENT_REGISTRATIONS, context.getClassLoader()) && context
+					.getBeanNamesForType(ClassUtils.resolveClassName(CLIENT_REGISTRATIONS, context.getClassLoader()))
+					.length == 1;
 			}
 
 		}
