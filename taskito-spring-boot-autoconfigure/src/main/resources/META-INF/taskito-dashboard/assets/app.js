@@ -268,7 +268,7 @@ function jobsPage(params) {
 		const page = await api('jobs?' + query.toString());
 		const rows = page.jobs.map((job) => el('tr', { 'data-job': job.id },
 			el('td', {}, el('a', { href: '#/jobs/' + encodeURIComponent(job.id) }, job.id)),
-			el('td', {}, job.task), el('td', {}, job.queue),
+			el('td', {}, job.task), el('td', {}, job.queue), el('td', { class: 'concurrency-key' }, text(job.concurrencyKey)),
 			el('td', { class: 'status-' + job.status }, job.status),
 			num(job.attempts), el('td', {}, when(job.createdAt)), el('td', { class: 'error' }, text(job.error)),
 			el('td', {}, job.status === 'DEAD' ? actionButton('Retry', 'jobs/' + job.id + '/retry', 'retry-' + job.id)
@@ -279,7 +279,7 @@ function jobsPage(params) {
 			? actionButton('Retry all matching', 'jobs/retry-all?' + new URLSearchParams([...filter].filter(([k]) => k !== 'status')).toString(), 'retry-all')
 			: null;
 		results.replaceChildren(
-			rows.length ? table(['Job', 'Task', 'Queue', 'Status', { label: 'Attempts', num: true }, 'Enqueued', 'Last error', ''], rows)
+			rows.length ? table(['Job', 'Task', 'Queue', 'Key', 'Status', { label: 'Attempts', num: true }, 'Enqueued', 'Last error', ''], rows)
 				: el('p', { class: 'muted', id: 'no-jobs' }, 'No jobs match.'),
 			el('p', {}, after ? el('a', { href: '#/jobs?' + filter.toString() }, 'First page') : null, ' ',
 				page.next ? el('a', { href: '#/jobs?' + nextQuery.toString(), id: 'next-page' }, 'Next page') : null, ' ', retryAll));
@@ -301,7 +301,8 @@ function jobPage(id) {
 					el('dt', {}, 'Attempts'), el('dd', {}, `${job.attempts} of ${job.maxRetries + 1}`),
 					el('dt', {}, 'Priority'), el('dd', {}, String(detail.priority)),
 					el('dt', {}, 'Unique key'), el('dd', {}, text(detail.uniqueKey)),
-					el('dt', {}, 'Concurrency key'), el('dd', {}, text(detail.concurrencyKey))),
+					el('dt', {}, 'Concurrency key'), el('dd', {}, text(detail.concurrencyKey)),
+					el('dt', {}, 'Scheduled for'), el('dd', { id: 'job-scheduled-for' }, job.scheduledFor ? when(job.scheduledFor) : '—')),
 				el('p', {}, job.status === 'DEAD' ? actionButton('Retry', 'jobs/' + job.id + '/retry', 'retry-job') : null,
 					job.status === 'PENDING' ? actionButton('Cancel', 'jobs/' + job.id + '/cancel', 'cancel-job') : null)),
 			el('section', {}, el('h2', {}, 'Arguments'), el('pre', { id: 'job-arguments' }, text(detail.arguments))),

@@ -151,6 +151,17 @@ class DashboardBrowserTests {
 	}
 
 	@Test
+	void aPeriodicJobShowsTheTickThatEnqueuedIt() {
+		// The first tick comes within ten seconds of the start.
+		JobId id = new WebDriverWait(browser.driver, Duration.ofSeconds(30), Duration.ofMillis(200))
+			.until((driver) -> schedule("refresh-rates").lastJobId());
+		open("#/jobs/" + id);
+		browser.waiting().until(ExpectedConditions.textToBe(By.id("job-task"), "refresh-rates"));
+		assertThat(browser.driver.findElement(By.id("job-scheduled-for")).getText()).isNotEqualTo("—");
+		assertThat(browser.driver.findElement(By.id("job-timeline")).getText()).contains("scheduled for");
+	}
+
+	@Test
 	void instancesShowTheJobsEachRuns() {
 		this.sampleTasks.holdReports(true);
 		try {
