@@ -742,8 +742,6 @@ WHERE task = ?;
 -- name: pause-schedule
 UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
 
-		last_error, result, unique_key;
-
 -- name: finished-counts
 -- SUCCEEDED and DEAD jobs per (task, queue) pair and slice of ids (?1 the slices' lowest ids,
 -- ?2 the ids they end before): the triples found by the loose index scan of query-pairs,
