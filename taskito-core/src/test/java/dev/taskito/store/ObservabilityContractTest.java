@@ -19,6 +19,7 @@ import dev.taskito.store.ClusterGauges.TaskGauge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -258,6 +259,27 @@ public abstract class ObservabilityContractTest {
 
 		this.store.removeInstance("instance-a");
 		assertThat(this.store.liveInstances()).extracting(InstanceView::instanceId).containsExactly("instance-b");
+	}
+
+	@Test
+	void anInstanceRecordsHowManyJobsItRunsWithEachHeartbeat() {
+		Instant past = pastMillis(Duration.ofMinutes(1));
+		for (int i = 0; i < 3; i++) {
+			enqueue(job("alpha", "q1", 0, past, Map.of()));
+		}
+		List<ClaimedJob> claimed = this.store.claim(request("alpha", "q1", 3), UUID.randomUUID());
+		assertThat(claimed).hasSize(3);
+		this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), ServedWork.NONE,
+				claimed.stream().map(ClaimedJob::claim).toList()));
+		this.store.heartbeat(new Heartbeat("idle", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of()));
+		assertThat(this.store.liveInstances()).extracting(InstanceView::instanceId, InstanceView::running)
+			.containsExactly(tuple("idle", 0), tuple(INSTANCE, 3));
+
+		this.store.finish(List.of(new Outcome.Succeeded(claimed.get(0).claim(), null)), false);
+		this.store.heartbeat(new Heartbeat(INSTANCE, LEASE, Map.of(), Map.of(), ServedWork.NONE,
+				claimed.subList(1, 3).stream().map(ClaimedJob::claim).toList()));
+		assertThat(this.store.liveInstances()).extracting(InstanceView::instanceId, InstanceView::running)
+			.containsExactly(tuple("idle", 0), tuple(INSTANCE, 2));
 	}
 
 	@Test

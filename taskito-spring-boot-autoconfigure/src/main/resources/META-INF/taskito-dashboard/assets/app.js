@@ -141,12 +141,25 @@ function capText(row) {
 	return row.maxConcurrent > 0 ? String(row.maxConcurrent) : 'none';
 }
 
+function keyCapText(task) {
+	if (!task.maxConcurrentPerKey) return 'none';
+	return task.maxConcurrentPerKey + ' per key' + (task.keysAtCap > 0 ? ', ' + task.keysAtCap + ' at cap' : '');
+}
+
+function scheduleButton(task) {
+	const name = encodeURIComponent(task.name);
+	return task.schedule.paused
+		? actionButton('Resume', 'schedules/' + name + '/resume', 'resume-schedule-' + task.name)
+		: actionButton('Pause', 'schedules/' + name + '/pause', 'pause-schedule-' + task.name);
+}
+
 function overviewPage(overview) {
 	const tasks = overview.tasks.map((task) => el('tr', { 'data-task': task.name },
 		el('th', { scope: 'row' }, el('a', { href: '#/jobs?task=' + encodeURIComponent(task.name) }, task.name)),
 		num(task.running, { class: 'num running' }),
 		el('td', { class: 'num cap' }, capText(task)),
 		el('td', { class: task.atCap ? 'at-cap cap-state' : 'cap-state' }, task.atCap ? 'at cap' : ''),
+		el('td', { class: task.keysAtCap > 0 ? 'at-cap key-cap' : 'key-cap' }, task.maxConcurrentPerKey ? keyCapText(task) : ''),
 		num(task.pending),
 		el('td', { class: task.dead > 0 ? 'num dead' : 'num' },
 			task.dead > 0 ? el('a', { href: '#/jobs?status=DEAD&task=' + encodeURIComponent(task.name) }, String(task.dead)) : '0')));
@@ -166,7 +179,7 @@ function overviewPage(overview) {
 			' ', actionButton('Retry all', 'jobs/retry-all?task=' + encodeURIComponent(task.name), 'retry-all-' + task.name))));
 	return [
 		el('section', { id: 'overview-tasks', 'aria-labelledby': 'h-tasks' }, el('h2', { id: 'h-tasks' }, 'Tasks'),
-			table(['Task', { label: 'Running', num: true }, { label: 'Cap', num: true }, '', { label: 'Pending', num: true }, { label: 'Dead', num: true }], tasks)),
+			table(['Task', { label: 'Running', num: true }, { label: 'Cap', num: true }, '', 'Cap per key', { label: 'Pending', num: true }, { label: 'Dead', num: true }], tasks)),
 		el('section', { id: 'overview-queues', 'aria-labelledby': 'h-queues' }, el('h2', { id: 'h-queues' }, 'Queues'),
 			table(['Queue', { label: 'Depth', num: true }, { label: 'Running', num: true }, { label: 'Cap', num: true }, 'Oldest due', 'State', ''], queues)),
 		el('section', { id: 'overview-dead', 'aria-labelledby': 'h-dead' }, el('h2', { id: 'h-dead' }, 'Dead jobs by task'),
@@ -179,34 +192,51 @@ function overviewPage(overview) {
 }
 
 function tasksPage(overview) {
-	// Schedules and caps per key get their columns here once the API reports them.
 	const rows = overview.tasks.map((task) => {
 		const finished = task.succeededLastHour + task.deadLastHour;
 		const rate = finished ? Math.round((task.deadLastHour / finished) * 100) + ' %' : '—';
 		return el('tr', { 'data-task': task.name },
 			el('th', { scope: 'row' }, task.name),
-			el('td', { class: 'num' }, capText(task)), num(task.running), num(task.pending),
+			el('td', { class: 'num' }, capText(task)),
+			el('td', { class: 'key-cap' }, task.maxConcurrentPerKey ? String(task.maxConcurrentPerKey) : 'none'),
+			el('td', { class: task.keysAtCap > 0 ? 'num keys-at-cap at-cap' : 'num keys-at-cap' }, task.maxConcurrentPerKey ? String(task.keysAtCap) : '—'),
+			num(task.running), num(task.pending),
 			el('td', {}, text(task.rateLimit)),
 			num(task.succeededLastHour), num(task.deadLastHour), el('td', { class: 'num' }, rate));
 	});
-	return [el('section', {}, el('h2', {}, 'Tasks'),
-		table(['Task', { label: 'Cap', num: true }, { label: 'Running', num: true }, { label: 'Pending', num: true }, 'Rate limit',
-			{ label: 'Succeeded (1 h)', num: true }, { label: 'Died (1 h)', num: true }, { label: 'Failure rate', num: true }], rows))];
+	const schedules = overview.tasks.filter((task) => task.schedule).map((task) => el('tr', { 'data-schedule': task.name },
+		el('th', { scope: 'row' }, el('a', { href: '#/jobs?task=' + encodeURIComponent(task.name) }, task.name)),
+		el('td', { class: 'definition' }, task.schedule.definition),
+		el('td', { class: 'next-run' }, task.schedule.paused ? 'paused' : task.schedule.nextRunAt ? when(task.schedule.nextRunAt) : 'not known here'),
+		el('td', {}, when(task.schedule.lastTick)),
+		num(task.schedule.skippedTicks),
+		el('td', { class: task.schedule.paused ? 'paused schedule-state' : 'schedule-state' }, task.schedule.paused ? 'paused' : 'running'),
+		el('td', {}, scheduleButton(task))));
+	return [
+		el('section', { id: 'tasks-table' }, el('h2', {}, 'Tasks'),
+			table(['Task', { label: 'Cap', num: true }, 'Cap per key', { label: 'Keys at cap', num: true }, { label: 'Running', num: true }, { label: 'Pending', num: true }, 'Rate limit',
+				{ label: 'Succeeded (1 h)', num: true }, { label: 'Died (1 h)', num: true }, { label: 'Failure rate', num: true }], rows)),
+		el('section', { id: 'schedules', 'aria-labelledby': 'h-schedules' }, el('h2', { id: 'h-schedules' }, 'Schedules'),
+			schedules.length ? table(['Task', 'Schedule', 'Next run', 'Last tick', { label: 'Skipped ticks', num: true }, 'State', ''], schedules)
+				: el('p', { class: 'muted' }, 'No periodic tasks.')),
+	];
 }
 
 function instancesPage(overview) {
 	const rows = overview.instances.map((instance) => el('tr', { 'data-instance': instance.id },
 		el('th', { scope: 'row' }, instance.id, instance.current ? ' (this one)' : ''),
+		num(instance.running, { class: 'num instance-running' }),
 		el('td', {}, when(instance.heartbeatAt), ' (', ago(instance.heartbeatAt), ' ago)'),
 		el('td', {}, when(instance.expiresAt)),
 		el('td', {}, instance.tasks ? instance.tasks.join(', ') : 'all'),
 		el('td', {}, instance.queues ? instance.queues.join(', ') : 'all'),
-		el('td', {}, Object.entries(instance.taskCaps).map(([k, v]) => k + '=' + v).join(', ') || '—')));
+		el('td', {}, Object.entries(instance.taskCaps).map(([k, v]) => k + '=' + v).join(', ') || '—'),
+		el('td', {}, Object.entries(instance.keyCaps || {}).map(([k, v]) => k + '=' + v).join(', ') || '—')));
 	const dispatcher = overview.dispatcher;
 	const running = overview.tasks.reduce((sum, task) => sum + task.running, 0);
 	return [
 		el('section', {}, el('h2', {}, 'Live instances'),
-			table(['Instance', 'Last heartbeat', 'Expires', 'Tasks', 'Queues', 'Task caps'], rows),
+			table(['Instance', { label: 'Running', num: true }, 'Last heartbeat', 'Expires', 'Tasks', 'Queues', 'Task caps', 'Caps per key'], rows),
 			el('p', { class: 'muted' }, `${running} jobs running across the cluster.`)),
 		dispatcher ? el('section', {}, el('h2', {}, 'This instance'), el('dl', {},
 			el('dt', {}, 'Dispatcher'), el('dd', {}, dispatcher.running ? 'running' : 'stopped'),
@@ -238,7 +268,7 @@ function jobsPage(params) {
 		const page = await api('jobs?' + query.toString());
 		const rows = page.jobs.map((job) => el('tr', { 'data-job': job.id },
 			el('td', {}, el('a', { href: '#/jobs/' + encodeURIComponent(job.id) }, job.id)),
-			el('td', {}, job.task), el('td', {}, job.queue),
+			el('td', {}, job.task), el('td', {}, job.queue), el('td', { class: 'concurrency-key' }, text(job.concurrencyKey)),
 			el('td', { class: 'status-' + job.status }, job.status),
 			num(job.attempts), el('td', {}, when(job.createdAt)), el('td', { class: 'error' }, text(job.error)),
 			el('td', {}, job.status === 'DEAD' ? actionButton('Retry', 'jobs/' + job.id + '/retry', 'retry-' + job.id)
@@ -249,7 +279,7 @@ function jobsPage(params) {
 			? actionButton('Retry all matching', 'jobs/retry-all?' + new URLSearchParams([...filter].filter(([k]) => k !== 'status')).toString(), 'retry-all')
 			: null;
 		results.replaceChildren(
-			rows.length ? table(['Job', 'Task', 'Queue', 'Status', { label: 'Attempts', num: true }, 'Enqueued', 'Last error', ''], rows)
+			rows.length ? table(['Job', 'Task', 'Queue', 'Key', 'Status', { label: 'Attempts', num: true }, 'Enqueued', 'Last error', ''], rows)
 				: el('p', { class: 'muted', id: 'no-jobs' }, 'No jobs match.'),
 			el('p', {}, after ? el('a', { href: '#/jobs?' + filter.toString() }, 'First page') : null, ' ',
 				page.next ? el('a', { href: '#/jobs?' + nextQuery.toString(), id: 'next-page' }, 'Next page') : null, ' ', retryAll));
@@ -271,7 +301,8 @@ function jobPage(id) {
 					el('dt', {}, 'Attempts'), el('dd', {}, `${job.attempts} of ${job.maxRetries + 1}`),
 					el('dt', {}, 'Priority'), el('dd', {}, String(detail.priority)),
 					el('dt', {}, 'Unique key'), el('dd', {}, text(detail.uniqueKey)),
-					el('dt', {}, 'Concurrency key'), el('dd', {}, text(detail.concurrencyKey))),
+					el('dt', {}, 'Concurrency key'), el('dd', {}, text(detail.concurrencyKey)),
+					el('dt', {}, 'Scheduled for'), el('dd', { id: 'job-scheduled-for' }, job.scheduledFor ? when(job.scheduledFor) : '—')),
 				el('p', {}, job.status === 'DEAD' ? actionButton('Retry', 'jobs/' + job.id + '/retry', 'retry-job') : null,
 					job.status === 'PENDING' ? actionButton('Cancel', 'jobs/' + job.id + '/cancel', 'cancel-job') : null)),
 			el('section', {}, el('h2', {}, 'Arguments'), el('pre', { id: 'job-arguments' }, text(detail.arguments))),

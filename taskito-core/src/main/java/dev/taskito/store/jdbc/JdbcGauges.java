@@ -165,11 +165,13 @@ final class JdbcGauges {
 						String id = rs.getString("instance_id");
 						String tasks = rs.getString("served_tasks");
 						String queues = rs.getString("served_queues");
+						int running = rs.getInt("running");
+						boolean runningKnown = !rs.wasNull();
 						live.add(new InstanceView(id, JdbcRows.instant(rs, "heartbeat_at"),
 								JdbcRows.instant(rs, "expires_at"), read(rs.getString("task_caps"), CAPS, id),
 								read(rs.getString("queue_caps"), CAPS, id),
 								(tasks != null) ? read(tasks, NAMES, id) : null,
-								(queues != null) ? read(queues, NAMES, id) : null));
+								(queues != null) ? read(queues, NAMES, id) : null, runningKnown ? running : null));
 					}
 				}
 			}

@@ -63,7 +63,7 @@ final class JdbcLeases {
 		long leaseMillis = heartbeat.lease().toMillis();
 		return this.transactions.inTransaction("heartbeat", "instances", (connection) -> {
 			this.transactions.update(connection, "upsert-instance", heartbeat.instanceId(), taskCaps, queueCaps,
-					servedTasks, servedQueues, leaseMillis);
+					servedTasks, servedQueues, leaseMillis, heartbeat.claims().size());
 			Set<ClaimRef> renewed = new HashSet<>();
 			if (!heartbeat.claims().isEmpty()) {
 				Set<ClaimRef> named = new HashSet<>(heartbeat.claims());

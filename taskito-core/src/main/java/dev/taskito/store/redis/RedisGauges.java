@@ -105,8 +105,10 @@ final class RedisGauges {
 			// An instance of an older version records no heartbeat time: its record was written
 			// for the default lease, as the JDBC store assumes of such rows.
 			Instant heartbeatAt = beat.isEmpty() ? expiresAt.minus(TaskitoDefaults.LEASE_DURATION) : instant(beat);
+			String running = (fields.size() > 5) ? fields.get(5).toString() : "";
 			live.add(new InstanceView(fields.get(0).toString(), heartbeatAt, expiresAt, taskCaps, queueCaps,
-					(tasks != null) ? Set.copyOf(tasks) : null, (queues != null) ? Set.copyOf(queues) : null));
+					(tasks != null) ? Set.copyOf(tasks) : null, (queues != null) ? Set.copyOf(queues) : null,
+					running.isEmpty() ? null : Integer.valueOf(running)));
 		}
 		return live;
 	}

@@ -171,8 +171,8 @@ WHEN MATCHED THEN UPDATE SET
 
 -- name: upsert-instance
 MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
-		expires_at) KEY (instance_id)
-VALUES (?, CURRENT_TIMESTAMP, ?, ?, ?, ?, DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP));
+		expires_at, running) KEY (instance_id)
+VALUES (?, CURRENT_TIMESTAMP, ?, ?, ?, ?, DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP), ?);
 
 -- name: renew-claims
 -- Takes the job ids (?2) and tokens (?3) as PostgreSQL does, but needs only the tokens: H2's
@@ -242,7 +242,7 @@ SELECT CURRENT_TIMESTAMP AS store_time;
 -- counts as live for the default lease (?) after its heartbeat.
 SELECT instance_id, heartbeat_at, COALESCE(expires_at, DATEADD(MILLISECOND, CAST(? AS BIGINT), heartbeat_at))
 			AS expires_at,
-		task_caps, queue_caps, served_tasks, served_queues
+		task_caps, queue_caps, served_tasks, served_queues, running
 FROM ${prefix}instances
 WHERE COALESCE(expires_at, DATEADD(MILLISECOND, CAST(? AS BIGINT), heartbeat_at)) > CURRENT_TIMESTAMP
 ORDER BY instance_id;

@@ -322,11 +322,12 @@ UNLISTEN *;
 
 -- name: upsert-instance
 INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
-		expires_at)
-VALUES (?, clock_timestamp(), ?, ?, ?, ?, clock_timestamp() + ? * interval '1 millisecond')
+		expires_at, running)
+VALUES (?, clock_timestamp(), ?, ?, ?, ?, clock_timestamp() + ? * interval '1 millisecond', ?)
 ON CONFLICT (instance_id) DO UPDATE
 SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps,
-	served_tasks = EXCLUDED.served_tasks, served_queues = EXCLUDED.served_queues, expires_at = EXCLUDED.expires_at;
+	served_tasks = EXCLUDED.served_tasks, served_queues = EXCLUDED.served_queues, expires_at = EXCLUDED.expires_at,
+	running = EXCLUDED.running;
 
 -- name: renew-claims
 -- Finds each claim by its job id and checks its token; locks in job id order, and never
@@ -448,7 +449,7 @@ SELECT 'S', NULL, 0, 0, ts FROM q;
 -- The instances whose record has not expired; one of an older version has no expiry and
 -- counts as live for the default lease (?) after its heartbeat.
 SELECT instance_id, heartbeat_at, COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') AS expires_at,
-		task_caps, queue_caps, served_tasks, served_queues
+		task_caps, queue_caps, served_tasks, served_queues, running
 FROM ${prefix}instances
 WHERE COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') > clock_timestamp()
 ORDER BY instance_id;
@@ -740,8 +741,6 @@ WHERE task = ?;
 
 -- name: pause-schedule
 UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
-
-		last_error, result, unique_key;
 
 -- name: finished-counts
 -- SUCCEEDED and DEAD jobs per (task, queue) pair and slice of ids (?1 the slices' lowest ids,

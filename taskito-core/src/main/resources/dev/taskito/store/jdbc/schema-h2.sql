@@ -86,6 +86,9 @@ CREATE TABLE IF NOT EXISTS ${prefix}instances (
 ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_tasks clob;
 ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_queues clob;
 ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS expires_at timestamp with time zone;
+-- How many jobs each instance ran at its last heartbeat, for the dashboard and the Actuator
+-- endpoint; NULL in the row of an instance of an older version, which does not say.
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS running integer;
 
 CREATE TABLE IF NOT EXISTS ${prefix}queues (
 	queue varchar(200) PRIMARY KEY,

@@ -98,6 +98,9 @@ CREATE TABLE IF NOT EXISTS ${prefix}instances (
 ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_tasks text;
 ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS served_queues text;
 ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS expires_at timestamptz;
+-- How many jobs each instance ran at its last heartbeat, for the dashboard and the Actuator
+-- endpoint; NULL in the row of an instance of an older version, which does not say.
+ALTER TABLE ${prefix}instances ADD COLUMN IF NOT EXISTS running integer;
 
 CREATE TABLE IF NOT EXISTS ${prefix}queues (
 	queue varchar(200) PRIMARY KEY,

@@ -52,6 +52,8 @@ redis.call('DEL', sk)
 redis.call('SADD', sk, unpack(served))
 redis.call('PEXPIRE', sk, lease_ms)
 redis.call('SET', beat_key(instance), now, 'PX', lease_ms)
+-- Its claims are the jobs it runs now: one (id, token) pair each.
+redis.call('SET', running_key(instance), (#ARGV - i + 1) / 2, 'PX', lease_ms)
 
 local renewed = {}
 for j = i, #ARGV, 2 do

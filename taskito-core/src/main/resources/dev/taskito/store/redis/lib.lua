@@ -95,6 +95,8 @@ local function served_key(instance) return B .. 'served:' .. instance end
 -- When an instance last beat, in ms on the store's clock, expiring with its record (an
 -- instance of an older version writes none).
 local function beat_key(instance) return B .. 'beat:' .. instance end
+-- How many jobs the instance ran at its last heartbeat (its claims then), for the dashboard.
+local function running_key(instance) return B .. 'running:' .. instance end
 local SERVED_MARK = '='
 -- Also in the served set of an instance whose scripts keep the job index, so that stranded.lua
 -- can tell when an instance of an older version runs (and its changes bypass the index).
@@ -418,7 +420,7 @@ end
 -- Forgets instances whose heartbeat expired: their caps and what they served.
 local function forget_expired_instances(now)
   for _, gone in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '-inf', now)) do
-    redis.call('DEL', instance_key(gone), served_key(gone), beat_key(gone))
+    redis.call('DEL', instance_key(gone), served_key(gone), beat_key(gone), running_key(gone))
   end
   redis.call('ZREMRANGEBYSCORE', K_INSTANCES, '-inf', now)
 end

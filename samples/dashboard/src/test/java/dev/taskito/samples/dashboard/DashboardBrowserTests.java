@@ -12,8 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -23,6 +25,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import dev.taskito.EnqueueRequest;
 import dev.taskito.JobId;
 import dev.taskito.JobStatus;
+import dev.taskito.ScheduleView;
 import dev.taskito.TaskQueue;
 import dev.taskito.spring.boot.test.TaskitoTestSupport;
 
@@ -123,6 +126,64 @@ class DashboardBrowserTests {
 	}
 
 	@Test
+	void pausingAScheduleFromTheTasksPagePausesItOnEveryInstance() throws Exception {
+		open("#/tasks");
+		By state = By.cssSelector("tr[data-schedule='refresh-rates'] .schedule-state");
+		browser.waiting().until(ExpectedConditions.textToBe(state, "running"));
+		assertThat(browser.driver.findElement(By.cssSelector("tr[data-schedule='refresh-rates'] .definition")).getText())
+			.contains("*/10 * * * * *");
+		assertThat(browser.driver.findElement(By.cssSelector("tr[data-task='sync-tenant'] .key-cap")).getText())
+			.as("the cap per key").isEqualTo("1");
+		assertThat(browser.driver.findElement(By.cssSelector("tr[data-task='render-report'] .key-cap")).getText())
+			.isEqualTo("none");
+		screenshot("dashboard-tasks.png");
+		try {
+			browser.waiting()
+				.until(ExpectedConditions.elementToBeClickable(By.id("pause-schedule-refresh-rates")))
+				.click();
+			browser.waiting().until(ExpectedConditions.textToBe(state, "paused"));
+			assertThat(schedule("refresh-rates").paused()).as("paused in the store").isTrue();
+			assertThat(browser.driver.findElement(By.id("resume-schedule-refresh-rates")).getText()).isEqualTo("Resume");
+		}
+		finally {
+			this.tasks.resumeSchedule("refresh-rates");
+		}
+	}
+
+	@Test
+	void aPeriodicJobShowsTheTickThatEnqueuedIt() {
+		// The first tick comes within ten seconds of the start.
+		JobId id = new WebDriverWait(browser.driver, Duration.ofSeconds(30), Duration.ofMillis(200))
+			.until((driver) -> schedule("refresh-rates").lastJobId());
+		open("#/jobs/" + id);
+		browser.waiting().until(ExpectedConditions.textToBe(By.id("job-task"), "refresh-rates"));
+		assertThat(browser.driver.findElement(By.id("job-scheduled-for")).getText()).isNotEqualTo("—");
+		assertThat(browser.driver.findElement(By.id("job-timeline")).getText()).contains("scheduled for");
+	}
+
+	@Test
+	void instancesShowTheJobsEachRuns() {
+		this.sampleTasks.holdReports(true);
+		try {
+			for (int i = 0; i < 3; i++) {
+				this.tasks.enqueue(EnqueueRequest.of("render-report", "weekly-" + i));
+			}
+			open("#/instances");
+			// Two run at the cap; the next heartbeat publishes them (5 s), the page shows them on its refresh.
+			// Each refresh redraws the table: a cell read while it is replaced is read again.
+			new WebDriverWait(browser.driver, Duration.ofSeconds(30), Duration.ofMillis(200))
+				.ignoring(StaleElementReferenceException.class)
+				.until((driver) -> driver.findElements(By.cssSelector(".instance-running"))
+				.stream()
+				.anyMatch((cell) -> cell.getText().equals(String.valueOf(SampleTasks.REPORT_CAP))));
+		}
+		finally {
+			this.sampleTasks.holdReports(false);
+		}
+		this.taskito.awaitIdle(Duration.ofSeconds(30));
+	}
+
+	@Test
 	void retryingADeadJobFromThePageMakesItSucceed() {
 		this.sampleTasks.providerDown(true);
 		JobId id = this.tasks.enqueue(EnqueueRequest.of("charge-card", "customer-retried"));
@@ -165,12 +226,22 @@ class DashboardBrowserTests {
 			.doesNotContain("unsafe-inline"));
 		assertThat(admin.post("/taskito/api/jobs/" + id + "/retry", false).statusCode()).as("no CSRF token")
 			.isIn(401, 403);
+		assertThat(viewer.post("/taskito/api/schedules/refresh-rates/pause", true).statusCode()).isIn(401, 403);
+		assertThat(admin.post("/taskito/api/schedules/refresh-rates/pause", false).statusCode()).as("no CSRF token")
+			.isIn(401, 403);
+		assertThat(admin.get("/taskito/api/schedules/refresh-rates/pause").statusCode()).as("a GET never pauses")
+			.isIn(404, 405);
+		assertThat(schedule("refresh-rates").paused()).isFalse();
 		assertThat(admin.get("/taskito/api/jobs/" + id + "/retry").statusCode()).as("a GET never retries")
 			.isIn(404, 405);
 		assertThat(this.tasks.find(id).orElseThrow().status()).isEqualTo(JobStatus.DEAD);
 		this.sampleTasks.providerDown(false);
 		assertThat(admin.post("/taskito/api/jobs/" + id + "/retry", true).statusCode()).isEqualTo(200);
 		assertThat(this.tasks.awaitFinished(id, Duration.ofSeconds(20)).status()).isEqualTo(JobStatus.SUCCEEDED);
+	}
+
+	private ScheduleView schedule(String task) {
+		return this.tasks.schedules().stream().filter((view) -> view.task().equals(task)).findFirst().orElseThrow();
 	}
 
 	private void open(String fragment) {

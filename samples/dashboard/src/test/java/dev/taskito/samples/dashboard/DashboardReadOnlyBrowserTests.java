@@ -78,6 +78,8 @@ class DashboardReadOnlyBrowserTests {
 		assertThat(refused.statusCode()).isEqualTo(403);
 		assertThat(refused.body()).contains("read-only");
 		assertThat(admin.post("/taskito/api/queues/default/pause", true).statusCode()).isEqualTo(403);
+		assertThat(admin.post("/taskito/api/schedules/refresh-rates/pause", true).statusCode()).isEqualTo(403);
+		assertThat(this.tasks.schedules()).allSatisfy((schedule) -> assertThat(schedule.paused()).isFalse());
 		assertThat(this.tasks.find(id).orElseThrow().status()).isEqualTo(JobStatus.DEAD);
 		assertThat(this.tasks.pausedQueues()).isEmpty();
 	}

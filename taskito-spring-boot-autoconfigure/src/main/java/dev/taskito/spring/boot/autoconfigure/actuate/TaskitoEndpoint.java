@@ -279,7 +279,7 @@ public class TaskitoEndpoint {
 		});
 		return new InstanceDescriptor(instance.instanceId(), instance.instanceId().equals(this.instanceId),
 				instance.heartbeatAt(), instance.expiresAt(), instance.tasks(), instance.queues(), taskCaps,
-				instance.queueCaps(), keyCaps);
+				instance.queueCaps(), keyCaps, instance.running());
 	}
 
 	private static JobDescriptor describe(JobView job) {
@@ -353,10 +353,12 @@ public class TaskitoEndpoint {
 	 * @param taskCaps the task caps it declares
 	 * @param queueCaps the queue caps it declares
 	 * @param keyCaps the caps per concurrency key it declares, per task
+	 * @param running the jobs it ran at its last heartbeat, {@code null} when its version does
+	 *        not say
 	 */
 	public record InstanceDescriptor(String id, boolean current, Instant heartbeatAt, Instant expiresAt,
 			@Nullable Set<String> tasks, @Nullable Set<String> queues, Map<String, Integer> taskCaps,
-			Map<String, Integer> queueCaps, Map<String, Integer> keyCaps) {
+			Map<String, Integer> queueCaps, Map<String, Integer> keyCaps, @Nullable Integer running) {
 
 	}
 

@@ -17,6 +17,7 @@ import dev.taskito.JobQuery;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
 import dev.taskito.TaskQueue;
+import dev.taskito.UnknownScheduleException;
 import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardJobs.JobPage;
 
 /**
@@ -123,6 +124,23 @@ public final class DashboardApi {
 		});
 	}
 
+	Answer pauseSchedule(String task, boolean paused) {
+		return write(() -> {
+			try {
+				if (paused) {
+					this.taskQueue.pauseSchedule(task);
+				}
+				else {
+					this.taskQueue.resumeSchedule(task);
+				}
+			}
+			catch (UnknownScheduleException ex) {
+				return Answer.error(HttpStatus.NOT_FOUND, ex.getMessage());
+			}
+			return Map.of("schedule", task, "paused", paused);
+		});
+	}
+
 	/**
 	 * Turns what a bad request throws into an answer the page shows: a malformed id or
 	 * filter (400), or a job not in the status the action needs (409).
@@ -145,7 +163,7 @@ public final class DashboardApi {
 		}
 		Object result = action.run();
 		this.snapshots.invalidate();
-		return Answer.ok(result);
+		return (result instanceof Answer answer) ? answer : Answer.ok(result);
 	}
 
 	private static JobQuery query(Function<String, Optional<String>> params) {
@@ -193,7 +211,7 @@ public final class DashboardApi {
 	/**
 	 * What the page needs to know before it draws: whether to offer actions, and if not why.
 	 *
-	 * @param writable whether the user may retry, cancel, pause and resume
+	 * @param writable whether the user may retry, cancel, and pause and resume queues and schedules
 	 * @param readOnlyReason why not, or {@code null} when writable
 	 * @param refreshMillis how often to refresh
 	 * @param user who is signed in, or {@code null} without Spring Security

@@ -78,6 +78,14 @@ public final class DashboardHandlers {
 		return send(this.api.pause(request.pathVariable("queue"), false));
 	}
 
+	ServerResponse pauseSchedule(ServerRequest request) {
+		return send(this.api.pauseSchedule(request.pathVariable("task"), true));
+	}
+
+	ServerResponse resumeSchedule(ServerRequest request) {
+		return send(this.api.pauseSchedule(request.pathVariable("task"), false));
+	}
+
 	ServerResponse failed(Throwable ex, ServerRequest request) {
 		Answer answer = DashboardApi.failed(ex).orElseThrow(() -> (ex instanceof RuntimeException runtime) ? runtime
 				: new IllegalStateException(ex));

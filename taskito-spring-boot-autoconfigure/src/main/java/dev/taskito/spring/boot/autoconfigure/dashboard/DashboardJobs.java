@@ -21,7 +21,7 @@ public final class DashboardJobs {
 	static JobRow row(JobView job) {
 		return new JobRow(job.id().toString(), job.taskName(), job.queue(), job.status(), job.attempts(),
 				job.maxRetries(), text(job.createdAt()), text(job.runAt()), text(job.finishedAt()),
-				firstLine(job.lastError()));
+				firstLine(job.lastError()), job.concurrencyKey(), text(job.scheduledFor()));
 	}
 
 	static JobDetail detail(JobView job, @Nullable String arguments) {
@@ -69,9 +69,13 @@ public final class DashboardJobs {
 	 * @param runAt when it is (or was last) due
 	 * @param finishedAt when it finished, or {@code null}
 	 * @param error the first line of its last error, or {@code null}
+	 * @param concurrencyKey the key whose own cap it counts against, or {@code null}
+	 * @param scheduledFor the tick of its periodic task's schedule that enqueued it, or
+	 *        {@code null}
 	 */
 	public record JobRow(String id, String task, String queue, JobStatus status, int attempts, int maxRetries,
-			@Nullable String createdAt, @Nullable String runAt, @Nullable String finishedAt, @Nullable String error) {
+			@Nullable String createdAt, @Nullable String runAt, @Nullable String finishedAt, @Nullable String error,
+			@Nullable String concurrencyKey, @Nullable String scheduledFor) {
 
 	}
 

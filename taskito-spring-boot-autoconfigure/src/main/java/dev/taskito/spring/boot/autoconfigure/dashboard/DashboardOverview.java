@@ -23,8 +23,8 @@ public record DashboardOverview(String generatedAt, @Nullable String instanceId,
 		@Nullable DispatcherView dispatcher) {
 
 	/**
-	 * One task. New columns (its schedule, its caps per key) go here as fields, filled in
-	 * {@link DashboardSnapshots}, and appear once the page's task table names them.
+	 * One task. New columns go here as fields, filled in {@link DashboardSnapshots}, and
+	 * appear once the page's task table names them.
 	 *
 	 * @param name the task's name
 	 * @param pending its pending jobs, due or not
@@ -35,9 +35,30 @@ public record DashboardOverview(String generatedAt, @Nullable String instanceId,
 	 * @param rateLimit its rate limit ({@code permits/period}), or {@code null}
 	 * @param succeededLastHour its jobs of the last hour that succeeded
 	 * @param deadLastHour its jobs of the last hour that died
+	 * @param maxConcurrentPerKey its cap per concurrency key as this instance knows it,
+	 *        {@code 0} for none
+	 * @param keysAtCap how many of its concurrency keys run as many jobs as that cap
+	 * @param schedule its schedule when it is periodic, or {@code null}
 	 */
 	public record TaskRow(String name, long pending, long running, long dead, int maxConcurrent, boolean atCap,
-			@Nullable String rateLimit, long succeededLastHour, long deadLastHour) {
+			@Nullable String rateLimit, long succeededLastHour, long deadLastHour, int maxConcurrentPerKey,
+			long keysAtCap, @Nullable ScheduleRow schedule) {
+
+	}
+
+	/**
+	 * A periodic task's schedule, as the store records it for the cluster.
+	 *
+	 * @param definition the schedule every instance follows
+	 * @param nextRunAt when the next job is enqueued, or {@code null} when this instance does
+	 *        not know the schedule
+	 * @param lastTick the latest tick enqueued or passed over
+	 * @param lastJobId the job the latest enqueued tick made, or {@code null}
+	 * @param paused whether it is paused on every instance
+	 * @param skippedTicks the ticks passed over because the previous tick's job still waited
+	 */
+	public record ScheduleRow(String definition, @Nullable String nextRunAt, String lastTick,
+			@Nullable String lastJobId, boolean paused, long skippedTicks) {
 
 	}
 
@@ -85,10 +106,13 @@ public record DashboardOverview(String generatedAt, @Nullable String instanceId,
 	 * @param queues the queues it serves, {@code null} when its version does not say
 	 * @param taskCaps the task caps it declares
 	 * @param queueCaps the queue caps it declares
+	 * @param keyCaps the caps per concurrency key it declares, per task
+	 * @param running the jobs it ran at its last heartbeat, {@code null} when its version does
+	 *        not say
 	 */
 	public record InstanceRow(String id, boolean current, String heartbeatAt, String expiresAt,
 			@Nullable Set<String> tasks, @Nullable Set<String> queues, Map<String, Integer> taskCaps,
-			Map<String, Integer> queueCaps) {
+			Map<String, Integer> queueCaps, Map<String, Integer> keyCaps, @Nullable Integer running) {
 
 	}
 

@@ -3,20 +3,26 @@ package dev.taskito.spring.boot.autoconfigure.dashboard;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.jspecify.annotations.Nullable;
 
 import dev.taskito.JobStats;
+import dev.taskito.ScheduleView;
 import dev.taskito.TaskQueue;
 import dev.taskito.Throughput;
 import dev.taskito.dispatch.DispatcherStatus;
+import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.dispatch.TaskDispatcher;
 import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardOverview.DispatcherView;
 import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardOverview.InstanceRow;
 import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardOverview.QueueRow;
+import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardOverview.ScheduleRow;
 import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardOverview.TaskRow;
 import dev.taskito.spring.boot.autoconfigure.dashboard.DashboardOverview.ThroughputView;
 import dev.taskito.store.ClaimStore;
@@ -31,8 +37,10 @@ import dev.taskito.store.InstanceView;
  * {@link #THROUGHPUT_INTERVAL}, since a minute's slice changes little within it.
  *
  * <p>Like the Actuator endpoint, it has no store query of its own: it reads
- * {@link TaskQueue#stats()}, {@link TaskQueue#throughput(Duration)},
- * {@link ClaimStore#liveInstances()} and {@link ClaimStore#gauges(int)} (for each queue's
+ * {@link TaskQueue#stats()} (caps per key and keys at their cap included),
+ * {@link TaskQueue#schedules()}, {@link TaskQueue#throughput(Duration)},
+ * {@link ClaimStore#liveInstances()} (with each instance's running jobs, as its heartbeat
+ * recorded them) and {@link ClaimStore#gauges(int)} (for each queue's
  * oldest due job, as the metrics read it). Thread-safe: one caller reads while the others
  * wait for its reading rather than starting their own.
  */
@@ -118,12 +126,20 @@ public final class DashboardSnapshots {
 		JobStats stats = this.taskQueue.stats();
 		Map<String, Throughput.TaskThroughput> byTask = new HashMap<>();
 		lastHour.tasks().forEach((task) -> byTask.put(task.task(), task));
-		List<TaskRow> tasks = stats.tasks().stream().map((task) -> {
+		Map<String, ScheduleView> schedules = new LinkedHashMap<>();
+		this.taskQueue.schedules().forEach((schedule) -> schedules.put(schedule.task(), schedule));
+		List<TaskRow> tasks = new ArrayList<>();
+		for (JobStats.TaskStats task : stats.tasks()) {
 			Throughput.TaskThroughput finished = byTask.get(task.task());
-			return new TaskRow(task.task(), task.pending(), task.running(), task.dead(), task.maxConcurrent(),
+			tasks.add(new TaskRow(task.task(), task.pending(), task.running(), task.dead(), task.maxConcurrent(),
 					task.maxConcurrent() > 0 && task.running() >= task.maxConcurrent(), text(task.rateLimit()),
-					(finished != null) ? finished.succeeded() : 0, (finished != null) ? finished.dead() : 0);
-		}).toList();
+					(finished != null) ? finished.succeeded() : 0, (finished != null) ? finished.dead() : 0,
+					task.maxConcurrentPerKey(), task.keysAtCap(), row(schedules.remove(task.task()))));
+		}
+		// A schedule whose task neither runs here nor has jobs (another application's) still shows.
+		for (ScheduleView schedule : schedules.values()) {
+			tasks.add(new TaskRow(schedule.task(), 0, 0, 0, 0, false, null, 0, 0, 0, 0, row(schedule)));
+		}
 		Map<String, Instant> oldestDue = new HashMap<>();
 		// A count limit of one: the pending counts come from stats(); only the due times are wanted.
 		for (ClusterGauges.QueueGauge gauge : this.store.gauges(1).queues()) {
@@ -151,10 +167,29 @@ public final class DashboardSnapshots {
 				throughput.dead());
 	}
 
+	private static @Nullable ScheduleRow row(@Nullable ScheduleView schedule) {
+		if (schedule == null) {
+			return null;
+		}
+		return new ScheduleRow(schedule.definition(), text(schedule.nextRunAt()), schedule.lastTick().toString(),
+				text(schedule.lastJobId()), schedule.paused(), schedule.skippedTicks());
+	}
+
 	private static InstanceRow row(InstanceView instance, @Nullable String currentId) {
+		// Caps per key travel among the task caps, marked (see TaskDefinition.PER_KEY_CAP_MARK).
+		Map<String, Integer> taskCaps = new TreeMap<>();
+		Map<String, Integer> keyCaps = new TreeMap<>();
+		instance.taskCaps().forEach((name, cap) -> {
+			if (name.endsWith(TaskDefinition.PER_KEY_CAP_MARK)) {
+				keyCaps.put(name.substring(0, name.length() - TaskDefinition.PER_KEY_CAP_MARK.length()), cap);
+			}
+			else {
+				taskCaps.put(name, cap);
+			}
+		});
 		return new InstanceRow(instance.instanceId(), instance.instanceId().equals(currentId),
 				instance.heartbeatAt().toString(), instance.expiresAt().toString(), instance.tasks(),
-				instance.queues(), instance.taskCaps(), instance.queueCaps());
+				instance.queues(), taskCaps, instance.queueCaps(), keyCaps, instance.running());
 	}
 
 	private static DispatcherView view(DispatcherStatus status) {

@@ -135,6 +135,8 @@ public final class TaskitoDashboardAutoConfiguration {
 				.POST(api + "/jobs/{id}/cancel", handlers::cancel)
 				.POST(api + "/queues/{queue}/pause", handlers::pauseQueue)
 				.POST(api + "/queues/{queue}/resume", handlers::resumeQueue)
+				.POST(api + "/schedules/{task}/pause", handlers::pauseSchedule)
+				.POST(api + "/schedules/{task}/resume", handlers::resumeSchedule)
 				.resources(path + "/assets/**", new ClassPathResource(DashboardHandlers.ASSETS + "assets/"))
 				.onError((ex) -> ex instanceof IllegalArgumentException || ex instanceof IllegalStateException,
 						handlers::failed)

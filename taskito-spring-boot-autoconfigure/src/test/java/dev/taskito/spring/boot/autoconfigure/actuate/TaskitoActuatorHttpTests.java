@@ -78,7 +78,8 @@ class TaskitoActuatorHttpTests {
 			assertThat(instances).anySatisfy((instance) -> assertThat(instance)
 				.containsEntry("id", this.dispatcher.instanceId())
 				.containsEntry("current", true)
-				.containsKeys("heartbeatAt", "expiresAt"));
+				.containsKeys("heartbeatAt", "expiresAt")
+				.hasEntrySatisfying("running", (running) -> assertThat(running).isInstanceOf(Number.class)));
 		});
 	}
 
