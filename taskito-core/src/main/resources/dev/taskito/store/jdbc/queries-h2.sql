@@ -501,3 +501,13 @@ SELECT task, count(*) AS keys FROM (
 	WHERE c.concurrency_key IS NOT NULL
 	GROUP BY c.task, c.concurrency_key, t.cap HAVING count(*) >= t.cap
 ) k GROUP BY task;
+
+-- name: keyed-pending
+-- Keyed jobs waiting in their keys per queue, at most the count limit of them in all (through
+-- jobs_keyed), added to the queues' pending gauges.
+SELECT queue, count(*) AS pending FROM (
+	SELECT queue FROM ${prefix}jobs WHERE status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
+) k GROUP BY queue;
+
+-- name: any-job-keys
+SELECT 1 FROM ${prefix}job_keys WHERE task = ANY(CAST(? AS VARCHAR ARRAY)) FETCH FIRST 1 ROWS ONLY;

@@ -305,7 +305,8 @@ finished AS (
 rekeyed AS (
 	-- A keyed job retried waits in its key's round again (see requeue-keys).
 	INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
-	SELECT DISTINCT f.task, f.queue, f.concurrency_key, clock_timestamp() FROM finished f WHERE f.status = 'KEYED'
+	SELECT d.task, d.queue, d.concurrency_key, clock_timestamp()
+	FROM (SELECT DISTINCT f.task, f.queue, f.concurrency_key FROM finished f WHERE f.status = 'KEYED') d
 	ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served
 )
 -- Each awaited job that finished (not one retried) is announced on the finished channel:
@@ -761,8 +762,10 @@ UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
 -- existing row changes nothing but holds its lock until commit, so that a claim cannot drop
 -- the row (drop-job-keys) while the job that needs it is not yet visible to it.
 INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
-SELECT DISTINCT task, queue, concurrency_key, clock_timestamp() FROM ${prefix}jobs
-WHERE id = ANY(?::uuid[]) AND status = 'KEYED'
+SELECT d.task, d.queue, d.concurrency_key, clock_timestamp() FROM (
+	SELECT DISTINCT task, queue, concurrency_key FROM ${prefix}jobs WHERE id = ANY(?::uuid[]) AND status = 'KEYED'
+	ORDER BY task, queue, concurrency_key
+) d
 ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served;
 
 -- name: keyed-claim-locks
@@ -852,3 +855,14 @@ JOIN LATERAL (
 	GROUP BY c.concurrency_key HAVING count(*) >= t.cap
 ) k ON true
 GROUP BY t.task;
+
+-- name: keyed-pending
+-- Keyed jobs waiting in their keys per queue, at most the count limit of them in all (through
+-- jobs_keyed), added to the queues' pending gauges.
+SELECT queue, count(*) AS pending FROM (
+	SELECT queue FROM ${prefix}jobs WHERE status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
+) k GROUP BY queue;
+
+-- name: any-job-keys
+-- Whether any of these tasks has a key in its round (at its cap or not).
+SELECT 1 FROM ${prefix}job_keys WHERE task = ANY(?::text[]) LIMIT 1;
