@@ -348,7 +348,8 @@ final class JdbcClaims {
 		long enqueues = this.keyedEnqueues.get();
 		KeyedClaim result;
 		try {
-			result = this.transactions.transaction((connection) -> claimKeyed(connection, plan, limit, taskLimits,
+			result = this.sql.has("keyed-pick-claim") ? claimKeyedByPairs(plan, limit, taskLimits, queueLimits, keyCaps)
+					: this.transactions.transaction((connection) -> claimKeyed(connection, plan, limit, taskLimits,
 					queueLimits, keyCaps));
 		}
 		catch (SQLException ex) {
@@ -362,6 +363,21 @@ final class JdbcClaims {
 		finally {
 			if (gated) {
 				this.capGate.unlock();
+			}
+		}
+		if (!result.visitedAfter().isEmpty()) {
+			// The round's order is fairness, not safety: on PostgreSQL it moves on in a short
+			// transaction of its own after the claim's commit, so that the gate's lock is held
+			// for the claim alone. A claimer that passes in between may find the same keys
+			// first in the round; their room is already counted with the new claims.
+			try {
+				this.transactions.transaction((connection) -> {
+					updateRound(connection, result.visitedAfter());
+					return null;
+				});
+			}
+			catch (SQLException ex) {
+				logger.debug("Moving the round of keys on failed; the next claim moves it", ex);
 			}
 		}
 		if (!result.keysSeen() && this.keyedEnqueues.get() == enqueues) {
@@ -380,11 +396,9 @@ final class JdbcClaims {
 				.filter((lock) -> taskLimits.containsKey(lock.task()))
 				.forEach((lock) -> locks.add(lock.key()));
 			keyCaps.keySet().forEach((task) -> locks.add(ClaimPlan.keyLock(this.tablePrefix, task)));
-			if (!locks.isEmpty()) {
-				try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-claim-locks")) {
-					ps.setArray(1, this.transactions.array(connection, ColumnType.BIGINT, locks));
-					ps.executeQuery().close();
-				}
+			try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-claim-locks")) {
+				ps.setArray(1, this.transactions.array(connection, ColumnType.BIGINT, locks));
+				ps.executeQuery().close();
 			}
 		}
 		// Task and queue caps, counted under their locks as the unkeyed claim counts them.
@@ -420,6 +434,18 @@ final class JdbcClaims {
 					int taskLeft = taskLimits.get(task);
 					int queueLeft = queueLimits.getOrDefault(queue, left);
 					if (left <= 0 || taskLeft <= 0 || queueLeft <= 0) {
+						continue;
+					}
+					if (this.sql.has("keyed-pick")) {
+						int n = Math.min(left, Math.min(taskLeft, queueLeft));
+						int found = pick(connection, task, queue, cap, n, chosen, visited);
+						keysSeen |= found >= 0;
+						found = Math.max(found, 0);
+						left -= found;
+						taskLimits.merge(task, -found, Integer::sum);
+						if (queueLimits.containsKey(queue)) {
+							queueLimits.merge(queue, -found, Integer::sum);
+						}
 						continue;
 					}
 					Map<String, Integer> keys = new LinkedHashMap<>();
@@ -483,6 +509,24 @@ final class JdbcClaims {
 				}
 			}
 		}
+		if (this.sql.has("keyed-claim")) {
+			List<ClaimedJob> claimed = new ArrayList<>();
+			if (!chosen.isEmpty()) {
+				try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-claim")) {
+					ps.setArray(1, this.transactions.array(connection, ColumnType.UUID, chosen));
+					ps.setString(2, plan.instanceId());
+					ps.setObject(3, plan.batchId());
+					ps.setLong(4, plan.leaseMillis());
+					try (ResultSet rs = ps.executeQuery()) {
+						while (rs.next()) {
+							claimed.add(JdbcRows.claimedJob(rs));
+						}
+					}
+				}
+			}
+			// The round is moved on after the commit, outside the gate (see claimKeyed).
+			return new KeyedClaim(claimed, keysSeen, visited);
+		}
 		List<UUID> ids = new ArrayList<>();
 		if (!chosen.isEmpty()) {
 			try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-claim-jobs")) {
@@ -522,7 +566,152 @@ final class JdbcClaims {
 				}
 			}
 		}
-		return new KeyedClaim(claimed, keysSeen);
+		return new KeyedClaim(claimed, keysSeen, List.of());
+	}
+
+	/**
+	 * PostgreSQL: each (task, queue) pair's keyed claim is one round trip that runs as one
+	 * transaction (keyed-claim-locks joined with keyed-pick-claim), so that the gate's locks
+	 * are held for that round trip alone; the round moves on afterwards.
+	 */
+	private KeyedClaim claimKeyedByPairs(ClaimPlan plan, int limit, Map<String, Integer> taskLimits,
+			Map<String, Integer> queueLimits, Map<String, Integer> keyCaps) throws SQLException {
+		int left = limit;
+		boolean keysSeen = false;
+		List<ClaimedJob> claimed = new ArrayList<>();
+		List<String[]> visited = new ArrayList<>();
+		for (String task : new ArrayList<>(taskLimits.keySet())) {
+			Integer cap = keyCaps.get(task);
+			for (String queue : plan.queues()) {
+				int n = Math.min(left, Math.min(taskLimits.get(task), queueLimits.getOrDefault(queue, left)));
+				if (n <= 0) {
+					continue;
+				}
+				Set<Long> locks = new java.util.TreeSet<>();
+				plan.capLocks().stream()
+					.filter((lock) -> lock.task().equals(task) && lock.queue().equals(queue))
+					.forEach((lock) -> locks.add(lock.key()));
+				if (cap != null) {
+					locks.add(ClaimPlan.keyLock(this.tablePrefix, task));
+				}
+				List<ClaimedJob> got = new ArrayList<>();
+				boolean any = this.transactions.autoCommitted((connection) -> {
+					try (PreparedStatement ps = connection.prepareStatement(
+							this.sql.joined("keyed-claim-locks", "keyed-pick-claim"))) {
+						int i = 0;
+						ps.setArray(++i, this.transactions.array(connection, ColumnType.BIGINT, locks));
+						ps.setString(++i, task);
+						ps.setString(++i, queue);
+						setCap(ps, ++i, cap);
+						setCap(ps, ++i, plan.taskCaps().get(task));
+						setCap(ps, ++i, plan.queueCaps().get(queue));
+						ps.setInt(++i, n);
+						ps.setInt(++i, n + KEYED_ROUND_SLACK);
+						ps.setString(++i, plan.instanceId());
+						ps.setObject(++i, plan.batchId());
+						ps.setLong(++i, plan.leaseMillis());
+						ps.setString(++i, task);
+						ps.setString(++i, queue);
+						setCap(ps, ++i, cap);
+						setCap(ps, ++i, cap);
+						boolean rows = false;
+						boolean isResultSet = ps.execute();
+						int statement = 0;
+						while (true) {
+							if (isResultSet) {
+								statement++;
+								try (ResultSet rs = ps.getResultSet()) {
+									while (statement == 2 && rs.next()) {
+										rows = true;
+										String key = rs.getString("concurrency_key");
+										visited.add(new String[] { task, queue, key });
+										if (rs.getObject("id") != null) {
+											got.add(JdbcRows.claimedJob(rs));
+										}
+									}
+								}
+							}
+							else if (ps.getUpdateCount() == -1) {
+								break;
+							}
+							isResultSet = ps.getMoreResults();
+						}
+						return rows;
+					}
+				});
+				keysSeen |= any;
+				claimed.addAll(got);
+				left -= got.size();
+				taskLimits.merge(task, -got.size(), Integer::sum);
+				if (queueLimits.containsKey(queue)) {
+					queueLimits.merge(queue, -got.size(), Integer::sum);
+				}
+			}
+		}
+		if (!keysSeen) {
+			keysSeen = this.transactions.withAutoCommit("claim keyed jobs", "job_keys", (connection) -> {
+				try (PreparedStatement ps = this.transactions.prepare(connection, "any-job-keys")) {
+					ps.setArray(1, this.transactions.array(connection, ColumnType.TEXT, taskLimits.keySet()));
+					try (ResultSet rs = ps.executeQuery()) {
+						return rs.next();
+					}
+				}
+			});
+		}
+		// Each key once, in the order served.
+		Map<List<String>, String[]> distinct = new LinkedHashMap<>();
+		visited.forEach((key) -> distinct.putIfAbsent(Arrays.asList(key), key));
+		return new KeyedClaim(claimed, keysSeen, new ArrayList<>(distinct.values()));
+	}
+
+	/**
+	 * One pair's keys and jobs in one statement (keyed-pick), where the dialect has it.
+	 * @return the jobs chosen, or -1 when the pair's round had no key with room
+	 */
+	private int pick(Connection connection, String task, String queue, Integer cap, int n, List<UUID> chosen,
+			List<String[]> visited) throws SQLException {
+		try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-pick")) {
+			int i = 0;
+			ps.setString(++i, task);
+			ps.setString(++i, queue);
+			setCap(ps, ++i, cap);
+			setCap(ps, ++i, cap);
+			ps.setInt(++i, n + KEYED_ROUND_SLACK);
+			ps.setString(++i, task);
+			ps.setString(++i, queue);
+			setCap(ps, ++i, cap);
+			ps.setInt(++i, n);
+			ps.setInt(++i, n);
+			setCap(ps, ++i, cap);
+			ps.setInt(++i, n);
+			int found = 0;
+			boolean any = false;
+			Set<String> seen = new HashSet<>();
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					any = true;
+					String key = rs.getString("ckey");
+					if (seen.add(key)) {
+						visited.add(new String[] { task, queue, key });
+					}
+					UUID id = JdbcRows.uuid(rs, "id");
+					if (id != null) {
+						chosen.add(id);
+						found++;
+					}
+				}
+			}
+			return any ? found : -1;
+		}
+	}
+
+	private static void setCap(PreparedStatement ps, int index, Integer cap) throws SQLException {
+		if (cap != null) {
+			ps.setInt(index, cap);
+		}
+		else {
+			ps.setNull(index, java.sql.Types.INTEGER);
+		}
 	}
 
 	/**
@@ -556,6 +745,14 @@ final class JdbcClaims {
 			served.add(locked.get(order.get(i)));
 			ordinals.add(i);
 		}
+		if (this.sql.has("serve-or-drop-job-keys")) {
+			try (PreparedStatement ps = this.transactions.prepare(connection, "serve-or-drop-job-keys")) {
+				bindKeys(connection, ps, served);
+				ps.setArray(4, this.transactions.array(connection, ColumnType.INT, ordinals));
+				ps.executeUpdate();
+			}
+			return;
+		}
 		try (PreparedStatement ps = this.transactions.prepare(connection, "serve-job-keys")) {
 			bindKeys(connection, ps, served);
 			ps.setArray(4, this.transactions.array(connection, ColumnType.INT, ordinals));
@@ -579,7 +776,7 @@ final class JdbcClaims {
 	 * @param claimed the keyed jobs claimed
 	 * @param keysSeen whether any key had waiting jobs
 	 */
-	private record KeyedClaim(List<ClaimedJob> claimed, boolean keysSeen) {
+	private record KeyedClaim(List<ClaimedJob> claimed, boolean keysSeen, List<String[]> visitedAfter) {
 	}
 
 	Set<ClaimRef> rollback(List<Reschedule> reschedules) {

@@ -60,6 +60,14 @@ final class JdbcStatements {
 	 * @return its SQL
 	 * @throws IllegalStateException when the dialect's file lacks it (a packaging bug)
 	 */
+	/**
+	 * @param name a statement's name
+	 * @return whether this dialect's query file has it
+	 */
+	boolean has(String name) {
+		return this.queries.containsKey(name);
+	}
+
 	String get(String name) {
 		String sql = this.queries.get(name);
 		if (sql == null) {

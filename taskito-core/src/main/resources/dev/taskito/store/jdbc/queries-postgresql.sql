@@ -772,7 +772,11 @@ ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}
 -- The gate: the advisory locks of the caps (per key, per task, per queue) this claim must
 -- respect, in ascending order, held until commit. Every counted claim below was committed
 -- before the lock was granted, or is this transaction's own.
-SELECT count(pg_advisory_xact_lock(l.k)) FROM (SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) l;
+-- Like a claim of unkeyed jobs on its own (see plan-settings), the transaction does not wait
+-- for the WAL flush: what the post-claim count needs is visibility, which comes at commit,
+-- and the gate's locks are not held through a flush.
+SELECT set_config('synchronous_commit', 'off', true),
+	(SELECT count(pg_advisory_xact_lock(l.k)) FROM (SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) l);
 
 -- name: keyed-round
 -- One (task, queue) pair's keys with room, least lately served first: read in the order of
@@ -866,3 +870,168 @@ SELECT queue, count(*) AS pending FROM (
 -- name: any-job-keys
 -- Whether any of these tasks has a key in its round (at its cap or not).
 SELECT 1 FROM ${prefix}job_keys WHERE task = ANY(?::text[]) LIMIT 1;
+
+-- name: keyed-pick
+-- keyed-round and keyed-jobs in one statement for one (task, queue) pair: the pair's keys with
+-- room, least lately served first (at most the given number of keys), and from each, in
+-- claim order, no more of its due jobs than its room (cap minus claims; the limit when
+-- uncapped), skipping rows others hold; then the first "limit" of those jobs, key by key in
+-- round order. A key of the window without a due job comes back with a NULL id, so that the
+-- claim moves it on (or drops it when it has no KEYED job). Rows locked beyond the limit are
+-- unlocked at commit. Parameters: task, queue, cap, cap, keys; task, queue, cap, limit, limit,
+-- cap; limit.
+WITH keys AS MATERIALIZED (
+	SELECT k.concurrency_key AS ckey, k.last_served,
+		(SELECT count(*) FROM ${prefix}claims c WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) AS running
+	FROM ${prefix}job_keys k
+	WHERE k.task = ? AND k.queue = ?
+		AND (?::int IS NULL OR (SELECT count(*) FROM ${prefix}claims c
+			WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) < ?::int)
+	ORDER BY k.last_served
+	LIMIT ?
+),
+ranked AS MATERIALIZED (
+	SELECT keys.ckey, row_number() OVER (ORDER BY keys.last_served, keys.ckey) AS ord, keys.running FROM keys
+),
+p AS MATERIALIZED (SELECT ?::text AS task, ?::text AS queue, ?::int AS cap, ?::int AS n, ?::int AS n2, ?::int AS cap2),
+picked AS MATERIALIZED (
+	SELECT r.ckey, r.ord, j.id, j.rank FROM ranked r CROSS JOIN p
+	LEFT JOIN LATERAL (
+		SELECT x.id, row_number() OVER () AS rank FROM (
+			SELECT id FROM ${prefix}jobs
+			WHERE task = p.task AND queue = p.queue AND concurrency_key = r.ckey AND status = 'KEYED'
+				AND run_at <= clock_timestamp()
+			ORDER BY priority DESC, run_at, id
+			LIMIT CASE WHEN p.cap IS NULL THEN p.n ELSE GREATEST(LEAST(p.n2, p.cap2 - r.running), 0) END
+			FOR UPDATE SKIP LOCKED
+		) x
+	) j ON true
+),
+numbered AS (
+	SELECT pk.ckey, pk.ord, pk.id,
+		CASE WHEN pk.id IS NOT NULL THEN row_number() OVER (PARTITION BY pk.id IS NULL ORDER BY pk.ord, pk.rank) END AS n
+	FROM picked pk
+)
+SELECT ckey, id FROM numbered WHERE id IS NULL OR n <= ?
+ORDER BY ord, n;
+
+-- name: keyed-claim
+-- keyed-claim-jobs, keyed-claim-insert and the read of the claimed jobs in one statement, as
+-- claim-jobs does for unkeyed jobs.
+WITH now AS (SELECT clock_timestamp() AS ts),
+claimed AS (
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
+	WHERE j.id = ANY(?::uuid[]) AND j.status = 'KEYED'
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
+		j.headers, j.scheduled_for, j.concurrency_key
+),
+claims AS (
+	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
+			concurrency_key)
+	SELECT c.id, c.task, c.queue, ?, gen_random_uuid(), ?, now.ts, now.ts + ? * interval '1 millisecond',
+			c.concurrency_key
+	FROM claimed c CROSS JOIN now
+	RETURNING job_id, claim_token, lease_expires_at
+)
+SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for, c.concurrency_key
+FROM claimed c JOIN claims cl ON cl.job_id = c.id
+ORDER BY c.priority DESC, c.run_at, c.id;
+
+-- name: serve-or-drop-job-keys
+-- serve-job-keys and drop-job-keys in one statement (the locked keys, after lock-job-keys
+-- in a statement of its own, so that this one's snapshot sees every job committed before
+-- the lock): keys with KEYED jobs move to the back of the round in the order served, the
+-- others leave it.
+WITH v AS MATERIALIZED (
+	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS v(task, queue, ckey, ord)
+),
+served AS (
+	UPDATE ${prefix}job_keys k SET last_served = clock_timestamp() + v.ord * interval '1 microsecond'
+	FROM v
+	WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+		AND EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
+			AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED')
+)
+DELETE FROM ${prefix}job_keys k
+USING v
+WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+	AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
+		AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED');
+
+-- name: keyed-pick-claim
+-- The claim of one (task, queue) pair's keyed jobs in one statement, sent joined after
+-- keyed-claim-locks in one round trip that runs as one transaction (as plan-settings,
+-- claim-locks and claim-jobs are for unkeyed jobs): the statement's snapshot is taken once
+-- the gate's locks are held. The limit n is cut to what the task's and the queue's caps
+-- leave; then keyed-pick's choice; then the chosen jobs move to RUNNING with their claims.
+-- Answers with the claimed jobs, and with a row of NULLs but the key for each key of the
+-- window that had no due job (the claim moves it on in the round, or drops it).
+-- Parameters: task, queue, cap per key, task cap, queue cap, n, window of keys, instance,
+-- batch, lease ms; then task, queue, cap, cap (the round's index condition).
+WITH p AS MATERIALIZED (
+	SELECT ?::text AS task, ?::text AS queue, ?::int AS cap, ?::int AS task_cap, ?::int AS queue_cap, ?::int AS n0,
+		?::int AS keys_window, ?::text AS instance_id, ?::uuid AS batch_id, ?::bigint AS lease_ms,
+		clock_timestamp() AS ts
+),
+lim AS MATERIALIZED (
+	SELECT GREATEST(LEAST(p.n0,
+		CASE WHEN p.task_cap IS NULL THEN p.n0
+			ELSE p.task_cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.task = p.task) END,
+		CASE WHEN p.queue_cap IS NULL THEN p.n0
+			ELSE p.queue_cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.queue = p.queue) END), 0) AS n
+	FROM p
+),
+keys AS MATERIALIZED (
+	SELECT k.concurrency_key AS ckey, k.last_served,
+		(SELECT count(*) FROM ${prefix}claims c WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) AS running
+	FROM ${prefix}job_keys k
+	WHERE k.task = ? AND k.queue = ?
+		AND (?::int IS NULL OR (SELECT count(*) FROM ${prefix}claims c
+			WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) < ?::int)
+	ORDER BY k.last_served
+	LIMIT (SELECT keys_window FROM p)
+),
+ranked AS MATERIALIZED (
+	SELECT keys.ckey, row_number() OVER (ORDER BY keys.last_served, keys.ckey) AS ord, keys.running FROM keys
+),
+picked AS MATERIALIZED (
+	SELECT r.ckey, r.ord, j.id, j.rank FROM ranked r CROSS JOIN p CROSS JOIN lim
+	LEFT JOIN LATERAL (
+		SELECT x.id, row_number() OVER () AS rank FROM (
+			SELECT id FROM ${prefix}jobs
+			WHERE task = p.task AND queue = p.queue AND concurrency_key = r.ckey AND status = 'KEYED'
+				AND run_at <= p.ts
+			ORDER BY priority DESC, run_at, id
+			LIMIT CASE WHEN p.cap IS NULL THEN lim.n ELSE GREATEST(LEAST(lim.n, p.cap - r.running), 0) END
+			FOR UPDATE SKIP LOCKED
+		) x
+	) j ON true
+),
+numbered AS MATERIALIZED (
+	SELECT pk.ckey, pk.ord, pk.id,
+		CASE WHEN pk.id IS NOT NULL THEN row_number() OVER (PARTITION BY pk.id IS NULL ORDER BY pk.ord, pk.rank) END AS n
+	FROM picked pk
+),
+claimed AS (
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM p)
+	WHERE j.id = ANY(ARRAY(SELECT nb.id FROM numbered nb, lim WHERE nb.id IS NOT NULL AND nb.n <= lim.n))
+		AND j.status = 'KEYED'
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
+		j.headers, j.scheduled_for, j.concurrency_key
+),
+claims AS (
+	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
+			concurrency_key)
+	SELECT c.id, c.task, c.queue, p.instance_id, gen_random_uuid(), p.batch_id, p.ts,
+			p.ts + p.lease_ms * interval '1 millisecond', c.concurrency_key
+	FROM claimed c CROSS JOIN p
+	RETURNING job_id, claim_token, lease_expires_at
+)
+SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for, c.concurrency_key
+FROM claimed c JOIN claims cl ON cl.job_id = c.id
+UNION ALL
+SELECT NULL::uuid, NULL, NULL, NULL, NULL::int, NULL::int, NULL::bigint, NULL::int, NULL::uuid, NULL::timestamptz,
+		NULL::timestamptz, NULL, NULL::timestamptz, nb.ckey
+FROM numbered nb WHERE nb.id IS NULL;
