@@ -371,7 +371,7 @@ final class JdbcClaims {
 			// for the claim alone. A claimer that passes in between may find the same keys
 			// first in the round; their room is already counted with the new claims.
 			try {
-				this.transactions.transaction((connection) -> {
+				this.transactions.autoCommitted((connection) -> {
 					updateRound(connection, result.visitedAfter());
 					return null;
 				});
@@ -719,6 +719,28 @@ final class JdbcClaims {
 	 * left without waiting jobs; keys an enqueue holds are left as they are this time.
 	 */
 	private void updateRound(Connection connection, List<String[]> visited) throws SQLException {
+		if (this.sql.has("serve-or-drop-job-keys")) {
+			// One round trip: the lock, then (with a snapshot taken after it) the change.
+			List<Integer> ordinals = new ArrayList<>();
+			for (int i = 0; i < visited.size(); i++) {
+				ordinals.add(i);
+			}
+			try (PreparedStatement ps = connection.prepareStatement(
+					this.sql.joined("lock-job-keys", "serve-or-drop-job-keys"))) {
+				bindKeys(connection, ps, visited);
+				for (int part = 0; part < 3; part++) {
+					int p = part;
+					ps.setArray(4 + part, this.transactions.array(connection, ColumnType.TEXT,
+							visited.stream().map((k) -> k[p]).toList()));
+				}
+				ps.setArray(7, this.transactions.array(connection, ColumnType.INT, ordinals));
+				ps.execute();
+				while (ps.getMoreResults() || ps.getUpdateCount() != -1) {
+					// Drains the joined statements' results.
+				}
+			}
+			return;
+		}
 		List<String[]> locked = new ArrayList<>();
 		try (PreparedStatement ps = this.transactions.prepare(connection, "lock-job-keys")) {
 			bindKeys(connection, ps, visited);

@@ -49,6 +49,16 @@ final class JdbcStatements {
 	 * @param tablePrefix the validated table prefix
 	 * @return the statements
 	 */
+	/**
+	 * Loads statements from another query file of the dialect (such as an older version's,
+	 * kept by the tests), with the dialect's schema.
+	 */
+	static JdbcStatements load(JdbcDialect dialect, String tablePrefix, String queriesResource) {
+		String queries = read(queriesResource).replace(PREFIX_PLACEHOLDER, tablePrefix);
+		String schema = read(dialect.schemaResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
+		return new JdbcStatements(parseNamed(queries, queriesResource), splitStatements(schema));
+	}
+
 	static JdbcStatements load(JdbcDialect dialect, String tablePrefix) {
 		String queries = read(dialect.queriesResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
 		String schema = read(dialect.schemaResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);

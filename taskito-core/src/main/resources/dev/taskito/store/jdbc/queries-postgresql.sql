@@ -943,8 +943,13 @@ ORDER BY c.priority DESC, c.run_at, c.id;
 -- in a statement of its own, so that this one's snapshot sees every job committed before
 -- the lock): keys with KEYED jobs move to the back of the round in the order served, the
 -- others leave it.
-WITH v AS MATERIALIZED (
-	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS v(task, queue, ckey, ord)
+WITH w AS MATERIALIZED (
+	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS w(task, queue, ckey, ord)
+),
+v AS MATERIALIZED (
+	-- Only the keys this transaction holds (lock-job-keys, joined before it, took them).
+	SELECT w.* FROM w JOIN ${prefix}job_keys k ON k.task = w.task AND k.queue = w.queue AND k.concurrency_key = w.ckey
+	FOR UPDATE OF k SKIP LOCKED
 ),
 served AS (
 	UPDATE ${prefix}job_keys k SET last_served = clock_timestamp() + v.ord * interval '1 microsecond'
