@@ -111,14 +111,14 @@ public abstract class AbstractKeyClusterTest {
 
 	/** Without the gate, racing dispatchers over-claim keys, and the post-claim check alone holds the caps. */
 	@Test
-	void withoutTheGateThePostClaimCheckAloneKeepsEveryKeyWithinItsCap() {
+	protected void withoutTheGateThePostClaimCheckAloneKeepsEveryKeyWithinItsCap() {
 		Drain drain = drain(KEYS, JOBS_PER_KEY, false, CapCheck.AFTER_CLAIM);
 		assertThat(drain.violations()).isEmpty();
 	}
 
 	/** The {@code >=} check, without the gate that would hide it, fails the same drain: no key reaches 2. */
 	@Test
-	void theGreaterOrEqualCheckFailsTheDrain() {
+	protected void theGreaterOrEqualCheckFailsTheDrain() {
 		Drain drain = drain(KEYS, JOBS_PER_KEY, false, CapCheck.BROKEN_GREATER_OR_EQUAL);
 		assertThat(drain.violations()).as("what the >= check broke").isNotEmpty();
 	}

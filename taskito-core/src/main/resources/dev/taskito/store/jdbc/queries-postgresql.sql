@@ -1025,6 +1025,25 @@ claimed AS (
 	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
 		j.headers, j.scheduled_for, j.concurrency_key
 ),
+served AS MATERIALIZED (
+	-- The keys served, and those of the window without a due job, move to the back of the
+	-- round with the claim, in the order visited: the next claimer, gated or not, starts after
+	-- them. Each is found by its primary key; keys an enqueue holds are left as they are.
+	SELECT h.ctid AS row_id, v.ord
+	FROM (SELECT DISTINCT nb.ckey, nb.ord FROM numbered nb, lim WHERE nb.id IS NULL OR nb.n <= lim.n) v
+	CROSS JOIN p
+	CROSS JOIN LATERAL (
+		SELECT k.ctid FROM ${prefix}job_keys k
+		WHERE k.task = p.task AND k.queue = p.queue AND k.concurrency_key = v.ckey
+		FOR UPDATE SKIP LOCKED
+	) h
+),
+moved AS (
+	-- By "ctid = ANY(the locked rows)", a TID scan: as a join, a plan could scan the table.
+	UPDATE ${prefix}job_keys k
+	SET last_served = (SELECT ts FROM p) + (SELECT s.ord FROM served s WHERE s.row_id = k.ctid) * interval '1 microsecond'
+	WHERE k.ctid = ANY(ARRAY(SELECT row_id FROM served))
+),
 claims AS (
 	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
 			concurrency_key)

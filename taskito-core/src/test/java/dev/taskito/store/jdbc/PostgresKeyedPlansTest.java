@@ -43,6 +43,12 @@ class PostgresKeyedPlansTest {
 			statement.execute("INSERT INTO " + this.prefix + "job_keys (task, queue, concurrency_key, last_served) "
 					+ "SELECT DISTINCT task, queue, concurrency_key, now() FROM " + this.prefix + "jobs "
 					+ "WHERE status = 'KEYED'");
+			// Many running claims over many keys.
+			statement.execute("INSERT INTO " + this.prefix + "claims (job_id, task, queue, instance_id, claim_token, "
+					+ "batch_id, claimed_at, lease_expires_at, concurrency_key) SELECT gen_random_uuid(), 't', 'default', "
+					+ "'i', gen_random_uuid(), gen_random_uuid(), now(), now() + interval '1 minute', 'k-' || i "
+					+ "FROM generate_series(1, 20000) AS i");
+			statement.execute("ANALYZE " + this.prefix + "claims");
 			statement.execute("ANALYZE " + this.prefix + "jobs");
 			statement.execute("ANALYZE " + this.prefix + "job_keys");
 			statement.execute("SET plan_cache_mode = force_generic_plan");
