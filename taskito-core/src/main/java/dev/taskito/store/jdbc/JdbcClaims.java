@@ -358,7 +358,7 @@ final class JdbcClaims {
 						request.instanceId(), ex);
 				return List.of();
 			}
-			throw this.transactions.translate("claim keyed jobs", "jobs", ex);
+			throw this.transactions.translate("claim jobs", "jobs", ex);
 		}
 		finally {
 			if (gated) {
@@ -602,6 +602,8 @@ final class JdbcClaims {
 						ps.setArray(++i, this.transactions.array(connection, ColumnType.BIGINT, locks));
 						ps.setString(++i, task);
 						ps.setString(++i, queue);
+						ps.setString(++i, task);
+						ps.setString(++i, queue);
 						setCap(ps, ++i, cap);
 						setCap(ps, ++i, plan.taskCaps().get(task));
 						setCap(ps, ++i, plan.queueCaps().get(queue));
@@ -649,7 +651,7 @@ final class JdbcClaims {
 			}
 		}
 		if (!keysSeen) {
-			keysSeen = this.transactions.withAutoCommit("claim keyed jobs", "job_keys", (connection) -> {
+			keysSeen = this.transactions.withAutoCommit("claim jobs", "job_keys", (connection) -> {
 				try (PreparedStatement ps = this.transactions.prepare(connection, "any-job-keys")) {
 					ps.setArray(1, this.transactions.array(connection, ColumnType.TEXT, taskLimits.keySet()));
 					try (ResultSet rs = ps.executeQuery()) {

@@ -775,8 +775,11 @@ ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}
 -- Like a claim of unkeyed jobs on its own (see plan-settings), the transaction does not wait
 -- for the WAL flush: what the post-claim count needs is visibility, which comes at commit,
 -- and the gate's locks are not held through a flush.
+-- The locks are taken only when the (task, queue) pair has keys in its round: a capped task
+-- without keyed work must not make every claimer take turns behind its lock.
 SELECT set_config('synchronous_commit', 'off', true),
-	(SELECT count(pg_advisory_xact_lock(l.k)) FROM (SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) l);
+	(SELECT count(pg_advisory_xact_lock(l.k)) FROM (SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) l
+		WHERE EXISTS (SELECT 1 FROM ${prefix}job_keys jk WHERE jk.task = ? AND jk.queue = ?));
 
 -- name: keyed-round
 -- One (task, queue) pair's keys with room, least lately served first: read in the order of
