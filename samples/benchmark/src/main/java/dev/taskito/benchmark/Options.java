@@ -61,7 +61,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			                          and gauges are recorded; compare the drain with and without it. =boot
 			                          keeps the registry (and Boot's own meters: Hikari, Lettuce, JVM) but
 			                          leaves Taskito's metrics out, which isolates what Taskito's cost
-			  --keys=N                core path, Redis only: the drain's jobs carry N concurrency keys
+			  --keys=N                core path, PostgreSQL or Redis: the drain's jobs carry N concurrency keys
 			                          (round-robin) of a task capped at 2 per key, which never binds with
 			                          N x 2 above the workers: what caps per key cost against --keys=0
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
@@ -166,9 +166,9 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		if (keys < 0) {
 			throw new UsageException("--keys must be 0 or more");
 		}
-		if (keys > 0 && (path.equals(STARTER) || !stores.equals(List.of("redis")))) {
-			throw new UsageException("--keys drains keyed jobs through the core path on Redis, the store that keeps "
-					+ "caps per key: add --path=core --store=redis");
+		if (keys > 0 && (path.equals(STARTER) || !List.of("postgres", "redis").containsAll(stores))) {
+			throw new UsageException("--keys drains keyed jobs through the core path on the cluster stores: add "
+					+ "--path=core --store=redis, --store=postgres or --store=postgres,redis");
 		}
 		if (h2Url == null) {
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();

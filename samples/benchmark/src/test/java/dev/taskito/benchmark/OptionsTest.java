@@ -52,13 +52,16 @@ class OptionsTest {
 	}
 
 	@Test
-	void keysDrainKeyedJobsThroughTheCorePathOnRedis() {
+	void keysDrainKeyedJobsThroughTheCorePathOnPostgresOrRedis() {
 		assertThat(Options.parse(new String[0]).keys()).isZero();
 		Options keyed = Options.parse(new String[] { "--path=core", "--store=redis", "--keys=1000" });
 		assertThat(keyed.keys()).isEqualTo(1000);
+		assertThat(Options.parse(new String[] { "--path=core", "--store=postgres", "--keys=10" }).keys()).isEqualTo(10);
+		assertThat(Options.parse(new String[] { "--path=core", "--store=postgres,redis", "--keys=10" }).keys())
+			.isEqualTo(10);
 		assertThatThrownBy(() -> Options.parse(new String[] { "--keys=1000" })).hasMessageContaining("--path=core");
-		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=postgres", "--keys=10" }))
-			.hasMessageContaining("--store=redis");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=h2", "--keys=10" }))
+			.hasMessageContaining("--store=postgres");
 		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=redis", "--keys=-1" }))
 			.isInstanceOf(Options.UsageException.class);
 	}

@@ -64,6 +64,32 @@ record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, L
 	}
 
 	/**
+	 * This plan for what is left once some jobs were claimed in the same claim.
+	 * @param taken the jobs claimed already
+	 * @return the plan with the overall, task and queue limits reduced by the jobs taken, or
+	 *         {@code null} when nothing is left to claim
+	 */
+	ClaimPlan after(List<dev.taskito.store.ClaimedJob> taken) {
+		int left = this.limit - taken.size();
+		Map<String, Integer> tasks = new LinkedHashMap<>();
+		this.taskLimits.forEach((task, n) -> {
+			int room = Math.min(left, n - (int) taken.stream().filter((job) -> job.taskName().equals(task)).count());
+			if (room > 0) {
+				tasks.put(task, room);
+			}
+		});
+		Map<String, Integer> queueLimits = new LinkedHashMap<>();
+		this.queueLimits.forEach((queue, n) -> queueLimits.put(queue,
+				n - (int) taken.stream().filter((job) -> job.queue().equals(queue)).count()));
+		List<String> queues = this.queues.stream().filter((queue) -> queueLimits.getOrDefault(queue, 1) > 0).toList();
+		if (left <= 0 || tasks.isEmpty() || queues.isEmpty()) {
+			return null;
+		}
+		return new ClaimPlan(this.instanceId, this.batchId, this.leaseMillis, left, queues, tasks, queueLimits,
+				this.taskCaps, this.queueCaps, this.capLocks);
+	}
+
+	/**
 	 * How many jobs to lock at most for each task in each queue: the smallest of the task's,
 	 * the queue's and the overall limit. Quotas per pair keep a queue at its limit from
 	 * crowding the other queues' jobs out of a task's candidates.
@@ -113,7 +139,7 @@ record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, L
 	 * A 64-bit key from a name: the first eight bytes of its SHA-256, so that keys spread over
 	 * the whole space of advisory locks and are unlikely to meet an application's own.
 	 */
-	private static long lockKey(String name) {
+	static long lockKey(String name) {
 		try {
 			byte[] digest = MessageDigest.getInstance("SHA-256")
 				.digest(("taskito-cap|" + name).getBytes(StandardCharsets.UTF_8));
@@ -122,6 +148,15 @@ record ClaimPlan(String instanceId, UUID batchId, long leaseMillis, int limit, L
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException("Every JVM has SHA-256", ex);
 		}
+	}
+
+	/**
+	 * @param tablePrefix the table prefix
+	 * @param task a task with a cap per key
+	 * @return the database lock that serialises the claims of that task's keyed jobs
+	 */
+	static long keyLock(String tablePrefix, String task) {
+		return lockKey(tablePrefix + "|keys|" + task);
 	}
 
 	/**

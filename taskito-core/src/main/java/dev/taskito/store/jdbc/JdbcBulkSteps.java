@@ -121,6 +121,7 @@ final class JdbcBulkSteps {
 			}
 		}
 		if (retried > 0) {
+			JdbcClaims.requeueKeys(this.transactions, connection, chosen);
 			this.wakeUps.beforeCommit(connection);
 		}
 		return new BulkStep(retried, jobs.size() - retried, jobs.get(jobs.size() - 1).id());

@@ -43,6 +43,7 @@ import dev.taskito.store.ScheduleSnapshot;
 import dev.taskito.store.ScheduleTick;
 import dev.taskito.store.StoreUnavailableException;
 import dev.taskito.store.StrandedWork;
+import dev.taskito.store.TaskKey;
 import dev.taskito.store.TokenRequest;
 
 /**
@@ -163,15 +164,8 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public List<JobId> enqueue(List<NewJob> jobs) {
-		for (NewJob job : jobs) {
-			if (job.concurrencyKey() != null) {
-				// Stored like any job, a keyed job would be claimed by every version without its
-				// cap per key: refuse it rather than run it uncapped.
-				throw new UnsupportedOperationException("Cannot enqueue task '" + job.taskName()
-						+ "' with concurrencyKey '" + job.concurrencyKey()
-						+ "': caps per key are not available on the JDBC store yet; use the Redis store "
-						+ "(taskito.store.type=redis) or enqueue without a concurrency key");
-			}
+		if (jobs.stream().anyMatch((job) -> job.concurrencyKey() != null)) {
+			this.claims.keyedJobsEnqueued();
 		}
 		return this.jobs.enqueue(jobs);
 	}
@@ -282,6 +276,11 @@ public final class JdbcClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		return this.gauges.gauges(countLimit, keyCaps);
+	}
+
+	@Override
 	public List<InstanceView> liveInstances() {
 		return this.gauges.liveInstances();
 	}
@@ -309,6 +308,11 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {
 		return this.claims.countClaims(tasks, queues);
+	}
+
+	@Override
+	public ClaimCounts countClaims(Set<String> tasks, Set<String> queues, Set<TaskKey> keys) {
+		return this.claims.countClaims(tasks, queues, keys);
 	}
 
 	@Override

@@ -62,8 +62,67 @@ final class JdbcGauges {
 			throw new IllegalArgumentException("countLimit must be at least 1, was " + countLimit);
 		}
 		return this.transactions.withAutoCommit("read the gauges", "jobs",
-				(connection) -> this.dialect.gaugesInOneStatement() ? inOneStatement(connection, countLimit)
-						: byProbes(connection, countLimit));
+				(connection) -> withKeyedPending(connection, countLimit,
+						this.dialect.gaugesInOneStatement() ? inOneStatement(connection, countLimit)
+								: byProbes(connection, countLimit)));
+	}
+
+	/**
+	 * Adds the keyed jobs waiting in their keys (status KEYED) to each queue's pending count,
+	 * reading at most the count limit of them in all (keyed-pending).
+	 */
+	private ClusterGauges withKeyedPending(Connection connection, int countLimit, ClusterGauges gauges)
+			throws SQLException {
+		Map<String, Long> keyed = new TreeMap<>();
+		try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-pending")) {
+			ps.setInt(1, countLimit);
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					keyed.put(rs.getString("queue"), rs.getLong("pending"));
+				}
+			}
+		}
+		if (keyed.isEmpty()) {
+			return gauges;
+		}
+		List<QueueGauge> queues = new ArrayList<>();
+		for (QueueGauge queue : gauges.queues()) {
+			Long more = keyed.remove(queue.queue());
+			queues.add((more == null) ? queue : new QueueGauge(queue.queue(),
+					Math.min(countLimit, queue.pending() + more), queue.running(), queue.oldestDueAt()));
+		}
+		keyed.forEach((queue, pending) -> queues.add(new QueueGauge(queue, pending, 0, null)));
+		queues.sort(Comparator.comparing(QueueGauge::queue));
+		return new ClusterGauges(queues, gauges.tasks(), gauges.storeTime());
+	}
+
+	/**
+	 * The gauges, and per task with a cap per key how many of its keys have at least their
+	 * cap of claims (keys-at-cap: read from the claims, one row per running job).
+	 */
+	ClusterGauges gauges(int countLimit, Map<String, Integer> keyCaps) {
+		ClusterGauges gauges = gauges(countLimit);
+		if (keyCaps.isEmpty()) {
+			return gauges;
+		}
+		Map<String, Long> atCap = this.transactions.withAutoCommit("read the gauges", "claims", (connection) -> {
+			Map<String, Long> counts = new java.util.HashMap<>();
+			try (PreparedStatement ps = this.transactions.prepare(connection, "keys-at-cap")) {
+				ps.setArray(1, this.transactions.array(connection, JdbcDialect.ColumnType.TEXT, keyCaps.keySet()));
+				ps.setArray(2, this.transactions.array(connection, JdbcDialect.ColumnType.INT,
+						keyCaps.keySet().stream().map(keyCaps::get).toList()));
+				try (ResultSet rs = ps.executeQuery()) {
+					while (rs.next()) {
+						counts.put(rs.getString("task"), rs.getLong("keys"));
+					}
+				}
+			}
+			return counts;
+		});
+		List<TaskGauge> tasks = gauges.tasks().stream()
+			.map((task) -> new TaskGauge(task.task(), task.running(), atCap.getOrDefault(task.task(), 0L)))
+			.toList();
+		return new ClusterGauges(gauges.queues(), tasks, gauges.storeTime());
 	}
 
 	private ClusterGauges inOneStatement(Connection connection, int countLimit) throws SQLException {

@@ -139,8 +139,12 @@ final class JdbcJobQueries {
 			}
 			from = next(query.after().value());
 		}
-		List<String> statuses = query.statuses().isEmpty() ? ALL_STATUSES
-				: query.statuses().stream().map(JobStatus::name).sorted().toList();
+		List<String> statuses = new ArrayList<>(query.statuses().isEmpty() ? ALL_STATUSES
+				: query.statuses().stream().map(JobStatus::name).sorted().toList());
+		// A keyed job waiting in its key is stored as KEYED and shown as PENDING.
+		if (statuses.contains(JobStatus.PENDING.name())) {
+			statuses.add(JdbcRows.KEYED);
+		}
 		int i = 0;
 		ps.setArray(++i, this.transactions.array(connection, ColumnType.TEXT, statuses));
 		ps.setString(++i, query.task());

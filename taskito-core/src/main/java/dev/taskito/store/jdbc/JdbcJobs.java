@@ -126,7 +126,11 @@ final class JdbcJobs {
 		List<Long> runAts = new ArrayList<>();
 		// NULL for a job without headers: its row stores nothing more.
 		List<String> headers = new ArrayList<>();
+		List<String> concurrencyKeys = new ArrayList<>();
+		boolean keyed = false;
 		for (NewJob job : jobs) {
+			concurrencyKeys.add(job.concurrencyKey());
+			keyed |= job.concurrencyKey() != null;
 			ids.add(job.id().value());
 			tasks.add(job.taskName());
 			queues.add(job.queue());
@@ -153,10 +157,16 @@ final class JdbcJobs {
 			ps.setArray(++i, this.transactions.array(connection, ColumnType.BIGINT, delays));
 			ps.setArray(++i, this.transactions.array(connection, ColumnType.BIGINT, runAts));
 			ps.setArray(++i, this.transactions.array(connection, ColumnType.TEXT, headers));
+			ps.setArray(++i, this.transactions.array(connection, ColumnType.TEXT, concurrencyKeys));
 			try (ResultSet rs = ps.executeQuery()) {
 				while (rs.next()) {
 					inserted.add(new JobId(JdbcRows.uuid(rs, "id")));
 				}
+			}
+			if (keyed && !inserted.isEmpty()) {
+				// The keys join their round in the same transaction as their jobs.
+				JdbcClaims.requeueKeys(this.transactions, connection,
+						inserted.stream().map(JobId::value).toList());
 			}
 		}
 		catch (SQLException ex) {
@@ -248,7 +258,11 @@ final class JdbcJobs {
 		try {
 			return this.transactions.transaction((connection) -> {
 				refuseIfUniqueKeyHeld(connection, id);
-				return this.transactions.update(connection, "retry", id.value()) > 0;
+				boolean retried = this.transactions.update(connection, "retry", id.value()) > 0;
+				if (retried) {
+					JdbcClaims.requeueKeys(this.transactions, connection, List.of(id.value()));
+				}
+				return retried;
 			});
 		}
 		catch (SQLException ex) {

@@ -117,7 +117,7 @@ final class JdbcMaintenance {
 				try (ResultSet rs = ps.executeQuery()) {
 					while (rs.next()) {
 						Candidate candidate = candidates.get(JdbcRows.uuid(rs, "id"));
-						JobStatus status = JobStatus.valueOf(rs.getString("status"));
+						JobStatus status = JdbcRows.status(rs.getString("status"));
 						reaped.add(new ReapedJob(new JobId(candidate.id()), candidate.task(), candidate.instanceId(),
 								status));
 						if (status == JobStatus.DEAD && rs.getBoolean("awaited")) {
@@ -126,6 +126,8 @@ final class JdbcMaintenance {
 					}
 				}
 			}
+			// A keyed job taken back waits in its key's round again.
+			JdbcClaims.requeueKeys(this.transactions, connection, ids);
 			return reaped;
 		});
 		this.wakeUps.finished(awaited);

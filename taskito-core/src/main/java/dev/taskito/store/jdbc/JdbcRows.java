@@ -36,6 +36,9 @@ final class JdbcRows {
 	 * @return the job
 	 * @throws SQLException when a column cannot be read
 	 */
+	/** The stored status of a keyed job waiting in its key, which the claim of 0.3 never matches. */
+	static final String KEYED = "KEYED";
+
 	static ClaimedJob claimedJob(ResultSet rs) throws SQLException {
 		long timeoutMillis = rs.getLong("timeout_ms");
 		Duration timeout = rs.wasNull() ? null : Duration.ofMillis(timeoutMillis);
@@ -43,7 +46,8 @@ final class JdbcRows {
 		return new ClaimedJob(claim, rs.getString("task"), rs.getString("queue"), rs.getString("payload"),
 				rs.getInt("attempts"), rs.getInt("max_retries"), timeout, rs.getInt("priority"),
 				instant(rs, "lease_expires_at"), instant(rs, "run_at"),
-				StoredHeaders.decode(rs.getString("headers"), claim.jobId()), null, instant(rs, "scheduled_for"));
+				StoredHeaders.decode(rs.getString("headers"), claim.jobId()), rs.getString("concurrency_key"),
+				instant(rs, "scheduled_for"));
 	}
 
 	/**
@@ -56,10 +60,19 @@ final class JdbcRows {
 	 */
 	static JobView jobView(ResultSet rs) throws SQLException {
 		return new JobView(new JobId(uuid(rs, "id")), rs.getString("task"), rs.getString("queue"),
-				JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"), rs.getInt("max_retries"),
+				status(rs.getString("status")), rs.getInt("attempts"), rs.getInt("max_retries"),
 				rs.getInt("priority"), instant(rs, "created_at"), instant(rs, "run_at"), instant(rs, "started_at"),
 				instant(rs, "finished_at"), rs.getString("last_error"), rs.getString("result"),
-				rs.getString("unique_key"), null, instant(rs, "scheduled_for"));
+				rs.getString("unique_key"), rs.getString("concurrency_key"), instant(rs, "scheduled_for"));
+	}
+
+	/**
+	 * @param stored a status as stored
+	 * @return the status the API shows: a keyed job waiting in its key ({@code KEYED}) is
+	 *         {@code PENDING}
+	 */
+	static JobStatus status(String stored) {
+		return KEYED.equals(stored) ? JobStatus.PENDING : JobStatus.valueOf(stored);
 	}
 
 	static UUID uuid(ResultSet rs, String column) throws SQLException {

@@ -49,6 +49,16 @@ final class JdbcStatements {
 	 * @param tablePrefix the validated table prefix
 	 * @return the statements
 	 */
+	/**
+	 * Loads statements from another query file of the dialect (such as an older version's,
+	 * kept by the tests), with the dialect's schema.
+	 */
+	static JdbcStatements load(JdbcDialect dialect, String tablePrefix, String queriesResource) {
+		String queries = read(queriesResource).replace(PREFIX_PLACEHOLDER, tablePrefix);
+		String schema = read(dialect.schemaResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
+		return new JdbcStatements(parseNamed(queries, queriesResource), splitStatements(schema));
+	}
+
 	static JdbcStatements load(JdbcDialect dialect, String tablePrefix) {
 		String queries = read(dialect.queriesResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
 		String schema = read(dialect.schemaResource()).replace(PREFIX_PLACEHOLDER, tablePrefix);
@@ -60,6 +70,14 @@ final class JdbcStatements {
 	 * @return its SQL
 	 * @throws IllegalStateException when the dialect's file lacks it (a packaging bug)
 	 */
+	/**
+	 * @param name a statement's name
+	 * @return whether this dialect's query file has it
+	 */
+	boolean has(String name) {
+		return this.queries.containsKey(name);
+	}
+
 	String get(String name) {
 		String sql = this.queries.get(name);
 		if (sql == null) {

@@ -27,31 +27,35 @@ SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queue
 -- the same key fails the whole statement with a unique violation, and the store retries.
 SELECT id FROM FINAL TABLE (
 	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
-			unique_key, created_at, run_at, headers)
-	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
-			CURRENT_TIMESTAMP,
+			unique_key, created_at, run_at, headers, concurrency_key)
+	SELECT n.id, n.task, n.queue, n.payload, n.priority,
+			CASE WHEN n.concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END, 0, n.max_retries, n.timeout_ms,
+			n.unique_key, CURRENT_TIMESTAMP,
 			CASE WHEN n.run_at_us IS NOT NULL
 				THEN DATEADD(MICROSECOND, n.run_at_us, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00')
 				ELSE DATEADD(MICROSECOND, n.delay_us, CURRENT_TIMESTAMP) END,
-			n.headers
+			n.headers, n.concurrency_key
 	FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
 			CAST(? AS CLOB ARRAY), CAST(? AS INTEGER ARRAY), CAST(? AS INTEGER ARRAY),
 			CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY),
-			CAST(? AS CLOB ARRAY))
-		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers)
+			CAST(? AS CLOB ARRAY), CAST(? AS VARCHAR ARRAY))
+		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers,
+			concurrency_key)
 	WHERE NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.id = n.id)
 		-- The IS NULL test first: H2 would otherwise walk every NULL key in the index.
 		AND (n.unique_key IS NULL
-			OR NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.active_unique_key = n.unique_key))
+			OR (NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.active_unique_key = n.unique_key)
+				AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.keyed_unique_key = n.unique_key)))
 );
 
 -- name: enqueue-existing
 SELECT id, unique_key FROM ${prefix}jobs
-WHERE active_unique_key = ANY(CAST(? AS VARCHAR ARRAY)) OR id = ANY(CAST(? AS UUID ARRAY));
+WHERE active_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY)) OR keyed_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY))
+	OR id = ANY(CAST(?2 AS UUID ARRAY));
 
 -- name: find
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for
+		last_error, result, unique_key, scheduled_for, concurrency_key
 FROM ${prefix}jobs WHERE id = ?;
 
 -- name: payload
@@ -61,18 +65,19 @@ SELECT payload FROM ${prefix}jobs WHERE id = ?;
 -- The given jobs that are PENDING become CANCELLED, each with whether it is awaited.
 SELECT id, task, queue, awaited FROM FINAL TABLE (
 	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = CURRENT_TIMESTAMP
-	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'PENDING'
+	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status IN ('PENDING', 'KEYED')
 );
 
 -- name: retry
-UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = CURRENT_TIMESTAMP, finished_at = NULL
+UPDATE ${prefix}jobs SET status = CASE WHEN concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END, attempts = 0,
+		run_at = CURRENT_TIMESTAMP, finished_at = NULL
 WHERE id = ? AND status = 'DEAD';
 
 -- name: retry-key-holder
 -- The active job that holds a dead job's unique key now, if any: a retry must not make a
 -- second active job with that key.
 SELECT dead.unique_key, holder.id FROM ${prefix}jobs dead
-JOIN ${prefix}jobs holder ON holder.active_unique_key = dead.unique_key
+JOIN ${prefix}jobs holder ON holder.active_unique_key = dead.unique_key OR holder.keyed_unique_key = dead.unique_key
 WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
 
 -- name: pause
@@ -123,7 +128,7 @@ JOIN ${prefix}jobs j ON j.id = r.id;
 
 -- name: recover-claim
 SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
-		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for, j.concurrency_key
 FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
 WHERE c.instance_id = ? AND c.batch_id = ?
 ORDER BY j.priority DESC, j.run_at, j.id;
@@ -150,7 +155,8 @@ SELECT job_id, claim_token FROM OLD TABLE (
 MERGE INTO ${prefix}jobs j
 USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS BIGINT ARRAY)) AS u(id, delay_us)) r
 ON j.id = r.id AND j.status = 'RUNNING'
-WHEN MATCHED THEN UPDATE SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
+WHEN MATCHED THEN UPDATE SET status = CASE WHEN j.concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END,
+		attempts = GREATEST(j.attempts - 1, 0),
 		run_at = DATEADD(MICROSECOND, r.delay_us, CURRENT_TIMESTAMP);
 
 -- name: finish-jobs
@@ -162,12 +168,13 @@ USING (SELECT * FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), CAS
 		CAST(? AS BIGINT ARRAY)) AS u(id, kind, body, delay_us)) o
 ON j.id = o.id AND j.status = 'RUNNING'
 WHEN MATCHED THEN UPDATE SET
-		status = CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+		status = CASE o.kind WHEN 'S' THEN 'SUCCEEDED'
+			WHEN 'R' THEN CASE WHEN j.concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END ELSE 'DEAD' END,
 		result = CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
 		last_error = CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
 		run_at = CASE WHEN o.kind = 'R' THEN DATEADD(MICROSECOND, o.delay_us, CURRENT_TIMESTAMP) ELSE j.run_at END,
 		finished_at = CASE WHEN o.kind = 'R' THEN NULL ELSE CURRENT_TIMESTAMP END
-) WHERE awaited AND status <> 'PENDING';
+) WHERE awaited AND status NOT IN ('PENDING', 'KEYED');
 
 -- name: upsert-instance
 MERGE INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
@@ -292,7 +299,8 @@ SELECT id, status, awaited FROM FINAL TABLE (
 	ON j.id = r.id AND j.status = 'RUNNING'
 		AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)
 	WHEN MATCHED THEN UPDATE SET
-		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
+		status = CASE WHEN j.attempts > j.max_retries THEN 'DEAD' WHEN j.concurrency_key IS NULL THEN 'PENDING'
+			ELSE 'KEYED' END,
 		run_at = CASE WHEN j.attempts <= j.max_retries THEN CURRENT_TIMESTAMP ELSE j.run_at END,
 		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE CURRENT_TIMESTAMP END,
 		last_error = CASE WHEN j.attempts <= j.max_retries THEN r.reason ELSE r.reason || '; no retries were left' END
@@ -320,7 +328,7 @@ WHERE status = ANY(CAST(?1 AS VARCHAR ARRAY))
 
 -- name: list-jobs
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for
+		last_error, result, unique_key, scheduled_for, concurrency_key
 FROM ${prefix}jobs
 ${fragment:query-match}
 ORDER BY id
@@ -347,24 +355,27 @@ ${fragment:query-match}
 HAVING max(id) IS NOT NULL;
 
 -- name: job-counts
-SELECT task, queue, count(CASE WHEN status = 'PENDING' THEN 1 END) AS pending,
+SELECT task, queue, count(CASE WHEN status IN ('PENDING', 'KEYED') THEN 1 END) AS pending,
 		count(CASE WHEN status = 'RUNNING' THEN 1 END) AS running, count(CASE WHEN status = 'DEAD' THEN 1 END) AS dead
-FROM ${prefix}jobs WHERE status IN ('PENDING', 'RUNNING', 'DEAD')
+FROM ${prefix}jobs WHERE status IN ('PENDING', 'KEYED', 'RUNNING', 'DEAD')
 GROUP BY task, queue
 ORDER BY task, queue;
 
 -- name: active-keys
-SELECT active_unique_key AS unique_key FROM ${prefix}jobs WHERE active_unique_key = ANY(CAST(? AS VARCHAR ARRAY));
+SELECT active_unique_key AS unique_key FROM ${prefix}jobs WHERE active_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY))
+UNION ALL
+SELECT keyed_unique_key FROM ${prefix}jobs WHERE keyed_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY));
 
 -- name: retry-jobs
 SELECT id FROM FINAL TABLE (
-	UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = CURRENT_TIMESTAMP, finished_at = NULL
+	UPDATE ${prefix}jobs SET status = CASE WHEN concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END, attempts = 0,
+		run_at = CURRENT_TIMESTAMP, finished_at = NULL
 	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'DEAD'
 );
 
 -- name: reschedule
 SELECT run_at <= CURRENT_TIMESTAMP AS due FROM FINAL TABLE (
-	UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status = 'PENDING'
+	UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status IN ('PENDING', 'KEYED')
 );
 
 -- name: delete-job
@@ -372,7 +383,7 @@ DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANC
 
 -- name: watch
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for
+		last_error, result, unique_key, scheduled_for, concurrency_key
 FROM FINAL TABLE (UPDATE ${prefix}jobs SET awaited = TRUE WHERE id = ?);
 
 -- name: schedules
@@ -426,3 +437,94 @@ WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.status = s.status AND j.task
 -- name: count-finished
 -- One (status, task, queue) triple's jobs in one id range: one range of jobs_listing.
 SELECT count(*) AS n FROM ${prefix}jobs WHERE status = ? AND task = ? AND queue = ? AND id >= ? AND id < ?;
+
+-- Caps per key: see queries-postgresql.sql. H2 is opened by one process, and the store's cap
+-- gate (a lock in this JVM) serialises every keyed claim on the database, so no statement
+-- here needs a database lock for the gate.
+
+-- name: requeue-keys
+MERGE INTO ${prefix}job_keys k
+USING (SELECT DISTINCT task, queue, concurrency_key FROM ${prefix}jobs
+		WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'KEYED') s
+ON k.task = s.task AND k.queue = s.queue AND k.concurrency_key = s.concurrency_key
+WHEN MATCHED THEN UPDATE SET last_served = k.last_served
+WHEN NOT MATCHED THEN INSERT (task, queue, concurrency_key, last_served)
+	VALUES (s.task, s.queue, s.concurrency_key, CURRENT_TIMESTAMP);
+
+-- name: keyed-round
+SELECT k.concurrency_key,
+		(SELECT count(*) FROM ${prefix}claims c WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) AS running
+FROM ${prefix}job_keys k
+WHERE k.task = ? AND k.queue = ?
+	AND (CAST(? AS INT) IS NULL OR (SELECT count(*) FROM ${prefix}claims c
+		WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) < CAST(? AS INT))
+ORDER BY k.task, k.queue, k.last_served
+LIMIT ?;
+
+-- name: keyed-jobs
+SELECT id FROM ${prefix}jobs
+WHERE task = ? AND queue = ? AND concurrency_key = ? AND status = 'KEYED' AND run_at <= CURRENT_TIMESTAMP
+ORDER BY task, queue, concurrency_key, status, priority DESC, run_at, id
+LIMIT ?;
+
+-- name: keyed-claim-jobs
+SELECT id FROM FINAL TABLE (
+	UPDATE ${prefix}jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = CURRENT_TIMESTAMP
+	WHERE id = ANY(CAST(? AS UUID ARRAY)) AND status = 'KEYED'
+);
+
+-- name: keyed-claim-insert
+INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
+		concurrency_key)
+SELECT j.id, j.task, j.queue, ?, RANDOM_UUID(), ?, CURRENT_TIMESTAMP,
+		DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP), j.concurrency_key
+FROM ${prefix}jobs j WHERE j.id = ANY(CAST(? AS UUID ARRAY));
+
+-- name: lock-job-keys
+SELECT task, queue, concurrency_key FROM ${prefix}job_keys
+WHERE (task, queue, concurrency_key) IN (SELECT * FROM UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
+		CAST(? AS VARCHAR ARRAY)))
+FOR UPDATE SKIP LOCKED;
+
+-- name: serve-job-keys
+MERGE INTO ${prefix}job_keys k
+USING (SELECT * FROM UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
+		CAST(? AS INTEGER ARRAY)) AS u(task, queue, ckey, ord)) v
+ON k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+WHEN MATCHED THEN UPDATE SET last_served = DATEADD(MICROSECOND, v.ord, CURRENT_TIMESTAMP);
+
+-- name: drop-job-keys
+DELETE FROM ${prefix}job_keys k
+WHERE (k.task, k.queue, k.concurrency_key) IN (SELECT * FROM UNNEST(CAST(? AS VARCHAR ARRAY),
+		CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY)))
+	AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
+		AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED');
+
+-- name: count-claims-keys
+SELECT 'T' AS kind, task AS name, CAST(NULL AS VARCHAR) AS ckey, count(*) AS claims FROM ${prefix}claims
+WHERE task = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY task
+UNION ALL
+SELECT 'Q', queue, NULL, count(*) FROM ${prefix}claims
+WHERE queue = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY queue
+UNION ALL
+SELECT 'K', c.task, c.concurrency_key, count(*) FROM ${prefix}claims c
+WHERE (c.task, c.concurrency_key) IN (SELECT * FROM UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY)))
+GROUP BY c.task, c.concurrency_key;
+
+-- name: keys-at-cap
+SELECT task, count(*) AS keys FROM (
+	SELECT c.task, c.concurrency_key FROM ${prefix}claims c
+	JOIN UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS INTEGER ARRAY)) AS t(task, cap) ON t.task = c.task
+	WHERE c.concurrency_key IS NOT NULL
+	GROUP BY c.task, c.concurrency_key, t.cap HAVING count(*) >= t.cap
+) k GROUP BY task;
+
+-- name: keyed-pending
+-- Keyed jobs waiting in their keys per queue, at most the count limit of them in all (through
+-- jobs_keyed), added to the queues' pending gauges.
+SELECT queue, count(*) AS pending FROM (
+	SELECT queue FROM ${prefix}jobs WHERE status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
+) k GROUP BY queue;
+
+-- name: any-job-keys
+SELECT 1 FROM ${prefix}job_keys WHERE task = ANY(CAST(? AS VARCHAR ARRAY)) FETCH FIRST 1 ROWS ONLY;

@@ -30,15 +30,16 @@ SELECT pg_advisory_xact_lock(?);
 WITH now AS (SELECT clock_timestamp() AS ts),
 inserted AS (
 	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
-			unique_key, created_at, run_at, headers)
-	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
-			now.ts,
+			unique_key, created_at, run_at, headers, concurrency_key)
+	SELECT n.id, n.task, n.queue, n.payload, n.priority, CASE WHEN n.concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END,
+			0, n.max_retries, n.timeout_ms, n.unique_key, now.ts,
 			CASE WHEN n.run_at_us IS NOT NULL THEN timestamptz 'epoch' + n.run_at_us * interval '1 microsecond'
 				ELSE now.ts + n.delay_us * interval '1 microsecond' END,
-			n.headers
+			n.headers, n.concurrency_key
 	FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::text[], ?::bigint[],
-			?::bigint[], ?::text[])
-		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers)
+			?::bigint[], ?::text[], ?::text[])
+		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers,
+			concurrency_key)
 	CROSS JOIN now
 	ON CONFLICT DO NOTHING
 	RETURNING id
@@ -47,11 +48,11 @@ SELECT id, (SELECT pg_notify('${prefix}wakeup', '')) AS notified FROM inserted;
 
 -- name: enqueue-existing
 SELECT id, unique_key FROM ${prefix}jobs
-WHERE (unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING')) OR id = ANY(?::uuid[]);
+WHERE (unique_key = ANY(?::text[]) AND status IN ('PENDING', 'KEYED', 'RUNNING')) OR id = ANY(?::uuid[]);
 
 -- name: find
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for
+		last_error, result, unique_key, scheduled_for, concurrency_key
 FROM ${prefix}jobs WHERE id = ?;
 
 -- name: payload
@@ -62,20 +63,21 @@ SELECT payload FROM ${prefix}jobs WHERE id = ?;
 -- finished channel, delivered when the transaction (possibly the caller's) commits.
 WITH cancelled AS (
 	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp()
-	WHERE id = ANY(?::uuid[]) AND status = 'PENDING'
+	WHERE id = ANY(?::uuid[]) AND status IN ('PENDING', 'KEYED')
 	RETURNING id, task, queue, awaited
 )
 SELECT id, task, queue, awaited, CASE WHEN awaited THEN pg_notify('${prefix}finished', id::text) END AS notified FROM cancelled;
 
 -- name: retry
-UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
+UPDATE ${prefix}jobs SET status = CASE WHEN concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END, attempts = 0,
+		run_at = clock_timestamp(), finished_at = NULL
 WHERE id = ? AND status = 'DEAD';
 
 -- name: retry-key-holder
 -- The active job that holds a dead job's unique key now, if any: a retry must not make a
 -- second active job with that key.
 SELECT dead.unique_key, holder.id FROM ${prefix}jobs dead
-JOIN ${prefix}jobs holder ON holder.unique_key = dead.unique_key AND holder.status IN ('PENDING', 'RUNNING')
+JOIN ${prefix}jobs holder ON holder.unique_key = dead.unique_key AND holder.status IN ('PENDING', 'KEYED', 'RUNNING')
 WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
 
 -- name: pause
@@ -198,7 +200,7 @@ claimed AS (
 	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
 	WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
 	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
-		j.headers, j.scheduled_for
+		j.headers, j.scheduled_for, j.concurrency_key
 ),
 claims AS (
 	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at)
@@ -207,13 +209,13 @@ claims AS (
 	RETURNING job_id, claim_token, lease_expires_at
 )
 SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
-		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for, c.concurrency_key
 FROM claimed c JOIN claims cl ON cl.job_id = c.id
 ORDER BY c.priority DESC, c.run_at, c.id;
 
 -- name: recover-claim
 SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
-		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for, j.concurrency_key
 FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
 WHERE c.instance_id = ? AND c.batch_id = ?
 ORDER BY j.priority DESC, j.run_at, j.id;
@@ -251,7 +253,8 @@ RETURNING c.job_id, c.claim_token;
 -- The claim counted an attempt that never happened: take it back.
 -- A single-table update by "id = ANY(the given ids)", as the claim's (see finish-jobs).
 WITH a AS MATERIALIZED (SELECT ?::uuid[] AS ids, ?::bigint[] AS delays, clock_timestamp() AS ts)
-UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
+UPDATE ${prefix}jobs j SET status = CASE WHEN j.concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END,
+		attempts = GREATEST(j.attempts - 1, 0),
 		run_at = (SELECT a.ts + a.delays[array_position(a.ids, j.id)] * interval '1 microsecond' FROM a)
 WHERE j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING';
 
@@ -290,7 +293,8 @@ finished AS (
 	-- a plan could scan the whole index of running jobs, dead entries and all, as its outer
 	-- side. Each job's outcome is found by its place in the locked ids.
 	UPDATE ${prefix}jobs j SET (status, result, last_error, run_at, finished_at) = (
-		SELECT CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+		SELECT CASE o.kind WHEN 'S' THEN 'SUCCEEDED'
+					WHEN 'R' THEN CASE WHEN j.concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END ELSE 'DEAD' END,
 				CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
 				CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
 				CASE WHEN o.kind = 'R' THEN o.ts + o.delay_us * interval '1 microsecond' ELSE j.run_at END,
@@ -299,13 +303,20 @@ finished AS (
 				FROM v, (SELECT array_position(v2.ids, j.id) AS n FROM v v2) p) o
 	)
 	WHERE j.id = ANY((SELECT ids FROM v)::uuid[]) AND j.status = 'RUNNING'
-	RETURNING j.id, j.status, j.awaited
+	RETURNING j.id, j.status, j.awaited, j.task, j.queue, j.concurrency_key
+),
+rekeyed AS (
+	-- A keyed job retried waits in its key's round again (see requeue-keys).
+	INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
+	SELECT d.task, d.queue, d.concurrency_key, clock_timestamp()
+	FROM (SELECT DISTINCT f.task, f.queue, f.concurrency_key FROM finished f WHERE f.status = 'KEYED') d
+	ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served
 )
 -- Each awaited job that finished (not one retried) is announced on the finished channel:
 -- a scan of the batch's returned rows, and no notification at all when nobody awaits.
 SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified,
 		(SELECT count(pg_notify('${prefix}finished', f.id::text)) FROM finished f
-			WHERE f.awaited AND f.status <> 'PENDING') AS finished_notified
+			WHERE f.awaited AND f.status NOT IN ('PENDING', 'KEYED')) AS finished_notified
 FROM released r;
 
 -- name: notify
@@ -507,7 +518,8 @@ RETURNING c.job_id;
 -- An attempt was consumed by the claim; PENDING when retries are left, else DEAD, and an
 -- awaited job that is DEAD is announced on the finished channel.
 UPDATE ${prefix}jobs j SET
-		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
+		status = CASE WHEN j.attempts > j.max_retries THEN 'DEAD' WHEN j.concurrency_key IS NULL THEN 'PENDING'
+			ELSE 'KEYED' END,
 		run_at = CASE WHEN j.attempts <= j.max_retries THEN now.ts ELSE j.run_at END,
 		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE now.ts END,
 		last_error = CASE WHEN j.attempts <= j.max_retries THEN r.reason ELSE r.reason || '; no retries were left' END
@@ -635,7 +647,7 @@ page AS MATERIALIZED (
 	ORDER BY j.id LIMIT (SELECT n FROM q)
 )
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for
+		last_error, result, unique_key, scheduled_for, concurrency_key
 FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM page))
 ORDER BY id;
 
@@ -675,24 +687,25 @@ ORDER BY j.id DESC LIMIT 1;
 
 -- name: job-counts
 -- Pending, running and dead jobs per (task, queue), counted from jobs_listing.
-SELECT task, queue, count(*) FILTER (WHERE status = 'PENDING') AS pending,
+SELECT task, queue, count(*) FILTER (WHERE status IN ('PENDING', 'KEYED')) AS pending,
 		count(*) FILTER (WHERE status = 'RUNNING') AS running, count(*) FILTER (WHERE status = 'DEAD') AS dead
-FROM ${prefix}jobs WHERE status IN ('PENDING', 'RUNNING', 'DEAD')
+FROM ${prefix}jobs WHERE status IN ('PENDING', 'KEYED', 'RUNNING', 'DEAD')
 GROUP BY task, queue
 ORDER BY task, queue;
 
 -- name: active-keys
 -- Which of the unique keys a PENDING or RUNNING job holds now (through jobs_unique_key).
-SELECT unique_key FROM ${prefix}jobs WHERE unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING');
+SELECT unique_key FROM ${prefix}jobs WHERE unique_key = ANY(?::text[]) AND status IN ('PENDING', 'KEYED', 'RUNNING');
 
 -- name: retry-jobs
 -- As retry, for the chosen dead jobs of a bulk step.
-UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
+UPDATE ${prefix}jobs SET status = CASE WHEN concurrency_key IS NULL THEN 'PENDING' ELSE 'KEYED' END, attempts = 0,
+		run_at = clock_timestamp(), finished_at = NULL
 WHERE id = ANY(?::uuid[]) AND status = 'DEAD'
 RETURNING id;
 
 -- name: reschedule
-UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status = 'PENDING'
+UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status IN ('PENDING', 'KEYED')
 RETURNING run_at <= clock_timestamp() AS due;
 
 -- name: delete-job
@@ -702,7 +715,7 @@ DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANC
 -- Marks the job as awaited, and reads it as it is after the mark.
 UPDATE ${prefix}jobs SET awaited = true WHERE id = ?
 RETURNING id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for;
+		last_error, result, unique_key, scheduled_for, concurrency_key;
 
 -- name: schedules
 -- Every schedule and the store's now, in one statement (a row with NULLs when there is none).
@@ -774,3 +787,315 @@ CROSS JOIN LATERAL (
 		AND j.id >= s.lo AND j.id < s.hi
 ) c
 WHERE c.n > 0;
+
+-- Caps per key. Keyed jobs wait as 'KEYED' (see the schema); the claim of keyed jobs is a
+-- transaction of its own after the claim of unkeyed ones (JdbcClaims.claimKeyed):
+-- keyed-claim-locks, count-claims (when the claim respects task or queue caps), one
+-- keyed-round per (task, queue) pair, one keyed-jobs per key served, then keyed-claim-jobs,
+-- keyed-claim-insert, lock-job-keys, serve-job-keys and drop-job-keys, and recover-claim.
+
+-- name: requeue-keys
+-- The keys of the given jobs that are KEYED join (or stay in) their round. The update of an
+-- existing row changes nothing but holds its lock until commit, so that a claim cannot drop
+-- the row (drop-job-keys) while the job that needs it is not yet visible to it.
+INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
+SELECT d.task, d.queue, d.concurrency_key, clock_timestamp() FROM (
+	SELECT DISTINCT task, queue, concurrency_key FROM ${prefix}jobs WHERE id = ANY(?::uuid[]) AND status = 'KEYED'
+	ORDER BY task, queue, concurrency_key
+) d
+ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served;
+
+-- name: keyed-claim-locks
+-- The gate: the advisory locks of the caps (per key, per task, per queue) this claim must
+-- respect, in ascending order, held until commit. Every counted claim below was committed
+-- before the lock was granted, or is this transaction's own.
+-- Like a claim of unkeyed jobs on its own (see plan-settings), the transaction does not wait
+-- for the WAL flush: what the post-claim count needs is visibility, which comes at commit,
+-- and the gate's locks are not held through a flush.
+-- The locks are taken only when the (task, queue) pair has keys in its round: a capped task
+-- without keyed work must not make every claimer take turns behind its lock.
+SELECT set_config('synchronous_commit', 'off', true),
+	(SELECT count(pg_advisory_xact_lock(l.k)) FROM (SELECT k FROM unnest(?::bigint[]) AS k ORDER BY k) l
+		WHERE EXISTS (SELECT 1 FROM ${prefix}job_keys jk WHERE jk.task = ? AND jk.queue = ?));
+
+-- name: keyed-round
+-- One (task, queue) pair's keys with room, least lately served first: read in the order of
+-- job_keys_round, each key's claims counted through claims_key. Keys at their cap are passed
+-- over; there are at most (claims of the task / cap) of them, so the walk is bounded by the
+-- running jobs, not by the keys. Parameters: task, queue, cap per key (NULL: uncapped), the
+-- same cap again, and how many keys.
+SELECT k.concurrency_key,
+		(SELECT count(*) FROM ${prefix}claims c WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) AS running
+FROM ${prefix}job_keys k
+WHERE k.task = ? AND k.queue = ?
+	AND (?::int IS NULL OR (SELECT count(*) FROM ${prefix}claims c
+		WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) < ?::int)
+ORDER BY k.last_served
+LIMIT ?;
+
+-- name: keyed-jobs
+-- One key's due jobs in claim order (through jobs_keyed), skipping rows others hold.
+SELECT id FROM ${prefix}jobs
+WHERE task = ? AND queue = ? AND concurrency_key = ? AND status = 'KEYED' AND run_at <= clock_timestamp()
+ORDER BY priority DESC, run_at, id
+LIMIT ?
+FOR UPDATE SKIP LOCKED;
+
+-- name: keyed-claim-jobs
+UPDATE ${prefix}jobs SET status = 'RUNNING', attempts = attempts + 1, started_at = clock_timestamp()
+WHERE id = ANY(?::uuid[]) AND status = 'KEYED'
+RETURNING id;
+
+-- name: keyed-claim-insert
+INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
+		concurrency_key)
+SELECT j.id, j.task, j.queue, ?, gen_random_uuid(), ?, clock_timestamp(),
+		clock_timestamp() + ? * interval '1 millisecond', j.concurrency_key
+FROM ${prefix}jobs j WHERE j.id = ANY(?::uuid[]);
+
+-- name: lock-job-keys
+-- The keys the claim visited, locked in a stable order; a key an enqueue holds (until its
+-- caller commits) is skipped this time.
+SELECT k.task, k.queue, k.concurrency_key FROM ${prefix}job_keys k
+JOIN unnest(?::text[], ?::text[], ?::text[]) AS v(task, queue, ckey)
+	ON k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+ORDER BY k.task, k.queue, k.concurrency_key
+FOR UPDATE OF k SKIP LOCKED;
+
+-- name: serve-job-keys
+-- The keys served move to the back of the round, in the order served (ord microseconds apart).
+UPDATE ${prefix}job_keys k SET last_served = clock_timestamp() + v.ord * interval '1 microsecond'
+FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS v(task, queue, ckey, ord)
+WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey;
+
+-- name: drop-job-keys
+-- Keys left without KEYED jobs leave the round: nothing of a key is kept once its jobs are
+-- running or done.
+DELETE FROM ${prefix}job_keys k
+USING unnest(?::text[], ?::text[], ?::text[]) AS v(task, queue, ckey)
+WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+	AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
+		AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED');
+
+-- name: count-claims-keys
+-- count-claims with the post-claim count per (task, key) beside it, through claims_key: one
+-- statement per batch.
+SELECT 'T' AS kind, task AS name, NULL::text AS ckey, count(*) AS claims FROM ${prefix}claims
+WHERE task = ANY(?::text[]) GROUP BY task
+UNION ALL
+SELECT 'Q', queue, NULL, count(*) FROM ${prefix}claims WHERE queue = ANY(?::text[]) GROUP BY queue
+UNION ALL
+SELECT 'K', c.task, c.concurrency_key, count(*) FROM ${prefix}claims c
+JOIN unnest(?::text[], ?::text[]) AS k(task, ckey) ON c.task = k.task AND c.concurrency_key = k.ckey
+GROUP BY c.task, c.concurrency_key;
+
+-- name: keys-at-cap
+-- Per task, how many keys have at least their cap of claims: read from the claims (one row
+-- per running job), never from one figure per key.
+SELECT t.task, count(*) AS keys FROM unnest(?::text[], ?::int[]) AS t(task, cap)
+JOIN LATERAL (
+	SELECT c.concurrency_key FROM ${prefix}claims c
+	WHERE c.task = t.task AND c.concurrency_key IS NOT NULL
+	GROUP BY c.concurrency_key HAVING count(*) >= t.cap
+) k ON true
+GROUP BY t.task;
+
+-- name: keyed-pending
+-- Keyed jobs waiting in their keys per queue, at most the count limit of them in all (through
+-- jobs_keyed), added to the queues' pending gauges.
+SELECT queue, count(*) AS pending FROM (
+	SELECT queue FROM ${prefix}jobs WHERE status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
+) k GROUP BY queue;
+
+-- name: any-job-keys
+-- Whether any of these tasks has a key in its round (at its cap or not).
+SELECT 1 FROM ${prefix}job_keys WHERE task = ANY(?::text[]) LIMIT 1;
+
+-- name: keyed-pick
+-- keyed-round and keyed-jobs in one statement for one (task, queue) pair: the pair's keys with
+-- room, least lately served first (at most the given number of keys), and from each, in
+-- claim order, no more of its due jobs than its room (cap minus claims; the limit when
+-- uncapped), skipping rows others hold; then the first "limit" of those jobs, key by key in
+-- round order. A key of the window without a due job comes back with a NULL id, so that the
+-- claim moves it on (or drops it when it has no KEYED job). Rows locked beyond the limit are
+-- unlocked at commit. Parameters: task, queue, cap, cap, keys; task, queue, cap, limit, limit,
+-- cap; limit.
+WITH keys AS MATERIALIZED (
+	SELECT k.concurrency_key AS ckey, k.last_served,
+		(SELECT count(*) FROM ${prefix}claims c WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) AS running
+	FROM ${prefix}job_keys k
+	WHERE k.task = ? AND k.queue = ?
+		AND (?::int IS NULL OR (SELECT count(*) FROM ${prefix}claims c
+			WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) < ?::int)
+	ORDER BY k.last_served
+	LIMIT ?
+),
+ranked AS MATERIALIZED (
+	SELECT keys.ckey, row_number() OVER (ORDER BY keys.last_served, keys.ckey) AS ord, keys.running FROM keys
+),
+p AS MATERIALIZED (SELECT ?::text AS task, ?::text AS queue, ?::int AS cap, ?::int AS n, ?::int AS n2, ?::int AS cap2),
+picked AS MATERIALIZED (
+	SELECT r.ckey, r.ord, j.id, j.rank FROM ranked r CROSS JOIN p
+	LEFT JOIN LATERAL (
+		SELECT x.id, row_number() OVER () AS rank FROM (
+			SELECT id FROM ${prefix}jobs
+			WHERE task = p.task AND queue = p.queue AND concurrency_key = r.ckey AND status = 'KEYED'
+				AND run_at <= clock_timestamp()
+			ORDER BY priority DESC, run_at, id
+			LIMIT CASE WHEN p.cap IS NULL THEN p.n ELSE GREATEST(LEAST(p.n2, p.cap2 - r.running), 0) END
+			FOR UPDATE SKIP LOCKED
+		) x
+	) j ON true
+),
+numbered AS (
+	SELECT pk.ckey, pk.ord, pk.id,
+		CASE WHEN pk.id IS NOT NULL THEN row_number() OVER (PARTITION BY pk.id IS NULL ORDER BY pk.ord, pk.rank) END AS n
+	FROM picked pk
+)
+SELECT ckey, id FROM numbered WHERE id IS NULL OR n <= ?
+ORDER BY ord, n;
+
+-- name: keyed-claim
+-- keyed-claim-jobs, keyed-claim-insert and the read of the claimed jobs in one statement, as
+-- claim-jobs does for unkeyed jobs.
+WITH now AS (SELECT clock_timestamp() AS ts),
+claimed AS (
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
+	WHERE j.id = ANY(?::uuid[]) AND j.status = 'KEYED'
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
+		j.headers, j.scheduled_for, j.concurrency_key
+),
+claims AS (
+	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
+			concurrency_key)
+	SELECT c.id, c.task, c.queue, ?, gen_random_uuid(), ?, now.ts, now.ts + ? * interval '1 millisecond',
+			c.concurrency_key
+	FROM claimed c CROSS JOIN now
+	RETURNING job_id, claim_token, lease_expires_at
+)
+SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for, c.concurrency_key
+FROM claimed c JOIN claims cl ON cl.job_id = c.id
+ORDER BY c.priority DESC, c.run_at, c.id;
+
+-- name: serve-or-drop-job-keys
+-- serve-job-keys and drop-job-keys in one statement (the locked keys, after lock-job-keys
+-- in a statement of its own, so that this one's snapshot sees every job committed before
+-- the lock): keys with KEYED jobs move to the back of the round in the order served, the
+-- others leave it.
+WITH w AS MATERIALIZED (
+	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS w(task, queue, ckey, ord)
+),
+v AS MATERIALIZED (
+	-- Only the keys this transaction holds (lock-job-keys, joined before it, took them).
+	SELECT w.* FROM w JOIN ${prefix}job_keys k ON k.task = w.task AND k.queue = w.queue AND k.concurrency_key = w.ckey
+	FOR UPDATE OF k SKIP LOCKED
+),
+served AS (
+	UPDATE ${prefix}job_keys k SET last_served = clock_timestamp() + v.ord * interval '1 microsecond'
+	FROM v
+	WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+		AND EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
+			AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED')
+)
+DELETE FROM ${prefix}job_keys k
+USING v
+WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+	AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
+		AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED');
+
+-- name: keyed-pick-claim
+-- The claim of one (task, queue) pair's keyed jobs in one statement, sent joined after
+-- keyed-claim-locks in one round trip that runs as one transaction (as plan-settings,
+-- claim-locks and claim-jobs are for unkeyed jobs): the statement's snapshot is taken once
+-- the gate's locks are held. The limit n is cut to what the task's and the queue's caps
+-- leave; then keyed-pick's choice; then the chosen jobs move to RUNNING with their claims.
+-- Answers with the claimed jobs, and with a row of NULLs but the key for each key of the
+-- window that had no due job (the claim moves it on in the round, or drops it).
+-- Parameters: task, queue, cap per key, task cap, queue cap, n, window of keys, instance,
+-- batch, lease ms; then task, queue, cap, cap (the round's index condition).
+WITH p AS MATERIALIZED (
+	SELECT ?::text AS task, ?::text AS queue, ?::int AS cap, ?::int AS task_cap, ?::int AS queue_cap, ?::int AS n0,
+		?::int AS keys_window, ?::text AS instance_id, ?::uuid AS batch_id, ?::bigint AS lease_ms,
+		clock_timestamp() AS ts
+),
+lim AS MATERIALIZED (
+	SELECT GREATEST(LEAST(p.n0,
+		CASE WHEN p.task_cap IS NULL THEN p.n0
+			ELSE p.task_cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.task = p.task) END,
+		CASE WHEN p.queue_cap IS NULL THEN p.n0
+			ELSE p.queue_cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.queue = p.queue) END), 0) AS n
+	FROM p
+),
+keys AS MATERIALIZED (
+	SELECT k.concurrency_key AS ckey, k.last_served,
+		(SELECT count(*) FROM ${prefix}claims c WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) AS running
+	FROM ${prefix}job_keys k
+	WHERE k.task = ? AND k.queue = ?
+		AND (?::int IS NULL OR (SELECT count(*) FROM ${prefix}claims c
+			WHERE c.task = k.task AND c.concurrency_key = k.concurrency_key) < ?::int)
+	ORDER BY k.last_served
+	LIMIT (SELECT keys_window FROM p)
+),
+ranked AS MATERIALIZED (
+	SELECT keys.ckey, row_number() OVER (ORDER BY keys.last_served, keys.ckey) AS ord, keys.running FROM keys
+),
+picked AS MATERIALIZED (
+	SELECT r.ckey, r.ord, j.id, j.rank FROM ranked r CROSS JOIN p CROSS JOIN lim
+	LEFT JOIN LATERAL (
+		SELECT x.id, row_number() OVER () AS rank FROM (
+			SELECT id FROM ${prefix}jobs
+			WHERE task = p.task AND queue = p.queue AND concurrency_key = r.ckey AND status = 'KEYED'
+				AND run_at <= p.ts
+			ORDER BY priority DESC, run_at, id
+			LIMIT CASE WHEN p.cap IS NULL THEN lim.n ELSE GREATEST(LEAST(lim.n, p.cap - r.running), 0) END
+			FOR UPDATE SKIP LOCKED
+		) x
+	) j ON true
+),
+numbered AS MATERIALIZED (
+	SELECT pk.ckey, pk.ord, pk.id,
+		CASE WHEN pk.id IS NOT NULL THEN row_number() OVER (PARTITION BY pk.id IS NULL ORDER BY pk.ord, pk.rank) END AS n
+	FROM picked pk
+),
+claimed AS (
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM p)
+	WHERE j.id = ANY(ARRAY(SELECT nb.id FROM numbered nb, lim WHERE nb.id IS NOT NULL AND nb.n <= lim.n))
+		AND j.status = 'KEYED'
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
+		j.headers, j.scheduled_for, j.concurrency_key
+),
+served AS MATERIALIZED (
+	-- The keys served, and those of the window without a due job, move to the back of the
+	-- round with the claim, in the order visited: the next claimer, gated or not, starts after
+	-- them. Each is found by its primary key; keys an enqueue holds are left as they are.
+	SELECT h.ctid AS row_id, v.ord
+	FROM (SELECT DISTINCT nb.ckey, nb.ord FROM numbered nb, lim WHERE nb.id IS NULL OR nb.n <= lim.n) v
+	CROSS JOIN p
+	CROSS JOIN LATERAL (
+		SELECT k.ctid FROM ${prefix}job_keys k
+		WHERE k.task = p.task AND k.queue = p.queue AND k.concurrency_key = v.ckey
+		FOR UPDATE SKIP LOCKED
+	) h
+),
+moved AS (
+	-- By "ctid = ANY(the locked rows)", a TID scan: as a join, a plan could scan the table.
+	UPDATE ${prefix}job_keys k
+	SET last_served = (SELECT ts FROM p) + (SELECT s.ord FROM served s WHERE s.row_id = k.ctid) * interval '1 microsecond'
+	WHERE k.ctid = ANY(ARRAY(SELECT row_id FROM served))
+),
+claims AS (
+	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at,
+			concurrency_key)
+	SELECT c.id, c.task, c.queue, p.instance_id, gen_random_uuid(), p.batch_id, p.ts,
+			p.ts + p.lease_ms * interval '1 millisecond', c.concurrency_key
+	FROM claimed c CROSS JOIN p
+	RETURNING job_id, claim_token, lease_expires_at
+)
+SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for, c.concurrency_key
+FROM claimed c JOIN claims cl ON cl.job_id = c.id
+UNION ALL
+SELECT NULL::uuid, NULL, NULL, NULL, NULL::int, NULL::int, NULL::bigint, NULL::int, NULL::uuid, NULL::timestamptz,
+		NULL::timestamptz, NULL, NULL::timestamptz, nb.ckey
+FROM numbered nb WHERE nb.id IS NULL;

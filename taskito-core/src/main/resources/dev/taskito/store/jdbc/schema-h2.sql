@@ -126,3 +126,34 @@ CREATE TABLE IF NOT EXISTS ${prefix}schedules (
 	paused boolean NOT NULL,
 	skipped_ticks bigint NOT NULL
 );
+
+-- Caps per key (EnqueueRequest.concurrencyKey). A keyed job waits with status 'KEYED', not
+-- 'PENDING': the claim of an older version (status = 'PENDING') never sees it, and the API
+-- shows it as PENDING. NULL in jobs of an older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS concurrency_key varchar(200);
+
+-- A keyed job's unique key while it waits (active_unique_key covers PENDING and RUNNING).
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS keyed_unique_key varchar(500) GENERATED ALWAYS AS
+	(CASE status WHEN 'KEYED' THEN unique_key END);
+
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_keyed_unique_key ON ${prefix}jobs (keyed_unique_key);
+
+-- The claim of keyed jobs: one key's waiting jobs in claim order.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_keyed
+	ON ${prefix}jobs (task, queue, concurrency_key, status, priority DESC, run_at, id);
+
+-- The claim's key, for the count of a (task, key)'s claims.
+ALTER TABLE ${prefix}claims ADD COLUMN IF NOT EXISTS concurrency_key varchar(200);
+
+CREATE INDEX IF NOT EXISTS ${prefix}claims_key ON ${prefix}claims (task, concurrency_key);
+
+-- A row per (task, queue, key) that has KEYED jobs: the keys of the round-robin.
+CREATE TABLE IF NOT EXISTS ${prefix}job_keys (
+	task varchar(200) NOT NULL,
+	queue varchar(200) NOT NULL,
+	concurrency_key varchar(200) NOT NULL,
+	last_served timestamp with time zone NOT NULL,
+	PRIMARY KEY (task, queue, concurrency_key)
+);
+
+CREATE INDEX IF NOT EXISTS ${prefix}job_keys_round ON ${prefix}job_keys (task, queue, last_served);

@@ -138,3 +138,37 @@ CREATE TABLE IF NOT EXISTS ${prefix}schedules (
 	paused boolean NOT NULL,
 	skipped_ticks bigint NOT NULL
 );
+
+-- Caps per key (EnqueueRequest.concurrencyKey). A keyed job waits with status 'KEYED', not
+-- 'PENDING': the claim of an older version (status = 'PENDING', through jobs_pending) never
+-- sees it, and the API shows it as PENDING. NULL in jobs of an older version.
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS concurrency_key varchar(200);
+
+-- The claim of keyed jobs: one key's waiting jobs in claim order (priority, then due time and
+-- enqueue order), so that a job given back keeps its place within its key.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_keyed
+	ON ${prefix}jobs (task, queue, concurrency_key, priority DESC, run_at, id) WHERE status = 'KEYED';
+
+-- The claim's key, for the count of a (task, key)'s claims: the store-side gate and the
+-- post-claim check. NULL for an unkeyed job and in claims of an older version.
+ALTER TABLE ${prefix}claims ADD COLUMN IF NOT EXISTS concurrency_key varchar(200);
+
+CREATE INDEX IF NOT EXISTS ${prefix}claims_key ON ${prefix}claims (task, concurrency_key);
+
+-- A row per (task, queue, key) that has KEYED jobs, and nothing for a key whose jobs are all
+-- running or done: the keys of the round-robin, least lately served first. Written in the
+-- transaction that makes a job KEYED (enqueue, rollback, retry, reap), deleted by the claim
+-- that finds the key without KEYED jobs.
+CREATE TABLE IF NOT EXISTS ${prefix}job_keys (
+	task varchar(200) NOT NULL,
+	queue varchar(200) NOT NULL,
+	concurrency_key varchar(200) NOT NULL,
+	last_served timestamptz NOT NULL,
+	PRIMARY KEY (task, queue, concurrency_key)
+);
+
+CREATE INDEX IF NOT EXISTS ${prefix}job_keys_round ON ${prefix}job_keys (task, queue, last_served);
+
+-- A keyed job's unique key while it waits (jobs_unique_key covers PENDING and RUNNING).
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_keyed_unique_key
+	ON ${prefix}jobs (unique_key) WHERE status = 'KEYED' AND unique_key IS NOT NULL;

@@ -744,7 +744,7 @@ class JdbcStoreOperationsTest {
 			try (Connection connection = dataSource().getConnection();
 					PreparedStatement ps = connection.prepareStatement("SELECT count(*) FROM pg_stat_activity "
 							+ "WHERE wait_event_type = 'Lock' AND query LIKE ?")) {
-				ps.setString(1, "%UPDATE " + prefix + "jobs SET status = 'PENDING'%");
+				ps.setString(1, "%UPDATE " + prefix + "jobs SET status = CASE WHEN concurrency_key IS NULL THEN 'PENDING'%");
 				try (ResultSet rs = ps.executeQuery()) {
 					return rs.next() && rs.getLong(1) > 0;
 				}

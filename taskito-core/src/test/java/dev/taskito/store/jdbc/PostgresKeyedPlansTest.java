@@ -1,0 +1,91 @@
+package dev.taskito.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.taskito.testsupport.TestPostgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The keyed claim and the post-claim count per key read PostgreSQL's indexes, never the jobs
+ * whole, as cached generic plans, whatever else the tables hold: many keys with waiting jobs,
+ * a hot key, many finished and unkeyed jobs.
+ */
+class PostgresKeyedPlansTest {
+
+	private final String prefix = TestPostgres.newTablePrefix();
+
+	@AfterEach
+	void drop() {
+		TestPostgres.dropTables(this.prefix);
+	}
+
+	@Test
+	void theKeyedClaimAndThePerKeyCountAreServedByIndexes() throws Exception {
+		JdbcClaimStore.builder(TestPostgres.dataSource()).tablePrefix(this.prefix).build().start();
+		JdbcStatements statements = JdbcStatements.load(new PostgresDialect(), this.prefix);
+		try (Connection connection = TestPostgres.dataSource().getConnection();
+				Statement statement = connection.createStatement()) {
+			String insert = "INSERT INTO " + this.prefix + "jobs (id, task, queue, payload, status, max_retries, "
+					+ "created_at, run_at, concurrency_key) SELECT gen_random_uuid(), %s, 'default', '[]', %s, 3, now(), "
+					+ "now() - i * interval '1 second', %s FROM generate_series(1, %d) AS i";
+			statement.execute(insert.formatted("'t'", "'KEYED'", "'k-' || (i % 2000)", 20_000));
+			statement.execute(insert.formatted("'t'", "'KEYED'", "'hot'", 10_000));
+			statement.execute(insert.formatted("'t'", "'SUCCEEDED'", "'k-' || (i % 2000)", 20_000));
+			statement.execute(insert.formatted("'other'", "'PENDING'", "NULL", 20_000));
+			statement.execute("INSERT INTO " + this.prefix + "job_keys (task, queue, concurrency_key, last_served) "
+					+ "SELECT DISTINCT task, queue, concurrency_key, now() FROM " + this.prefix + "jobs "
+					+ "WHERE status = 'KEYED'");
+			// Many running claims over many keys.
+			statement.execute("INSERT INTO " + this.prefix + "claims (job_id, task, queue, instance_id, claim_token, "
+					+ "batch_id, claimed_at, lease_expires_at, concurrency_key) SELECT gen_random_uuid(), 't', 'default', "
+					+ "'i', gen_random_uuid(), gen_random_uuid(), now(), now() + interval '1 minute', 'k-' || i "
+					+ "FROM generate_series(1, 20000) AS i");
+			statement.execute("ANALYZE " + this.prefix + "claims");
+			statement.execute("ANALYZE " + this.prefix + "jobs");
+			statement.execute("ANALYZE " + this.prefix + "job_keys");
+			statement.execute("SET plan_cache_mode = force_generic_plan");
+			List<String> pick = plan(statement, "pick", statements.get("keyed-pick-claim"),
+					"'t', 'default', 2, NULL, NULL, 8, 24, 'i', gen_random_uuid(), 30000, 't', 'default', 2, 2");
+			assertNoSeqScanOnJobs("keyed-pick-claim", pick);
+			List<String> count = plan(statement, "count", statements.get("count-claims-keys"),
+					"ARRAY['t'], ARRAY['default'], ARRAY['t', 't'], ARRAY['hot', 'k-1']");
+			assertNoSeqScanOnJobs("count-claims-keys", count);
+			assertThat(String.join("\n", count)).contains(this.prefix + "claims_key");
+			statement.execute("RESET plan_cache_mode");
+		}
+	}
+
+	private static List<String> plan(Statement statement, String name, String sql, String arguments)
+			throws Exception {
+		StringBuilder numbered = new StringBuilder();
+		int n = 0;
+		for (char c : sql.toCharArray()) {
+			numbered.append((c == '?') ? "$" + (++n) : String.valueOf(c));
+		}
+		statement.execute("PREPARE " + name + " AS " + numbered);
+		List<String> plan = new ArrayList<>();
+		try (ResultSet rs = statement.executeQuery("EXPLAIN (COSTS OFF) EXECUTE " + name + "(" + arguments + ")")) {
+			while (rs.next()) {
+				plan.add(rs.getString(1));
+			}
+		}
+		statement.execute("DEALLOCATE " + name);
+		return plan;
+	}
+
+	private void assertNoSeqScanOnJobs(String what, List<String> plan) {
+		String text = String.join("\n", plan);
+		assertThat(text).as("%s scans the jobs whole:%n%s", what, text)
+			.doesNotContainPattern("(?m)Seq Scan on " + this.prefix + "jobs(\\s|$)")
+			.doesNotContainPattern("(?m)Seq Scan on " + this.prefix + "job_keys(\\s|$)");
+	}
+
+}

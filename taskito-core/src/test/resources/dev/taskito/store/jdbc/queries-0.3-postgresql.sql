@@ -1,0 +1,739 @@
+-- The PostgreSQL store's statements, one per "-- name:" block, with ${prefix} replaced by
+-- the table prefix once when the store is built. Times are clock_timestamp(): the store's
+-- clock, never an instance's, and the real time even inside a longer transaction.
+-- Lists travel as arrays so that a batch is one statement, not one per row.
+
+-- name: count-schema-objects
+-- How many of the schema's tables, indexes and added columns ("table.column") exist, and how
+-- many of the indexes it drops still do, read from the catalog without taking any lock on
+-- the tables: a running cluster is not disturbed by an instance that starts.
+SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND (c.relname = ANY(?::text[]) OR c.relname = ANY(?::text[])))
+	+ (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND NOT a.attisdropped AND a.attnum > 0
+			AND c.relname || '.' || a.attname = ANY(?::text[])) AS present,
+	(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relname = ANY(?::text[])) AS obsolete;
+
+-- name: check-tables
+-- The tables of the first version; tables added since are checked with the added columns.
+SELECT 1 FROM ${prefix}jobs, ${prefix}claims, ${prefix}instances, ${prefix}queues, ${prefix}rate_buckets WHERE 1 = 0;
+
+-- name: schema-lock
+SELECT pg_advisory_xact_lock(?);
+
+-- name: enqueue
+-- A conflicting unique key (or a repeated id) skips its row without failing the batch;
+-- the notification is sent once, and only when something was stored, and PostgreSQL
+-- delivers it when the caller's transaction commits.
+WITH now AS (SELECT clock_timestamp() AS ts),
+inserted AS (
+	INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
+			unique_key, created_at, run_at, headers)
+	SELECT n.id, n.task, n.queue, n.payload, n.priority, 'PENDING', 0, n.max_retries, n.timeout_ms, n.unique_key,
+			now.ts,
+			CASE WHEN n.run_at_us IS NOT NULL THEN timestamptz 'epoch' + n.run_at_us * interval '1 microsecond'
+				ELSE now.ts + n.delay_us * interval '1 microsecond' END,
+			n.headers
+	FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::bigint[], ?::text[], ?::bigint[],
+			?::bigint[], ?::text[])
+		AS n(id, task, queue, payload, priority, max_retries, timeout_ms, unique_key, delay_us, run_at_us, headers)
+	CROSS JOIN now
+	ON CONFLICT DO NOTHING
+	RETURNING id
+)
+SELECT id, (SELECT pg_notify('${prefix}wakeup', '')) AS notified FROM inserted;
+
+-- name: enqueue-existing
+SELECT id, unique_key FROM ${prefix}jobs
+WHERE (unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING')) OR id = ANY(?::uuid[]);
+
+-- name: find
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key, scheduled_for
+FROM ${prefix}jobs WHERE id = ?;
+
+-- name: cancel-jobs
+-- The given jobs that are PENDING become CANCELLED; an awaited one is announced on the
+-- finished channel, delivered when the transaction (possibly the caller's) commits.
+WITH cancelled AS (
+	UPDATE ${prefix}jobs SET status = 'CANCELLED', finished_at = clock_timestamp()
+	WHERE id = ANY(?::uuid[]) AND status = 'PENDING'
+	RETURNING id, task, queue, awaited
+)
+SELECT id, task, queue, awaited, CASE WHEN awaited THEN pg_notify('${prefix}finished', id::text) END AS notified FROM cancelled;
+
+-- name: retry
+UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
+WHERE id = ? AND status = 'DEAD';
+
+-- name: retry-key-holder
+-- The active job that holds a dead job's unique key now, if any: a retry must not make a
+-- second active job with that key.
+SELECT dead.unique_key, holder.id FROM ${prefix}jobs dead
+JOIN ${prefix}jobs holder ON holder.unique_key = dead.unique_key AND holder.status IN ('PENDING', 'RUNNING')
+WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
+
+-- name: pause
+INSERT INTO ${prefix}queues (queue, paused) VALUES (?, ?)
+ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused;
+
+-- name: apply-configured-pause
+-- Sets the pause only when the configured value differs from the one configured last; a row
+-- comes back when it did.
+INSERT INTO ${prefix}queues (queue, paused, configured_paused)
+SELECT v.queue, v.paused, v.paused FROM (VALUES (?::text, ?::boolean)) AS v(queue, paused)
+ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, configured_paused = EXCLUDED.configured_paused
+WHERE ${prefix}queues.configured_paused IS DISTINCT FROM EXCLUDED.configured_paused
+RETURNING queue;
+
+-- name: paused-queues
+SELECT queue FROM ${prefix}queues WHERE paused;
+
+-- name: plan-settings
+-- A claim is three statements sent in one round trip, which the driver runs as one
+-- transaction: plan-settings, claim-locks and claim-jobs (PostgresDialect joins them).
+-- The first lets the claim reuse its cached plan: planning this statement anew for every
+-- claim costs more than running it for a batch of 16 jobs. A cached plan is made once, from
+-- the statistics of that moment, which say little about a queue table (a claims table of a
+-- few live rows and many dead ones looks cheapest to scan whole), so it is made with every
+-- join a nested loop and every table read through an index: the plan that suits small
+-- batches against tables of any size. The settings end with the transaction.
+-- The second takes the advisory lock of every cap the claim must respect (none for an
+-- uncapped claim), in the caller's fixed order so claimers never wait for each other in a
+-- cycle. The lock is held until commit, so the third statement, whose snapshot is taken
+-- once the lock is held, counts every claim that another capped claimer committed before
+-- it, and claims no more than the cap leaves room for. A cap's lock is taken only when one
+-- of the (task, queue) pairs it gates has a PENDING job (one probe of jobs_pending per
+-- pair): a capped task with nothing to claim must not make every claimer in the cluster,
+-- uncapped work included, take turns behind its lock. The probe is a LATERAL with LIMIT 1,
+-- so that the cached plan probes the index once per pair (an EXISTS was planned as a scan of
+-- every pending job), and it reads a column outside the index, so that it is a plain index
+-- scan, which marks the entries of claimed jobs dead as it passes them (an index-only scan
+-- would visit them again on every claim until a vacuum). A capped job enqueued between the
+-- probe and the claim may then be claimed without the lock; the post-claim count, which
+-- alone admits a job, gives it back if that passed the cap.
+-- The third statement: lock up to a quota of due jobs per task and queue (skipping rows
+-- other claimers hold), keep those within the queue limits, then within the task limits,
+-- then the best "limit" of them, and move exactly those to RUNNING with their claims.
+-- MATERIALIZED keeps the picked set from being re-evaluated, which could otherwise claim
+-- more rows than the limit. Rows locked but not picked are unlocked at commit.
+-- A claim on its own (claim-jobs' parameter 'off'; NULL keeps the server's setting) does
+-- not wait for the WAL flush (synchronous_commit off for this transaction only): it is
+-- visible to every other session at once, which is all the post-claim count needs. A server crash (not a clean restart) can lose the claims of its
+-- last moments (at most 3 x wal_writer_delay): their jobs are PENDING again, attempt
+-- unspent, while their handlers may still run until the claiming instance's next heartbeat
+-- finds the claim gone, so such a job can run twice and a cap be passed until then. A durable
+-- claim cost a quarter of the two-instance drain; docs/performance.md has the figures and
+-- the decision. Outcomes keep the server's durable commit, and so does a claim made in the
+-- same transaction as outcomes (finish-jobs).
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+
+-- name: claim-locks
+SELECT pg_advisory_xact_lock(locks.k) FROM (
+	SELECT DISTINCT l.k FROM unnest(?::bigint[], ?::text[], ?::text[]) AS l(k, task, queue)
+	CROSS JOIN LATERAL (
+		SELECT j.attempts FROM ${prefix}jobs j
+		WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING'
+		LIMIT 1
+	) pending
+	ORDER BY l.k
+) locks;
+
+-- name: claim-jobs
+WITH now AS (SELECT clock_timestamp() AS ts,
+		set_config('synchronous_commit', COALESCE(?, current_setting('synchronous_commit')), true) AS durability),
+task_limits AS MATERIALIZED (
+	SELECT l.task, CASE WHEN l.cap IS NULL THEN l.n
+		ELSE GREATEST(LEAST(l.n, l.cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.task = l.task)), 0) END AS n
+	FROM unnest(?::text[], ?::int[], ?::int[]) AS l(task, n, cap)
+),
+queue_limits AS MATERIALIZED (
+	SELECT l.queue, CASE WHEN l.cap IS NULL THEN l.n
+		ELSE GREATEST(LEAST(l.n, l.cap - (SELECT count(*) FROM ${prefix}claims c WHERE c.queue = l.queue)), 0) END AS n
+	FROM unnest(?::text[], ?::int[], ?::int[]) AS l(queue, n, cap)
+),
+candidates AS MATERIALIZED (
+	SELECT j.id, j.task, j.queue, j.priority, j.run_at
+	FROM unnest(?::text[], ?::text[], ?::int[]) AS quota(task, queue, n)
+	JOIN task_limits tl ON tl.task = quota.task
+	LEFT JOIN queue_limits ql ON ql.queue = quota.queue
+	CROSS JOIN LATERAL (
+		SELECT id, task, queue, priority, run_at FROM ${prefix}jobs
+		WHERE task = quota.task AND queue = quota.queue AND status = 'PENDING'
+			AND run_at <= (SELECT ts FROM now)
+		ORDER BY priority DESC, run_at, id
+		LIMIT LEAST(quota.n, tl.n, ql.n)
+		FOR UPDATE SKIP LOCKED
+	) j
+),
+queue_ranked AS (
+	SELECT c.*, row_number() OVER (PARTITION BY c.queue ORDER BY c.priority DESC, c.run_at, c.id) AS queue_rank
+	FROM candidates c
+),
+within_queue_limits AS (
+	SELECT r.id, r.task, r.priority, r.run_at FROM queue_ranked r
+	LEFT JOIN queue_limits ql ON ql.queue = r.queue
+	WHERE ql.n IS NULL OR r.queue_rank <= ql.n
+),
+task_ranked AS (
+	SELECT w.*, row_number() OVER (PARTITION BY w.task ORDER BY w.priority DESC, w.run_at, w.id) AS task_rank
+	FROM within_queue_limits w
+),
+picked AS MATERIALIZED (
+	SELECT t.id FROM task_ranked t
+	JOIN task_limits tl ON tl.task = t.task
+	WHERE t.task_rank <= tl.n
+	ORDER BY t.priority DESC, t.run_at, t.id
+	LIMIT ?
+),
+claimed AS (
+	-- A single-table update by "id = ANY(the picked ids)", never a join a plan could turn
+	-- into a scan of every running job's index entry (see finish-jobs).
+	UPDATE ${prefix}jobs j SET status = 'RUNNING', attempts = j.attempts + 1, started_at = (SELECT ts FROM now)
+	WHERE j.id = ANY(ARRAY(SELECT id FROM picked))
+	RETURNING j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority, j.run_at,
+		j.headers, j.scheduled_for
+),
+claims AS (
+	INSERT INTO ${prefix}claims (job_id, task, queue, instance_id, claim_token, batch_id, claimed_at, lease_expires_at)
+	SELECT c.id, c.task, c.queue, ?, gen_random_uuid(), ?, now.ts, now.ts + ? * interval '1 millisecond'
+	FROM claimed c CROSS JOIN now
+	RETURNING job_id, claim_token, lease_expires_at
+)
+SELECT c.id, c.task, c.queue, c.payload, c.attempts, c.max_retries, c.timeout_ms, c.priority,
+		cl.claim_token, cl.lease_expires_at, c.run_at, c.headers, c.scheduled_for
+FROM claimed c JOIN claims cl ON cl.job_id = c.id
+ORDER BY c.priority DESC, c.run_at, c.id;
+
+-- name: recover-claim
+SELECT j.id, j.task, j.queue, j.payload, j.attempts, j.max_retries, j.timeout_ms, j.priority,
+		c.claim_token, c.lease_expires_at, j.run_at, j.headers, j.scheduled_for
+FROM ${prefix}claims c JOIN ${prefix}jobs j ON j.id = c.job_id
+WHERE c.instance_id = ? AND c.batch_id = ?
+ORDER BY j.priority DESC, j.run_at, j.id;
+
+-- name: count-claims
+SELECT 'T' AS kind, task AS name, count(*) AS claims FROM ${prefix}claims WHERE task = ANY(?::text[]) GROUP BY task
+UNION ALL
+SELECT 'Q', queue, count(*) FROM ${prefix}claims WHERE queue = ANY(?::text[]) GROUP BY queue;
+
+-- name: delete-claims
+-- The fence: a claim goes only when both its job and its token match. Like every statement
+-- that changes several claims, it locks them in job id order first, so that two of them
+-- (a heartbeat and a finish, say) never wait for each other in a cycle.
+-- The claims table is never a side of a join that a plan could turn around. A claim is
+-- looked up by its job id from the given list (a LATERAL, so the list is always the outer
+-- side, sorted so that the locks are taken in job id order), and the change is a
+-- single-table statement on "job_id = ANY(the locked ids)": an ANALYZE that finds the table
+-- empty (autovacuum does, whenever the queue is idle) once made a cached plan scan the
+-- whole table as the outer side of a join and re-run the locking for every row it met.
+-- (Bounding both sides of a join instead, "job_id = x AND job_id = ANY(list)", makes the
+-- index probe every element of the list for every row: quadratic in the batch.)
+WITH locked AS MATERIALIZED (
+	SELECT h.job_id FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[]) AS r(job_id, token) ORDER BY r.job_id) r
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = r.job_id AND held.claim_token = r.token
+		FOR UPDATE
+	) h
+)
+DELETE FROM ${prefix}claims c
+WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
+RETURNING c.job_id, c.claim_token;
+
+-- name: rollback-jobs
+-- The claim counted an attempt that never happened: take it back.
+-- A single-table update by "id = ANY(the given ids)", as the claim's (see finish-jobs).
+WITH a AS MATERIALIZED (SELECT ?::uuid[] AS ids, ?::bigint[] AS delays, clock_timestamp() AS ts)
+UPDATE ${prefix}jobs j SET status = 'PENDING', attempts = GREATEST(j.attempts - 1, 0),
+		run_at = (SELECT a.ts + a.delays[array_position(a.ids, j.id)] * interval '1 microsecond' FROM a)
+WHERE j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING';
+
+-- name: finish-jobs
+-- Records outcomes in one round trip (plan-settings, then this), committed durably as it
+-- completes (auto-commit), or with a claim after it in the same round trip and transaction
+-- (plan-settings, finish-jobs, claim-locks, claim-jobs with NULL: the server's durability):
+-- removes the claims whose job and token both match (the fence; locked in job id order, as
+-- delete-claims does), moves their jobs on, sends the wake-up when asked to and a claim
+-- was released, and announces the awaited jobs that finished.
+-- kind: S succeeded (body = result), R failed with a retry (body = error), D dead (body = error).
+-- The claims are locked and removed without joining the claims table, as delete-claims
+-- does; each outcome travels with its locked claim to its job, found by primary key.
+WITH locked AS MATERIALIZED (
+	SELECT h.job_id, o.kind, o.body, o.delay_us
+	FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bigint[])
+			AS o(id, token, kind, body, delay_us) ORDER BY o.id) o
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = o.id AND held.claim_token = o.token
+		FOR UPDATE
+	) h
+),
+released AS (
+	DELETE FROM ${prefix}claims c
+	WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
+	RETURNING c.job_id, c.claim_token
+),
+v AS MATERIALIZED (
+	SELECT array_agg(job_id) AS ids, array_agg(kind) AS kinds, array_agg(body) AS bodies,
+			array_agg(delay_us) AS delays, clock_timestamp() AS ts
+	FROM locked
+),
+finished AS (
+	-- A single-table update by "id = ANY(the locked ids)": as a join with the locked claims,
+	-- a plan could scan the whole index of running jobs, dead entries and all, as its outer
+	-- side. Each job's outcome is found by its place in the locked ids.
+	UPDATE ${prefix}jobs j SET (status, result, last_error, run_at, finished_at) = (
+		SELECT CASE o.kind WHEN 'S' THEN 'SUCCEEDED' WHEN 'R' THEN 'PENDING' ELSE 'DEAD' END,
+				CASE WHEN o.kind = 'S' THEN o.body ELSE j.result END,
+				CASE WHEN o.kind = 'S' THEN j.last_error ELSE o.body END,
+				CASE WHEN o.kind = 'R' THEN o.ts + o.delay_us * interval '1 microsecond' ELSE j.run_at END,
+				CASE WHEN o.kind = 'R' THEN NULL ELSE o.ts END
+		FROM (SELECT v.kinds[p.n] AS kind, v.bodies[p.n] AS body, v.delays[p.n] AS delay_us, v.ts
+				FROM v, (SELECT array_position(v2.ids, j.id) AS n FROM v v2) p) o
+	)
+	WHERE j.id = ANY((SELECT ids FROM v)::uuid[]) AND j.status = 'RUNNING'
+	RETURNING j.id, j.status, j.awaited
+)
+-- Each awaited job that finished (not one retried) is announced on the finished channel:
+-- a scan of the batch's returned rows, and no notification at all when nobody awaits.
+SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified,
+		(SELECT count(pg_notify('${prefix}finished', f.id::text)) FROM finished f
+			WHERE f.awaited AND f.status <> 'PENDING') AS finished_notified
+FROM released r;
+
+-- name: notify
+SELECT pg_notify('${prefix}wakeup', '');
+
+-- name: listen-finished
+LISTEN ${prefix}finished;
+
+-- name: listen
+LISTEN ${prefix}wakeup;
+
+-- name: unlisten
+UNLISTEN *;
+
+-- name: upsert-instance
+INSERT INTO ${prefix}instances (instance_id, heartbeat_at, task_caps, queue_caps, served_tasks, served_queues,
+		expires_at)
+VALUES (?, clock_timestamp(), ?, ?, ?, ?, clock_timestamp() + ? * interval '1 millisecond')
+ON CONFLICT (instance_id) DO UPDATE
+SET heartbeat_at = EXCLUDED.heartbeat_at, task_caps = EXCLUDED.task_caps, queue_caps = EXCLUDED.queue_caps,
+	served_tasks = EXCLUDED.served_tasks, served_queues = EXCLUDED.served_queues, expires_at = EXCLUDED.expires_at;
+
+-- name: renew-claims
+-- Finds each claim by its job id and checks its token; locks in job id order, and never
+-- joins the claims table, as delete-claims does.
+WITH r AS MATERIALIZED (SELECT ?::bigint AS lease_ms),
+locked AS MATERIALIZED (
+	SELECT h.job_id FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[]) AS p(job_id, token) ORDER BY p.job_id) p
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = p.job_id AND held.claim_token = p.token
+		FOR UPDATE
+	) h
+)
+UPDATE ${prefix}claims c SET lease_expires_at = clock_timestamp() + (SELECT lease_ms FROM r) * interval '1 millisecond'
+WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
+RETURNING c.job_id, c.claim_token;
+
+-- name: live-instance-caps
+-- Also the store's time, which the instance passes to its reaper as proof it was connected.
+SELECT task_caps, queue_caps, clock_timestamp() AS store_time FROM ${prefix}instances
+WHERE heartbeat_at > clock_timestamp() - ? * interval '1 millisecond';
+
+-- name: live-instance-served
+-- What each live instance serves; NULL for an instance of an older version, whose row has
+-- no expiry either: it counts as live for the default lease (?) after its heartbeat.
+SELECT served_tasks, served_queues FROM ${prefix}instances
+WHERE COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') > clock_timestamp();
+
+-- name: pending-pairs
+-- The distinct (task, queue) pairs of PENDING jobs, without reading every pending job: a
+-- "loose index scan" that jumps through jobs_pending (whose leading columns are task and
+-- queue, for PENDING rows only) from one pair to the next, one index probe per pair.
+WITH RECURSIVE pairs(task, queue) AS (
+	(SELECT task, queue FROM ${prefix}jobs WHERE status = 'PENDING' ORDER BY task, queue LIMIT 1)
+	UNION ALL
+	SELECT next.task, next.queue FROM pairs p
+	CROSS JOIN LATERAL (
+		SELECT j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = 'PENDING' AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue
+		LIMIT 1
+	) next
+)
+SELECT task, queue FROM pairs;
+
+-- name: count-pending
+-- One pair's PENDING jobs, counted no further than the limit (?3) through jobs_pending.
+SELECT count(*) FROM (
+	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' LIMIT ?
+) capped;
+
+-- name: gauges
+-- The cluster's gauges in one statement, each part bounded by an index or by the claims
+-- table (one row per RUNNING job), never by the PENDING jobs:
+-- levels walks jobs_pending (task, queue, priority DESC, run_at, id) as a "loose index
+-- scan" from one (task, queue, priority) to the next, one probe per distinct priority of
+-- each pair (the next priority of the same pair, else the first of the next pair); each
+-- pair's PENDING jobs are then counted no further than the limit, and each level's earliest
+-- run_at is read with one probe (the first entry of that priority, if due). The earliest due
+-- job of a pair is the earliest of its levels', since the index orders by run_at only within
+-- a priority. Running jobs are counted from the claims table.
+-- Rows: 'Q' per queue (pending capped at the limit, running, oldest due), 'T' per task with
+-- running jobs, and one 'S' row with the store's time.
+WITH RECURSIVE q AS MATERIALIZED (SELECT ?::int AS n, clock_timestamp() AS ts),
+levels(task, queue, priority) AS (
+	(SELECT task, queue, priority FROM ${prefix}jobs WHERE status = 'PENDING'
+		ORDER BY task, queue, priority DESC LIMIT 1)
+	UNION ALL
+	SELECT nxt.task, nxt.queue, nxt.priority FROM levels l
+	CROSS JOIN LATERAL (
+		(SELECT j.task, j.queue, j.priority FROM ${prefix}jobs j
+			WHERE j.status = 'PENDING' AND j.task = l.task AND j.queue = l.queue AND j.priority < l.priority
+			ORDER BY j.priority DESC LIMIT 1)
+		UNION ALL
+		(SELECT j.task, j.queue, j.priority FROM ${prefix}jobs j
+			WHERE j.status = 'PENDING' AND (j.task, j.queue) > (l.task, l.queue)
+			ORDER BY j.task, j.queue, j.priority DESC LIMIT 1)
+		LIMIT 1
+	) nxt
+),
+pending AS (
+	SELECT p.queue, LEAST(sum(c.n), (SELECT n FROM q)) AS pending
+	FROM (SELECT DISTINCT task, queue FROM levels) p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		-- In the index's order, so that no plan reads the table instead: without it, a plan that
+		-- expects the limit to be met early scans the whole table for the pair's rows.
+		SELECT count(*) AS n FROM (
+			SELECT 1 FROM ${prefix}jobs j
+			WHERE j.task = p.task AND j.queue = p.queue AND j.status = 'PENDING'
+			ORDER BY j.priority DESC, j.run_at, j.id
+			LIMIT q.n
+		) capped
+	) c
+	GROUP BY p.queue
+),
+due AS (
+	SELECT l.queue, min(d.run_at) AS oldest FROM levels l CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.run_at FROM ${prefix}jobs j
+		WHERE j.task = l.task AND j.queue = l.queue AND j.status = 'PENDING' AND j.priority = l.priority
+			AND j.run_at <= q.ts
+		ORDER BY j.run_at LIMIT 1
+	) d
+	GROUP BY l.queue
+),
+running AS (
+	SELECT queue, count(*) AS running FROM ${prefix}claims GROUP BY queue
+)
+SELECT 'Q' AS kind, COALESCE(p.queue, r.queue) AS name, COALESCE(p.pending, 0) AS pending,
+		COALESCE(r.running, 0) AS running, d.oldest AS oldest_due_at
+FROM pending p FULL JOIN running r ON r.queue = p.queue
+LEFT JOIN due d ON d.queue = COALESCE(p.queue, r.queue)
+UNION ALL
+SELECT 'T', task, 0, count(*), NULL FROM ${prefix}claims GROUP BY task
+UNION ALL
+SELECT 'S', NULL, 0, 0, ts FROM q;
+
+-- name: live-instances
+-- The instances whose record has not expired; one of an older version has no expiry and
+-- counts as live for the default lease (?) after its heartbeat.
+SELECT instance_id, heartbeat_at, COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') AS expires_at,
+		task_caps, queue_caps, served_tasks, served_queues
+FROM ${prefix}instances
+WHERE COALESCE(expires_at, heartbeat_at + ? * interval '1 millisecond') > clock_timestamp()
+ORDER BY instance_id;
+
+-- name: remove-instance
+DELETE FROM ${prefix}instances WHERE instance_id = ?;
+
+-- name: ensure-bucket
+-- A bucket starts full.
+INSERT INTO ${prefix}rate_buckets (bucket, tokens, updated_at) VALUES (?, ?, clock_timestamp())
+ON CONFLICT (bucket) DO NOTHING;
+
+-- name: lock-bucket
+SELECT tokens, now.ts AS now, (extract(epoch FROM now.ts - updated_at) * 1000000)::bigint AS elapsed_us
+FROM ${prefix}rate_buckets, (SELECT clock_timestamp() AS ts) now
+WHERE bucket = ?
+FOR UPDATE OF ${prefix}rate_buckets;
+
+-- name: update-bucket
+UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
+
+-- name: reap-candidates
+-- Running jobs whose lease expired a grace period ago and before the reaper's last
+-- acknowledged heartbeat (so a reap held up in the network during an outage takes back only
+-- what had expired before it), and running jobs without a claim (which only corruption can
+-- make). It locks nothing: the reap then locks claims before jobs, in the order every finish
+-- does, so a reap and a late finish of the same job never wait for each other in a cycle;
+-- the next statements check again.
+SELECT j.id, j.task, c.instance_id, c.claim_token
+FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
+WHERE j.status COLLATE "C" = 'RUNNING'
+	AND (c.job_id IS NULL OR (c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
+		AND c.lease_expires_at < ?));
+
+-- name: reap-delete-claims
+-- Checks expiry again: a heartbeat may have renewed the lease since the candidates were read.
+-- Locks in job id order, as delete-claims does; a claim a finishing worker holds is left
+-- for next time.
+-- Never joins the claims table, as delete-claims does.
+WITH locked AS MATERIALIZED (
+	SELECT h.job_id FROM (SELECT * FROM unnest(?::uuid[], ?::uuid[]) AS p(job_id, token) ORDER BY p.job_id) p
+	CROSS JOIN LATERAL (
+		SELECT held.job_id FROM ${prefix}claims held
+		WHERE held.job_id = p.job_id AND held.claim_token = p.token
+			AND held.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
+			AND held.lease_expires_at < ?
+		FOR UPDATE SKIP LOCKED
+	) h
+)
+DELETE FROM ${prefix}claims c
+WHERE c.job_id = ANY(ARRAY(SELECT job_id FROM locked))
+RETURNING c.job_id;
+
+-- name: reap-jobs
+-- An attempt was consumed by the claim; PENDING when retries are left, else DEAD, and an
+-- awaited job that is DEAD is announced on the finished channel.
+UPDATE ${prefix}jobs j SET
+		status = CASE WHEN j.attempts <= j.max_retries THEN 'PENDING' ELSE 'DEAD' END,
+		run_at = CASE WHEN j.attempts <= j.max_retries THEN now.ts ELSE j.run_at END,
+		finished_at = CASE WHEN j.attempts <= j.max_retries THEN NULL ELSE now.ts END,
+		last_error = CASE WHEN j.attempts <= j.max_retries THEN r.reason ELSE r.reason || '; no retries were left' END
+FROM unnest(?::uuid[], ?::text[]) AS r(id, reason), (SELECT clock_timestamp() AS ts) now
+WHERE j.id = r.id AND j.status = 'RUNNING'
+	AND NOT EXISTS (SELECT 1 FROM ${prefix}claims c WHERE c.job_id = j.id)
+RETURNING j.id, j.status, j.awaited,
+	CASE WHEN j.awaited AND j.status = 'DEAD' THEN pg_notify('${prefix}finished', j.id::text) END AS notified;
+
+-- name: purge-lock
+-- One instance purges at a time: the others skip their round instead of deleting the same
+-- rows. A session lock, held across the purge's chunks and released when it ends (or when
+-- its connection closes).
+SELECT pg_try_advisory_lock(?);
+
+-- name: purge-unlock
+SELECT pg_advisory_unlock(?);
+
+-- name: purge
+-- One bounded chunk of finished jobs past their retention, in a short transaction of its own;
+-- rows a concurrent statement holds are left for the next chunk. Served by jobs_listing, so
+-- that finished jobs need no index of their own (every index costs every job's row
+-- versions, and the drain measured one more as 4 % with two instances): the (status, task,
+-- queue) triples of finished jobs are found by the same loose index scan as the listing,
+-- then each triple's jobs are read in id order up to the highest id a job created by the
+-- cutoff can have (a UUIDv7 starts with its creation time in milliseconds, and no job
+-- finishes before it was created). Jobs created before the cutoff that finished after it
+-- (they waited or ran long) are passed over until they too are past their retention.
+WITH RECURSIVE q AS MATERIALIZED (
+	SELECT clock_timestamp() - ? * interval '1 millisecond' AS done_before,
+		clock_timestamp() - ? * interval '1 millisecond' AS dead_before, ?::int AS n
+),
+cut AS MATERIALIZED (
+	SELECT s.status, s.before,
+		(substr(x.h, 1, 8) || '-' || substr(x.h, 9, 4) || '-ffff-ffff-ffffffffffff')::uuid AS last_id
+	FROM q CROSS JOIN LATERAL (VALUES ('SUCCEEDED', q.done_before), ('CANCELLED', q.done_before),
+			('DEAD', q.dead_before)) AS s(status, before)
+	CROSS JOIN LATERAL (SELECT lpad(to_hex(floor(extract(epoch FROM s.before) * 1000)::bigint), 12, '0') AS h) x
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue FROM cut
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = cut.status
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
+	) f
+	UNION ALL
+	SELECT f.status, f.task, f.queue FROM pairs p
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
+	) f
+),
+doomed AS MATERIALIZED (
+	SELECT d.id FROM pairs p JOIN cut ON cut.status = p.status CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.id FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue AND j.id <= cut.last_id
+			AND j.finished_at < cut.before
+		ORDER BY j.id LIMIT q.n
+		FOR UPDATE SKIP LOCKED
+	) d
+	LIMIT (SELECT n FROM q)
+)
+DELETE FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM doomed));
+
+-- The operations API: listing, counting and bulk steps over jobs_listing (status, task,
+-- queue, id). Their parameters, in this order, describe a JobQuery:
+--   statuses text[] (the statuses asked for, all five when none), task text and queue text
+--   (NULL for all), the id range id_from .. id_to (both inclusive: the id after the page's
+--   start, and the highest id to touch), due_from / due_before on run_at (NULL for none), and
+--   the page size n.
+-- None of them run with the claim's plan settings, but each is safe as a generic plan: the
+-- index conditions never depend on whether a filter is given. For each status, a recursive
+-- "loose index scan" finds the (task, queue) pairs present, one probe per pair, starting at
+-- the task when one is given and ending when the task changes; then each pair's jobs are
+-- read in id order from the page's start, at most n, and the pages merged. The queue and the
+-- due range filter what the probes find. The work is bounded by pairs x page size, whatever
+-- other statuses, tasks and queues hold.
+
+-- fragment: query-pairs
+-- The query's parameters as one row q, and the (status, task, queue) triples present that
+-- the query may match, found by the loose index scan described above.
+q AS MATERIALIZED (
+	SELECT ?::text[] AS statuses, ?::text AS task, ?::text AS queue, ?::uuid AS id_from, ?::uuid AS id_to,
+		?::timestamptz AS due_from, ?::timestamptz AS due_before, ?::int AS n
+),
+pairs(status, task, queue) AS (
+	SELECT f.status, f.task, f.queue
+	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = s.status AND j.task COLLATE "C" >= COALESCE(q.task, '')
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+	UNION ALL
+	SELECT f.status, f.task, f.queue
+	FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
+	) f
+	WHERE q.task IS NULL OR f.task = q.task
+)
+
+-- fragment: query-match
+-- One pair's jobs within the query's id range and due range (j is the jobs table, p the
+-- pair, q the parameters).
+WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+	AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+
+-- name: list-jobs
+WITH RECURSIVE ${fragment:query-pairs},
+page AS MATERIALIZED (
+	SELECT j.id FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.id FROM ${prefix}jobs j
+		${fragment:query-match}
+		ORDER BY j.id LIMIT q.n
+	) j
+	WHERE q.queue IS NULL OR p.queue = q.queue
+	ORDER BY j.id LIMIT (SELECT n FROM q)
+)
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key, scheduled_for
+FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM page))
+ORDER BY id;
+
+-- name: list-step
+-- The jobs a bulk step looks at, as list-jobs finds them: their ids and unique keys.
+WITH RECURSIVE ${fragment:query-pairs}
+SELECT j.id, j.unique_key FROM pairs p CROSS JOIN q
+CROSS JOIN LATERAL (
+	SELECT j.id, j.unique_key FROM ${prefix}jobs j
+	${fragment:query-match}
+	ORDER BY j.id LIMIT q.n
+) j
+WHERE q.queue IS NULL OR p.queue = q.queue
+ORDER BY j.id LIMIT (SELECT n FROM q);
+
+-- name: count-jobs
+-- Each pair's matching jobs counted through the index (n is not used).
+WITH RECURSIVE ${fragment:query-pairs}
+SELECT COALESCE(sum(c.n), 0) AS n FROM pairs p CROSS JOIN q
+CROSS JOIN LATERAL (
+	SELECT count(*) AS n FROM ${prefix}jobs j
+	${fragment:query-match}
+) c
+WHERE q.queue IS NULL OR p.queue = q.queue;
+
+-- name: newest-job
+-- Each pair's highest matching id, read backwards through the index, and the highest of them.
+WITH RECURSIVE ${fragment:query-pairs}
+SELECT j.id FROM pairs p CROSS JOIN q
+CROSS JOIN LATERAL (
+	SELECT j.id FROM ${prefix}jobs j
+	${fragment:query-match}
+	ORDER BY j.id DESC LIMIT 1
+) j
+WHERE q.queue IS NULL OR p.queue = q.queue
+ORDER BY j.id DESC LIMIT 1;
+
+-- name: job-counts
+-- Pending, running and dead jobs per (task, queue), counted from jobs_listing.
+SELECT task, queue, count(*) FILTER (WHERE status = 'PENDING') AS pending,
+		count(*) FILTER (WHERE status = 'RUNNING') AS running, count(*) FILTER (WHERE status = 'DEAD') AS dead
+FROM ${prefix}jobs WHERE status IN ('PENDING', 'RUNNING', 'DEAD')
+GROUP BY task, queue
+ORDER BY task, queue;
+
+-- name: active-keys
+-- Which of the unique keys a PENDING or RUNNING job holds now (through jobs_unique_key).
+SELECT unique_key FROM ${prefix}jobs WHERE unique_key = ANY(?::text[]) AND status IN ('PENDING', 'RUNNING');
+
+-- name: retry-jobs
+-- As retry, for the chosen dead jobs of a bulk step.
+UPDATE ${prefix}jobs SET status = 'PENDING', attempts = 0, run_at = clock_timestamp(), finished_at = NULL
+WHERE id = ANY(?::uuid[]) AND status = 'DEAD'
+RETURNING id;
+
+-- name: reschedule
+UPDATE ${prefix}jobs SET run_at = ? WHERE id = ? AND status = 'PENDING'
+RETURNING run_at <= clock_timestamp() AS due;
+
+-- name: delete-job
+DELETE FROM ${prefix}jobs WHERE id = ? AND status IN ('SUCCEEDED', 'DEAD', 'CANCELLED');
+
+-- name: watch
+-- Marks the job as awaited, and reads it as it is after the mark.
+UPDATE ${prefix}jobs SET awaited = true WHERE id = ?
+RETURNING id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key, scheduled_for;
+
+-- name: schedules
+-- Every schedule and the store's now, in one statement (a row with NULLs when there is none).
+SELECT n.store_time, s.task, s.definition, s.defined_at, s.last_tick, s.last_job_id, s.paused, s.skipped_ticks
+FROM (SELECT clock_timestamp() AS store_time) n LEFT JOIN ${prefix}schedules s ON 1 = 1
+ORDER BY s.task;
+
+-- name: lock-schedule
+-- Held until the tick's (or the registration's) transaction ends: instances racing for one
+-- schedule take turns, and each then compares what it read with what it finds.
+SELECT task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks
+FROM ${prefix}schedules WHERE task = ? FOR UPDATE;
+
+-- name: insert-schedule
+-- A new schedule starts now: no tick before its registration is ever enqueued.
+INSERT INTO ${prefix}schedules (task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks)
+VALUES (?, ?, clock_timestamp(), clock_timestamp(), NULL, false, 0);
+
+-- name: redefine-schedule
+-- The definition of the instance started last; the old definition's ticks are never caught up.
+UPDATE ${prefix}schedules SET definition = ?, defined_at = clock_timestamp(), last_tick = clock_timestamp() WHERE task = ?;
+
+-- name: schedule-job-status
+SELECT status FROM ${prefix}jobs WHERE id = ?;
+
+-- name: insert-tick-job
+-- A tick's job, due now, with the tick as its scheduled time.
+INSERT INTO ${prefix}jobs (id, task, queue, payload, priority, status, attempts, max_retries, timeout_ms,
+		created_at, run_at, headers, scheduled_for)
+VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, clock_timestamp(), clock_timestamp(), ?, ?);
+
+-- name: advance-schedule
+-- Moves the last tick on, with the latest tick's job and the ticks skipped so far.
+UPDATE ${prefix}schedules SET last_tick = ?, last_job_id = ?, skipped_ticks = ?
+WHERE task = ?;
+
+-- name: pause-schedule
+UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
