@@ -730,13 +730,15 @@ SELECT task, definition, defined_at, last_tick, last_job_id, paused, skipped_tic
 FROM ${prefix}schedules WHERE task = ? FOR UPDATE;
 
 -- name: insert-schedule
--- A new schedule starts now: no tick before its registration is ever enqueued.
+-- A new schedule starts now: no tick before its registration is ever enqueued. One reading of
+-- the clock for both columns (clock_timestamp() moves between two calls in one statement).
 INSERT INTO ${prefix}schedules (task, definition, defined_at, last_tick, last_job_id, paused, skipped_ticks)
-VALUES (?, ?, clock_timestamp(), clock_timestamp(), NULL, false, 0);
+SELECT ?, ?, n.t, n.t, NULL, false, 0 FROM (SELECT clock_timestamp() AS t) n;
 
 -- name: redefine-schedule
 -- The definition of the instance started last; the old definition's ticks are never caught up.
-UPDATE ${prefix}schedules SET definition = ?, defined_at = clock_timestamp(), last_tick = clock_timestamp() WHERE task = ?;
+UPDATE ${prefix}schedules SET definition = ?, defined_at = n.t, last_tick = n.t
+FROM (SELECT clock_timestamp() AS t) n WHERE task = ?;
 
 -- name: schedule-job-status
 SELECT status FROM ${prefix}jobs WHERE id = ?;
