@@ -370,6 +370,27 @@ public final class TaskDispatcher implements AutoCloseable {
 	}
 
 	/**
+	 * The concurrency cap admission uses for a task: the smallest that this instance or any
+	 * live instance declares, as the last heartbeat read them. During a rolling deploy that
+	 * changes a cap, every instance so reports the same figure, the one that holds.
+	 * @param task the task's name
+	 * @return the cap, 0 for none
+	 */
+	public int effectiveCap(String task) {
+		return this.caps.taskCap(task);
+	}
+
+	/**
+	 * The cap per concurrency key admission uses for a task, the smallest live one, as for
+	 * {@link #effectiveCap}.
+	 * @param task the task's name
+	 * @return the cap per key, 0 for none
+	 */
+	public int effectiveCapPerKey(String task) {
+		return this.caps.keyCap(task);
+	}
+
+	/**
 	 * Handlers that ignore an interrupt (a timeout, a lease that may be lost, a shutdown)
 	 * keep their worker slot and their place in the caps until they return; each is logged
 	 * with its stack once per lease duration and counted here.

@@ -266,6 +266,8 @@ public abstract class AbstractTaskDispatcherTest {
 		await().until(() -> this.recorder.running("task:shared") == 2);
 		await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5))
 			.until(() -> this.recorder.running("task:shared") == 2);
+		await().atMost(Duration.ofSeconds(5)).until(() -> oldVersion.dispatcher.effectiveCap("shared") == 2);
+		assertThat(newVersion.dispatcher.effectiveCap("shared")).isEqualTo(2);
 		release();
 		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(oldVersion, ids, JobStatus.SUCCEEDED));
 		assertThat(this.recorder.highest("task:shared")).isEqualTo(2);

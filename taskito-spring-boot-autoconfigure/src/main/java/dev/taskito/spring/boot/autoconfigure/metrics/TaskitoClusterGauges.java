@@ -100,15 +100,16 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 			this.queue(task.queue());
 			task(task.name());
 			if (task.maxConcurrent() > 0) {
-				Gauge.builder(TaskitoMetricsListener.PREFIX + "task.cap", task, TaskDefinition::maxConcurrent)
-					.description("The concurrency cap this instance declares for the task")
+				Gauge.builder(TaskitoMetricsListener.PREFIX + "task.cap", task, this::cap)
+					.description("The concurrency cap that holds for the task: the smallest any live instance "
+							+ "declares; aggregate instances with max")
 					.tag("task", task.name())
 					.register(this.registry);
 			}
 			if (task.isCappedPerKey()) {
-				Gauge.builder(TaskitoMetricsListener.PREFIX + "task.cap.per.key", task,
-						TaskDefinition::maxConcurrentPerKey)
-					.description("The cap per concurrency key this instance declares for the task")
+				Gauge.builder(TaskitoMetricsListener.PREFIX + "task.cap.per.key", task, this::capPerKey)
+					.description("The cap per concurrency key that holds for the task: the smallest any live "
+							+ "instance declares; aggregate instances with max")
 					.tag("task", task.name())
 					.register(this.registry);
 				TaskFigures figures = task(task.name());
@@ -123,6 +124,21 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 		Gauge.builder(TaskitoMetricsListener.PREFIX + "jobs.stranded", this, TaskitoClusterGauges::strandedJobs)
 			.description("Pending jobs whose task and queue no live instance serves (cluster-wide)")
 			.register(this.registry);
+	}
+
+	/**
+	 * The cap admission uses, read from this instance's dispatcher (the smallest live cap, as
+	 * its last heartbeat read them), so that every instance of a rolling deploy reports the
+	 * same figure; the declared cap on an instance without a dispatcher.
+	 */
+	private double cap(TaskDefinition task) {
+		TaskDispatcher found = this.dispatcher.get();
+		return (found != null) ? found.effectiveCap(task.name()) : task.maxConcurrent();
+	}
+
+	private double capPerKey(TaskDefinition task) {
+		TaskDispatcher found = this.dispatcher.get();
+		return (found != null) ? found.effectiveCapPerKey(task.name()) : task.maxConcurrentPerKey();
 	}
 
 	private double strandedJobs() {
@@ -158,7 +174,7 @@ public class TaskitoClusterGauges implements SmartLifecycle {
 		Map<String, Integer> caps = new HashMap<>();
 		for (TaskDefinition task : this.tasks.tasks()) {
 			if (task.isCappedPerKey()) {
-				caps.put(task.name(), task.maxConcurrentPerKey());
+				caps.put(task.name(), (int) capPerKey(task));
 			}
 		}
 		return caps;
