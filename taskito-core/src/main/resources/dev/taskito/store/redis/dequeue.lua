@@ -70,6 +70,8 @@ if redis.call('EXISTS', batch_key(batch)) == 1 then
 end
 
 local now = now_ms()
+-- Read before anything is promoted, so that the marks this call adds are known to be made.
+for _, member in ipairs(redis.call('SMEMBERS', K_KEYED_WORK)) do keyed_work[member] = true end
 promote_due(now)
 promote_keyed_due(now)
 
@@ -112,9 +114,17 @@ end
 -- pairs for the claim's limit as its jobs would, while within the pair the round decides
 -- who gets the places.
 local function gather_keyed(queue, task, n, candidates)
+  local pair = kpair(queue, task)
+  -- A pair keyed-work does not list has no key with due jobs (see lib.lua): nothing to read.
+  if not keyed_work[pair] then return end
   local kd = kdue_key(queue, task)
   local got = {}
-  for _, ckey in ipairs(redis.call('ZRANGE', kd, 0, n + 15)) do
+  local keys = redis.call('ZRANGE', kd, 0, n + 15)
+  if #keys == 0 then
+    unmark_keyed_work(pair)
+    return
+  end
+  for _, ckey in ipairs(keys) do
     if #got >= n then break end
     local rk = room_of(task, ckey)
     local take = math.min(key_room[rk], n - #got)
@@ -174,6 +184,7 @@ local out = {}
 -- Writes to shared sets and lists are gathered per key and made once after the loop: one
 -- command for the whole batch costs far less than one per job.
 local unready, task_ids, queue_ids, lease_args, ids = {}, {}, {}, {}, {}
+local moved_to_key = false
 -- Keyed claims per key's claim set, and the keys served, each { queue, task, ckey }.
 local key_ids, served, served_order = {}, {}, {}
 for _, c in ipairs(candidates) do
@@ -193,8 +204,18 @@ for _, c in ipairs(candidates) do
       gather(unready, ready_key(c.queue, c.task), c.member)
     end
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
-      'attempts', 'run_at', 'headers', 'scheduled')
-    if f[1] == 'PENDING' then
+      'attempts', 'run_at', 'headers', 'scheduled', 'ckey', 'ready')
+    if f[1] == 'PENDING' and not c.ckey and keyed(f[11]) then
+      -- A keyed job in a pair's unkeyed ready set, put there by a script of the previous
+      -- release (an operator's retry, its reaper), which knows no keys. Claimed from here it
+      -- would pass its cap per key: it goes to its key instead (its member here is removed
+      -- with the others below) and is claimed from there, within the cap. A member the job
+      -- no longer has (it moved since) is only removed.
+      if f[12] == c.member then
+        make_keyed_ready(jk, id, c.queue, c.task, tonumber(f[6]) or 0, f[11], now)
+        moved_to_key = true
+      end
+    elseif f[1] == 'PENDING' then
       taken = taken + 1
       taken_task[c.task] = tt + 1
       taken_queue[c.queue] = tq + 1
@@ -212,7 +233,7 @@ for _, c in ipairs(candidates) do
         list[#list + 1] = id
       end
       gather(queue_ids, queue_claims_key(c.queue), id)
-      lease_args[#lease_args + 1] = lease
+      lease_args[#lease_args + 1] = lease_score(lease, c.ckey)
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id
       for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease, f[8] or '',
@@ -239,6 +260,8 @@ for seq, c in ipairs(served_order) do
     redis.call('ZADD', kd, 'XX', now * 1000 + math.min(seq, 999), c.ckey)
   end
 end
+-- The moved jobs may be claimable at once by a claim with room, this one's having been taken.
+if moved_to_key then publish_wake_up('keyed') end
 if taken > 0 then
   redis.call('ZADD', K_LEASES, unpack(lease_args))
   redis.call('RPUSH', bk, unpack(ids))

@@ -59,10 +59,11 @@ local renewed = {}
 for j = i, #ARGV, 2 do
   local id, token = ARGV[j], ARGV[j + 1]
   local jk = job_key(id)
-  local f = redis.call('HMGET', jk, 'status', 'token')
+  local f = redis.call('HMGET', jk, 'status', 'token', 'ckey')
   if f[1] == 'RUNNING' and f[2] == token then
     redis.call('HSET', jk, 'lease', until_ms)
-    redis.call('ZADD', K_LEASES, until_ms, id)
+    -- A keyed claim keeps its offset score, out of the previous release's reaper's sight.
+    redis.call('ZADD', K_LEASES, lease_score(until_ms, f[3]), id)
     renewed[#renewed + 1] = id
     renewed[#renewed + 1] = token
   end

@@ -222,7 +222,7 @@ end
 --                        may have room, and comes back to now when one of its claims ends
 --                        (in every queue it was parked in: kparked), so claims do not keep
 --                        walking keys that have no room. The horizon brings a key back even
---                        if the end of its claim was never seen (an older version's reaper);
+--                        if the end of its claim was never seen (a script that knows no keys);
 --   kparked:<task>:<key> the queues where the key is parked;
 --   kdelayed             keyed jobs not yet due, by run_at (promoted by dequeue.lua);
 --   claims:key:<task>:<key>  the key's claims across queues, whose SCARD is its running
@@ -241,10 +241,45 @@ local function kparked_key(task, ckey) return B .. 'kparked:' .. #task .. ':' ..
 local PARK_MS = 60000
 local function keyed(ckey) return ckey and ckey ~= '' end
 
+-- A keyed claim's lease is scored in K_LEASES at its expiry plus KEYED_LEASE_OFFSET (about
+-- 31,700 years; the sum stays an exact integer in a double until 9e15). The reaper of the
+-- previous release reads only leases that expired before its now, and takes back a RUNNING
+-- job whose id has no score at all; it knows no keys and would put the job where any claim
+-- takes it uncapped per key. An offset score is never expired to it and is still a score, so
+-- it leaves keyed claims to this release's reaper, which reads both ranges. The job hash's
+-- 'lease' field keeps the real expiry.
+local KEYED_LEASE_OFFSET = 1e15
+local function lease_score(lease, ckey)
+  if keyed(ckey) then return lease + KEYED_LEASE_OFFSET end
+  return lease
+end
+
+-- Which pairs may have keyed work, so that a claim spends nothing on keys where there are
+-- none: the set keyed-work holds kpair(queue, task) of every pair whose kdue may have keys,
+-- and KEYED_WORK_DELAYED while kdelayed may have jobs. Every write that adds to a kdue or to
+-- kdelayed adds its member here in the same script (once per call), so a pair with due keyed
+-- jobs is always listed; only the claim takes a member out, when it finds the pair's kdue (or
+-- kdelayed) empty, so a member outlives its work by at most one claim that looks at it.
+local K_KEYED_WORK = B .. 'keyed-work'
+local KEYED_WORK_DELAYED = 'delayed'
+-- The members this call knows are in keyed-work (dequeue.lua fills it with SMEMBERS first).
+local keyed_work = {}
+local function mark_keyed_work(member)
+  if not keyed_work[member] then
+    redis.call('SADD', K_KEYED_WORK, member)
+    keyed_work[member] = true
+  end
+end
+local function unmark_keyed_work(member)
+  redis.call('SREM', K_KEYED_WORK, member)
+  keyed_work[member] = nil
+end
+
 -- Puts a key among the pair's keys with due jobs unless it is there already (its place in
 -- the round is kept), behind the keys served before this millisecond.
 local function key_due(queue, task, ckey, now)
   redis.call('ZADD', kdue_key(queue, task), 'NX', now * 1000, ckey)
+  mark_keyed_work(kpair(queue, task))
 end
 
 local function make_keyed_ready(jk, id, queue, task, priority, ckey, now)
@@ -273,7 +308,11 @@ local function key_unparked(queue, task, ckey, now)
   if redis.call('EXISTS', kready_key(queue, task, ckey)) == 0 then return end
   local kd = kdue_key(queue, task)
   local score = redis.call('ZSCORE', kd, ckey)
-  if not score or tonumber(score) > now * 1000 then redis.call('ZADD', kd, now * 1000, ckey) end
+  if not score then
+    key_due(queue, task, ckey, now)
+  elseif tonumber(score) > now * 1000 then
+    redis.call('ZADD', kd, now * 1000, ckey)
+  end
 end
 
 -- A key whose claims fill its cap goes behind every key that may have room.
@@ -326,6 +365,7 @@ local function make_pending(jk, id, queue, task, priority, run_at, now, ckey)
     else
       redis.call('HDEL', jk, 'ready')
       redis.call('ZADD', K_KDELAYED, run_at, id)
+      mark_keyed_work(KEYED_WORK_DELAYED)
     end
   elseif run_at <= now then
     make_ready(jk, id, queue, task, priority, run_at)
@@ -356,8 +396,16 @@ local function unlist(jk, id, queue, task, member, ckey)
   redis.call('HDEL', jk, 'ready')
 end
 
--- Moves due keyed jobs from kdelayed into their keys' ready sets.
+-- Moves due keyed jobs from kdelayed into their keys' ready sets; only while keyed-work says
+-- kdelayed may have jobs, and a kdelayed found empty is taken off keyed-work.
 local function promote_keyed_due(now)
+  if not keyed_work[KEYED_WORK_DELAYED] then return end
+  local first = redis.call('ZRANGE', K_KDELAYED, 0, 0, 'WITHSCORES')
+  if #first == 0 then
+    unmark_keyed_work(KEYED_WORK_DELAYED)
+    return
+  end
+  if tonumber(first[2]) > now then return end
   local due = redis.call('ZRANGEBYSCORE', K_KDELAYED, '-inf', now, 'LIMIT', 0, 1000)
   for _, id in ipairs(due) do
     local jk = job_key(id)
@@ -373,9 +421,13 @@ local function promote_due(now)
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, 1000)
   for _, id in ipairs(due) do
     local jk = job_key(id)
-    local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'run_at')
+    local f = redis.call('HMGET', jk, 'status', 'queue', 'task', 'priority', 'run_at', 'ckey')
     undelay(id, f[2], f[3])
-    if f[1] == 'PENDING' then
+    if f[1] == 'PENDING' and keyed(f[6]) then
+      -- A keyed job delayed by a script of the previous release (reschedule), which knows no
+      -- keys: it goes to its key, where the cap per key holds.
+      make_keyed_ready(jk, id, f[2], f[3], tonumber(f[4]), f[6], now)
+    elseif f[1] == 'PENDING' then
       make_ready(jk, id, f[2], f[3], tonumber(f[4]), tonumber(f[5]))
     end
   end

@@ -55,7 +55,18 @@ end
 local FIELDS = { 'status', 'task', 'queue', 'instance', 'attempts', 'max_retries', 'unique_key', 'priority', 'lease',
   'awaited', 'ckey' }
 
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. math.min(now - grace + 1, connected), 'LIMIT', 0, max)) do
+-- Two ranges of one set: the leases of unkeyed claims, and those of keyed claims, scored
+-- KEYED_LEASE_OFFSET later (see lib.lua). '%.0f': Lua's own number text keeps 14 digits.
+local before = math.min(now - grace + 1, connected)
+-- The keyed range gets what the unkeyed one leaves of max; a full reply makes the caller reap again.
+local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', '(' .. string.format('%.0f', before), 'LIMIT', 0, max)
+if #expired < max then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', K_LEASES, string.format('%.0f', KEYED_LEASE_OFFSET),
+      '(' .. string.format('%.0f', KEYED_LEASE_OFFSET + before), 'LIMIT', 0, max - #expired)) do
+    expired[#expired + 1] = id
+  end
+end
+for _, id in ipairs(expired) do
   local f = redis.call('HMGET', job_key(id), unpack(FIELDS))
   if f[1] == 'RUNNING' then
     take_back(id, f, 'The lease of instance ' .. (f[4] or '') .. ' expired at ' .. tostring(f[9])

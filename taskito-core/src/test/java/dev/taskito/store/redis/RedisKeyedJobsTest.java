@@ -124,6 +124,35 @@ class RedisKeyedJobsTest {
 		assertThat(claim(8, 1)).extracting(ClaimedJob::id).containsExactly(id);
 	}
 
+	@Test
+	void aStoreWithoutKeyedJobsClaimsTheFirstKeyedJobEnqueuedDueOrDelayed() {
+		// A claim in a store without keyed work reads no key (keyed-work lists no pair).
+		this.store.enqueue(List.of(new NewJob(JobId.newId(), "t", "default", "[]", 0, Duration.ZERO, null, null, 3, null,
+				Map.of(), null)));
+		assertThat(claim(8, 1)).hasSize(1);
+		assertThat(keyedWorkExists()).as("keyed-work without keyed jobs").isFalse();
+		JobId due = enqueue("tenant-a", 1).get(0);
+		assertThat(claim(8, 1)).extracting(ClaimedJob::id).containsExactly(due);
+		assertThat(claim(8, 1)).isEmpty();
+		JobId delayed = this.store
+			.enqueue(List.of(new NewJob(JobId.newId(), "t", "default", "[]", 0, Duration.ofMillis(100), null, null, 3,
+					null, Map.of(), "tenant-b")))
+			.get(0);
+		assertThat(claim(8, 1)).as("not yet due").isEmpty();
+		List<ClaimedJob> claimed = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(3)).until(() -> claimed.addAll(claim(8, 1)));
+		assertThat(claimed).extracting(ClaimedJob::id).containsExactly(delayed);
+		// The claims that found the pair's round and kdelayed empty took them off keyed-work.
+		assertThat(claim(8, 1)).isEmpty();
+		assertThat(keyedWorkExists()).as("keyed-work once no keyed job waits").isFalse();
+	}
+
+	private boolean keyedWorkExists() {
+		try (StatefulRedisConnection<String, String> connection = TestRedis.client().connect()) {
+			return connection.sync().exists(RedisKeys.namespaceOf(this.keyPrefix) + "keyed-work") > 0;
+		}
+	}
+
 	private List<JobId> enqueue(String key, int count) {
 		List<NewJob> jobs = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
