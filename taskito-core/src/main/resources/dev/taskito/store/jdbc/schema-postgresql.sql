@@ -172,3 +172,29 @@ CREATE INDEX IF NOT EXISTS ${prefix}job_keys_round ON ${prefix}job_keys (task, q
 -- A keyed job's unique key while it waits (jobs_unique_key covers PENDING and RUNNING).
 CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_keyed_unique_key
 	ON ${prefix}jobs (unique_key) WHERE status = 'KEYED' AND unique_key IS NOT NULL;
+
+-- Rolling deploys: an instance of the previous release (0.3) knows no keys, and its reaper,
+-- its retry of a dead job and its bulk retry set status = 'PENDING', where its claim (and
+-- this release's claim of unkeyed jobs) would take a keyed job uncapped per key. This
+-- trigger turns such a keyed job back into KEYED, and puts its key in the round as
+-- requeue-keys does (the update of an existing row holds its lock until commit, so that no
+-- claim drops it under the job). This release never writes 'PENDING' into a keyed job, so
+-- the WHEN clause keeps the trigger from running at all for its statements and for every
+-- unkeyed job. Dropped and created again rather than CREATE OR REPLACE TRIGGER, which
+-- PostgreSQL 13 and older lack; the function is named after the prefix, as the tables are,
+-- since its body names the prefix's job_keys table.
+CREATE OR REPLACE FUNCTION ${prefix}jobs_keep_keyed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.status := 'KEYED';
+	INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
+	VALUES (NEW.task, NEW.queue, NEW.concurrency_key, clock_timestamp())
+	ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served;
+	RETURN NEW;
+END
+$$;
+
+DROP TRIGGER IF EXISTS ${prefix}jobs_keep_keyed ON ${prefix}jobs;
+
+CREATE TRIGGER ${prefix}jobs_keep_keyed BEFORE INSERT OR UPDATE OF status ON ${prefix}jobs
+	FOR EACH ROW WHEN (NEW.status = 'PENDING' AND NEW.concurrency_key IS NOT NULL)
+	EXECUTE FUNCTION ${prefix}jobs_keep_keyed();
