@@ -700,7 +700,7 @@ GROUP BY task, queue
 ORDER BY task, queue;
 
 -- name: active-keys
--- Which of the unique keys a PENDING or RUNNING job holds now (through jobs_unique_key).
+-- Which of the unique keys a waiting or running job holds now (through jobs_held_unique_key).
 SELECT unique_key FROM ${prefix}jobs WHERE unique_key = ANY(?::text[]) AND status IN ('PENDING', 'KEYED', 'RUNNING');
 
 -- name: retry-jobs

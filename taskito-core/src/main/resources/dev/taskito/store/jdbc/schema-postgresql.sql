@@ -26,9 +26,19 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending
 	ON ${prefix}jobs (task, queue, priority DESC, run_at, id) WHERE status = 'PENDING';
 
--- A unique key is held only while its job is pending or running.
-CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key
-	ON ${prefix}jobs (unique_key) WHERE status IN ('PENDING', 'RUNNING') AND unique_key IS NOT NULL;
+-- A unique key is held only while its job waits (PENDING, or KEYED for a job with a
+-- concurrency key) or runs: one index for every status that holds it, so that a keyed and
+-- an unkeyed enqueue of one key at the same moment conflict in it (the enqueue's ON CONFLICT
+-- waits for the other to commit). It replaces jobs_unique_key (PENDING and RUNNING), and
+-- jobs_keyed_unique_key (KEYED), which let both in. A statement that tests only PENDING and
+-- RUNNING (as the previous release's do) still reads it.
+-- Built in place (and locking the jobs table against writes while it builds) when Taskito
+-- starts on tables of an older version; on a large table create it first with
+-- CREATE UNIQUE INDEX CONCURRENTLY, under this name, and start afterwards.
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_held_unique_key
+	ON ${prefix}jobs (unique_key) WHERE status IN ('PENDING', 'KEYED', 'RUNNING') AND unique_key IS NOT NULL;
+
+DROP INDEX IF EXISTS ${prefix}jobs_unique_key;
 
 -- Listing, counting and bulk changes by status, task and queue in id order: a status's
 -- (task, queue) pairs are found by skipping through it one probe per pair, then each pair's
@@ -169,9 +179,8 @@ CREATE TABLE IF NOT EXISTS ${prefix}job_keys (
 
 CREATE INDEX IF NOT EXISTS ${prefix}job_keys_round ON ${prefix}job_keys (task, queue, last_served);
 
--- A keyed job's unique key while it waits (jobs_unique_key covers PENDING and RUNNING).
-CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_keyed_unique_key
-	ON ${prefix}jobs (unique_key) WHERE status = 'KEYED' AND unique_key IS NOT NULL;
+-- A keyed job's unique key had an index of its own before; jobs_held_unique_key covers it.
+DROP INDEX IF EXISTS ${prefix}jobs_keyed_unique_key;
 
 -- Rolling deploys: an instance of the previous release (0.3) knows no keys, and its reaper,
 -- its retry of a dead job and its bulk retry set status = 'PENDING', where its claim (and

@@ -36,7 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Caps per key across releases on the JDBC stores: tables made by 0.3's schema file are
  * upgraded in place (and the file still runs again), and 0.3's claim, kept as a fixture
  * (queries-0.3-*.sql), never claims a keyed job, which waits as KEYED where it does not look;
- * the API shows that job as PENDING and this release claims it within its cap per key.
+ * the API shows that job as PENDING and this release claims it within its cap per key. On
+ * PostgreSQL, 0.3's reaper and retries, which set PENDING, leave a keyed job KEYED in its
+ * key's round (the schema's trigger).
  */
 class JdbcKeyedJobsAcrossReleasesTest {
 
