@@ -62,7 +62,7 @@ public final class TestPostgres {
 	}
 
 	/**
-	 * Drops every table whose name starts with the prefix.
+	 * Drops every table and function whose name starts with the prefix.
 	 * @param tablePrefix a prefix from {@link #newTablePrefix()}
 	 */
 	public static void dropTables(String tablePrefix) {
@@ -78,9 +78,25 @@ public final class TestPostgres {
 					}
 				}
 			}
+			// The schema's trigger functions are named after the prefix too (they outlive the tables).
+			List<String> functions = new ArrayList<>();
+			try (PreparedStatement ps = connection.prepareStatement("SELECT p.proname FROM pg_proc p "
+					+ "JOIN pg_namespace n ON n.oid = p.pronamespace "
+					+ "WHERE n.nspname = current_schema() AND left(p.proname, length(?)) = ?")) {
+				ps.setString(1, tablePrefix);
+				ps.setString(2, tablePrefix);
+				try (ResultSet rs = ps.executeQuery()) {
+					while (rs.next()) {
+						functions.add(rs.getString(1));
+					}
+				}
+			}
 			try (Statement statement = connection.createStatement()) {
 				for (String table : tables) {
 					statement.execute("DROP TABLE IF EXISTS \"" + table + "\" CASCADE");
+				}
+				for (String function : functions) {
+					statement.execute("DROP FUNCTION IF EXISTS \"" + function + "\"() CASCADE");
 				}
 			}
 		}

@@ -124,14 +124,17 @@ final class JdbcSchema {
 	}
 
 	/**
-	 * Whether every table, index and added column of the schema exists, and no index it drops
+	 * Whether every table, index, trigger and added column of the schema exists, and no index it drops
 	 * does. When so, start() runs no DDL:
 	 * even {@code CREATE INDEX IF NOT EXISTS} locks its table against writes until commit,
 	 * which stalls (and can deadlock with) the instances already running.
 	 */
 	private boolean isSchemaComplete() {
 		List<String> tables = this.sql.schemaObjects("TABLE");
-		List<String> indexes = this.sql.schemaObjects("INDEX");
+		// Triggers (PostgreSQL's, which keep an older release's statements off keyed jobs) are
+		// looked for with the indexes.
+		List<String> indexes = new ArrayList<>(this.sql.schemaObjects("INDEX"));
+		indexes.addAll(this.sql.schemaObjects("TRIGGER"));
 		// Columns added since a table was first created: an older version's tables are complete
 		// only once they have them.
 		List<String> columns = this.sql.schemaColumns();

@@ -18,7 +18,8 @@ import dev.taskito.TaskitoException;
  * The SQL of one dialect, read once from the resource files next to this class with the
  * table prefix already in place, so that no statement is assembled at run time.
  * <p>A query file holds blocks that start with a {@code -- name: <name>} line; a schema file
- * holds statements that each end with a {@code ;} at the end of a line. Other lines that
+ * holds statements that each end with a {@code ;} at the end of a line (outside a function
+ * body between {@code $$} lines, whose own statements end so too). Other lines that
  * start with {@code --} are comments and are dropped. A block that starts with
  * {@code -- fragment: <name>} is no statement but a piece of SQL that several statements
  * share: each <code>${fragment:&lt;name&gt;}</code> in a statement is replaced by it (fragments
@@ -105,11 +106,12 @@ final class JdbcStatements {
 	}
 
 	/**
-	 * @param kind {@code TABLE} or {@code INDEX}
-	 * @return the lower-case names of the tables or indexes the schema file creates
+	 * @param kind {@code TABLE}, {@code INDEX} or {@code TRIGGER}
+	 * @return the lower-case names of the tables, indexes or triggers the schema file creates
 	 */
 	List<String> schemaObjects(String kind) {
-		Pattern create = Pattern.compile("CREATE\\s+(?:UNIQUE\\s+)?" + kind + "\\s+IF\\s+NOT\\s+EXISTS\\s+(\\w+)",
+		Pattern create = Pattern.compile(
+				"CREATE\\s+(?:UNIQUE\\s+)?" + kind + "\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\\w+)",
 				Pattern.CASE_INSENSITIVE);
 		List<String> names = new ArrayList<>();
 		for (String ddl : this.schema) {
@@ -211,13 +213,17 @@ final class JdbcStatements {
 	private static List<String> splitStatements(String text) {
 		List<String> statements = new ArrayList<>();
 		StringBuilder sql = new StringBuilder();
+		// Within a function body ($$ ... $$) a line's ";" ends one of its statements, not the
+		// schema file's.
+		boolean inBody = false;
 		for (String line : text.split("\n")) {
 			String trimmed = line.trim();
 			if (trimmed.startsWith("--") || trimmed.isEmpty()) {
 				continue;
 			}
 			sql.append(line).append('\n');
-			if (trimmed.endsWith(";")) {
+			inBody ^= (trimmed.split("\\$\\$", -1).length - 1) % 2 == 1;
+			if (!inBody && trimmed.endsWith(";")) {
 				statements.add(stripSemicolon(sql.toString().trim()));
 				sql.setLength(0);
 			}

@@ -44,14 +44,12 @@ SELECT id FROM FINAL TABLE (
 	WHERE NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.id = n.id)
 		-- The IS NULL test first: H2 would otherwise walk every NULL key in the index.
 		AND (n.unique_key IS NULL
-			OR (NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.active_unique_key = n.unique_key)
-				AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.keyed_unique_key = n.unique_key)))
+			OR NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.held_unique_key = n.unique_key))
 );
 
 -- name: enqueue-existing
 SELECT id, unique_key FROM ${prefix}jobs
-WHERE active_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY)) OR keyed_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY))
-	OR id = ANY(CAST(?2 AS UUID ARRAY));
+WHERE held_unique_key = ANY(CAST(? AS VARCHAR ARRAY)) OR id = ANY(CAST(? AS UUID ARRAY));
 
 -- name: find
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
@@ -77,7 +75,7 @@ WHERE id = ? AND status = 'DEAD';
 -- The active job that holds a dead job's unique key now, if any: a retry must not make a
 -- second active job with that key.
 SELECT dead.unique_key, holder.id FROM ${prefix}jobs dead
-JOIN ${prefix}jobs holder ON holder.active_unique_key = dead.unique_key OR holder.keyed_unique_key = dead.unique_key
+JOIN ${prefix}jobs holder ON holder.held_unique_key = dead.unique_key
 WHERE dead.id = ? AND dead.status = 'DEAD' AND holder.id <> dead.id;
 
 -- name: pause
@@ -362,9 +360,7 @@ GROUP BY task, queue
 ORDER BY task, queue;
 
 -- name: active-keys
-SELECT active_unique_key AS unique_key FROM ${prefix}jobs WHERE active_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY))
-UNION ALL
-SELECT keyed_unique_key FROM ${prefix}jobs WHERE keyed_unique_key = ANY(CAST(?1 AS VARCHAR ARRAY));
+SELECT held_unique_key AS unique_key FROM ${prefix}jobs WHERE held_unique_key = ANY(CAST(? AS VARCHAR ARRAY));
 
 -- name: retry-jobs
 SELECT id FROM FINAL TABLE (

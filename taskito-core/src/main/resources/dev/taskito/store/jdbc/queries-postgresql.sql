@@ -4,17 +4,23 @@
 -- Lists travel as arrays so that a batch is one statement, not one per row.
 
 -- name: count-schema-objects
--- How many of the schema's tables, indexes and added columns ("table.column") exist, and how
--- many of the indexes it drops still do, read from the catalog without taking any lock on
--- the tables: a running cluster is not disturbed by an instance that starts.
+-- How many of the schema's tables, indexes and triggers (the second list holds both) and
+-- added columns ("table.column") exist, and how many of the indexes it drops still do, read
+-- from the catalog without taking any lock on the tables: a running cluster is not disturbed
+-- by an instance that starts.
+WITH names AS (SELECT ?::text[] AS tables, ?::text[] AS objects, ?::text[] AS columns, ?::text[] AS dropped)
 SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = current_schema() AND (c.relname = ANY(?::text[]) OR c.relname = ANY(?::text[])))
+		WHERE n.nspname = current_schema() AND (c.relname = ANY(names.tables) OR c.relname = ANY(names.objects)))
+	+ (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND t.tgname = ANY(names.objects))
 	+ (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 			JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND NOT a.attisdropped AND a.attnum > 0
-			AND c.relname || '.' || a.attname = ANY(?::text[])) AS present,
+			AND c.relname || '.' || a.attname = ANY(names.columns)) AS present,
 	(SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = current_schema() AND c.relname = ANY(?::text[])) AS obsolete;
+		WHERE n.nspname = current_schema() AND c.relname = ANY(names.dropped)) AS obsolete
+FROM names;
 
 -- name: check-tables
 -- The tables of the first version; tables added since are checked with the added columns.
@@ -694,7 +700,7 @@ GROUP BY task, queue
 ORDER BY task, queue;
 
 -- name: active-keys
--- Which of the unique keys a PENDING or RUNNING job holds now (through jobs_unique_key).
+-- Which of the unique keys a waiting or running job holds now (through jobs_held_unique_key).
 SELECT unique_key FROM ${prefix}jobs WHERE unique_key = ANY(?::text[]) AND status IN ('PENDING', 'KEYED', 'RUNNING');
 
 -- name: retry-jobs

@@ -14,12 +14,6 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 	max_retries integer NOT NULL,
 	timeout_ms bigint,
 	unique_key varchar(500),
-	-- H2 has no partial indexes: this column holds the unique key only while the job is
-	-- pending or running, and NULLs never collide in the unique index below. (A simple CASE,
-	-- not IN (...) or OR: H2 2.4 turns those into a constant set bound to the session that
-	-- created the table, which fails once that connection is closed.)
-	active_unique_key varchar(500) GENERATED ALWAYS AS
-		(CASE status WHEN 'PENDING' THEN unique_key WHEN 'RUNNING' THEN unique_key END),
 	created_at timestamp with time zone NOT NULL,
 	run_at timestamp with time zone NOT NULL,
 	started_at timestamp with time zone,
@@ -30,8 +24,6 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 
 -- The claim's hot path: due pending jobs of one task and queue in claim order.
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending ON ${prefix}jobs (task, queue, status, priority DESC, run_at, id);
-
-CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key ON ${prefix}jobs (active_unique_key);
 
 -- The purge of finished jobs by age. Not led by status: H2 would then pick it for every
 -- "status = ..." test, even next to a primary key lookup, and lock or scan all such rows.
@@ -132,11 +124,23 @@ CREATE TABLE IF NOT EXISTS ${prefix}schedules (
 -- shows it as PENDING. NULL in jobs of an older version.
 ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS concurrency_key varchar(200);
 
--- A keyed job's unique key while it waits (active_unique_key covers PENDING and RUNNING).
-ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS keyed_unique_key varchar(500) GENERATED ALWAYS AS
-	(CASE status WHEN 'KEYED' THEN unique_key END);
+-- A unique key is held only while its job waits (PENDING, or KEYED for a job with a
+-- concurrency key) or runs. H2 has no partial indexes: this column holds the unique key only
+-- then, and NULLs never collide in the unique index below, one index for every status that
+-- holds a key, so that a keyed and an unkeyed enqueue of one key at the same moment conflict
+-- in it. (A simple CASE, not IN (...) or OR: H2 2.4 turns those into a constant set bound to
+-- the session that created the table, which fails once that connection is closed.)
+ALTER TABLE ${prefix}jobs ADD COLUMN IF NOT EXISTS held_unique_key varchar(500) GENERATED ALWAYS AS
+	(CASE status WHEN 'PENDING' THEN unique_key WHEN 'KEYED' THEN unique_key WHEN 'RUNNING' THEN unique_key END);
 
-CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_keyed_unique_key ON ${prefix}jobs (keyed_unique_key);
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_held_unique_key ON ${prefix}jobs (held_unique_key);
+
+-- It replaces active_unique_key (PENDING and RUNNING) and keyed_unique_key (KEYED) with an
+-- index each, which let both in; tables of an older version lose them in place.
+DROP INDEX IF EXISTS ${prefix}jobs_unique_key;
+DROP INDEX IF EXISTS ${prefix}jobs_keyed_unique_key;
+ALTER TABLE ${prefix}jobs DROP COLUMN IF EXISTS active_unique_key;
+ALTER TABLE ${prefix}jobs DROP COLUMN IF EXISTS keyed_unique_key;
 
 -- The claim of keyed jobs: one key's waiting jobs in claim order.
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_keyed

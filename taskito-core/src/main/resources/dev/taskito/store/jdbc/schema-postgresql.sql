@@ -26,9 +26,19 @@ CREATE TABLE IF NOT EXISTS ${prefix}jobs (
 CREATE INDEX IF NOT EXISTS ${prefix}jobs_pending
 	ON ${prefix}jobs (task, queue, priority DESC, run_at, id) WHERE status = 'PENDING';
 
--- A unique key is held only while its job is pending or running.
-CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_unique_key
-	ON ${prefix}jobs (unique_key) WHERE status IN ('PENDING', 'RUNNING') AND unique_key IS NOT NULL;
+-- A unique key is held only while its job waits (PENDING, or KEYED for a job with a
+-- concurrency key) or runs: one index for every status that holds it, so that a keyed and
+-- an unkeyed enqueue of one key at the same moment conflict in it (the enqueue's ON CONFLICT
+-- waits for the other to commit). It replaces jobs_unique_key (PENDING and RUNNING), and
+-- jobs_keyed_unique_key (KEYED), which let both in. A statement that tests only PENDING and
+-- RUNNING (as the previous release's do) still reads it.
+-- Built in place (and locking the jobs table against writes while it builds) when Taskito
+-- starts on tables of an older version; on a large table create it first with
+-- CREATE UNIQUE INDEX CONCURRENTLY, under this name, and start afterwards.
+CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_held_unique_key
+	ON ${prefix}jobs (unique_key) WHERE status IN ('PENDING', 'KEYED', 'RUNNING') AND unique_key IS NOT NULL;
+
+DROP INDEX IF EXISTS ${prefix}jobs_unique_key;
 
 -- Listing, counting and bulk changes by status, task and queue in id order: a status's
 -- (task, queue) pairs are found by skipping through it one probe per pair, then each pair's
@@ -169,6 +179,31 @@ CREATE TABLE IF NOT EXISTS ${prefix}job_keys (
 
 CREATE INDEX IF NOT EXISTS ${prefix}job_keys_round ON ${prefix}job_keys (task, queue, last_served);
 
--- A keyed job's unique key while it waits (jobs_unique_key covers PENDING and RUNNING).
-CREATE UNIQUE INDEX IF NOT EXISTS ${prefix}jobs_keyed_unique_key
-	ON ${prefix}jobs (unique_key) WHERE status = 'KEYED' AND unique_key IS NOT NULL;
+-- A keyed job's unique key had an index of its own before; jobs_held_unique_key covers it.
+DROP INDEX IF EXISTS ${prefix}jobs_keyed_unique_key;
+
+-- Rolling deploys: an instance of the previous release (0.3) knows no keys, and its reaper,
+-- its retry of a dead job and its bulk retry set status = 'PENDING', where its claim (and
+-- this release's claim of unkeyed jobs) would take a keyed job uncapped per key. This
+-- trigger turns such a keyed job back into KEYED, and puts its key in the round as
+-- requeue-keys does (the update of an existing row holds its lock until commit, so that no
+-- claim drops it under the job). This release never writes 'PENDING' into a keyed job, so
+-- the WHEN clause keeps the trigger from running at all for its statements and for every
+-- unkeyed job. Dropped and created again rather than CREATE OR REPLACE TRIGGER, which
+-- PostgreSQL 13 and older lack; the function is named after the prefix, as the tables are,
+-- since its body names the prefix's job_keys table.
+CREATE OR REPLACE FUNCTION ${prefix}jobs_keep_keyed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.status := 'KEYED';
+	INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
+	VALUES (NEW.task, NEW.queue, NEW.concurrency_key, clock_timestamp())
+	ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served;
+	RETURN NEW;
+END
+$$;
+
+DROP TRIGGER IF EXISTS ${prefix}jobs_keep_keyed ON ${prefix}jobs;
+
+CREATE TRIGGER ${prefix}jobs_keep_keyed BEFORE INSERT OR UPDATE OF status ON ${prefix}jobs
+	FOR EACH ROW WHEN (NEW.status = 'PENDING' AND NEW.concurrency_key IS NOT NULL)
+	EXECUTE FUNCTION ${prefix}jobs_keep_keyed();
