@@ -215,6 +215,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		// Handlers that honour the interrupt return promptly and are given back (see JobRunner);
 		// half the reserve is left for the outcomes still to be recorded.
 		this.workers.awaitIdle(deadline - reserve / 2 - System.nanoTime());
+		awaitGiveBacksUnderWay();
 		this.workers.shutdown();
 		this.outcomes.stop(deadline - System.nanoTime());
 		this.maintenance.stop();
@@ -235,6 +236,39 @@ public final class TaskDispatcher implements AutoCloseable {
 			logger.debug("Could not remove instance {} from the store", this.settings.instanceId(), ex);
 		}
 		logger.info("Taskito instance {} stopped", this.settings.instanceId());
+	}
+
+	/**
+	 * Waits for the give-backs already under way: jobs whose handler returned (to the
+	 * shutdown's interrupt, say) or never started, and whose claim a worker is giving back
+	 * right now. Each is one store call that has begun; like the last outcomes, which get one
+	 * commit whatever the time left, it is not cut off by the end of the reserve: a close()
+	 * that returned first would leave the job RUNNING, for the reaper to take back with its
+	 * attempt spent, and the caller's next step (Spring closing the {@code DataSource}) could
+	 * fail the call. Handlers that ignore their interrupt are not waited for (they have not
+	 * returned), and a give-back that outlasts the lease is moot (the reaper takes the job
+	 * back), so the wait ends then.
+	 */
+	private void awaitGiveBacksUnderWay() {
+		long deadline = System.nanoTime() + this.settings.leaseDuration().toNanos();
+		while (isGivingBack() && deadline - System.nanoTime() > 0) {
+			try {
+				// A worker frees its slot, which wakes this signal, once its give-back has ended.
+				this.wakeSignal.await(WakeSignal.millis(10));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	/**
+	 * @return whether a held job's handler has returned without an outcome queued: its claim
+	 *         is being given back (a give-back drops the claim from the held ones once done)
+	 */
+	private boolean isGivingBack() {
+		return this.held.values().stream().anyMatch((job) -> job.returned && !job.outcomeSubmitted);
 	}
 
 	/**

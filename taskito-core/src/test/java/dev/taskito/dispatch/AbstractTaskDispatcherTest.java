@@ -761,6 +761,39 @@ public abstract class AbstractTaskDispatcherTest {
 		assertThat(instance.store.countClaims(Set.of("endless"), Set.of()).task("endless")).isZero();
 	}
 
+	/**
+	 * A give-back at shutdown slower than what the shutdown timeout has left (a store slowed
+	 * by load) has committed when close() returns: the job reads PENDING with its attempt
+	 * intact, not RUNNING until the reaper takes it back with the attempt spent. close() used
+	 * to return once the reserve was over, with the give-back still under way; the test above
+	 * then read the job as RUNNING on a loaded machine.
+	 */
+	@Test
+	void closeReturnsOnlyOnceAGiveBackUnderWayHasCommitted() {
+		Instance instance = instance((registry) -> registry.register(TaskDefinition.of("endless",
+				Handlers.noArgs((args, context) -> {
+					this.recorder.start(context, "task:endless");
+					try {
+						Thread.sleep(TimeUnit.SECONDS.toMillis(HOLD_SECONDS));
+					}
+					finally {
+						this.recorder.end("task:endless");
+					}
+					return null;
+				}))));
+		JobId endless = instance.queue.enqueue("endless");
+		instance.dispatcher.start();
+		await().until(() -> this.recorder.running("task:endless") == 1);
+		// Longer than the shutdown's whole reserve (a quarter of its 500 ms).
+		instance.seams.beforeRollback(() -> sleepQuietly(300));
+
+		instance.dispatcher.close();
+
+		JobView givenBack = instance.queue.find(endless).orElseThrow();
+		assertThat(givenBack.status()).as("given back before close() returned").isEqualTo(JobStatus.PENDING);
+		assertThat(givenBack.attempts()).as("a job stopped by shutdown keeps its attempt").isZero();
+	}
+
 	// ------------------------------------------------------------------ queues and limits
 
 	@Test

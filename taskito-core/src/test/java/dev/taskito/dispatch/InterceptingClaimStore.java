@@ -51,7 +51,8 @@ import dev.taskito.store.TokenRequest;
  * {@code BROKEN_GREATER_OR_EQUAL}), so the cap suites can be watched failing against them;</li>
  * <li>claims without the store's atomic cap gate, so that racing dispatchers over-claim a
  * cap and the post-claim check alone must hold it;</li>
- * <li>hooks right before and right after a claim, to hold dispatchers between the steps;</li>
+ * <li>hooks right before and right after a claim, to hold dispatchers between the steps, and
+ * right before a rollback, to slow a give-back down;</li>
  * <li>queues reported paused to the dispatcher alone, so that a test drives the steps;</li>
  * <li>an {@code Error} thrown once from a named store call, to prove no internal thread dies;</li>
  * <li>a freeze: heartbeats, claims and reaps hang until thawed, as those of a process that
@@ -104,6 +105,9 @@ final class InterceptingClaimStore implements ClaimStore {
 	};
 
 	private volatile Consumer<List<ClaimedJob>> afterClaim = (claimed) -> {
+	};
+
+	private volatile Runnable beforeRollback = () -> {
 	};
 
 	private volatile CountDownLatch frozen;
@@ -166,6 +170,11 @@ final class InterceptingClaimStore implements ClaimStore {
 	/** Runs right before every claim. */
 	void beforeClaim(Runnable hook) {
 		this.beforeClaim = hook;
+	}
+
+	/** Runs right before every rollback (a give-back) reaches the store, as a slow store would delay it. */
+	void beforeRollback(Runnable hook) {
+		this.beforeRollback = hook;
 	}
 
 	/** Runs after every claim that took jobs, before the dispatcher counts. */
@@ -480,6 +489,7 @@ final class InterceptingClaimStore implements ClaimStore {
 
 	@Override
 	public Set<ClaimRef> rollback(List<Reschedule> reschedules) {
+		this.beforeRollback.run();
 		return this.store.rollback(reschedules);
 	}
 

@@ -991,24 +991,33 @@ ORDER BY c.priority DESC, c.run_at, c.id;
 -- in a statement of its own, so that this one's snapshot sees every job committed before
 -- the lock): keys with KEYED jobs move to the back of the round in the order served, the
 -- others leave it.
+-- A key lock-job-keys skipped, because a transaction making one of its jobs KEYED held it
+-- (requeue-keys), is free again if that transaction commits between this statement's
+-- snapshot and its lock below: the lock then returns the row's new version (its ctid),
+-- which this snapshot does not see, while the job made KEYED is not visible either. So the
+-- change goes by the locked version's ctid alone: such a key matches nothing and stays in
+-- the round. Matched by key instead, the old version would match, and the key would be
+-- dropped under a KEYED job that no claim would ever find (a rollback of an over-claimed
+-- key did that in PostgresKeyClusterTest, stranding the key's jobs).
 WITH w AS MATERIALIZED (
 	SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[]) AS w(task, queue, ckey, ord)
 ),
 v AS MATERIALIZED (
 	-- Only the keys this transaction holds (lock-job-keys, joined before it, took them).
-	SELECT w.* FROM w JOIN ${prefix}job_keys k ON k.task = w.task AND k.queue = w.queue AND k.concurrency_key = w.ckey
+	SELECT w.ord, k.ctid AS row_id
+	FROM w JOIN ${prefix}job_keys k ON k.task = w.task AND k.queue = w.queue AND k.concurrency_key = w.ckey
 	FOR UPDATE OF k SKIP LOCKED
 ),
 served AS (
-	UPDATE ${prefix}job_keys k SET last_served = clock_timestamp() + v.ord * interval '1 microsecond'
-	FROM v
-	WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+	-- By "ctid = ANY(the locked rows)", a TID scan, as keyed-pick-claim moves the round.
+	UPDATE ${prefix}job_keys k
+	SET last_served = clock_timestamp() + (SELECT v.ord FROM v WHERE v.row_id = k.ctid) * interval '1 microsecond'
+	WHERE k.ctid = ANY(ARRAY(SELECT row_id FROM v))
 		AND EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
 			AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED')
 )
 DELETE FROM ${prefix}job_keys k
-USING v
-WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
+WHERE k.ctid = ANY(ARRAY(SELECT row_id FROM v))
 	AND NOT EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = k.task AND j.queue = k.queue
 		AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED');
 
