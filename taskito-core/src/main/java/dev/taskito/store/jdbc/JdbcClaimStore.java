@@ -214,7 +214,7 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
-		return this.finishedCounts.count(Objects.requireNonNull(bounds, "bounds"));
+		return this.finishedCounts.count(ClaimStore.requireSliceBounds(bounds));
 	}
 
 	@Override
