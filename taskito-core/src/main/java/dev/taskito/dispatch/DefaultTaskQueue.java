@@ -31,18 +31,13 @@ import dev.taskito.ScheduleView;
 import dev.taskito.TaskEvent;
 import dev.taskito.TaskListener;
 import dev.taskito.TaskQueue;
-import dev.taskito.TaskitoDefaults;
 import dev.taskito.TaskitoException;
 import dev.taskito.Throughput;
-import dev.taskito.UnknownScheduleException;
 import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClusterGauges;
-import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
-import dev.taskito.store.ScheduleRecord;
-import dev.taskito.store.ScheduleSnapshot;
 
 /**
  * The {@link TaskQueue} over a {@link ClaimStore}: validates each request against the
@@ -69,11 +64,13 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	private final JobAwaiter awaiter;
 
+	private final ThroughputReader throughputReader;
+
+	private final ScheduleOperations scheduleOperations;
+
 	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
 
 	private final List<Runnable> pauseListeners = new CopyOnWriteArrayList<>();
-
-	private final List<Runnable> schedulePauseListeners = new CopyOnWriteArrayList<>();
 
 	/** Tells the listeners of enqueues and cancellations, on a bounded thread of its own. */
 	private final TaskEvents events = new TaskEvents(List.of(), "task queue");
@@ -91,6 +88,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 		this.store = Objects.requireNonNull(store, "store");
 		this.registry = Objects.requireNonNull(registry, "registry");
 		this.awaiter = new JobAwaiter(store, AWAIT_RECHECK_INTERVAL);
+		this.throughputReader = new ThroughputReader(store);
+		this.scheduleOperations = new ScheduleOperations(store, registry);
 	}
 
 	/**
@@ -135,7 +134,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 	 * @param listener the listener
 	 */
 	public void addSchedulePauseListener(Runnable listener) {
-		this.schedulePauseListeners.add(listener);
+		this.scheduleOperations.addPauseListener(listener);
 	}
 
 	/**
@@ -407,33 +406,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 			throw new IllegalArgumentException("A throughput window runs from " + MIN_THROUGHPUT_WINDOW + " to "
 					+ MAX_THROUGHPUT_WINDOW + ", was " + window);
 		}
-		int count = THROUGHPUT_SLICES;
-		long sliceSeconds = Math.max(1, (window.toSeconds() + count - 1) / count);
-		// Bounds on whole slices since the epoch, so that a page polled every few seconds sees
-		// the same slices move by one, not a window that shifts its bounds at every poll. Ids
-		// are made on the enqueuing instance's clock, which is the clock read here.
-		long end = (Instant.now().getEpochSecond() / sliceSeconds + 1) * sliceSeconds;
-		Instant from = Instant.ofEpochSecond(end - count * sliceSeconds);
-		List<JobId> bounds = new ArrayList<>(count + 1);
-		for (int i = 0; i <= count; i++) {
-			bounds.add(JobId.lowestAt(from.plusSeconds(i * sliceSeconds)));
-		}
-		long[][] slices = new long[count][2];
-		Map<String, long[]> byTask = new TreeMap<>();
-		for (FinishedCounts counts : this.store.finishedCounts(bounds)) {
-			slices[counts.slice()][0] += counts.succeeded();
-			slices[counts.slice()][1] += counts.dead();
-			long[] task = byTask.computeIfAbsent(counts.task(), (key) -> new long[2]);
-			task[0] += counts.succeeded();
-			task[1] += counts.dead();
-		}
-		List<Throughput.Slice> sliceList = new ArrayList<>(count);
-		for (int i = 0; i < count; i++) {
-			sliceList.add(new Throughput.Slice(from.plusSeconds(i * sliceSeconds), slices[i][0], slices[i][1]));
-		}
-		List<Throughput.TaskThroughput> tasks = new ArrayList<>();
-		byTask.forEach((task, n) -> tasks.add(new Throughput.TaskThroughput(task, n[0], n[1])));
-		return new Throughput(from, Duration.ofSeconds(sliceSeconds), sliceList, tasks);
+		return this.throughputReader.read(window);
 	}
 
 	private static void add(long[] totals, JobCounts pair) {
@@ -530,38 +503,17 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	@Override
 	public List<ScheduleView> schedules() {
-		ScheduleSnapshot snapshot = this.store.schedules();
-		List<ScheduleView> views = new ArrayList<>();
-		for (ScheduleRecord record : snapshot.schedules()) {
-			Instant next = this.registry.find(record.task())
-				.filter((task) -> task.isPeriodic() && task.schedule().definition().equals(record.definition()))
-				.map((task) -> ScheduleTicks.nextRun(task.schedule(), record.lastTick(), snapshot.storeTime(),
-						task.misfire(), TaskitoDefaults.SCHEDULE_MISFIRE_THRESHOLD))
-				.orElse(null);
-			views.add(new ScheduleView(record.task(), record.definition(), next, record.lastTick(), record.lastJobId(),
-					record.paused(), record.skippedTicks()));
-		}
-		return views;
+		return this.scheduleOperations.schedules();
 	}
 
 	@Override
 	public void pauseSchedule(String task) {
-		setSchedulePaused(task, true, "pauseSchedule");
+		this.scheduleOperations.pauseSchedule(task);
 	}
 
 	@Override
 	public void resumeSchedule(String task) {
-		setSchedulePaused(task, false, "resumeSchedule");
-	}
-
-	private void setSchedulePaused(String task, boolean paused, String operation) {
-		if (task == null || task.isBlank()) {
-			throw new IllegalArgumentException(operation + " needs a task name, was '" + task + "'");
-		}
-		if (!this.store.setSchedulePaused(task, paused)) {
-			throw new UnknownScheduleException(task, operation);
-		}
-		this.schedulePauseListeners.forEach(Runnable::run);
+		this.scheduleOperations.resumeSchedule(task);
 	}
 
 	private static String requireQueue(String queue, String operation) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -484,6 +485,22 @@ public interface ClaimStore extends AutoCloseable {
 	 */
 	static List<JobId> jobIds(Collection<ClaimRef> claims) {
 		return claims.stream().map(ClaimRef::jobId).toList();
+	}
+
+	/**
+	 * A helper for implementations: the check of {@link #finishedCounts}'s bounds, so that
+	 * every store refuses the same bounds with the same message.
+	 * @param bounds the slices' bounds
+	 * @return the bounds
+	 * @throws NullPointerException when {@code bounds} is {@code null}
+	 * @throws IllegalArgumentException when there are fewer than two
+	 */
+	static List<JobId> requireSliceBounds(List<JobId> bounds) {
+		Objects.requireNonNull(bounds, "bounds");
+		if (bounds.size() < 2) {
+			throw new IllegalArgumentException("finishedCounts needs two bounds or more, was " + bounds.size());
+		}
+		return bounds;
 	}
 
 }

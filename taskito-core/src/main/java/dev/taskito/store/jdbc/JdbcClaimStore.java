@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -63,7 +64,8 @@ import dev.taskito.store.TokenRequest;
  * <p>The store wires and delegates: {@link JdbcSchema} creates and checks the tables,
  * {@link JdbcJobs} serves producers and operators, {@link JdbcJobQueries} lists and counts
  * jobs, {@link JdbcBulkSteps} makes the steps of bulk cancels and retries, {@link JdbcRateBuckets} hands out
- * rate-limit tokens, {@link JdbcClaims} is the dispatcher's claim path, {@link JdbcLeases}
+ * rate-limit tokens, {@link JdbcClaims} is the dispatcher's claim path (with
+ * {@link JdbcKeyedClaims} for keyed jobs), {@link JdbcLeases}
  * keeps leases, {@link JdbcMaintenance} reaps and purges, and {@link JdbcSchedules} keeps
  * periodic tasks' schedules; they share
  * {@link JdbcTransactions} and the dialect's {@link JdbcStatements}.
@@ -93,6 +95,8 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	private final JdbcClaims claims;
 
+	private final JdbcKeyedClaims keyedClaims;
+
 	private final JdbcLeases leases;
 
 	private final JdbcGauges gauges;
@@ -118,8 +122,11 @@ public final class JdbcClaimStore implements ClaimStore {
 		this.queries = new JdbcJobQueries(transactions);
 		this.bulkSteps = new JdbcBulkSteps(transactions, this.queries, this.wakeUps);
 		this.rateBuckets = new JdbcRateBuckets(transactions);
-		this.claims = new JdbcClaims(transactions, dialect, sql, this.wakeUps,
-				dialect.capGate(jdbcUrl, this.tablePrefix), this.tablePrefix);
+		// One gate for both claims: on H2 the keyed and the capped unkeyed claim take turns.
+		Lock capGate = dialect.capGate(jdbcUrl, this.tablePrefix);
+		this.keyedClaims = new JdbcKeyedClaims(transactions, dialect, sql, capGate, this.tablePrefix);
+		this.claims = new JdbcClaims(transactions, dialect, sql, this.wakeUps, capGate, this.tablePrefix,
+				this.keyedClaims);
 		this.leases = new JdbcLeases(transactions);
 		this.gauges = new JdbcGauges(transactions, dialect);
 		this.finishedCounts = new JdbcFinishedCounts(transactions, dialect);
@@ -165,7 +172,7 @@ public final class JdbcClaimStore implements ClaimStore {
 	@Override
 	public List<JobId> enqueue(List<NewJob> jobs) {
 		if (jobs.stream().anyMatch((job) -> job.concurrencyKey() != null)) {
-			this.claims.keyedJobsEnqueued();
+			this.keyedClaims.keyedJobsEnqueued();
 		}
 		return this.jobs.enqueue(jobs);
 	}
@@ -207,7 +214,7 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
-		return this.finishedCounts.count(Objects.requireNonNull(bounds, "bounds"));
+		return this.finishedCounts.count(ClaimStore.requireSliceBounds(bounds));
 	}
 
 	@Override

@@ -35,10 +35,10 @@ final class JdbcFinishedCounts {
 		this.dialect = dialect;
 	}
 
+	/**
+	 * @param bounds at least two, as {@link dev.taskito.store.ClaimStore#requireSliceBounds} checks them
+	 */
 	List<FinishedCounts> count(List<JobId> bounds) {
-		if (bounds.size() < 2) {
-			throw new IllegalArgumentException("finishedCounts needs two bounds or more, was " + bounds.size());
-		}
 		return this.transactions.withAutoCommit("count finished jobs", "jobs",
 				(connection) -> this.dialect.gaugesInOneStatement() ? inOneStatement(connection, bounds)
 						: byProbes(connection, bounds));

@@ -213,7 +213,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
-		return this.jobIndex.finishedCounts(Objects.requireNonNull(bounds, "bounds"));
+		return this.jobIndex.finishedCounts(ClaimStore.requireSliceBounds(bounds));
 	}
 
 	@Override

@@ -133,10 +133,10 @@ final class RedisJobIndex {
 		return counts;
 	}
 
+	/**
+	 * @param bounds at least two, as {@link dev.taskito.store.ClaimStore#requireSliceBounds} checks them
+	 */
 	List<FinishedCounts> finishedCounts(List<JobId> bounds) {
-		if (bounds.size() < 2) {
-			throw new IllegalArgumentException("finishedCounts needs two bounds or more, was " + bounds.size());
-		}
 		List<Object> reply = this.scripts.run("finished_counts", "count finished jobs",
 				bounds.stream().map(JobId::toString).toList());
 		List<FinishedCounts> counts = new ArrayList<>();

@@ -797,7 +797,7 @@ CROSS JOIN LATERAL (
 WHERE c.n > 0;
 
 -- Caps per key. Keyed jobs wait as 'KEYED' (see the schema); the claim of keyed jobs is a
--- transaction of its own after the claim of unkeyed ones (JdbcClaims.claimKeyed):
+-- transaction of its own after the claim of unkeyed ones (JdbcKeyedClaims.claimKeyed):
 -- keyed-claim-locks, count-claims (when the claim respects task or queue caps), one
 -- keyed-round per (task, queue) pair, one keyed-jobs per key served, then keyed-claim-jobs,
 -- keyed-claim-insert, lock-job-keys, serve-job-keys and drop-job-keys, and recover-claim.

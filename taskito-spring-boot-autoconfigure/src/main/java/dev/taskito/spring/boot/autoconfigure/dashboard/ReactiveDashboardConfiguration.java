@@ -69,15 +69,7 @@ class ReactiveDashboardConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	DashboardAccess taskitoDashboardAccess(TaskitoDashboardProperties properties) {
-		boolean secured = ClassUtils.isPresent(SECURITY_CHAIN_CLASS, null)
-				&& ClassUtils.isPresent(HTTP_SECURITY_CLASS, null);
-		if (!secured) {
-			logger.warn("The Taskito dashboard at {} is read-only and open to anyone who reaches it: Spring "
-					+ "Security is not on the class path. Add spring-boot-starter-security to require role {} "
-					+ "(taskito.dashboard.role) and allow actions (taskito.dashboard.read-only=false), or set "
-					+ "taskito.dashboard.enabled=false", properties.normalizedPath(), properties.getRole());
-		}
-		return DashboardAccess.of(properties.isReadOnly(), secured, properties.getRole());
+		return DashboardAccess.decide(properties, SECURITY_CHAIN_CLASS, HTTP_SECURITY_CLASS, logger);
 	}
 
 	@Bean

@@ -7,9 +7,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
@@ -28,10 +25,6 @@ import dev.taskito.dispatch.DefaultTaskQueue;
 import dev.taskito.dispatch.Handlers;
 import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.dispatch.TaskRegistry;
-import dev.taskito.store.ClaimRequest;
-import dev.taskito.store.ClaimedJob;
-import dev.taskito.store.NewJob;
-import dev.taskito.store.Outcome;
 import dev.taskito.store.jdbc.JdbcClaimStore;
 import dev.taskito.testsupport.TestH2;
 
@@ -72,6 +65,8 @@ class DashboardHandlersTests {
 
 	private DefaultTaskQueue queue;
 
+	private DashboardTestJobs jobs;
+
 	private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
 
 	private DashboardSnapshots snapshots;
@@ -80,6 +75,7 @@ class DashboardHandlersTests {
 	void start() {
 		this.store = JdbcClaimStore.builder(this.dataSource).build();
 		this.store.start();
+		this.jobs = new DashboardTestJobs(this.store);
 		TaskRegistry registry = new TaskRegistry();
 		registry.register(TaskDefinition.of("mail", Handlers.noArgs((args, job) -> null)).withMaxConcurrent(2));
 		registry.register(TaskDefinition.of("per-tenant", Handlers.noArgs((args, job) -> null))
@@ -144,10 +140,10 @@ class DashboardHandlersTests {
 	void jobsArePagedByIdAndFilteredByStatusTaskAndQueue() throws Exception {
 		List<JobId> mail = new ArrayList<>();
 		for (int i = 0; i < 5; i++) {
-			mail.add(enqueue("mail", "default", "[\"user-" + i + "\"]"));
+			mail.add(this.jobs.enqueue("mail", "default", "[\"user-" + i + "\"]"));
 		}
-		enqueue("mail", "bulk", "[]");
-		enqueue("other", "default", "[]");
+		this.jobs.enqueue("mail", "bulk", "[]");
+		this.jobs.enqueue("other", "default", "[]");
 		MockMvc mvc = mvc(false);
 		mvc.perform(get("/taskito/api/jobs").param("task", "mail").param("queue", "default").param("limit", "2"))
 			.andExpect(status().isOk())
@@ -170,7 +166,7 @@ class DashboardHandlersTests {
 
 	@Test
 	void jobDetailCarriesArgumentsErrorAndTimeline() throws Exception {
-		JobId id = dead("mail", "[\"<b>bold</b>\"]", "boom <script>\n\tat Somewhere");
+		JobId id = this.jobs.dead("mail", "[\"<b>bold</b>\"]", "boom <script>\n\tat Somewhere");
 		MockMvc mvc = mvc(false);
 		mvc.perform(get("/taskito/api/jobs/" + id))
 			.andExpect(status().isOk())
@@ -186,8 +182,8 @@ class DashboardHandlersTests {
 
 	@Test
 	void readOnlyRefusesEveryWrite() throws Exception {
-		JobId deadJob = dead("mail", "[]", "boom");
-		JobId pending = enqueue("mail", "default", "[]");
+		JobId deadJob = this.jobs.dead("mail", "[]", "boom");
+		JobId pending = this.jobs.enqueue("mail", "default", "[]");
 		MockMvc mvc = mvc(false);
 		mvc.perform(post("/taskito/api/jobs/" + deadJob + "/retry")).andExpect(status().isForbidden())
 			.andExpect(jsonPath("$.error").value(org.hamcrest.Matchers.containsString("read-only")));
@@ -201,9 +197,9 @@ class DashboardHandlersTests {
 
 	@Test
 	void writesArePostsThatActWhenAllowed() throws Exception {
-		JobId first = dead("mail", "[]", "boom");
-		JobId second = dead("mail", "[]", "boom");
-		JobId pending = enqueue("mail", "default", "[]");
+		JobId first = this.jobs.dead("mail", "[]", "boom");
+		JobId second = this.jobs.dead("mail", "[]", "boom");
+		JobId pending = this.jobs.enqueue("mail", "default", "[]");
 		MockMvc mvc = mvc(true);
 		mvc.perform(get("/taskito/api/jobs/" + first + "/retry")).andExpect(status().is4xxClientError());
 		assertThat(this.queue.find(first).orElseThrow().status()).as("a GET changes nothing").isEqualTo(JobStatus.DEAD);
@@ -260,8 +256,8 @@ class DashboardHandlersTests {
 
 	@Test
 	void everyPageSharesOneReadingOfTheOverviewPerInterval() throws Exception {
-		enqueue("mail", "default", "[]");
-		dead("mail", "[]", "boom");
+		this.jobs.enqueue("mail", "default", "[]");
+		this.jobs.dead("mail", "[]", "boom");
 		MockMvc mvc = mvc(false);
 		for (int i = 0; i < 5; i++) {
 			mvc.perform(get("/taskito/api/overview"))
@@ -285,22 +281,6 @@ class DashboardHandlersTests {
 			.andExpect(jsonPath("$.readOnlyReason").value(org.hamcrest.Matchers.containsString("read-only")))
 			.andExpect(jsonPath("$.refreshMillis").value(2000));
 		mvc(true).perform(get("/taskito/api/session")).andExpect(jsonPath("$.writable").value(true));
-	}
-
-	private JobId enqueue(String task, String queue, String payload) {
-		JobId id = JobId.newId();
-		this.store.enqueue(List.of(new NewJob(id, task, queue, payload, 0, Duration.ZERO, null, null, 0, null)));
-		return id;
-	}
-
-	private JobId dead(String task, String payload, String error) {
-		// A queue of their own, so that the claim takes this job and no pending one.
-		JobId id = enqueue(task, "failing", payload);
-		List<ClaimedJob> claimed = this.store.claim(new ClaimRequest("test", Duration.ofMinutes(1), 1,
-				Set.of("failing"), Map.of(task, 1), Map.of()), UUID.randomUUID());
-		assertThat(claimed).hasSize(1);
-		this.store.finish(List.of(new Outcome.Failed(claimed.get(0).claim(), error, null)), false);
-		return id;
 	}
 
 }

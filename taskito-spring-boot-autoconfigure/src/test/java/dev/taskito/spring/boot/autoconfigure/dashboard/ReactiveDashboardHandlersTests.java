@@ -2,10 +2,6 @@ package dev.taskito.spring.boot.autoconfigure.dashboard;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -23,10 +19,6 @@ import dev.taskito.dispatch.DefaultTaskQueue;
 import dev.taskito.dispatch.Handlers;
 import dev.taskito.dispatch.TaskDefinition;
 import dev.taskito.dispatch.TaskRegistry;
-import dev.taskito.store.ClaimRequest;
-import dev.taskito.store.ClaimedJob;
-import dev.taskito.store.NewJob;
-import dev.taskito.store.Outcome;
 import dev.taskito.store.jdbc.JdbcClaimStore;
 import dev.taskito.testsupport.TestH2;
 
@@ -46,10 +38,13 @@ class ReactiveDashboardHandlersTests {
 
 	private DefaultTaskQueue queue;
 
+	private DashboardTestJobs jobs;
+
 	@BeforeEach
 	void start() {
 		this.store = JdbcClaimStore.builder(this.dataSource).build();
 		this.store.start();
+		this.jobs = new DashboardTestJobs(this.store);
 		TaskRegistry registry = new TaskRegistry();
 		registry.register(TaskDefinition.of("mail", Handlers.noArgs((args, job) -> null)).withMaxConcurrent(2));
 		this.queue = new DefaultTaskQueue(this.store, registry);
@@ -88,7 +83,7 @@ class ReactiveDashboardHandlersTests {
 
 	@Test
 	void readsAnswerAsOnSpringMvc() {
-		JobId id = dead("mail", "[\"<b>bold</b>\"]", "boom");
+		JobId id = this.jobs.dead("mail", "[\"<b>bold</b>\"]", "boom");
 		WebTestClient client = client(false);
 		client.get().uri("/taskito/api/session").exchange().expectStatus().isOk()
 			.expectBody().jsonPath("$.writable").isEqualTo(false)
@@ -108,8 +103,8 @@ class ReactiveDashboardHandlersTests {
 
 	@Test
 	void readOnlyRefusesEveryWrite() {
-		JobId deadJob = dead("mail", "[]", "boom");
-		JobId pending = enqueue("mail", "default", "[]");
+		JobId deadJob = this.jobs.dead("mail", "[]", "boom");
+		JobId pending = this.jobs.enqueue("mail", "default", "[]");
 		WebTestClient client = client(false);
 		client.post().uri("/taskito/api/jobs/" + deadJob + "/retry").exchange().expectStatus().isForbidden()
 			.expectBody().jsonPath("$.error").value(containsString("read-only"));
@@ -123,9 +118,9 @@ class ReactiveDashboardHandlersTests {
 
 	@Test
 	void writesArePostsThatActWhenAllowed() {
-		JobId first = dead("mail", "[]", "boom");
-		JobId second = dead("mail", "[]", "boom");
-		JobId pending = enqueue("mail", "default", "[]");
+		JobId first = this.jobs.dead("mail", "[]", "boom");
+		JobId second = this.jobs.dead("mail", "[]", "boom");
+		JobId pending = this.jobs.enqueue("mail", "default", "[]");
 		WebTestClient client = client(true);
 		client.get().uri("/taskito/api/jobs/" + first + "/retry").exchange().expectStatus().is4xxClientError();
 		assertThat(this.queue.find(first).orElseThrow().status()).as("a GET changes nothing").isEqualTo(JobStatus.DEAD);
@@ -141,22 +136,6 @@ class ReactiveDashboardHandlersTests {
 		assertThat(this.queue.pausedQueues()).containsExactly("default");
 		client.post().uri("/taskito/api/queues/default/resume").exchange().expectStatus().isOk();
 		assertThat(this.queue.pausedQueues()).isEmpty();
-	}
-
-	private JobId enqueue(String task, String queue, String payload) {
-		JobId id = JobId.newId();
-		this.store.enqueue(List.of(new NewJob(id, task, queue, payload, 0, Duration.ZERO, null, null, 0, null)));
-		return id;
-	}
-
-	private JobId dead(String task, String payload, String error) {
-		// A queue of their own, so that the claim takes this job and no pending one.
-		JobId id = enqueue(task, "failing", payload);
-		List<ClaimedJob> claimed = this.store.claim(new ClaimRequest("test", Duration.ofMinutes(1), 1,
-				Set.of("failing"), Map.of(task, 1), Map.of()), UUID.randomUUID());
-		assertThat(claimed).hasSize(1);
-		this.store.finish(List.of(new Outcome.Failed(claimed.get(0).claim(), error, null)), false);
-		return id;
 	}
 
 }
