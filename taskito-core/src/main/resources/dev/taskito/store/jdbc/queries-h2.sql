@@ -224,7 +224,8 @@ SELECT t.task, q.queue FROM (SELECT DISTINCT task FROM ${prefix}jobs USE INDEX (
 WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = t.task AND j.queue = q.queue AND j.status = 'KEYED');
 
 -- name: count-keyed
--- One pair's KEYED jobs, counted no further than the limit (?3) through jobs_pending.
+-- One pair's KEYED jobs, counted no further than the limit (?3) through an index that holds
+-- them in one run (jobs_pending or jobs_listing: (task, queue, status) or (status, task, queue)).
 SELECT count(*) FROM (
 	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
 ) capped;

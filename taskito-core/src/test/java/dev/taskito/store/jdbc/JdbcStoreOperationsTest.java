@@ -459,6 +459,35 @@ class JdbcStoreOperationsTest {
 			}
 		}
 
+		@Test
+		void keyedGaugeAndStrandedProbesReadAnIndexOfTheirPair() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcStatements statements = JdbcStatements.load(new H2Dialect(), prefix);
+			try (Connection connection = this.dataSource.getConnection()) {
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("count-keyed"))) {
+					ps.setString(1, "task");
+					ps.setString(2, "queue");
+					ps.setInt(3, 50);
+					assertThat(plan(ps)).containsPattern("(?i)" + prefix + "jobs_(pending|listing): ")
+						.doesNotContainIgnoringCase("tableScan");
+				}
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("keyed-pairs"))) {
+					assertThat(plan(ps)).containsPattern("(?i)" + prefix + "jobs_(pending|listing): ")
+						.doesNotContainIgnoringCase("jobs.tableScan");
+				}
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("gauge-earliest-due"))) {
+					ps.setString(1, "task");
+					ps.setString(2, "queue");
+					ps.setString(3, "KEYED");
+					ps.setInt(4, 0);
+					ps.setObject(5, java.time.OffsetDateTime.now());
+					assertThat(plan(ps)).containsPattern("(?i)" + prefix + "jobs_(pending|listing): ")
+						.doesNotContainIgnoringCase("tableScan");
+				}
+			}
+		}
+
 		private static String plan(PreparedStatement ps) throws SQLException {
 			try (ResultSet rs = ps.executeQuery()) {
 				rs.next();
