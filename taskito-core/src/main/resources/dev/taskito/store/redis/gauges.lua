@@ -4,7 +4,8 @@
 -- Returns { the store's time in ms, { queue, pending, running, oldest due in ms ('' for none), ... },
 --   { task, running, ... }, { task, keys at their cap, ... } }, in no order.
 -- Keyed jobs (see lib.lua) wait outside the ready and delayed sets: each pair of index-pairs
--- counts them from the job index (pair_keyed_pending: active less running less unkeyed). Their
+-- counts them from the job index (pair_keyed_pending: active less running less unkeyed; while
+-- the index is not whole, see index_is_whole, only pairs with keyed jobs due). Their
 -- earliest due time is read per pair from at most KEYS_READ keys at each end of its round
 -- (kdue; every key when it holds no more than twice that): the least lately served, which
 -- have waited longest for a turn, and the most lately parked or served, where a key at its
@@ -90,6 +91,7 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
   end
 end
 
+local index_whole = index_is_whole(now)
 local queues_seen, tasks_seen, task_out = {}, {}, {}
 for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
   local queue, task = parse_pair(pair)
@@ -99,8 +101,11 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
       local running = redis.call('SCARD', queue_claims_key(queue))
       if running > 0 then queue_gauge(queue).running = running end
     end
-    local unkeyed = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
-    local keyed_pending = pair_keyed_pending(queue, task, unkeyed)
+    local keyed_pending = 0
+    if index_whole or redis.call('EXISTS', kdue_key(queue, task)) == 1 then
+      local unkeyed = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
+      keyed_pending = pair_keyed_pending(queue, task, unkeyed)
+    end
     if keyed_pending > 0 then
       local gauge = queue_gauge(queue)
       gauge.pending = math.min(gauge.pending + keyed_pending, count_limit)

@@ -701,3 +701,15 @@ local function pair_keyed_pending(queue, task, unkeyed)
   if rest <= 0 then return 0 end
   return math.max(rest - #redis.call('SINTER', task_claims_key(task), queue_claims_key(queue)), 0)
 end
+
+-- Whether the job index holds every job as it is now: the sweep of jobs stored before it went
+-- round, and every live instance's scripts keep it (INDEX_MARK in what it serves). Otherwise
+-- a pair's active set may lack jobs or still hold finished ones, and pair_keyed_pending is
+-- asked only of pairs with keyed jobs due (kdue), as before it was asked of any.
+local function index_is_whole(now)
+  if redis.call('GET', K_INDEX_SWEEP) ~= 'done' then return false end
+  for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
+    if redis.call('SISMEMBER', served_key(live), INDEX_MARK) == 0 then return false end
+  end
+  return true
+end

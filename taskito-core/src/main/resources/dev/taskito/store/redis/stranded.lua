@@ -97,23 +97,23 @@ end
 -- Keyed jobs wait in their keys' sets, never in pending-pairs: each unserved pair of the job
 -- index counts the pending jobs its ready and delayed sets miss (pair_keyed_pending: keyed
 -- ones, and unkeyed ones due but not yet promoted, which the loop above left out), added to
--- those. Not while an instance without the index is live: jobs it finished may still be
--- active there.
-if not older_than_index then
-  for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
-    local queue, task = parse_pair(pair)
-    if queue and not is_served(queue, task) then
-      local unkeyed = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
-      local keyed_pending = pair_keyed_pending(queue, task, unkeyed)
-      if keyed_pending > 0 then
-        local at = found[pair]
-        if at then
-          out[at] = math.min(unkeyed + keyed_pending, count_limit)
-        else
-          out[#out + 1] = task
-          out[#out + 1] = queue
-          out[#out + 1] = math.min(unkeyed + keyed_pending, count_limit)
-        end
+-- those. While the index is not whole (an instance without it is live, or its sweep has not
+-- gone round: see index_is_whole), only pairs with keyed jobs due, as the gauges do.
+local index_whole = index_is_whole(now)
+for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
+  local queue, task = parse_pair(pair)
+  if queue and not is_served(queue, task)
+      and (index_whole or redis.call('EXISTS', kdue_key(queue, task)) == 1) then
+    local unkeyed = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
+    local keyed_pending = pair_keyed_pending(queue, task, unkeyed)
+    if keyed_pending > 0 then
+      local at = found[pair]
+      if at then
+        out[at] = math.min(unkeyed + keyed_pending, count_limit)
+      else
+        out[#out + 1] = task
+        out[#out + 1] = queue
+        out[#out + 1] = math.min(unkeyed + keyed_pending, count_limit)
       end
     end
   end
