@@ -138,8 +138,9 @@ final class JdbcLeases {
 	/**
 	 * Reads what the live instances serve, then the distinct pairs of pending jobs and of keyed
 	 * ones (from the indexes, not the rows: see {@code pending-pairs} and {@code keyed-pairs}),
-	 * then counts the jobs of each pair none of them serves, both kinds up to the limit. Separate statements on one connection: the figure is a
-	 * snapshot for operators, and a job claimed or enqueued in between only shifts it a little.
+	 * then counts the jobs of each pair none of them serves, both kinds together up to the
+	 * limit. Separate statements on one connection: the figure is a snapshot for operators,
+	 * and a job claimed or enqueued in between only shifts it a little.
 	 */
 	List<StrandedWork> strandedWork(int countLimit) {
 		if (countLimit < 1) {

@@ -426,10 +426,11 @@ SELECT count(*) FROM (
 -- pair's PENDING jobs are then counted no further than the limit, and each level's earliest
 -- run_at is read with one probe (the first entry of that priority, if due). The earliest due
 -- job of a pair is the earliest of its levels', since the index orders by run_at only within
--- a priority. Keyed jobs (status KEYED) are read from jobs_keyed_due (queue, run_at): keyed
--- walks it from one queue to the next, one probe per queue, whose first entry is the queue's
--- earliest keyed run_at (its oldest due time if it has come), then counts the queue's keyed
--- jobs no further than the limit. Running jobs are counted from the claims table.
+-- a priority. Keyed jobs (status KEYED) are read from jobs_keyed_due (queue, run_at):
+-- keyed_queues walks it from one queue to the next, one probe per queue, whose first entry is
+-- the queue's earliest keyed run_at (its oldest keyed due time if it has come), and keyed
+-- counts each queue's keyed jobs no further than the limit: never a walk across keys, which
+-- jobs_keyed (ordered by key first) would need. Running jobs are counted from the claims table.
 -- Rows: 'Q' per queue (pending, keyed or not, capped at the limit, running, oldest due), 'T'
 -- per task with running jobs, and one 'S' row with the store's time.
 WITH RECURSIVE q AS MATERIALIZED (SELECT ?::int AS n, clock_timestamp() AS ts),
