@@ -1097,6 +1097,22 @@ public abstract class ClaimStoreContractTest extends StoreContract {
 	}
 
 	@Test
+	void keyedJobsNoLiveInstanceServesAreStrandedToo() {
+		this.store.enqueue(List.of(keyed("renamed", "emails", "a", Duration.ZERO),
+				keyed("renamed", "emails", "a", Duration.ZERO), keyed("renamed", "emails", "b", Duration.ZERO),
+				keyed("renamed", "emails", "c", Duration.ofHours(1)), inQueue("renamed", "emails"),
+				keyed("renamed", "keyed-only", "a", Duration.ZERO), keyed("served", "emails", "a", Duration.ZERO)));
+		serve("live", LEASE, Set.of("served"), Set.of("emails"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).containsExactly(
+				new StrandedWork("renamed", "emails", 5), new StrandedWork("renamed", "keyed-only", 1));
+		// Counted up to the limit, keyed and unkeyed jobs together.
+		assertThat(this.store.strandedWork(2)).containsExactly(new StrandedWork("renamed", "emails", 2),
+				new StrandedWork("renamed", "keyed-only", 1));
+		serve("other", LEASE, Set.of("renamed"), Set.of("emails", "keyed-only"));
+		assertThat(this.store.strandedWork(STRANDED_COUNT_LIMIT)).isEmpty();
+	}
+
+	@Test
 	void aPairALiveInstanceServesIsNotStranded() {
 		this.store.enqueue(List.of(inQueue("task", "emails"), inQueue("task", "reports")));
 		serve("one", LEASE, Set.of("task"), Set.of("emails"));
@@ -1184,6 +1200,10 @@ public abstract class ClaimStoreContractTest extends StoreContract {
 	private static NewJob dueIn(String task, String queue, int priority, Instant runAt) {
 		return new NewJob(JobId.newId(), task, queue, "[]", priority, Duration.ZERO, runAt.minusSeconds(60), null, 3,
 				null);
+	}
+
+	private static NewJob keyed(String task, String queue, String key, Duration delay) {
+		return new NewJob(JobId.newId(), task, queue, "[]", 0, delay, null, null, 3, null, Map.of(), key);
 	}
 
 	private static NewJob delayedJob(String task, String queue, Duration delay) {

@@ -197,6 +197,59 @@ public abstract class ObservabilityContractTest {
 	}
 
 	@Test
+	void keyedJobsArePendingInTheirOwnQueueUpToTheLimit() {
+		Instant past = pastMillis(Duration.ofMinutes(1));
+		Instant future = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+		for (String key : List.of("a", "b", "c")) {
+			enqueue(keyedJob("alpha", "q1", 0, past, key));
+			enqueue(keyedJob("alpha", "q2", 0, past, "a"));
+		}
+		enqueue(job("alpha", "q1", 0, past, Map.of()));
+		// A queue whose only pending job is keyed and not due yet.
+		enqueue(keyedJob("beta", "q3", 0, future, "a"));
+
+		assertThat(this.store.gauges(100).queues()).extracting(QueueGauge::queue, QueueGauge::pending)
+			.containsExactly(tuple("q1", 4L), tuple("q2", 3L), tuple("q3", 1L));
+		// Each queue counts its own keyed jobs up to the limit, whatever other queues hold.
+		assertThat(this.store.gauges(3).queues()).extracting(QueueGauge::queue, QueueGauge::pending)
+			.containsExactly(tuple("q1", 3L), tuple("q2", 3L), tuple("q3", 1L));
+		assertThat(this.store.gauges(1).queues()).extracting(QueueGauge::pending).containsExactly(1L, 1L, 1L);
+
+		List<ClaimedJob> claimed = this.store.claim(request("alpha", "q2", 2), UUID.randomUUID());
+		assertThat(claimed).hasSize(2);
+		assertThat(this.store.gauges(100).queues()).extracting(QueueGauge::queue, QueueGauge::pending,
+				QueueGauge::running)
+			.containsExactly(tuple("q1", 4L, 0L), tuple("q2", 1L, 2L), tuple("q3", 1L, 0L));
+	}
+
+	@Test
+	void theOldestDueJobIncludesKeyedJobs() {
+		Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+		enqueue(job("alpha", "q1", 0, now.minusSeconds(60), Map.of()));
+		// Keyed jobs due earlier than every unkeyed one, in keys of several priorities, and one
+		// that is not due yet.
+		enqueue(keyedJob("alpha", "q1", 0, now.minusSeconds(120), "a"));
+		enqueue(keyedJob("alpha", "q1", 0, now.minusSeconds(100), "a"));
+		enqueue(keyedJob("alpha", "q1", 5, now.minusSeconds(30), "b"));
+		enqueue(keyedJob("beta", "q1", -5, now.minusSeconds(20), "a"));
+		enqueue(keyedJob("alpha", "q1", 0, now.plus(Duration.ofHours(1)), "c"));
+		// A queue of keyed jobs only, and one whose keyed job is not due.
+		enqueue(keyedJob("alpha", "q2", 3, now.minusSeconds(90), "a"));
+		enqueue(keyedJob("alpha", "q2", 0, now.minusSeconds(10), "d"));
+		enqueue(keyedJob("alpha", "q3", 0, now.plus(Duration.ofHours(1)), "a"));
+
+		assertThat(this.store.gauges(100).queues()).containsExactly(new QueueGauge("q1", 6, 0, now.minusSeconds(120)),
+				new QueueGauge("q2", 2, 0, now.minusSeconds(90)), new QueueGauge("q3", 1, 0, null));
+
+		// Once the keyed jobs are claimed, the oldest due job is the unkeyed one.
+		List<ClaimedJob> claimed = this.store.claim(new ClaimRequest(INSTANCE, LEASE, 10, Set.of("q1"),
+				Map.of("alpha", 10, "beta", 10), Map.of()), UUID.randomUUID());
+		assertThat(claimed).hasSize(5);
+		assertThat(this.store.gauges(100).queues()).first()
+			.isEqualTo(new QueueGauge("q1", 1, 5, null));
+	}
+
+	@Test
 	void gaugesCountRunningJobsPerTaskAndQueue() {
 		Instant past = pastMillis(Duration.ofMinutes(1));
 		for (int i = 0; i < 3; i++) {
@@ -302,6 +355,11 @@ public abstract class ObservabilityContractTest {
 
 	private static NewJob job(String task, String queue, int priority, Instant runAt, Map<String, String> headers) {
 		return new NewJob(JobId.newId(), task, queue, "[]", priority, Duration.ZERO, runAt, null, 3, null, headers);
+	}
+
+	private static NewJob keyedJob(String task, String queue, int priority, Instant runAt, String key) {
+		return new NewJob(JobId.newId(), task, queue, "[]", priority, Duration.ZERO, runAt, null, 3, null, Map.of(),
+				key);
 	}
 
 	private static ClaimRequest request(String task, String queue, int limit) {

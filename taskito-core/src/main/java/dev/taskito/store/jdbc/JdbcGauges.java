@@ -32,7 +32,9 @@ import dev.taskito.store.InstanceView;
  *
  * <p>Nothing here reads every pending job: pending jobs are counted up to the limit per
  * (task, queue) pair through {@code jobs_pending}, the earliest due one is found with one
- * probe per distinct priority of a pair, and running jobs are counted from the claims table,
+ * probe per distinct priority of a pair, keyed jobs (status {@code KEYED}) are counted and
+ * their earliest due one found per queue through {@code jobs_keyed_due} on PostgreSQL and as
+ * pending ones are elsewhere, and running jobs are counted from the claims table,
  * which holds one row per running job. On PostgreSQL that is one statement
  * ({@code gauges}); elsewhere ({@link JdbcDialect#gaugesInOneStatement()}) separate probes
  * on one connection in auto-commit, a snapshot that a job claimed or enqueued in between only
@@ -62,38 +64,8 @@ final class JdbcGauges {
 			throw new IllegalArgumentException("countLimit must be at least 1, was " + countLimit);
 		}
 		return this.transactions.withAutoCommit("read the gauges", "jobs",
-				(connection) -> withKeyedPending(connection, countLimit,
-						this.dialect.gaugesInOneStatement() ? inOneStatement(connection, countLimit)
-								: byProbes(connection, countLimit)));
-	}
-
-	/**
-	 * Adds the keyed jobs waiting in their keys (status KEYED) to each queue's pending count,
-	 * reading at most the count limit of them in all (keyed-pending).
-	 */
-	private ClusterGauges withKeyedPending(Connection connection, int countLimit, ClusterGauges gauges)
-			throws SQLException {
-		Map<String, Long> keyed = new TreeMap<>();
-		try (PreparedStatement ps = this.transactions.prepare(connection, "keyed-pending")) {
-			ps.setInt(1, countLimit);
-			try (ResultSet rs = ps.executeQuery()) {
-				while (rs.next()) {
-					keyed.put(rs.getString("queue"), rs.getLong("pending"));
-				}
-			}
-		}
-		if (keyed.isEmpty()) {
-			return gauges;
-		}
-		List<QueueGauge> queues = new ArrayList<>();
-		for (QueueGauge queue : gauges.queues()) {
-			Long more = keyed.remove(queue.queue());
-			queues.add((more == null) ? queue : new QueueGauge(queue.queue(),
-					Math.min(countLimit, queue.pending() + more), queue.running(), queue.oldestDueAt()));
-		}
-		keyed.forEach((queue, pending) -> queues.add(new QueueGauge(queue, pending, 0, null)));
-		queues.sort(Comparator.comparing(QueueGauge::queue));
-		return new ClusterGauges(queues, gauges.tasks(), gauges.storeTime());
+				(connection) -> this.dialect.gaugesInOneStatement() ? inOneStatement(connection, countLimit)
+						: byProbes(connection, countLimit));
 	}
 
 	/**
@@ -150,40 +122,9 @@ final class JdbcGauges {
 			rs.next();
 			gauges.storeTime = JdbcRows.instant(rs, "store_time");
 		}
-		List<String[]> pairs = new ArrayList<>();
-		try (PreparedStatement ps = this.transactions.prepare(connection, "pending-pairs");
-				ResultSet rs = ps.executeQuery()) {
-			while (rs.next()) {
-				pairs.add(new String[] { rs.getString("task"), rs.getString("queue") });
-			}
-		}
-		try (PreparedStatement count = this.transactions.prepare(connection, "count-pending");
-				PreparedStatement top = this.transactions.prepare(connection, "gauge-top-priority");
-				PreparedStatement next = this.transactions.prepare(connection, "gauge-next-priority");
-				PreparedStatement earliest = this.transactions.prepare(connection, "gauge-earliest-due")) {
-			for (String[] pair : pairs) {
-				QueueGauges queue = gauges.queue(pair[1]);
-				count.setString(1, pair[0]);
-				count.setString(2, pair[1]);
-				count.setInt(3, countLimit);
-				try (ResultSet rs = count.executeQuery()) {
-					queue.pending = Math.min(countLimit, queue.pending + (rs.next() ? rs.getLong(1) : 0));
-				}
-				Integer priority = priority(top, pair, null);
-				while (priority != null) {
-					earliest.setString(1, pair[0]);
-					earliest.setString(2, pair[1]);
-					earliest.setInt(3, priority);
-					earliest.setObject(4, OffsetDateTime.ofInstant(gauges.storeTime, ZoneOffset.UTC));
-					try (ResultSet rs = earliest.executeQuery()) {
-						if (rs.next()) {
-							queue.due(JdbcRows.instant(rs, "run_at"));
-						}
-					}
-					priority = priority(next, pair, priority);
-				}
-			}
-		}
+		// Keyed jobs (status KEYED) wait apart from PENDING ones, in pairs of their own.
+		probePairs(connection, gauges, countLimit, "pending-pairs", "count-pending", "PENDING");
+		probePairs(connection, gauges, countLimit, "keyed-pairs", "count-keyed", "KEYED");
 		try (PreparedStatement ps = this.transactions.prepare(connection, "gauge-running");
 				ResultSet rs = ps.executeQuery()) {
 			while (rs.next()) {
@@ -199,14 +140,65 @@ final class JdbcGauges {
 	}
 
 	/**
-	 * @return the pair's highest priority of PENDING jobs below {@code below} (any when
+	 * Adds to the queues the jobs of one status of each (task, queue) pair that has some: their
+	 * count up to the limit, and the earliest due one, one probe per distinct priority.
+	 */
+	private void probePairs(Connection connection, Gauges gauges, int countLimit, String pairsStatement,
+			String countStatement, String status) throws SQLException {
+		List<String[]> pairs = new ArrayList<>();
+		try (PreparedStatement ps = this.transactions.prepare(connection, pairsStatement);
+				ResultSet rs = ps.executeQuery()) {
+			while (rs.next()) {
+				pairs.add(new String[] { rs.getString("task"), rs.getString("queue") });
+			}
+		}
+		try (PreparedStatement count = this.transactions.prepare(connection, countStatement);
+				PreparedStatement top = this.transactions.prepare(connection, "gauge-top-priority");
+				PreparedStatement next = this.transactions.prepare(connection, "gauge-next-priority");
+				PreparedStatement earliest = this.transactions.prepare(connection, "gauge-earliest-due")) {
+			for (String[] pair : pairs) {
+				count.setString(1, pair[0]);
+				count.setString(2, pair[1]);
+				count.setInt(3, countLimit);
+				long pending;
+				try (ResultSet rs = count.executeQuery()) {
+					pending = rs.next() ? rs.getLong(1) : 0;
+				}
+				// Claimed or cancelled since the pairs were read: no queue appears for it.
+				if (pending == 0) {
+					continue;
+				}
+				QueueGauges queue = gauges.queue(pair[1]);
+				queue.pending = Math.min(countLimit, queue.pending + pending);
+				Integer priority = priority(top, pair, status, null);
+				while (priority != null) {
+					earliest.setString(1, pair[0]);
+					earliest.setString(2, pair[1]);
+					earliest.setString(3, status);
+					earliest.setInt(4, priority);
+					earliest.setObject(5, OffsetDateTime.ofInstant(gauges.storeTime, ZoneOffset.UTC));
+					try (ResultSet rs = earliest.executeQuery()) {
+						if (rs.next()) {
+							queue.due(JdbcRows.instant(rs, "run_at"));
+						}
+					}
+					priority = priority(next, pair, status, priority);
+				}
+			}
+		}
+	}
+
+	/**
+	 * @return the pair's highest priority of jobs of the status below {@code below} (any when
 	 *         {@code null}), or {@code null} when there is none
 	 */
-	private static Integer priority(PreparedStatement ps, String[] pair, Integer below) throws SQLException {
+	private static Integer priority(PreparedStatement ps, String[] pair, String status, Integer below)
+			throws SQLException {
 		ps.setString(1, pair[0]);
 		ps.setString(2, pair[1]);
+		ps.setString(3, status);
 		if (below != null) {
-			ps.setInt(3, below);
+			ps.setInt(4, below);
 		}
 		try (ResultSet rs = ps.executeQuery()) {
 			return rs.next() ? rs.getInt(1) : null;

@@ -1,5 +1,6 @@
 package dev.taskito.store.jdbc;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -7,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -134,10 +136,11 @@ final class JdbcLeases {
 	}
 
 	/**
-	 * Reads what the live instances serve, then the distinct pairs of pending jobs (from the
-	 * index, not the rows: see {@code pending-pairs}), then counts the jobs of each pair none
-	 * of them serves, up to the limit. Separate statements on one connection: the figure is a
-	 * snapshot for operators, and a job claimed or enqueued in between only shifts it a little.
+	 * Reads what the live instances serve, then the distinct pairs of pending jobs and of keyed
+	 * ones (from the indexes, not the rows: see {@code pending-pairs} and {@code keyed-pairs}),
+	 * then counts the jobs of each pair none of them serves, both kinds together up to the
+	 * limit. Separate statements on one connection: the figure is a snapshot for operators,
+	 * and a job claimed or enqueued in between only shifts it a little.
 	 */
 	List<StrandedWork> strandedWork(int countLimit) {
 		if (countLimit < 1) {
@@ -163,35 +166,49 @@ final class JdbcLeases {
 			if (servesAll) {
 				return List.of();
 			}
-			List<Map.Entry<String, String>> unserved = new ArrayList<>();
-			try (PreparedStatement ps = this.transactions.prepare(connection, "pending-pairs");
-					ResultSet rs = ps.executeQuery()) {
-				while (rs.next()) {
-					String task = rs.getString("task");
-					String queue = rs.getString("queue");
-					if (served.stream().noneMatch((instance) -> instance.serves(task, queue))) {
-						unserved.add(Map.entry(task, queue));
-					}
-				}
-			}
+			// Keyed jobs (status KEYED) wait apart from PENDING ones: a pair may have either or both.
+			Map<Map.Entry<String, String>, Long> pending = new LinkedHashMap<>();
+			countUnserved(connection, served, "pending-pairs", "count-pending", countLimit, pending);
+			countUnserved(connection, served, "keyed-pairs", "count-keyed", countLimit, pending);
 			List<StrandedWork> stranded = new ArrayList<>();
-			try (PreparedStatement ps = this.transactions.prepare(connection, "count-pending")) {
-				for (Map.Entry<String, String> pair : unserved) {
-					ps.setString(1, pair.getKey());
-					ps.setString(2, pair.getValue());
-					ps.setInt(3, countLimit);
-					try (ResultSet rs = ps.executeQuery()) {
-						long pending = rs.next() ? rs.getLong(1) : 0;
-						// Claimed or cancelled since the pairs were read: nothing waits there any more.
-						if (pending > 0) {
-							stranded.add(new StrandedWork(pair.getKey(), pair.getValue(), pending));
-						}
-					}
+			pending.forEach((pair, count) -> {
+				// Claimed or cancelled since the pairs were read: nothing waits there any more.
+				if (count > 0) {
+					stranded.add(new StrandedWork(pair.getKey(), pair.getValue(), Math.min(countLimit, count)));
 				}
-			}
+			});
 			stranded.sort(StrandedWork.ORDER);
 			return stranded;
 		});
+	}
+
+	/**
+	 * Adds to {@code pending} the jobs of each pair that {@code pairsStatement} finds and no
+	 * live instance serves, each counted up to the limit by {@code countStatement}.
+	 */
+	private void countUnserved(Connection connection, List<ServedWork> served, String pairsStatement,
+			String countStatement, int countLimit, Map<Map.Entry<String, String>, Long> pending) throws SQLException {
+		List<Map.Entry<String, String>> unserved = new ArrayList<>();
+		try (PreparedStatement ps = this.transactions.prepare(connection, pairsStatement);
+				ResultSet rs = ps.executeQuery()) {
+			while (rs.next()) {
+				String task = rs.getString("task");
+				String queue = rs.getString("queue");
+				if (served.stream().noneMatch((instance) -> instance.serves(task, queue))) {
+					unserved.add(Map.entry(task, queue));
+				}
+			}
+		}
+		try (PreparedStatement ps = this.transactions.prepare(connection, countStatement)) {
+			for (Map.Entry<String, String> pair : unserved) {
+				ps.setString(1, pair.getKey());
+				ps.setString(2, pair.getValue());
+				ps.setInt(3, countLimit);
+				try (ResultSet rs = ps.executeQuery()) {
+					pending.merge(pair, rs.next() ? rs.getLong(1) : 0, Long::sum);
+				}
+			}
+		}
 	}
 
 	private Set<String> readNames(String text) {

@@ -215,22 +215,36 @@ SELECT count(*) FROM (
 	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' FETCH FIRST CAST(? AS INT) ROWS ONLY
 ) capped;
 
+-- name: keyed-pairs
+-- The (task, queue) pairs of KEYED jobs, found as pending-pairs finds those of PENDING jobs:
+-- jobs_pending, not being partial on H2, holds KEYED jobs too, led by (task, queue, status).
+SELECT t.task, q.queue FROM (SELECT DISTINCT task FROM ${prefix}jobs USE INDEX (${prefix}jobs_pending)) t, (SELECT DISTINCT queue FROM ${prefix}jobs) q
+WHERE EXISTS (SELECT 1 FROM ${prefix}jobs j WHERE j.task = t.task AND j.queue = q.queue AND j.status = 'KEYED');
+
+-- name: count-keyed
+-- One pair's KEYED jobs, counted no further than the limit (?3) through an index that holds
+-- them in one run (jobs_pending or jobs_listing: (task, queue, status) or (status, task, queue)).
+SELECT count(*) FROM (
+	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
+) capped;
+
 -- The gauges, as separate statements on one connection (JdbcGauges): H2 has no LATERAL, and
--- is opened by one process only. Each pair of pending-pairs is counted with count-pending;
--- its priorities are found one probe each through jobs_pending (task, queue, status,
--- priority DESC, run_at, id), and each priority's earliest due run_at with one more.
+-- is opened by one process only. Each pair of pending-pairs is counted with count-pending,
+-- and each of keyed-pairs with count-keyed; its priorities are found one probe each through
+-- jobs_pending (task, queue, status, priority DESC, run_at, id), which holds both PENDING and
+-- KEYED jobs (the status is ?3), and each priority's earliest due run_at with one more.
 
 -- name: gauge-top-priority
-SELECT priority FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING'
+SELECT priority FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = ?
 ORDER BY priority DESC FETCH FIRST 1 ROW ONLY;
 
 -- name: gauge-next-priority
-SELECT priority FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' AND priority < ?
+SELECT priority FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = ? AND priority < ?
 ORDER BY priority DESC FETCH FIRST 1 ROW ONLY;
 
 -- name: gauge-earliest-due
 SELECT run_at FROM ${prefix}jobs
-WHERE task = ? AND queue = ? AND status = 'PENDING' AND priority = ? AND run_at <= ?
+WHERE task = ? AND queue = ? AND status = ? AND priority = ? AND run_at <= ?
 ORDER BY run_at FETCH FIRST 1 ROW ONLY;
 
 -- name: gauge-running
@@ -514,13 +528,6 @@ SELECT task, count(*) AS keys FROM (
 	WHERE c.concurrency_key IS NOT NULL
 	GROUP BY c.task, c.concurrency_key, t.cap HAVING count(*) >= t.cap
 ) k GROUP BY task;
-
--- name: keyed-pending
--- Keyed jobs waiting in their keys per queue, at most the count limit of them in all (through
--- jobs_keyed), added to the queues' pending gauges.
-SELECT queue, count(*) AS pending FROM (
-	SELECT queue FROM ${prefix}jobs WHERE status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
-) k GROUP BY queue;
 
 -- name: any-job-keys
 SELECT 1 FROM ${prefix}job_keys WHERE task = ANY(CAST(? AS VARCHAR ARRAY)) FETCH FIRST 1 ROWS ONLY;

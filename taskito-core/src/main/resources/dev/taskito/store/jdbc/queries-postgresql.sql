@@ -396,6 +396,33 @@ SELECT count(*) FROM (
 	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'PENDING' LIMIT ?
 ) capped;
 
+-- name: keyed-pairs
+-- The distinct (task, queue) pairs of KEYED jobs, as pending-pairs finds those of PENDING
+-- jobs: a loose index scan through jobs_keyed, whose leading columns are task and queue (for
+-- KEYED rows only), one index probe per pair whatever its keys and jobs.
+WITH RECURSIVE pairs(task, queue) AS (
+	(SELECT task, queue FROM ${prefix}jobs WHERE status = 'KEYED' ORDER BY task, queue LIMIT 1)
+	UNION ALL
+	SELECT next.task, next.queue FROM pairs p
+	CROSS JOIN LATERAL (
+		SELECT j.task, j.queue FROM ${prefix}jobs j
+		WHERE j.status = 'KEYED' AND (j.task, j.queue) > (p.task, p.queue)
+		ORDER BY j.task, j.queue
+		LIMIT 1
+	) next
+)
+SELECT task, queue FROM pairs;
+
+-- name: count-keyed
+-- One pair's KEYED jobs, counted no further than the limit (?3) through jobs_keyed: in the
+-- index's order, so that no plan reads the table instead (a generic plan that expects the
+-- limit to be met early chose to scan the whole table for the pair's rows).
+SELECT count(*) FROM (
+	SELECT 1 FROM ${prefix}jobs WHERE task = ? AND queue = ? AND status = 'KEYED'
+	ORDER BY concurrency_key, priority DESC, run_at, id
+	LIMIT ?
+) capped;
+
 -- name: gauges
 -- The cluster's gauges in one statement, each part bounded by an index or by the claims
 -- table (one row per RUNNING job), never by the PENDING jobs:
@@ -405,9 +432,13 @@ SELECT count(*) FROM (
 -- pair's PENDING jobs are then counted no further than the limit, and each level's earliest
 -- run_at is read with one probe (the first entry of that priority, if due). The earliest due
 -- job of a pair is the earliest of its levels', since the index orders by run_at only within
--- a priority. Running jobs are counted from the claims table.
--- Rows: 'Q' per queue (pending capped at the limit, running, oldest due), 'T' per task with
--- running jobs, and one 'S' row with the store's time.
+-- a priority. Keyed jobs (status KEYED) are read from jobs_keyed_due (queue, run_at):
+-- keyed_queues walks it from one queue to the next, one probe per queue, whose first entry is
+-- the queue's earliest keyed run_at (its oldest keyed due time if it has come), and keyed
+-- counts each queue's keyed jobs no further than the limit: never a walk across keys, which
+-- jobs_keyed (ordered by key first) would need. Running jobs are counted from the claims table.
+-- Rows: 'Q' per queue (pending, keyed or not, capped at the limit, running, oldest due), 'T'
+-- per task with running jobs, and one 'S' row with the store's time.
 WITH RECURSIVE q AS MATERIALIZED (SELECT ?::int AS n, clock_timestamp() AS ts),
 levels(task, queue, priority) AS (
 	(SELECT task, queue, priority FROM ${prefix}jobs WHERE status = 'PENDING'
@@ -450,13 +481,44 @@ due AS (
 	) d
 	GROUP BY l.queue
 ),
+keyed_queues(queue, run_at) AS (
+	(SELECT queue, run_at FROM ${prefix}jobs WHERE status = 'KEYED' ORDER BY queue, run_at LIMIT 1)
+	UNION ALL
+	SELECT nxt.queue, nxt.run_at FROM keyed_queues k
+	CROSS JOIN LATERAL (
+		SELECT j.queue, j.run_at FROM ${prefix}jobs j
+		WHERE j.status = 'KEYED' AND j.queue > k.queue
+		ORDER BY j.queue, j.run_at LIMIT 1
+	) nxt
+),
+keyed AS (
+	SELECT k.queue, c.n AS pending, CASE WHEN k.run_at <= q.ts THEN k.run_at END AS oldest
+	FROM keyed_queues k CROSS JOIN q
+	CROSS JOIN LATERAL (
+		-- In the index's order, as pending's count, so that no plan reads the table instead.
+		SELECT count(*) AS n FROM (
+			SELECT 1 FROM ${prefix}jobs j
+			WHERE j.status = 'KEYED' AND j.queue = k.queue
+			ORDER BY j.run_at
+			LIMIT q.n
+		) capped
+	) c
+),
 running AS (
 	SELECT queue, count(*) AS running FROM ${prefix}claims GROUP BY queue
+),
+queues AS (
+	SELECT queue FROM pending UNION SELECT queue FROM keyed UNION SELECT queue FROM running
 )
-SELECT 'Q' AS kind, COALESCE(p.queue, r.queue) AS name, COALESCE(p.pending, 0) AS pending,
-		COALESCE(r.running, 0) AS running, d.oldest AS oldest_due_at
-FROM pending p FULL JOIN running r ON r.queue = p.queue
-LEFT JOIN due d ON d.queue = COALESCE(p.queue, r.queue)
+-- LEAST ignores a NULL: a queue's oldest due job is the earlier of its unkeyed and keyed ones.
+SELECT 'Q' AS kind, qs.queue AS name,
+		LEAST(COALESCE(p.pending, 0) + COALESCE(k.pending, 0), (SELECT n FROM q)) AS pending,
+		COALESCE(r.running, 0) AS running, LEAST(d.oldest, k.oldest) AS oldest_due_at
+FROM queues qs
+LEFT JOIN pending p ON p.queue = qs.queue
+LEFT JOIN keyed k ON k.queue = qs.queue
+LEFT JOIN running r ON r.queue = qs.queue
+LEFT JOIN due d ON d.queue = qs.queue
 UNION ALL
 SELECT 'T', task, 0, count(*), NULL FROM ${prefix}claims GROUP BY task
 UNION ALL
@@ -907,13 +969,6 @@ JOIN LATERAL (
 	GROUP BY c.concurrency_key HAVING count(*) >= t.cap
 ) k ON true
 GROUP BY t.task;
-
--- name: keyed-pending
--- Keyed jobs waiting in their keys per queue, at most the count limit of them in all (through
--- jobs_keyed), added to the queues' pending gauges.
-SELECT queue, count(*) AS pending FROM (
-	SELECT queue FROM ${prefix}jobs WHERE status = 'KEYED' FETCH FIRST CAST(? AS INT) ROWS ONLY
-) k GROUP BY queue;
 
 -- name: any-job-keys
 -- Whether any of these tasks has a key in its round (at its cap or not).

@@ -3,10 +3,19 @@
 -- each task with a cap per key.
 -- Returns { the store's time in ms, { queue, pending, running, oldest due in ms ('' for none), ... },
 --   { task, running, ... }, { task, keys at their cap, ... } }, in no order.
--- Keyed jobs (see lib.lua) wait outside the ready and delayed sets: a pair with keys due
--- counts its PENDING jobs from the job index (active less running), and its keyed jobs do not
--- take part in the oldest due time. Keys at their cap are one ZCOUNT of the task's running
--- counts per key, whatever the number of keys.
+-- Keyed jobs (see lib.lua) wait outside the ready and delayed sets: each pair of index-pairs
+-- counts them from the job index (pair_keyed_pending: active less running less unkeyed; while
+-- the index is not whole, see index_is_whole, only pairs with keyed jobs due). Their
+-- earliest due time is read per pair from at most KEYS_READ keys at each end of its round
+-- (kdue; every key when it holds no more than twice that): the least lately served, which
+-- have waited longest for a turn, and the most lately parked or served, where a key at its
+-- cap keeps its backlog. Of each key, the first member of each priority in its ready set
+-- (its next job at that priority, the oldest enqueued) gives its due time with one HGET; the
+-- ready set orders by priority and id, not by due time, so no bounded read can do better
+-- without a structure every claim keeps (see docs/redis.md). Keyed jobs that fell due and no
+-- claim has promoted yet are read from the head of kdelayed, up to KDELAYED_READ of them.
+-- Keys at their cap are one ZCOUNT of the task's running counts per key, whatever the number
+-- of keys.
 -- Per pair of pending-pairs: PENDING jobs are the ZCARDs of its ready and delayed sets. The
 -- earliest due one is found in the ready set, whose members order by priority first and by
 -- run_at within a priority (see ready_member): its first member at each priority holds that
@@ -43,6 +52,25 @@ local function earlier(gauge, run_at)
   if run_at and (not gauge.oldest or run_at < gauge.oldest) then gauge.oldest = run_at end
 end
 
+local KEYS_READ, KDELAYED_READ = 32, 100
+local function keyed_earliest_due(queue, task, gauge)
+  local kd = kdue_key(queue, task)
+  local keys = redis.call('ZRANGE', kd, 0, 2 * KEYS_READ)
+  if #keys > 2 * KEYS_READ then
+    keys = redis.call('ZRANGE', kd, 0, KEYS_READ - 1)
+    for _, ckey in ipairs(redis.call('ZRANGE', kd, -KEYS_READ, -1)) do keys[#keys + 1] = ckey end
+  end
+  for _, ckey in ipairs(keys) do
+    local kr = kready_key(queue, task, ckey)
+    local member = redis.call('ZRANGE', kr, 0, 0)[1]
+    while member do
+      local run_at = tonumber(redis.call('HGET', job_key(string.sub(member, READY_ID_AT)), 'run_at'))
+      if run_at and run_at <= now then earlier(gauge, run_at) end
+      member = redis.call('ZRANGEBYLEX', kr, '[' .. string.sub(member, 1, 8) .. ':', '+', 'LIMIT', 0, 1)[1]
+    end
+  end
+end
+
 for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
   local queue, task = parse_pair(pair)
   if queue then
@@ -63,6 +91,7 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
   end
 end
 
+local index_whole = index_is_whole(now)
 local queues_seen, tasks_seen, task_out = {}, {}, {}
 for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
   local queue, task = parse_pair(pair)
@@ -72,16 +101,15 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
       local running = redis.call('SCARD', queue_claims_key(queue))
       if running > 0 then queue_gauge(queue).running = running end
     end
-    if redis.call('EXISTS', kdue_key(queue, task)) == 1 then
-      -- Keyed jobs: the pair's active jobs in the index, less its running ones and the unkeyed
-      -- pending ones counted above.
+    local keyed_pending = 0
+    if index_whole or redis.call('EXISTS', kdue_key(queue, task)) == 1 then
       local unkeyed = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
-      local keyed_pending = redis.call('ZCARD', index_key('active', queue, task))
-        - #redis.call('SINTER', task_claims_key(task), queue_claims_key(queue)) - unkeyed
-      if keyed_pending > 0 then
-        local gauge = queue_gauge(queue)
-        gauge.pending = math.min(gauge.pending + keyed_pending, count_limit)
-      end
+      keyed_pending = pair_keyed_pending(queue, task, unkeyed)
+    end
+    if keyed_pending > 0 then
+      local gauge = queue_gauge(queue)
+      gauge.pending = math.min(gauge.pending + keyed_pending, count_limit)
+      keyed_earliest_due(queue, task, gauge)
     end
     if not tasks_seen[task] then
       tasks_seen[task] = true
@@ -94,6 +122,12 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
   end
 end
 
+local kdelayed_due = redis.call('ZRANGEBYSCORE', K_KDELAYED, '-inf', now, 'WITHSCORES', 'LIMIT', 0, KDELAYED_READ)
+for i = 1, #kdelayed_due, 2 do
+  local f = redis.call('HMGET', job_key(kdelayed_due[i]), 'status', 'queue')
+  -- Counted as pending above, so its queue has a gauge; an entry a claim left behind does not.
+  if f[1] == 'PENDING' and queues[f[2]] then earlier(queues[f[2]], tonumber(kdelayed_due[i + 1])) end
+end
 local queue_out = {}
 for _, queue in ipairs(queue_names) do
   local gauge = queues[queue]

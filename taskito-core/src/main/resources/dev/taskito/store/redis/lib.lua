@@ -741,3 +741,27 @@ local function schedule_reply(task)
     'skipped')
   return { task, f[1], f[2], f[3], f[4] or '', f[5], f[6] or 0 }
 end
+
+-- A pair's keyed PENDING jobs, for the gauges and the stranded-work report: its active jobs in
+-- the job index, less its running ones and the unkeyed pending ones the caller counted (the
+-- ZCARDs of its ready and delayed sets). Keyed jobs wait in their keys' sets, and the delayed
+-- ones only in the shared kdelayed, so no set of the pair counts them; this reads no job. The
+-- running ones (the claims of both the task and the queue) are read only when there may be
+-- some: a pair whose active jobs are all unkeyed and pending costs one ZCARD.
+local function pair_keyed_pending(queue, task, unkeyed)
+  local rest = redis.call('ZCARD', index_key('active', queue, task)) - unkeyed
+  if rest <= 0 then return 0 end
+  return math.max(rest - #redis.call('SINTER', task_claims_key(task), queue_claims_key(queue)), 0)
+end
+
+-- Whether the job index holds every job as it is now: the sweep of jobs stored before it went
+-- round, and every live instance's scripts keep it (INDEX_MARK in what it serves). Otherwise
+-- a pair's active set may lack jobs or still hold finished ones, and pair_keyed_pending is
+-- asked only of pairs with keyed jobs due (kdue), as before it was asked of any.
+local function index_is_whole(now)
+  if redis.call('GET', K_INDEX_SWEEP) ~= 'done' then return false end
+  for _, live in ipairs(redis.call('ZRANGEBYSCORE', K_INSTANCES, '(' .. now, '+inf')) do
+    if redis.call('SISMEMBER', served_key(live), INDEX_MARK) == 0 then return false end
+  end
+  return true
+end

@@ -2,7 +2,8 @@
 -- ARGV: count_limit (the most jobs reported per pair).
 -- Returns task, queue and count per stranded pair, as a flat list, in no order.
 -- Reads no job: the pairs come from the pending-pairs set and each count from the ZCARD of
--- the pair's ready and delayed sets. A pair whose sets are both empty leaves the set here;
+-- the pair's ready and delayed sets; keyed jobs are counted per pair of index-pairs from the
+-- job index (see pair_keyed_pending). A pair whose sets are both empty leaves the set here;
 -- the next job that becomes PENDING there puts it back.
 local count_limit = arg_int(ARGV[1], 'count limit')
 if count_limit < 1 then
@@ -58,7 +59,15 @@ else
   index_sweep_step(1000)
 end
 
-local out = {}
+local function is_served(queue, task)
+  for _, instance in ipairs(served) do
+    if instance.tasks[task] and instance.queues[queue] then return true end
+  end
+  return false
+end
+
+-- Per stranded pair, its place in out (the count follows task and queue).
+local out, found = {}, {}
 for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
   -- The pair is length-prefixed (see pending_pair): '<len(queue)>:<queue>:<task>'.
   local colon = string.find(pair, ':', 1, true)
@@ -73,23 +82,40 @@ for _, pair in ipairs(redis.call('SMEMBERS', K_PENDING_PAIRS)) do
     local pending = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', delayed)
     if pending == 0 then
       redis.call('SREM', K_PENDING_PAIRS, pair)
-    else
-      local is_served = false
-      for _, instance in ipairs(served) do
-        if instance.tasks[task] and instance.queues[queue] then
-          is_served = true
-          break
-        end
-      end
-      if not is_served then
-        out[#out + 1] = task
-        out[#out + 1] = queue
-        out[#out + 1] = math.min(pending, count_limit)
-      end
+    elseif not is_served(queue, task) then
+      out[#out + 1] = task
+      out[#out + 1] = queue
+      out[#out + 1] = math.min(pending, count_limit)
+      found[pair] = #out
     end
   else
     -- Not written by a Taskito script: it names no pair.
     redis.call('SREM', K_PENDING_PAIRS, pair)
+  end
+end
+
+-- Keyed jobs wait in their keys' sets, never in pending-pairs: each unserved pair of the job
+-- index counts the pending jobs its ready and delayed sets miss (pair_keyed_pending: keyed
+-- ones, and unkeyed ones due but not yet promoted, which the loop above left out), added to
+-- those. While the index is not whole (an instance without it is live, or its sweep has not
+-- gone round: see index_is_whole), only pairs with keyed jobs due, as the gauges do.
+local index_whole = index_is_whole(now)
+for _, pair in ipairs(redis.call('SMEMBERS', K_INDEX_PAIRS)) do
+  local queue, task = parse_pair(pair)
+  if queue and not is_served(queue, task)
+      and (index_whole or redis.call('EXISTS', kdue_key(queue, task)) == 1) then
+    local unkeyed = redis.call('ZCARD', ready_key(queue, task)) + redis.call('ZCARD', pair_delayed_key(queue, task))
+    local keyed_pending = pair_keyed_pending(queue, task, unkeyed)
+    if keyed_pending > 0 then
+      local at = found[pair]
+      if at then
+        out[at] = math.min(unkeyed + keyed_pending, count_limit)
+      else
+        out[#out + 1] = task
+        out[#out + 1] = queue
+        out[#out + 1] = math.min(unkeyed + keyed_pending, count_limit)
+      end
+    end
   end
 end
 return out

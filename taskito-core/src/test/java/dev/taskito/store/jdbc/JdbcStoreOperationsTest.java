@@ -459,6 +459,35 @@ class JdbcStoreOperationsTest {
 			}
 		}
 
+		@Test
+		void keyedGaugeAndStrandedProbesReadAnIndexOfTheirPair() throws SQLException {
+			String prefix = newPrefix();
+			store(prefix).start();
+			JdbcStatements statements = JdbcStatements.load(new H2Dialect(), prefix);
+			try (Connection connection = this.dataSource.getConnection()) {
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("count-keyed"))) {
+					ps.setString(1, "task");
+					ps.setString(2, "queue");
+					ps.setInt(3, 50);
+					assertThat(plan(ps)).containsPattern("(?i)" + prefix + "jobs_(pending|listing): ")
+						.doesNotContainIgnoringCase("tableScan");
+				}
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("keyed-pairs"))) {
+					assertThat(plan(ps)).containsPattern("(?i)" + prefix + "jobs_(pending|listing): ")
+						.doesNotContainIgnoringCase("jobs.tableScan");
+				}
+				try (PreparedStatement ps = connection.prepareStatement("EXPLAIN " + statements.get("gauge-earliest-due"))) {
+					ps.setString(1, "task");
+					ps.setString(2, "queue");
+					ps.setString(3, "KEYED");
+					ps.setInt(4, 0);
+					ps.setObject(5, java.time.OffsetDateTime.now());
+					assertThat(plan(ps)).containsPattern("(?i)" + prefix + "jobs_(pending|listing): ")
+						.doesNotContainIgnoringCase("tableScan");
+				}
+			}
+		}
+
 		private static String plan(PreparedStatement ps) throws SQLException {
 			try (ResultSet rs = ps.executeQuery()) {
 				rs.next();
@@ -611,6 +640,13 @@ class JdbcStoreOperationsTest {
 						"i % 5 - 2", 30));
 				statement.execute(insert.formatted("'target'", "'default'", "'DEAD'", "now()", "0", 30));
 				statement.execute(insert.formatted("'target'", "'q2'", "'RUNNING'", "now()", "0", 5));
+				// Keyed jobs over many keys: due ones in q2 and default, delayed ones in a queue of their own.
+				String keyed = "INSERT INTO " + prefix + "jobs (id, task, queue, payload, status, max_retries, created_at, "
+						+ "run_at, priority, concurrency_key) SELECT gen_random_uuid(), 'keyed', %s, '[]', 'KEYED', 3, now(), "
+						+ "%s, i %% 3, 'k-' || (i %% 2000) FROM generate_series(1, %d) AS i";
+				statement.execute(keyed.formatted("'q2'", "now() - i * interval '2 second'", 20_000));
+				statement.execute(keyed.formatted("'default'", "now() - i * interval '1 hour'", 30));
+				statement.execute(keyed.formatted("'q3'", "now() + interval '1 hour'", 20_000));
 				statement.execute("INSERT INTO " + prefix + "claims (job_id, task, queue, instance_id, claim_token, "
 						+ "batch_id, claimed_at, lease_expires_at) SELECT id, task, queue, 'i', gen_random_uuid(), "
 						+ "gen_random_uuid(), now(), now() + interval '1 minute' FROM " + prefix + "jobs "
@@ -640,14 +676,16 @@ class JdbcStoreOperationsTest {
 			// across priorities, delayed jobs not due.
 			ClusterGauges gauges = store(prefix).gauges(50);
 			assertThat(gauges.queues()).extracting(QueueGauge::queue, QueueGauge::pending, QueueGauge::running)
-				.containsExactly(tuple("default", 50L, 0L), tuple("q2", 50L, 5L));
+				.containsExactly(tuple("default", 50L, 0L), tuple("q2", 50L, 5L), tuple("q3", 50L, 0L));
 			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement();
 					ResultSet rs = statement.executeQuery("SELECT queue, min(run_at) FROM " + prefix + "jobs "
-							+ "WHERE status = 'PENDING' AND run_at <= now() GROUP BY queue ORDER BY queue")) {
+							+ "WHERE status IN ('PENDING', 'KEYED') AND run_at <= now() GROUP BY queue ORDER BY queue")) {
 				List<Instant> oldest = new ArrayList<>();
 				while (rs.next()) {
 					oldest.add(JdbcRows.instant(rs, "min"));
 				}
+				// The keyed jobs of default are the earliest due there; q3's are not due.
+				oldest.add(null);
 				assertThat(gauges.queues()).extracting(QueueGauge::oldestDueAt).containsExactlyElementsOf(oldest);
 			}
 			assertThat(gauges.tasks()).extracting(TaskGauge::task, TaskGauge::running).containsExactly(tuple("target", 5L));

@@ -14,8 +14,9 @@ import dev.taskito.testsupport.TestPostgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The keyed claim and the post-claim count per key read PostgreSQL's indexes, never the jobs
- * whole, as cached generic plans, whatever else the tables hold: many keys with waiting jobs,
+ * The keyed claim, the post-claim count per key, and the gauges' and the stranded-work
+ * report's reads of keyed jobs read PostgreSQL's indexes, never the jobs whole, as cached
+ * generic plans, whatever else the tables hold: many keys with waiting jobs,
  * a hot key, many finished and unkeyed jobs.
  */
 class PostgresKeyedPlansTest {
@@ -59,6 +60,16 @@ class PostgresKeyedPlansTest {
 					"ARRAY['t'], ARRAY['default'], ARRAY['t', 't'], ARRAY['hot', 'k-1']");
 			assertNoSeqScanOnJobs("count-claims-keys", count);
 			assertThat(String.join("\n", count)).contains(this.prefix + "claims_key");
+			// The gauges and the stranded-work report: keyed jobs per queue and per pair, by index.
+			List<String> gauges = plan(statement, "gauges", statements.get("gauges"), "50");
+			assertNoSeqScanOnJobs("gauges", gauges);
+			assertThat(String.join("\n", gauges)).contains(this.prefix + "jobs_keyed_due");
+			List<String> pairs = plan(statement, "pairs", statements.get("keyed-pairs"), "");
+			assertNoSeqScanOnJobs("keyed-pairs", pairs);
+			assertThat(String.join("\n", pairs)).contains(this.prefix + "jobs_keyed");
+			List<String> countKeyed = plan(statement, "count_keyed", statements.get("count-keyed"), "'t', 'default', 50");
+			assertNoSeqScanOnJobs("count-keyed", countKeyed);
+			assertThat(String.join("\n", countKeyed)).contains(this.prefix + "jobs_keyed");
 			statement.execute("RESET plan_cache_mode");
 		}
 	}
@@ -72,7 +83,8 @@ class PostgresKeyedPlansTest {
 		}
 		statement.execute("PREPARE " + name + " AS " + numbered);
 		List<String> plan = new ArrayList<>();
-		try (ResultSet rs = statement.executeQuery("EXPLAIN (COSTS OFF) EXECUTE " + name + "(" + arguments + ")")) {
+		String execute = arguments.isEmpty() ? name : name + "(" + arguments + ")";
+		try (ResultSet rs = statement.executeQuery("EXPLAIN (COSTS OFF) EXECUTE " + execute)) {
 			while (rs.next()) {
 				plan.add(rs.getString(1));
 			}

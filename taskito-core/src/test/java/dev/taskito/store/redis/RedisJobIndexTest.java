@@ -35,6 +35,7 @@ import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.ServedWork;
+import dev.taskito.store.StrandedWork;
 import dev.taskito.testsupport.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -234,6 +235,37 @@ class RedisJobIndexTest {
 			.containsExactly(finishedByHand.id());
 		assertThat(this.store.jobs(JobQuery.all().status(JobStatus.PENDING))).extracting(JobView::id)
 			.containsExactly(unindexed.id());
+	}
+
+	@Test
+	void keyedJobsAreCountedFromTheIndexOfAnyPairOnlyWhileTheIndexIsWhole() {
+		NewJob finishedByHand = job("t", "q", null);
+		NewJob keyed = new NewJob(JobId.newId(), "k", "q", "[]", 0, Duration.ZERO, null, null, 1, null, Map.of(), "a");
+		this.store.enqueue(List.of(finishedByHand, keyed));
+		RedisCommands<String, String> redis = redis();
+		// An instance of a version without the index finished a job: the index still has it active.
+		this.store.heartbeat(new Heartbeat("older", LEASE, Map.of(), Map.of(), ServedWork.NONE, List.of()));
+		redis.del(this.namespace + "served:older");
+		redis.sadd(this.namespace + "served:older", "=");
+		redis.hset(this.namespace + "job:" + finishedByHand.id(), "status", "SUCCEEDED");
+		redis.zrem(this.namespace + "ready:" + pair("q", "t"), redis.hget(this.namespace + "job:" + finishedByHand.id(),
+				"ready"));
+		redis.zadd(this.namespace + "done", 1, finishedByHand.id().toString());
+
+		// Only the pair with keys due is counted from the index, not the one the index has wrong.
+		assertThat(this.store.gauges(100).queues()).singleElement()
+			.satisfies((queue) -> assertThat(queue.pending()).isEqualTo(1));
+		assertThat(this.store.strandedWork(100)).containsExactly(new StrandedWork("k", "q", 1));
+
+		this.store.removeInstance("older");
+		for (int i = 0; i < redis.dbsize() / 1000 + 20 && !"done".equals(redis.get(this.namespace + "index-sweep")); i++) {
+			this.store.strandedWork(100);
+		}
+		assertThat(redis.get(this.namespace + "index-sweep")).isEqualTo("done");
+		assertThat(redis.zrange(this.namespace + "index:active:" + pair("q", "t"), 0, -1)).isEmpty();
+		assertThat(this.store.gauges(100).queues()).singleElement()
+			.satisfies((queue) -> assertThat(queue.pending()).isEqualTo(1));
+		assertThat(this.store.strandedWork(100)).containsExactly(new StrandedWork("k", "q", 1));
 	}
 
 	@Test
