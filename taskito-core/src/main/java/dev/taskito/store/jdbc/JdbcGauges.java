@@ -33,7 +33,7 @@ import dev.taskito.store.InstanceView;
  * <p>Nothing here reads every pending job: pending jobs are counted up to the limit per
  * (task, queue) pair through {@code jobs_pending}, the earliest due one is found with one
  * probe per distinct priority of a pair, keyed jobs (status {@code KEYED}) are counted and
- * their earliest due one found per queue through {@code jobs_keyed_due} on PostgreSQL and as
+ * their earliest due one found per queue through {@code jobs_keyed_queue_due} on PostgreSQL and as
  * pending ones are elsewhere, and running jobs are counted from the claims table,
  * which holds one row per running job. On PostgreSQL that is one statement
  * ({@code gauges}); elsewhere ({@link JdbcDialect#gaugesInOneStatement()}) separate probes

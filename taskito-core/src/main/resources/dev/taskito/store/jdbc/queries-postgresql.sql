@@ -432,7 +432,7 @@ SELECT count(*) FROM (
 -- pair's PENDING jobs are then counted no further than the limit, and each level's earliest
 -- run_at is read with one probe (the first entry of that priority, if due). The earliest due
 -- job of a pair is the earliest of its levels', since the index orders by run_at only within
--- a priority. Keyed jobs (status KEYED) are read from jobs_keyed_due (queue, run_at):
+-- a priority. Keyed jobs (status KEYED) are read from jobs_keyed_queue_due (queue COLLATE "C", run_at):
 -- keyed_queues walks it from one queue to the next, one probe per queue, whose first entry is
 -- the queue's earliest keyed run_at (its oldest keyed due time if it has come), and keyed
 -- counts each queue's keyed jobs no further than the limit: never a walk across keys, which
@@ -482,13 +482,15 @@ due AS (
 	GROUP BY l.queue
 ),
 keyed_queues(queue, run_at) AS (
-	(SELECT queue, run_at FROM ${prefix}jobs WHERE status = 'KEYED' ORDER BY queue, run_at LIMIT 1)
+	-- "run_at > '-infinity'" is jobs_keyed_queue_due's predicate, which no other statement says.
+	(SELECT queue COLLATE "C", run_at FROM ${prefix}jobs WHERE status = 'KEYED' AND run_at > '-infinity'
+		ORDER BY queue COLLATE "C", run_at LIMIT 1)
 	UNION ALL
 	SELECT nxt.queue, nxt.run_at FROM keyed_queues k
 	CROSS JOIN LATERAL (
-		SELECT j.queue, j.run_at FROM ${prefix}jobs j
-		WHERE j.status = 'KEYED' AND j.queue > k.queue
-		ORDER BY j.queue, j.run_at LIMIT 1
+		SELECT j.queue COLLATE "C", j.run_at FROM ${prefix}jobs j
+		WHERE j.status = 'KEYED' AND j.run_at > '-infinity' AND j.queue COLLATE "C" > k.queue
+		ORDER BY j.queue COLLATE "C", j.run_at LIMIT 1
 	) nxt
 ),
 keyed AS (
@@ -498,7 +500,7 @@ keyed AS (
 		-- In the index's order, as pending's count, so that no plan reads the table instead.
 		SELECT count(*) AS n FROM (
 			SELECT 1 FROM ${prefix}jobs j
-			WHERE j.status = 'KEYED' AND j.queue = k.queue
+			WHERE j.status = 'KEYED' AND j.run_at > '-infinity' AND j.queue COLLATE "C" = k.queue
 			ORDER BY j.run_at
 			LIMIT q.n
 		) capped
