@@ -16,7 +16,8 @@ package dev.taskito;
  * {@code STARTED} is followed by one outcome event: {@code SUCCEEDED},
  * {@code FAILED}, {@code DEAD} or {@code OUTCOME_DISCARDED}. Events told on different threads
  * may arrive out of order. A listener that throws is logged and never affects a job.
- * Listeners must be thread-safe and should return quickly.
+ * Listeners must be thread-safe and should return quickly; one that never blocks says so
+ * with {@link #isNonBlocking()} and is told every event on the thread that publishes it.
  */
 @FunctionalInterface
 public interface TaskListener {
@@ -25,5 +26,18 @@ public interface TaskListener {
 	 * @param event what happened
 	 */
 	void onEvent(TaskEvent event);
+
+	/**
+	 * Whether this listener never blocks and returns within microseconds (it updates
+	 * in-memory meters, say), so that it may be told on the thread that publishes each event,
+	 * right after its change committed, instead of on the listeners' own thread. That saves
+	 * every batch of events a hand-off, and often a thread wake-up, which a listener that
+	 * blocks must not be allowed to cost the jobs. Events still come only after their change
+	 * committed; a non-blocking listener that throws is logged like any other.
+	 * @return {@code false} unless the listener never blocks
+	 */
+	default boolean isNonBlocking() {
+		return false;
+	}
 
 }

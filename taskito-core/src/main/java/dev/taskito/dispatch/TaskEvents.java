@@ -28,6 +28,11 @@ import dev.taskito.store.ClaimedJob;
  * published together (a batch of outcomes just committed) cross to that thread in one
  * hand-off: one queue insertion and at most one wake-up per batch, not per job.
  *
+ * <p>A listener that says it never blocks ({@link TaskListener#isNonBlocking()}, as the
+ * metrics listener does) is told on the publishing thread even by {@link #publishLater}: a
+ * batch crosses to the listeners' thread only when some listener may block, so a cluster
+ * that only records metrics pays no hand-off and no thread wake-up per batch.
+ *
  * <p>A listener that throws is logged (once per listener and failure, then at debug level)
  * and never affects a job or another listener. With no listener, {@link #enabled()} is
  * {@code false} and callers build no event at all: the hot path allocates nothing.
@@ -40,6 +45,12 @@ final class TaskEvents {
 	static final int QUEUE_CAPACITY = 4096;
 
 	private final List<TaskListener> listeners = new CopyOnWriteArrayList<>();
+
+	/** The listeners that never block, told on the publishing thread. */
+	private final List<TaskListener> nonBlocking = new CopyOnWriteArrayList<>();
+
+	/** The listeners that may block, told on the listeners' thread by {@link #publishLater}. */
+	private final List<TaskListener> mayBlock = new CopyOnWriteArrayList<>();
 
 	private final String owner;
 
@@ -63,8 +74,8 @@ final class TaskEvents {
 	 * @param owner whose events these are (an instance id, or the task queue), for the log
 	 */
 	TaskEvents(List<TaskListener> listeners, String owner) {
-		this.listeners.addAll(listeners);
 		this.owner = owner;
+		listeners.forEach(this::add);
 	}
 
 	/**
@@ -72,6 +83,7 @@ final class TaskEvents {
 	 */
 	void add(TaskListener listener) {
 		this.listeners.add(listener);
+		(listener.isNonBlocking() ? this.nonBlocking : this.mayBlock).add(listener);
 	}
 
 	/**
@@ -85,7 +97,11 @@ final class TaskEvents {
 	 * Tells every listener now, on the calling thread.
 	 */
 	void publish(TaskEvent event) {
-		for (TaskListener listener : this.listeners) {
+		tell(this.listeners, event);
+	}
+
+	private void tell(List<TaskListener> listeners, TaskEvent event) {
+		for (TaskListener listener : listeners) {
 			try {
 				listener.onEvent(event);
 			}
@@ -96,7 +112,8 @@ final class TaskEvents {
 	}
 
 	/**
-	 * Tells every listener on the listeners' thread, or drops the event (and counts it) when
+	 * Tells the listeners that never block now, on the calling thread, and the others on the
+	 * listeners' thread, or drops the event for those (and counts it) when
 	 * {@link #QUEUE_CAPACITY} events already wait.
 	 */
 	void publishLater(TaskEvent event) {
@@ -104,13 +121,22 @@ final class TaskEvents {
 	}
 
 	/**
-	 * Tells every listener of each event, in order, on the listeners' thread, handing them
-	 * over at once; drops them all (and counts them) when they would take the events waiting
-	 * past {@link #QUEUE_CAPACITY}.
+	 * Tells the listeners that never block of each event now, on the calling thread, and the
+	 * others on the listeners' thread, in order, handing the events over at once; drops them
+	 * all for those (and counts them) when they would take the events waiting past
+	 * {@link #QUEUE_CAPACITY}.
 	 */
 	void publishLater(List<TaskEvent> events) {
 		int count = events.size();
 		if (count == 0) {
+			return;
+		}
+		if (!this.nonBlocking.isEmpty()) {
+			for (TaskEvent event : events) {
+				tell(this.nonBlocking, event);
+			}
+		}
+		if (this.mayBlock.isEmpty()) {
 			return;
 		}
 		ThreadPoolExecutor executor = executor();
@@ -127,7 +153,7 @@ final class TaskEvents {
 			executor.execute(() -> {
 				try {
 					for (TaskEvent event : events) {
-						publish(event);
+						tell(this.mayBlock, event);
 					}
 				}
 				finally {

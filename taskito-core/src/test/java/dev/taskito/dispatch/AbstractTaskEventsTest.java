@@ -115,6 +115,34 @@ public abstract class AbstractTaskEventsTest {
 		assertThat(instance.queue.droppedEvents()).isZero();
 	}
 
+	/**
+	 * A listener that never blocks (the metrics listener) is told every event on the thread
+	 * that publishes it, after its commit, with no hand-off to the events thread; one that may
+	 * block beside it is still told there.
+	 */
+	@Test
+	void aNonBlockingListenerIsToldOnThePublishingThreadAfterTheCommit() {
+		Recording nonBlocking = new Recording(true);
+		Instance instance = instance((registry) -> registry.register(quickTask("greet")),
+				List.of(this.events, nonBlocking));
+		nonBlocking.onEvent = (event) -> nonBlocking.statusSeen.put(event, status(instance, event.jobId()));
+		JobId id = instance.queue.enqueue("greet");
+		TaskEvent enqueued = nonBlocking.await(TaskEvent.Type.ENQUEUED, id);
+		assertThat(nonBlocking.threadOf(enqueued)).as("the caller's thread").isEqualTo(Thread.currentThread().getName());
+		assertThat(nonBlocking.statusSeen.get(enqueued)).as("told once the job is stored").isNotNull();
+		instance.dispatcher.start();
+
+		TaskEvent succeeded = nonBlocking.await(TaskEvent.Type.SUCCEEDED, id);
+		assertThat(nonBlocking.threadOf(succeeded)).as("the thread that committed the outcome")
+			.doesNotStartWith("taskito-events-").doesNotStartWith("taskito-worker-");
+		assertThat(nonBlocking.statusSeen.get(succeeded)).as("told once the outcome is committed")
+			.isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(this.events.threadOf(this.events.await(TaskEvent.Type.SUCCEEDED, id)))
+			.as("a listener that may block, beside it").startsWith("taskito-events-");
+		assertThat(nonBlocking.of(id)).extracting(TaskEvent::type)
+			.containsExactly(TaskEvent.Type.ENQUEUED, TaskEvent.Type.STARTED, TaskEvent.Type.SUCCEEDED);
+	}
+
 	@Test
 	void failureWithARetryThenDeathAreToldWithTheErrorAndTheRetryDelay() {
 		Instance instance = instance((registry) -> registry
@@ -580,6 +608,21 @@ public abstract class AbstractTaskEventsTest {
 
 	/** A listener that keeps every event it is told and the thread that told it. */
 	protected static final class Recording implements TaskListener {
+
+		private final boolean nonBlocking;
+
+		Recording() {
+			this(false);
+		}
+
+		Recording(boolean nonBlocking) {
+			this.nonBlocking = nonBlocking;
+		}
+
+		@Override
+		public boolean isNonBlocking() {
+			return this.nonBlocking;
+		}
 
 		private final List<TaskEvent> events = new CopyOnWriteArrayList<>();
 
