@@ -240,7 +240,7 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	/**
 	 * Waits for the give-backs already under way: jobs whose handler returned (to the
-	 * shutdown's interrupt, say) or never started, and whose claim a worker is giving back
+	 * shutdown's interrupt, say) without an outcome, and whose claim a worker is giving back
 	 * right now. Each is one store call that has begun; like the last outcomes, which get one
 	 * commit whatever the time left, it is not cut off by the end of the reserve: a close()
 	 * that returned first would leave the job RUNNING, for the reaper to take back with its
