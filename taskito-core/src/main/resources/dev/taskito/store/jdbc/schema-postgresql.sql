@@ -208,18 +208,24 @@ DROP INDEX IF EXISTS ${prefix}jobs_keyed_unique_key;
 -- unkeyed job. Dropped and created again rather than CREATE OR REPLACE TRIGGER, which
 -- PostgreSQL 13 and older lack; the function is named after the prefix, as the tables are,
 -- since its body names the prefix's job_keys table.
+-- An AFTER trigger, not a BEFORE one: PostgreSQL locks each row before a BEFORE UPDATE row
+-- trigger, before it even looks at the WHEN clause, so every claim and finish of every job
+-- paid a tuple lock more (the PostgreSQL drain lost about 30 per cent). An AFTER trigger's
+-- WHEN is checked on the rows the statement already has. Its own update turns the row
+-- KEYED within the same transaction, so the PENDING row is never seen outside it, and the
+-- update does not fire the trigger again (the row is no longer PENDING).
 CREATE OR REPLACE FUNCTION ${prefix}jobs_keep_keyed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	NEW.status := 'KEYED';
+	UPDATE ${prefix}jobs SET status = 'KEYED' WHERE id = NEW.id AND status = 'PENDING';
 	INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
 	VALUES (NEW.task, NEW.queue, NEW.concurrency_key, clock_timestamp())
 	ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served;
-	RETURN NEW;
+	RETURN NULL;
 END
 $$;
 
 DROP TRIGGER IF EXISTS ${prefix}jobs_keep_keyed ON ${prefix}jobs;
 
-CREATE TRIGGER ${prefix}jobs_keep_keyed BEFORE INSERT OR UPDATE OF status ON ${prefix}jobs
+CREATE TRIGGER ${prefix}jobs_keep_keyed AFTER INSERT OR UPDATE OF status ON ${prefix}jobs
 	FOR EACH ROW WHEN (NEW.status = 'PENDING' AND NEW.concurrency_key IS NOT NULL)
 	EXECUTE FUNCTION ${prefix}jobs_keep_keyed();
