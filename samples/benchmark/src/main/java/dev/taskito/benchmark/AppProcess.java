@@ -62,6 +62,19 @@ final class AppProcess implements AutoCloseable {
 	 * @throws IOException if the JVM cannot be started
 	 */
 	static AppProcess start(String label, List<String> appArgs) throws IOException {
+		return start(label, System.getProperty("java.class.path"), appArgs);
+	}
+
+	/**
+	 * Starts the application of a given classpath, such as another build's for a paired
+	 * comparison; {@link #awaitReady()} waits for it to be up.
+	 * @param label a name for messages
+	 * @param classpath the application's classpath
+	 * @param appArgs the application's command-line properties
+	 * @return the process, starting
+	 * @throws IOException if the JVM cannot be started
+	 */
+	static AppProcess start(String label, String classpath, List<String> appArgs) throws IOException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add(HEAP);
@@ -71,7 +84,7 @@ final class AppProcess implements AutoCloseable {
 			command.addAll(List.of(extra.split("\\s+")));
 		}
 		command.add("-cp");
-		command.add(System.getProperty("java.class.path"));
+		command.add(classpath);
 		command.add(BenchApplication.class.getName());
 		command.addAll(appArgs);
 		Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -86,10 +99,24 @@ final class AppProcess implements AutoCloseable {
 	 * @throws Exception if one does not start
 	 */
 	static List<AppProcess> startAll(String labelPrefix, List<List<String>> appArgs) throws Exception {
+		return startAll(labelPrefix, System.getProperty("java.class.path"), appArgs);
+	}
+
+	/**
+	 * Starts several of a given classpath, then waits for them all; stops those started when
+	 * one fails.
+	 * @param labelPrefix names them {@code prefix-1}, {@code prefix-2}...
+	 * @param classpath the applications' classpath
+	 * @param appArgs each one's command-line properties
+	 * @return the processes, ready
+	 * @throws Exception if one does not start
+	 */
+	static List<AppProcess> startAll(String labelPrefix, String classpath, List<List<String>> appArgs)
+			throws Exception {
 		List<AppProcess> started = new ArrayList<>();
 		try {
 			for (int i = 0; i < appArgs.size(); i++) {
-				started.add(start(labelPrefix + "-" + (i + 1), appArgs.get(i)));
+				started.add(start(labelPrefix + "-" + (i + 1), classpath, appArgs.get(i)));
 			}
 			for (AppProcess app : started) {
 				app.awaitReady();
@@ -179,6 +206,13 @@ final class AppProcess implements AutoCloseable {
 					+ (this.process.isAlive() ? "" : " (exit " + this.process.exitValue() + ")"));
 		}
 		return Reply.parse(line);
+	}
+
+	/**
+	 * @return the CPU time the application's JVM has used so far, all its threads
+	 */
+	Duration cpuTime() {
+		return this.process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
 	}
 
 	/**

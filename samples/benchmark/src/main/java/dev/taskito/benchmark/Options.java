@@ -14,7 +14,8 @@ import dev.taskito.benchmark.peers.PeerOptions;
  */
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
-		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics, int keys) {
+		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics, int keys,
+		List<String> compareMetrics, String baselineClasspath, List<Integer> drainInstances) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -28,7 +29,10 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 	/** A MeterRegistry, with Taskito's meters and Boot's own. */
 	static final String METRICS_ALL = "all";
 
-	/** A MeterRegistry with Boot's own meters only: Taskito's metrics auto-configuration is excluded. */
+	/**
+	 * A MeterRegistry with Boot's own meters and observations only: Taskito's metrics and
+	 * observation auto-configurations are excluded.
+	 */
 	static final String METRICS_BOOT = "boot";
 
 	static final List<String> ALL_PATHS = List.of(STARTER, CORE);
@@ -59,13 +63,23 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --metrics[=all|boot]    starter path only: every application gets a SimpleMeterRegistry through
 			                          Boot's metrics auto-configuration (as with actuator), so Taskito's meters
 			                          and gauges are recorded; compare the drain with and without it. =boot
-			                          keeps the registry (and Boot's own meters: Hikari, Lettuce, JVM) but
-			                          leaves Taskito's metrics out, which isolates what Taskito's cost
+			                          keeps the registry (and Boot's own meters and observations: Hikari,
+			                          Lettuce's commands, JVM) but leaves Taskito's meters and its
+			                          taskito.job observation out, which isolates what Taskito's cost
+			  --metrics=A,B           starter path, drain only: a paired comparison of two of none, boot and
+			                          all. Both sets of applications run side by side (a namespace each) and
+			                          take turns, A B then B A, run after run, so that the machine's drift
+			                          falls on both alike; prints each pair's ratio B / A of jobs/s and of
+			                          CPU per job (the worker JVMs', and the whole machine's from /proc/stat)
+			  --baseline-classpath=CP starter path, drain only: the same paired comparison between the
+			                          applications of another build (A, its benchmark module's classpath) and
+			                          this one (B), with the same settings; see docs/performance.md
 			  --keys=N                core path, PostgreSQL or Redis: the drain's jobs carry N concurrency keys
 			                          (round-robin) of a task capped at 2 per key, which never binds with
 			                          N x 2 above the workers: what caps per key cost against --keys=0
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
+			  --drain-instances=1,2   starter path: the drain's instance counts (default 1,2)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
 			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
 			  --peers=db-scheduler,jobrunr   also drain the same jobs with these peers on PostgreSQL (each in
@@ -108,8 +122,11 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		Path out = Path.of("target", "benchmark-results.json");
 		int capInstances = 3;
 		int drainWorkers = 16;
+		List<Integer> drainInstances = List.of(1, 2);
 		boolean traceStore = false;
 		String metrics = METRICS_NONE;
+		List<String> compareMetrics = List.of();
+		String baselineClasspath = null;
 		int keys = 0;
 		String path = STARTER;
 		List<String> peers = List.of();
@@ -132,13 +149,37 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--out" -> out = Path.of(value);
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
+				case "--drain-instances" -> {
+					drainInstances = new ArrayList<>();
+					for (String count : value.split(",")) {
+						int instances = Integer.parseInt(count.trim());
+						if (instances < 1) {
+							throw new UsageException("--drain-instances takes counts of 1 or more, such as 1,2");
+						}
+						drainInstances.add(instances);
+					}
+				}
 				case "--trace-store" -> traceStore = true;
 				case "--metrics" -> {
-					metrics = value.isEmpty() ? METRICS_ALL : value;
-					if (!List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT).contains(metrics)) {
-						throw new UsageException("Unknown --metrics value '" + value + "'; choose from "
-								+ List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT));
+					List<String> modes = value.isEmpty() ? List.of(METRICS_ALL) : List.of(value.split(","));
+					for (String mode : modes) {
+						if (!List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT).contains(mode)) {
+							throw new UsageException("Unknown --metrics value '" + mode + "'; choose from "
+									+ List.of(METRICS_NONE, METRICS_ALL, METRICS_BOOT));
+						}
 					}
+					if (modes.size() > 2 || (modes.size() == 2 && modes.get(0).equals(modes.get(1)))) {
+						throw new UsageException("--metrics=" + value + ": give one mode, or two different ones to "
+								+ "compare, such as --metrics=none,all");
+					}
+					metrics = modes.get(0);
+					compareMetrics = (modes.size() == 2) ? modes : List.of();
+				}
+				case "--baseline-classpath" -> {
+					if (value.isBlank()) {
+						throw new UsageException("--baseline-classpath needs the other build's classpath");
+					}
+					baselineClasspath = value;
 				}
 				case "--keys" -> keys = Integer.parseInt(value);
 				case "--path" -> {
@@ -163,6 +204,16 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			throw new UsageException("--metrics puts a MeterRegistry into the starter path's applications: "
 					+ "drop --path=core");
 		}
+		boolean paired = !compareMetrics.isEmpty() || baselineClasspath != null;
+		if (!compareMetrics.isEmpty() && baselineClasspath != null) {
+			throw new UsageException("Compare either two --metrics modes or two builds (--baseline-classpath), "
+					+ "not both at once");
+		}
+		if (paired && (!path.equals(STARTER) || !workloads.equals(Set.of("drain")) || stores.contains("h2"))) {
+			throw new UsageException("A paired comparison (--metrics=A,B or --baseline-classpath) runs the "
+					+ "starter path's drain on PostgreSQL or Redis: add --workloads=drain --store=postgres "
+					+ "(or redis), without --path=core");
+		}
 		if (keys < 0) {
 			throw new UsageException("--keys must be 0 or more");
 		}
@@ -175,7 +226,14 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
 				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics,
-				keys);
+				keys, compareMetrics, baselineClasspath, List.copyOf(drainInstances));
+	}
+
+	/**
+	 * @return whether the drain is a paired comparison of two sets of applications
+	 */
+	boolean paired() {
+		return !this.compareMetrics.isEmpty() || this.baselineClasspath != null;
 	}
 
 	/**

@@ -52,7 +52,14 @@ final class StarterPath {
 	void run(String workload) throws Exception {
 		switch (workload) {
 			case "memory" -> memoryIdle();
-			case "drain" -> drain();
+			case "drain" -> {
+				if (this.options.paired()) {
+					drainPaired();
+				}
+				else {
+					drain();
+				}
+			}
 			case "enqueue" -> enqueue();
 			case "latency" -> latency();
 			case "cap" -> cap();
@@ -102,7 +109,7 @@ final class StarterPath {
 	// ------------------------------------------------------------------ drain
 
 	private void drain() throws Exception {
-		for (int instances : new int[] { 1, 2 }) {
+		for (int instances : this.options.drainInstances()) {
 			if (instances > 1 && !this.store.sharedAcrossProcesses()) {
 				System.err.printf("[%s] drain 2x%d: skipped, the embedded H2 file serves one process%n", name(),
 						this.options.drainWorkers());
@@ -114,7 +121,7 @@ final class StarterPath {
 					this.options.drainWorkers(), true);
 			try {
 				boolean measureMemory = instances == 1 && this.options.workloads().contains("memory");
-				drainRun(workers, this.sizes.drainWarmupJobs());
+				drainRun(workers, namespace, this.sizes.drainWarmupJobs());
 				long drained = this.sizes.drainWarmupJobs();
 				List<Double> runs = new ArrayList<>();
 				List<Double> committed = new ArrayList<>();
@@ -123,10 +130,10 @@ final class StarterPath {
 				List<Object> rsses = new ArrayList<>();
 				List<Long> jobsSoFar = new ArrayList<>();
 				for (int run = 0; run < this.options.runs(); run++) {
-					double[] rates = drainRun(workers, this.sizes.drainJobs());
+					DrainResult result = drainRun(workers, namespace, this.sizes.drainJobs());
 					drained += this.sizes.drainJobs();
-					runs.add(rates[0]);
-					committed.add(rates[1]);
+					runs.add(result.jobsPerSec());
+					committed.add(result.committedJobsPerSec());
 					if (measureMemory) {
 						// Outside the timing, in the JVM that drained: the issue asks for no growth
 						// with the number of jobs drained.
@@ -160,22 +167,156 @@ final class StarterPath {
 	}
 
 	/**
+	 * One drain's figures.
+	 * @param jobsPerSec from the first handler start to the last handler finish
+	 * @param committedJobsPerSec from the first handler start to the last outcome committed
+	 * @param workerCpuMicros CPU time of the draining JVMs, from the resume to the last commit
+	 * @param machineCpuMicros CPU time of the whole machine over the same span
+	 * @param stealMicros time the hypervisor took from this machine over the same span
+	 */
+	record DrainResult(double jobsPerSec, double committedJobsPerSec, long workerCpuMicros, long machineCpuMicros,
+			long stealMicros) {
+	}
+
+	/**
 	 * With the queue paused, the first worker enqueues every job; then every worker resumes
 	 * the queue and the run is timed from the first handler start to the last handler finish
 	 * in any JVM (and, for the record, to the last claim released). Pauses the queue again.
-	 * @return {handler rate, committed rate}
+	 * CPU is read just before the resume and once every claim is released.
+	 * @return the rates and the CPU used
 	 */
-	private double[] drainRun(List<AppProcess> workers, int jobs) throws Exception {
-		this.store.vacuum("tbench_drain");
+	private DrainResult drainRun(List<AppProcess> workers, String namespace, int jobs) throws Exception {
+		this.store.vacuum(namespace);
 		sendAll(workers, Command.RESET);
 		workers.get(0).send(Command.of(Command.ENQUEUE, "noop", jobs, BATCH), DRAIN_LIMIT);
+		long workerCpuBefore = workerCpuMicros(workers);
+		MachineCpu machineBefore = MachineCpu.now();
 		sendAll(workers, Command.GO);
 		List<Reply> stats = awaitJobs(workers, "noop", jobs, "drain");
 		long committedAt = awaitIdle(workers);
+		MachineCpu machineAfter = MachineCpu.now();
+		long workerCpu = workerCpuMicros(workers) - workerCpuBefore;
 		sendAll(workers, Command.PAUSE);
 		long first = stats.stream().mapToLong((reply) -> reply.number("first")).min().orElseThrow();
 		long last = stats.stream().mapToLong((reply) -> reply.number("last")).max().orElseThrow();
-		return new double[] { jobs / ((last - first) / 1e6), jobs / ((committedAt - first) / 1e6) };
+		return new DrainResult(jobs / ((last - first) / 1e6), jobs / ((committedAt - first) / 1e6), workerCpu,
+				machineAfter.busyMicrosSince(machineBefore), machineAfter.stealMicrosSince(machineBefore));
+	}
+
+	private static long workerCpuMicros(List<AppProcess> workers) {
+		return workers.stream().mapToLong((worker) -> worker.cpuTime().toNanos() / 1_000).sum();
+	}
+
+	// ------------------------------------------------------------------ paired drain
+
+	/**
+	 * One side of a paired comparison.
+	 * @param label its name in the report
+	 * @param metrics its {@code --metrics} mode
+	 * @param classpath its applications' classpath
+	 */
+	record Side(String label, String metrics, String classpath) {
+	}
+
+	private List<Side> sides() {
+		String own = System.getProperty("java.class.path");
+		if (this.options.baselineClasspath() != null) {
+			return List.of(new Side("baseline", this.options.metrics(), this.options.baselineClasspath()),
+					new Side("this build", this.options.metrics(), own));
+		}
+		List<String> modes = this.options.compareMetrics();
+		return List.of(new Side("metrics=" + modes.get(0), modes.get(0), own),
+				new Side("metrics=" + modes.get(1), modes.get(1), own));
+	}
+
+	/**
+	 * The drain as a paired comparison: two sets of worker applications (A and B) run side by
+	 * side, each on a namespace of its own, and drain in turn, A then B in even runs and B then
+	 * A in odd ones, so that a drift of the machine's speed falls on both alike. Each run's
+	 * pair gives a ratio B / A of jobs/s and of CPU per job; their medians are the comparison.
+	 */
+	private void drainPaired() throws Exception {
+		List<Side> sides = sides();
+		String[] namespaces = { "tbench_drain_a", "tbench_drain_b" };
+		for (int instances : this.options.drainInstances()) {
+			for (String namespace : namespaces) {
+				this.store.clean(namespace);
+			}
+			List<List<AppProcess>> sets = new ArrayList<>();
+			try {
+				for (int side = 0; side < 2; side++) {
+					List<List<String>> args = new ArrayList<>();
+					for (int i = 0; i < instances; i++) {
+						args.add(this.store.appArgs(sides.get(side).metrics(), Role.WORKER, namespaces[side],
+								this.options.drainWorkers(), true));
+					}
+					sets.add(AppProcess.startAll(name() + "-" + (char) ('a' + side) + "-drain" + instances,
+							sides.get(side).classpath(), args));
+				}
+				// A full drain each to warm up: a pair's first run after the usual tenth still
+				// measured the JIT (twice the CPU per job of later pairs).
+				for (int side = 0; side < 2; side++) {
+					drainRun(sets.get(side), namespaces[side], this.sizes.drainJobs());
+				}
+				List<List<DrainResult>> results = List.of(new ArrayList<>(), new ArrayList<>());
+				for (int run = 0; run < this.options.runs(); run++) {
+					int[] order = (run % 2 == 0) ? new int[] { 0, 1 } : new int[] { 1, 0 };
+					for (int side : order) {
+						DrainResult result = drainRun(sets.get(side), namespaces[side], this.sizes.drainJobs());
+						results.get(side).add(result);
+						System.err.printf("    [%s] pair %d, %s: %,.0f jobs/s, worker JVMs %.1f us CPU/job, machine "
+								+ "%.1f us CPU/job, steal %.1f us/job%n", name(), run + 1, sides.get(side).label(),
+								result.jobsPerSec(), result.workerCpuMicros() / (double) this.sizes.drainJobs(),
+								result.machineCpuMicros() / (double) this.sizes.drainJobs(),
+								result.stealMicros() / (double) this.sizes.drainJobs());
+					}
+				}
+				reportPaired(instances, sides, results);
+			}
+			finally {
+				for (List<AppProcess> set : sets) {
+					AppProcess.closeAll(set);
+				}
+			}
+		}
+		for (String namespace : namespaces) {
+			this.store.clean(namespace);
+		}
+	}
+
+	private void reportPaired(int instances, List<Side> sides, List<List<DrainResult>> results) {
+		String key = "paired" + instances;
+		String what = "drain " + instances + " JVM(s) x " + this.options.drainWorkers();
+		int jobs = this.sizes.drainJobs();
+		for (int side = 0; side < 2; side++) {
+			List<DrainResult> runs = results.get(side);
+			String sideKey = key + (char) ('A' + side);
+			this.figures.put(sideKey + "Label", sides.get(side).label());
+			Benchmark.report(name(), this.figures, sideKey, what + ", " + sides.get(side).label(),
+					runs.stream().map(DrainResult::jobsPerSec).toList(), "jobs/s");
+			Benchmark.report(name(), this.figures, sideKey + "WorkerCpuMicrosPerJob",
+					"  worker JVMs' CPU per job, " + sides.get(side).label(),
+					runs.stream().map((run) -> run.workerCpuMicros() / (double) jobs).toList(), "us");
+			Benchmark.report(name(), this.figures, sideKey + "MachineCpuMicrosPerJob",
+					"  machine's CPU per job, " + sides.get(side).label(),
+					runs.stream().map((run) -> run.machineCpuMicros() / (double) jobs).toList(), "us");
+		}
+		List<DrainResult> a = results.get(0);
+		List<DrainResult> b = results.get(1);
+		List<Double> rate = new ArrayList<>();
+		List<Double> workerCpu = new ArrayList<>();
+		List<Double> machineCpu = new ArrayList<>();
+		for (int run = 0; run < a.size(); run++) {
+			rate.add(b.get(run).jobsPerSec() / a.get(run).jobsPerSec());
+			workerCpu.add(b.get(run).workerCpuMicros() / (double) a.get(run).workerCpuMicros());
+			machineCpu.add(b.get(run).machineCpuMicros() / (double) a.get(run).machineCpuMicros());
+		}
+		String ratio = sides.get(1).label() + " / " + sides.get(0).label();
+		Benchmark.report(name(), this.figures, key + "JobsPerSecRatio", what + ", jobs/s " + ratio, rate, "");
+		Benchmark.report(name(), this.figures, key + "WorkerCpuPerJobRatio", "  worker JVMs' CPU per job " + ratio,
+				workerCpu, "");
+		Benchmark.report(name(), this.figures, key + "MachineCpuPerJobRatio", "  machine's CPU per job " + ratio,
+				machineCpu, "");
 	}
 
 	/**

@@ -35,9 +35,13 @@ final class StarterStore implements AutoCloseable {
 			+ "CompositeMeterRegistryAutoConfiguration,org.springframework.boot.micrometer.metrics.autoconfigure."
 			+ "export.simple.SimpleMetricsExportAutoConfiguration";
 
-	/** Taskito's own metrics, excluded by {@code --metrics=boot} to measure Boot's meters alone. */
+	/**
+	 * Taskito's own meters and its {@code taskito.job} observation, excluded by
+	 * {@code --metrics=boot} to measure Boot's meters and observations alone.
+	 */
 	static final String TASKITO_METRICS_AUTOCONFIGURATION = "dev.taskito.spring.boot.autoconfigure.metrics."
-			+ "TaskitoMetricsAutoConfiguration";
+			+ "TaskitoMetricsAutoConfiguration,dev.taskito.spring.boot.autoconfigure.observation."
+			+ "TaskitoObservationAutoConfiguration";
 
 	/** What an application does on the starter path. */
 	enum Role {
@@ -144,8 +148,27 @@ final class StarterStore implements AutoCloseable {
 		return appArgs(this.name, this.options, this.embeddedRoot, role, namespace, workers, startPaused);
 	}
 
+	/**
+	 * The application's command line with a given {@code --metrics} mode: one side of a paired
+	 * comparison.
+	 * @param metrics {@code none}, {@code boot} or {@code all}
+	 * @param role worker or producer
+	 * @param namespace the side's namespace
+	 * @param workers {@code taskito.worker.concurrency} of a worker
+	 * @param startPaused whether the queue is paused as the application starts
+	 * @return Spring Boot command-line properties
+	 */
+	List<String> appArgs(String metrics, Role role, String namespace, int workers, boolean startPaused) {
+		return appArgs(this.name, this.options, metrics, this.embeddedRoot, role, namespace, workers, startPaused);
+	}
+
 	static List<String> appArgs(String store, Options options, Path embeddedRoot, Role role, String namespace,
 			int workers, boolean startPaused) {
+		return appArgs(store, options, options.metrics(), embeddedRoot, role, namespace, workers, startPaused);
+	}
+
+	private static List<String> appArgs(String store, Options options, String metrics, Path embeddedRoot, Role role,
+			String namespace, int workers, boolean startPaused) {
 		List<String> args = new ArrayList<>();
 		args.add("--bench.role=" + role.name().toLowerCase(Locale.ROOT));
 		switch (store) {
@@ -154,7 +177,7 @@ final class StarterStore implements AutoCloseable {
 				args.add("--spring.datasource.username=" + options.jdbcUser());
 				args.add("--spring.datasource.password=" + options.jdbcPassword());
 				// As the quick start: Spring Data Redis is on this classpath for the Redis runs only.
-				args.add("--spring.autoconfigure.exclude=" + REDIS_AUTOCONFIGURATION + withoutMetrics(options));
+				args.add("--spring.autoconfigure.exclude=" + REDIS_AUTOCONFIGURATION + withoutMetrics(metrics));
 				args.add("--taskito.jdbc.table-prefix=" + namespace + "_");
 			}
 			case "redis" -> {
@@ -162,7 +185,7 @@ final class StarterStore implements AutoCloseable {
 				args.add("--taskito.store.type=redis");
 				// A Redis user has no spring-boot-starter-jdbc: without it Boot would make an
 				// in-memory H2 DataSource (and its pool) that Taskito ignores.
-				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION + withoutMetrics(options));
+				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION + withoutMetrics(metrics));
 				// Backend.Redis wipes the same prefix.
 				args.add("--taskito.redis.key-prefix=" + namespace.replace('_', '-') + ":");
 			}
@@ -170,7 +193,7 @@ final class StarterStore implements AutoCloseable {
 				// The starter alone, as the quick start without a profile: neither a DataSource
 				// nor Redis, so the embedded H2 file.
 				args.add("--spring.autoconfigure.exclude=" + JDBC_AUTOCONFIGURATION + "," + REDIS_AUTOCONFIGURATION
-						+ withoutMetrics(options));
+						+ withoutMetrics(metrics));
 				args.add("--taskito.jdbc.embedded-path=" + embeddedRoot.resolve(namespace));
 				args.add("--taskito.jdbc.table-prefix=" + namespace + "_");
 			}
@@ -192,12 +215,12 @@ final class StarterStore implements AutoCloseable {
 
 	/**
 	 * The exclusion that keeps a MeterRegistry out of the application unless {@code --metrics},
-	 * or Taskito's metrics out with {@code --metrics=boot}.
-	 * @param options the benchmark's options
+	 * or Taskito's meters and observation out with {@code --metrics=boot}.
+	 * @param metrics {@code none}, {@code boot} or {@code all}
 	 * @return a suffix to the exclusions
 	 */
-	private static String withoutMetrics(Options options) {
-		return switch (options.metrics()) {
+	private static String withoutMetrics(String metrics) {
+		return switch (metrics) {
 			case Options.METRICS_ALL -> "";
 			case Options.METRICS_BOOT -> "," + TASKITO_METRICS_AUTOCONFIGURATION;
 			default -> "," + METRICS_AUTOCONFIGURATION;

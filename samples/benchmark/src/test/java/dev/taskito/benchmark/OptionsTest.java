@@ -88,4 +88,35 @@ class OptionsTest {
 			.hasMessageContaining("drop --path=core");
 	}
 
+	@Test
+	void twoMetricsModesOrABaselineClasspathMakeThePairedDrain() {
+		Options pair = Options.parse(new String[] { "--metrics=none,all", "--workloads=drain", "--store=redis" });
+		assertThat(pair.paired()).isTrue();
+		assertThat(pair.compareMetrics()).containsExactly("none", "all");
+		assertThat(pair.metrics()).isEqualTo(Options.METRICS_NONE);
+		Options baseline = Options.parse(
+				new String[] { "--baseline-classpath=/tmp/old/classes", "--workloads=drain", "--store=postgres" });
+		assertThat(baseline.paired()).isTrue();
+		assertThat(baseline.baselineClasspath()).isEqualTo("/tmp/old/classes");
+		assertThat(Options.parse(new String[] { "--metrics=boot" }).paired()).isFalse();
+		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=all,all", "--workloads=drain" }))
+			.hasMessageContaining("two different ones");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=none,all" }))
+			.hasMessageContaining("--workloads=drain --store=postgres");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=none,all", "--workloads=drain", "--store=h2" }))
+			.hasMessageContaining("PostgreSQL or Redis");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=none,all", "--baseline-classpath=x",
+				"--workloads=drain", "--store=redis" }))
+			.hasMessageContaining("not both");
+	}
+
+	@Test
+	void machineCpuIsTheBusyTimeOfProcStat() {
+		MachineCpu before = MachineCpu.parse("cpu  100 5 50 1000 7 3 2 11 0 0");
+		MachineCpu after = MachineCpu.parse("cpu  300 5 100 1900 9 4 3 15 0 0");
+		assertThat(after.busyMicrosSince(before)).isEqualTo((200 + 0 + 50 + 1 + 1) * 10_000L);
+		assertThat(after.stealMicrosSince(before)).isEqualTo(4 * 10_000L);
+		assertThatThrownBy(() -> MachineCpu.parse("cpu0 1 2 3 4 5 6 7 8")).isInstanceOf(IllegalArgumentException.class);
+	}
+
 }
