@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.taskito.EnqueueRequest;
+import dev.taskito.benchmark.instrumentation.InstrumentationCost;
 import dev.taskito.benchmark.peers.PeerOptions;
 import dev.taskito.benchmark.peers.PeerResult;
 import dev.taskito.benchmark.peers.Peers;
@@ -73,7 +74,7 @@ public final class Benchmark {
 		this.sizes = options.sizes();
 	}
 
-	public static void main(String[] args) {
+	public static void main(String[] args) throws Exception {
 		Options options;
 		try {
 			options = Options.parse(args);
@@ -84,6 +85,11 @@ public final class Benchmark {
 			}
 			System.err.print(Options.USAGE);
 			System.exit(ex.getMessage() == null ? 0 : 2);
+			return;
+		}
+		if (options.instrumentation()) {
+			InstrumentationCost.run(Math.max(options.runs(), 5));
+			System.exit(0);
 			return;
 		}
 		int failures = new Benchmark(options, args).run();

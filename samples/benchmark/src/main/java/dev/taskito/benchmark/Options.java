@@ -15,7 +15,8 @@ import dev.taskito.benchmark.peers.PeerOptions;
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
 		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics, int keys,
-		List<String> compareMetrics, String baselineClasspath, List<Integer> drainInstances) {
+		List<String> compareMetrics, String baselineClasspath, List<Integer> drainInstances,
+		boolean instrumentation) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
 	static final String STARTER = "starter";
@@ -79,6 +80,9 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			                          N x 2 above the workers: what caps per key cost against --keys=0
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
 			                          (core path only)
+			  --instrumentation       instead of the workloads: the CPU per job of what a MeterRegistry adds
+			                          to an attempt (the taskito.job observation and the metrics listener),
+			                          measured on 16 threads in this JVM apart from any store (--runs rounds)
 			  --drain-instances=1,2   starter path: the drain's instance counts (default 1,2)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
 			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
@@ -123,6 +127,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		int capInstances = 3;
 		int drainWorkers = 16;
 		List<Integer> drainInstances = List.of(1, 2);
+		boolean instrumentation = false;
 		boolean traceStore = false;
 		String metrics = METRICS_NONE;
 		List<String> compareMetrics = List.of();
@@ -149,6 +154,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 				case "--out" -> out = Path.of(value);
 				case "--cap-instances" -> capInstances = Integer.parseInt(value);
 				case "--drain-workers" -> drainWorkers = Integer.parseInt(value);
+				case "--instrumentation" -> instrumentation = true;
 				case "--drain-instances" -> {
 					drainInstances = new ArrayList<>();
 					for (String count : value.split(",")) {
@@ -226,7 +232,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
 				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics,
-				keys, compareMetrics, baselineClasspath, List.copyOf(drainInstances));
+				keys, compareMetrics, baselineClasspath, List.copyOf(drainInstances), instrumentation);
 	}
 
 	/**
