@@ -138,21 +138,7 @@ public final class H2Dialect implements JdbcDialect {
 			ps.setArray(5, JdbcRows.array(connection, this, ColumnType.UUID, tokens));
 			ps.executeUpdate();
 		}
-		Set<UUID> claimedIds = new HashSet<>(ids);
-		List<ClaimedJob> claimed = new ArrayList<>();
-		try (PreparedStatement ps = connection.prepareStatement(statements.get("recover-claim"))) {
-			ps.setString(1, plan.instanceId());
-			ps.setObject(2, plan.batchId());
-			try (ResultSet rs = ps.executeQuery()) {
-				while (rs.next()) {
-					ClaimedJob job = JdbcRows.claimedJob(rs);
-					if (claimedIds.contains(job.id().value())) {
-						claimed.add(job);
-					}
-				}
-			}
-		}
-		return claimed;
+		return JdbcClaims.claimedJobs(connection, statements, plan, ids);
 	}
 
 	private ClaimPlan withinCaps(Connection connection, JdbcStatements statements, ClaimPlan plan)

@@ -65,7 +65,8 @@ import dev.taskito.store.TokenRequest;
  * {@link JdbcJobs} serves producers and operators, {@link JdbcJobQueries} lists and counts
  * jobs, {@link JdbcBulkSteps} makes the steps of bulk cancels and retries, {@link JdbcRateBuckets} hands out
  * rate-limit tokens, {@link JdbcClaims} is the dispatcher's claim path (with
- * {@link JdbcKeyedClaims} for keyed jobs), {@link JdbcLeases}
+ * {@link JdbcKeyedClaims} for keyed jobs, whose round of keys {@link JdbcKeyRound} keeps),
+ * {@link JdbcLeases}
  * keeps leases, {@link JdbcMaintenance} reaps and purges, and {@link JdbcSchedules} keeps
  * periodic tasks' schedules; they share
  * {@link JdbcTransactions} and the dialect's {@link JdbcStatements}.
@@ -124,7 +125,8 @@ public final class JdbcClaimStore implements ClaimStore {
 		this.rateBuckets = new JdbcRateBuckets(transactions);
 		// One gate for both claims: on H2 the keyed and the capped unkeyed claim take turns.
 		Lock capGate = dialect.capGate(jdbcUrl, this.tablePrefix);
-		this.keyedClaims = new JdbcKeyedClaims(transactions, dialect, sql, capGate, this.tablePrefix);
+		this.keyedClaims = new JdbcKeyedClaims(transactions, dialect, sql, capGate, this.tablePrefix,
+				new JdbcKeyRound(transactions, sql));
 		this.claims = new JdbcClaims(transactions, dialect, sql, this.wakeUps, capGate, this.tablePrefix,
 				this.keyedClaims);
 		this.leases = new JdbcLeases(transactions);

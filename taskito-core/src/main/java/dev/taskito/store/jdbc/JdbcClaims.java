@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -215,6 +216,35 @@ final class JdbcClaims {
 			}
 			return claimed;
 		});
+	}
+
+	/**
+	 * Reads back, in the claim's transaction, the jobs that one step of a claim took: the
+	 * claim's batch may already hold jobs an earlier step of the same request claimed (keyed
+	 * jobs are claimed first), so only the given ids are kept.
+	 * @param connection the claim's connection
+	 * @param statements the dialect's statements
+	 * @param plan the claim's plan, whose instance and batch the claims carry
+	 * @param ids the ids of the jobs this step claimed
+	 * @return the claimed jobs among them, in the order recover-claim reads them
+	 */
+	static List<ClaimedJob> claimedJobs(Connection connection, JdbcStatements statements, ClaimPlan plan,
+			Collection<UUID> ids) throws SQLException {
+		Set<UUID> claimedIds = new HashSet<>(ids);
+		List<ClaimedJob> claimed = new ArrayList<>();
+		try (PreparedStatement ps = connection.prepareStatement(statements.get("recover-claim"))) {
+			ps.setString(1, plan.instanceId());
+			ps.setObject(2, plan.batchId());
+			try (ResultSet rs = ps.executeQuery()) {
+				while (rs.next()) {
+					ClaimedJob job = JdbcRows.claimedJob(rs);
+					if (claimedIds.contains(job.id().value())) {
+						claimed.add(job);
+					}
+				}
+			}
+		}
+		return claimed;
 	}
 
 	ClaimCounts countClaims(Set<String> tasks, Set<String> queues) {

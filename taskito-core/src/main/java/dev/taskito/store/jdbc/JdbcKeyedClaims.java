@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 
 import org.slf4j.Logger;
@@ -33,8 +37,9 @@ import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
  * <p>The claim holds the gate's locks for its transaction: PostgreSQL's advisory locks per
  * task with a cap per key and per capped task and queue, or on H2 the store's cap gate in
  * this JVM, the same gate {@link JdbcClaims} takes for capped claims. The round of keys moves
- * on afterwards, in a short transaction of its own. A claim that meets a concurrent claimer
- * takes nothing; any other failure is translated as {@link JdbcTransactions} does.
+ * on afterwards, in a short transaction of its own, through {@link JdbcKeyRound}, which keeps
+ * the round's order apart from the claim that reads it. A claim that meets a concurrent
+ * claimer takes nothing; any other failure is translated as {@link JdbcTransactions} does.
  */
 final class JdbcKeyedClaims {
 
@@ -52,25 +57,29 @@ final class JdbcKeyedClaims {
 
 	private final String tablePrefix;
 
+	/** The round of keys, moved on after each claim. */
+	private final JdbcKeyRound keyRound;
+
 	/** How often a store whose last look found no keyed jobs looks again. */
-	private static final long KEYED_PROBE_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+	private static final long KEYED_PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
 	/** How many keys beyond its room a claim reads of a pair's round: keys it may find without due jobs. */
 	private static final int KEYED_ROUND_SLACK = 16;
 
 	private volatile boolean keyedSeen;
 
-	private final java.util.concurrent.atomic.AtomicLong keyedEnqueues = new java.util.concurrent.atomic.AtomicLong();
+	private final AtomicLong keyedEnqueues = new AtomicLong();
 
 	private volatile long keyedSeenAt = System.nanoTime() - KEYED_PROBE_INTERVAL_NANOS;
 
 	JdbcKeyedClaims(JdbcTransactions transactions, JdbcDialect dialect, JdbcStatements sql, Lock capGate,
-			String tablePrefix) {
+			String tablePrefix, JdbcKeyRound keyRound) {
 		this.transactions = transactions;
 		this.dialect = dialect;
 		this.sql = sql;
 		this.capGate = capGate;
 		this.tablePrefix = tablePrefix;
+		this.keyRound = keyRound;
 	}
 
 	/**
@@ -97,7 +106,7 @@ final class JdbcKeyedClaims {
 	 * task and queue; on H2 the store's cap gate in this JVM), the claims of capped tasks and
 	 * queues counted, then for each (task, queue) pair its keys with room, least lately served
 	 * first, taking from each no more than its cap minus its claims; the keys served move to
-	 * the back of the round, and keys left without waiting jobs leave it.
+	 * the back of the round, and keys left without waiting jobs leave it ({@link JdbcKeyRound}).
 	 */
 	List<ClaimedJob> claimKeyed(ClaimRequest request, ClaimPlan plan, List<ClaimedJob> taken) {
 		int limit = plan.limit() - taken.size();
@@ -144,21 +153,7 @@ final class JdbcKeyedClaims {
 				this.capGate.unlock();
 			}
 		}
-		if (!result.visitedAfter().isEmpty()) {
-			// The round's order is fairness, not safety: on PostgreSQL it moves on in a short
-			// transaction of its own after the claim's commit, so that the gate's lock is held
-			// for the claim alone. A claimer that passes in between may find the same keys
-			// first in the round; their room is already counted with the new claims.
-			try {
-				this.transactions.autoCommitted((connection) -> {
-					updateRound(connection, result.visitedAfter());
-					return null;
-				});
-			}
-			catch (SQLException ex) {
-				logger.debug("Moving the round of keys on failed; the next claim moves it", ex);
-			}
-		}
+		this.keyRound.moveOn(result.visitedAfter());
 		if (!result.keysSeen() && this.keyedEnqueues.get() == enqueues) {
 			// Nothing keyed waits (and nothing was enqueued here meanwhile): look again later.
 			this.keyedSeenAt = System.nanoTime();
@@ -170,7 +165,7 @@ final class JdbcKeyedClaims {
 	private KeyedClaim claimKeyed(Connection connection, ClaimPlan plan, int limit, Map<String, Integer> taskLimits,
 			Map<String, Integer> queueLimits, Map<String, Integer> keyCaps) throws SQLException {
 		if (this.capGate == null) {
-			Set<Long> locks = new java.util.TreeSet<>();
+			Set<Long> locks = new TreeSet<>();
 			plan.capLocks().stream()
 				.filter((lock) -> taskLimits.containsKey(lock.task()))
 				.forEach((lock) -> locks.add(lock.key()));
@@ -235,8 +230,8 @@ final class JdbcKeyedClaims {
 						round.setInt(4, cap);
 					}
 					else {
-						round.setNull(3, java.sql.Types.INTEGER);
-						round.setNull(4, java.sql.Types.INTEGER);
+						round.setNull(3, Types.INTEGER);
+						round.setNull(4, Types.INTEGER);
 					}
 					round.setInt(5, Math.min(left, Math.min(taskLeft, queueLeft)) + KEYED_ROUND_SLACK);
 					try (ResultSet rs = round.executeQuery()) {
@@ -327,24 +322,10 @@ final class JdbcKeyedClaims {
 			}
 		}
 		if (!visited.isEmpty()) {
-			updateRound(connection, visited);
+			this.keyRound.update(connection, visited);
 		}
-		List<ClaimedJob> claimed = new ArrayList<>();
-		if (!ids.isEmpty()) {
-			Set<UUID> claimedIds = new HashSet<>(ids);
-			try (PreparedStatement ps = this.transactions.prepare(connection, "recover-claim")) {
-				ps.setString(1, plan.instanceId());
-				ps.setObject(2, plan.batchId());
-				try (ResultSet rs = ps.executeQuery()) {
-					while (rs.next()) {
-						ClaimedJob job = JdbcRows.claimedJob(rs);
-						if (claimedIds.contains(job.id().value())) {
-							claimed.add(job);
-						}
-					}
-				}
-			}
-		}
+		List<ClaimedJob> claimed = ids.isEmpty() ? new ArrayList<>()
+				: JdbcClaims.claimedJobs(connection, this.sql, plan, ids);
 		return new KeyedClaim(claimed, keysSeen, List.of());
 	}
 
@@ -366,7 +347,7 @@ final class JdbcKeyedClaims {
 				if (n <= 0) {
 					continue;
 				}
-				Set<Long> locks = new java.util.TreeSet<>();
+				Set<Long> locks = new TreeSet<>();
 				plan.capLocks().stream()
 					.filter((lock) -> lock.task().equals(task) && lock.queue().equals(queue))
 					.forEach((lock) -> locks.add(lock.key()));
@@ -491,87 +472,7 @@ final class JdbcKeyedClaims {
 			ps.setInt(index, cap);
 		}
 		else {
-			ps.setNull(index, java.sql.Types.INTEGER);
-		}
-	}
-
-	/**
-	 * Moves the visited keys to the back of the round in the order visited, and drops those
-	 * left without waiting jobs; keys an enqueue holds are left as they are this time.
-	 */
-	private void updateRound(Connection connection, List<String[]> visited) throws SQLException {
-		if (this.sql.has("serve-or-drop-job-keys")) {
-			// One round trip: the lock, then (with a snapshot taken after it) the change.
-			List<Integer> ordinals = new ArrayList<>();
-			for (int i = 0; i < visited.size(); i++) {
-				ordinals.add(i);
-			}
-			try (PreparedStatement ps = connection.prepareStatement(
-					this.sql.joined("lock-job-keys", "serve-or-drop-job-keys"))) {
-				bindKeys(connection, ps, visited);
-				for (int part = 0; part < 3; part++) {
-					int p = part;
-					ps.setArray(4 + part, this.transactions.array(connection, ColumnType.TEXT,
-							visited.stream().map((k) -> k[p]).toList()));
-				}
-				ps.setArray(7, this.transactions.array(connection, ColumnType.INT, ordinals));
-				ps.execute();
-				while (ps.getMoreResults() || ps.getUpdateCount() != -1) {
-					// Drains the joined statements' results.
-				}
-			}
-			return;
-		}
-		List<String[]> locked = new ArrayList<>();
-		try (PreparedStatement ps = this.transactions.prepare(connection, "lock-job-keys")) {
-			bindKeys(connection, ps, visited);
-			try (ResultSet rs = ps.executeQuery()) {
-				while (rs.next()) {
-					locked.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3) });
-				}
-			}
-		}
-		if (locked.isEmpty()) {
-			return;
-		}
-		List<Integer> order = new ArrayList<>();
-		List<List<String>> lockedIds = locked.stream().map(Arrays::asList).toList();
-		for (String[] key : visited) {
-			int at = lockedIds.indexOf(Arrays.asList(key));
-			if (at >= 0) {
-				order.add(at);
-			}
-		}
-		List<String[]> served = new ArrayList<>();
-		List<Integer> ordinals = new ArrayList<>();
-		for (int i = 0; i < order.size(); i++) {
-			served.add(locked.get(order.get(i)));
-			ordinals.add(i);
-		}
-		if (this.sql.has("serve-or-drop-job-keys")) {
-			try (PreparedStatement ps = this.transactions.prepare(connection, "serve-or-drop-job-keys")) {
-				bindKeys(connection, ps, served);
-				ps.setArray(4, this.transactions.array(connection, ColumnType.INT, ordinals));
-				ps.executeUpdate();
-			}
-			return;
-		}
-		try (PreparedStatement ps = this.transactions.prepare(connection, "serve-job-keys")) {
-			bindKeys(connection, ps, served);
-			ps.setArray(4, this.transactions.array(connection, ColumnType.INT, ordinals));
-			ps.executeUpdate();
-		}
-		try (PreparedStatement ps = this.transactions.prepare(connection, "drop-job-keys")) {
-			bindKeys(connection, ps, served);
-			ps.executeUpdate();
-		}
-	}
-
-	private void bindKeys(Connection connection, PreparedStatement ps, List<String[]> keys) throws SQLException {
-		for (int part = 0; part < 3; part++) {
-			int p = part;
-			ps.setArray(part + 1, this.transactions.array(connection, ColumnType.TEXT,
-					keys.stream().map((k) -> k[p]).toList()));
+			ps.setNull(index, Types.INTEGER);
 		}
 	}
 
