@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +34,8 @@ import dev.taskito.store.StrandedWork;
  * </ul>
  *
  * <p>{@link #close()} stops claiming, waits for running jobs up to the shutdown timeout,
- * and gives back what it cannot finish without consuming attempts.
+ * and gives back what it cannot finish without consuming attempts; {@link DispatcherShutdown}
+ * stops the parts, in order.
  *
  * <p>A dispatcher that is never started can instead run due jobs one at a time on the
  * thread that asks, through {@link #runDueJobsOnCallingThread()}: for tests that want every
@@ -86,6 +86,9 @@ public final class TaskDispatcher implements AutoCloseable {
 
 	private final DispatchLoop loop;
 
+	/** Stops the parts of a started dispatcher, in order, within the shutdown timeout. */
+	private final DispatcherShutdown shutdown;
+
 	private final Object lifecycleMonitor = new Object();
 
 	private volatile boolean started;
@@ -128,6 +131,9 @@ public final class TaskDispatcher implements AutoCloseable {
 		this.callerRunner = new CallingThreadRunner(this.pass, this.outcomes, this.runner, settings, () -> this.closed);
 		this.loop = new DispatchLoop(this.pass, unresolved, settings, this.caps, this.workers, this.wakeSignal, outage,
 				failures);
+		this.shutdown = new DispatcherShutdown(store, settings, this.wakeSignal, this.held, this.schedules, this.pass,
+				this.loop, this.workers, this.outcomes, this.maintenance, this.watchdog, this.leases, this.runner,
+				this.events);
 	}
 
 	/**
@@ -200,75 +206,7 @@ public final class TaskDispatcher implements AutoCloseable {
 		if (!wasStarted) {
 			return;
 		}
-		long budget = this.settings.shutdownTimeout().toNanos();
-		long reserve = Math.min(TimeUnit.SECONDS.toNanos(5), budget / 4);
-		long deadline = System.nanoTime() + budget;
-		this.schedules.stop(reserve);
-		this.pass.stopClaimingWithOutcomes();
-		this.loop.stop(deadline - reserve - System.nanoTime());
-		this.workers.awaitIdle(deadline - reserve - System.nanoTime());
-		for (RunningJob job : this.held.values()) {
-			if (!job.returned) {
-				job.interrupt(RunningJob.Interruption.SHUTDOWN);
-			}
-		}
-		// Handlers that honour the interrupt return promptly and are given back (see JobRunner);
-		// half the reserve is left for the outcomes still to be recorded.
-		this.workers.awaitIdle(deadline - reserve / 2 - System.nanoTime());
-		awaitGiveBacksUnderWay();
-		this.workers.shutdown();
-		this.outcomes.stop(deadline - System.nanoTime());
-		this.maintenance.stop();
-		this.watchdog.stop();
-		this.leases.stop();
-		this.runner.stop();
-		// What the listeners' thread still has to tell gets what is left of the reserve.
-		this.events.close(deadline - System.nanoTime());
-		long stuck = this.held.values().stream().filter((job) -> !job.returned).count();
-		if (stuck > 0) {
-			logger.warn("Taskito instance {} stopped with {} handler(s) still running that ignored the interrupt; "
-					+ "their leases expire and another instance takes the jobs back", this.settings.instanceId(), stuck);
-		}
-		try {
-			this.store.removeInstance(this.settings.instanceId());
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Could not remove instance {} from the store", this.settings.instanceId(), ex);
-		}
-		logger.info("Taskito instance {} stopped", this.settings.instanceId());
-	}
-
-	/**
-	 * Waits for the give-backs already under way: jobs whose handler returned (to the
-	 * shutdown's interrupt, say) without an outcome, and whose claim a worker is giving back
-	 * right now. Each is one store call that has begun; like the last outcomes, which get one
-	 * commit whatever the time left, it is not cut off by the end of the reserve: a close()
-	 * that returned first would leave the job RUNNING, for the reaper to take back with its
-	 * attempt spent, and the caller's next step (Spring closing the {@code DataSource}) could
-	 * fail the call. Handlers that ignore their interrupt are not waited for (they have not
-	 * returned), and a give-back that outlasts the lease is moot (the reaper takes the job
-	 * back), so the wait ends then.
-	 */
-	private void awaitGiveBacksUnderWay() {
-		long deadline = System.nanoTime() + this.settings.leaseDuration().toNanos();
-		while (isGivingBack() && deadline - System.nanoTime() > 0) {
-			try {
-				// A worker frees its slot, which wakes this signal, once its give-back has ended.
-				this.wakeSignal.await(WakeSignal.millis(10));
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
-	}
-
-	/**
-	 * @return whether a held job's handler has returned without an outcome queued: its claim
-	 *         is being given back (a give-back drops the claim from the held ones once done)
-	 */
-	private boolean isGivingBack() {
-		return this.held.values().stream().anyMatch((job) -> job.returned && !job.outcomeSubmitted);
+		this.shutdown.run();
 	}
 
 	/**
