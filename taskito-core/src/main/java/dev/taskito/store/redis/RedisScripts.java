@@ -15,7 +15,8 @@ import io.lettuce.core.api.sync.RedisCommands;
 
 /**
  * The store's Lua scripts: each read once from its resource file next to this class
- * ({@code dequeue.lua}, {@code finish.lua}, ...) with {@code lib.lua} in front, loaded with
+ * ({@code dequeue.lua}, {@code finish.lua}, ...) with the part of {@code lib.lua} it reaches in
+ * front ({@link LuaLibrary}), loaded with
  * {@code SCRIPT LOAD} when the store starts and run with {@code EVALSHA}. A {@code NOSCRIPT}
  * reply (a restarted or failed-over Redis) loads the script again and retries. Each run is one
  * script, atomic on the server, so a claim, a count and a rollback never interleave with
@@ -47,13 +48,15 @@ final class RedisScripts {
 	RedisScripts(RedisConnector connector, RedisKeys keys) {
 		this.connector = connector;
 		this.keys = new String[] { keys.namespace() };
-		String library = readScript("lib");
+		LuaLibrary library = new LuaLibrary(readScript("lib"));
 		for (String name : List.of("enqueue", "dequeue", "recover", "count", "finish", "rollback", "heartbeat",
 				"remove_instance", "stranded", "pause", "tokens", "reap", "purge", "cancel", "retry", "jobs_page",
 				"cancel_step", "retry_step", "job_counts", "index_sweep", "reschedule", "delete", "watch",
 				"configured_pause", "gauges", "live_instances", "schedule_register", "schedules", "schedule_tick",
 				"schedule_pause", "finished_counts")) {
-			this.scripts.put(name, new Script(library + "\n" + readScript(name), !UNREPEATABLE_SCRIPTS.contains(name)));
+			String script = readScript(name);
+			this.scripts.put(name,
+					new Script(library.forScript(script) + "\n" + script, !UNREPEATABLE_SCRIPTS.contains(name)));
 		}
 	}
 
