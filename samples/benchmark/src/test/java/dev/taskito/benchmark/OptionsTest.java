@@ -119,4 +119,14 @@ class OptionsTest {
 		assertThatThrownBy(() -> MachineCpu.parse("cpu0 1 2 3 4 5 6 7 8")).isInstanceOf(IllegalArgumentException.class);
 	}
 
+	@Test
+	void drainInstancesAndTheInstrumentationCost() {
+		assertThat(Options.parse(new String[0]).drainInstances()).containsExactly(1, 2);
+		assertThat(Options.parse(new String[] { "--drain-instances=1" }).drainInstances()).containsExactly(1);
+		assertThatThrownBy(() -> Options.parse(new String[] { "--drain-instances=0" }))
+			.hasMessageContaining("--drain-instances");
+		assertThat(Options.parse(new String[0]).instrumentation()).isFalse();
+		assertThat(Options.parse(new String[] { "--instrumentation" }).instrumentation()).isTrue();
+	}
+
 }
