@@ -75,7 +75,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --baseline-classpath=CP starter path, drain only: the same paired comparison between the
 			                          applications of another build (A, its benchmark module's classpath) and
 			                          this one (B), with the same settings; see docs/performance.md
-			  --keys=N                core path, PostgreSQL or Redis: the drain's jobs carry N concurrency keys
+			  --keys=N                PostgreSQL or Redis, either path: the drain's jobs carry N concurrency keys
 			                          (round-robin) of a task capped at 2 per key, which never binds with
 			                          N x 2 above the workers: what caps per key cost against --keys=0
 			  --trace-store           print, per drain and cap run, each store call's count, latency and jobs per call
@@ -223,9 +223,9 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		if (keys < 0) {
 			throw new UsageException("--keys must be 0 or more");
 		}
-		if (keys > 0 && (path.equals(STARTER) || !List.of("postgres", "redis").containsAll(stores))) {
-			throw new UsageException("--keys drains keyed jobs through the core path on the cluster stores: add "
-					+ "--path=core --store=redis, --store=postgres or --store=postgres,redis");
+		if (keys > 0 && !List.of("postgres", "redis").containsAll(stores)) {
+			throw new UsageException("--keys drains keyed jobs on the cluster stores: add --store=redis, "
+					+ "--store=postgres or --store=postgres,redis");
 		}
 		if (h2Url == null) {
 			h2Url = "jdbc:h2:file:" + Path.of("target", "benchmark-h2", "taskito").toAbsolutePath();

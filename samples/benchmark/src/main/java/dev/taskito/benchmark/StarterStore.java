@@ -199,6 +199,10 @@ final class StarterStore implements AutoCloseable {
 			}
 			default -> throw new IllegalArgumentException(store);
 		}
+		if (options.keys() > 0) {
+			// Harness: the keyed task of the drain with --keys (BenchKeyedTasks), registered only then.
+			args.add("--bench.keyed=true");
+		}
 		if (role == Role.WORKER) {
 			args.add("--taskito.worker.concurrency=" + workers);
 		}

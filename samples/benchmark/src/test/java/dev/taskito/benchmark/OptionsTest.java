@@ -52,14 +52,15 @@ class OptionsTest {
 	}
 
 	@Test
-	void keysDrainKeyedJobsThroughTheCorePathOnPostgresOrRedis() {
+	void keysDrainKeyedJobsOnPostgresOrRedisOnEitherPath() {
 		assertThat(Options.parse(new String[0]).keys()).isZero();
 		Options keyed = Options.parse(new String[] { "--path=core", "--store=redis", "--keys=1000" });
 		assertThat(keyed.keys()).isEqualTo(1000);
 		assertThat(Options.parse(new String[] { "--path=core", "--store=postgres", "--keys=10" }).keys()).isEqualTo(10);
 		assertThat(Options.parse(new String[] { "--path=core", "--store=postgres,redis", "--keys=10" }).keys())
 			.isEqualTo(10);
-		assertThatThrownBy(() -> Options.parse(new String[] { "--keys=1000" })).hasMessageContaining("--path=core");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--keys=1000" })).hasMessageContaining("--store=redis");
+		assertThat(Options.parse(new String[] { "--store=redis", "--keys=1000" }).starterPath()).isTrue();
 		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=h2", "--keys=10" }))
 			.hasMessageContaining("--store=postgres");
 		assertThatThrownBy(() -> Options.parse(new String[] { "--path=core", "--store=redis", "--keys=-1" }))

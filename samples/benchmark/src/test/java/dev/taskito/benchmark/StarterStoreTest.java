@@ -96,4 +96,15 @@ class StarterStoreTest {
 		}
 	}
 
+	@Test
+	void keysRegisterTheKeyedTaskInEveryApplication() {
+		Options keys = Options.parse(new String[] { "--store=redis", "--keys=100" });
+		for (Role role : Role.values()) {
+			assertThat(StarterStore.appArgs("redis", keys, ROOT, role, "tbench_drain", 16, true))
+				.contains("--bench.keyed=true");
+			assertThat(StarterStore.appArgs("redis", OPTIONS, ROOT, role, "tbench_drain", 16, true))
+				.noneMatch((arg) -> arg.startsWith("--bench.keyed"));
+		}
+	}
+
 }

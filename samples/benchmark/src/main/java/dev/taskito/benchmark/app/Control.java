@@ -104,7 +104,8 @@ final class Control {
 						memory.rssMiB());
 			}
 			case Command.ENQUEUE -> enqueueAll(command.text(0, "a task"), (int) command.number(1, "a job count"),
-					(int) command.number(2, "a batch size"));
+					(int) command.number(2, "a batch size"),
+					(command.args().size() > 3) ? (int) command.number(3, "a key count") : 0);
 			case Command.ENQUEUE_SINGLE -> enqueueSingle((int) command.number(0, "a job count"),
 					(int) command.number(1, "a thread count"));
 			case Command.PRODUCE -> produce((int) command.number(0, "a rate"), command.decimal(1, "seconds"),
@@ -120,13 +121,16 @@ final class Control {
 		return this.dispatcher;
 	}
 
-	/** The batches are built before the clock starts: it times {@code enqueueAll} alone. */
-	private String enqueueAll(String task, int jobs, int batchSize) {
+	/**
+	 * The batches are built before the clock starts: it times {@code enqueueAll} alone. With
+	 * keys, the jobs carry concurrency keys {@code k0, k1, ...} round-robin.
+	 */
+	private String enqueueAll(String task, int jobs, int batchSize, int keys) {
 		List<List<EnqueueRequest>> batches = new ArrayList<>();
 		for (int from = 0; from < jobs; from += batchSize) {
 			List<EnqueueRequest> batch = new ArrayList<>(batchSize);
 			for (int i = from; i < Math.min(from + batchSize, jobs); i++) {
-				batch.add(EnqueueRequest.of(task));
+				batch.add((keys > 0) ? EnqueueRequest.of(task).concurrencyKey("k" + (i % keys)) : EnqueueRequest.of(task));
 			}
 			batches.add(batch);
 		}
