@@ -664,7 +664,11 @@ public final class Benchmark {
 				runs.stream().map((value) -> Report.format(round(value, digits))).toList());
 	}
 
-	static double median(List<Double> values) {
+	/**
+	 * @param values figures, at least one
+	 * @return their median
+	 */
+	public static double median(List<Double> values) {
 		List<Double> sorted = new ArrayList<>(values);
 		sorted.sort(null);
 		int n = sorted.size();

@@ -21,6 +21,7 @@ import dev.taskito.JobExecutionInterceptor;
 import dev.taskito.JobId;
 import dev.taskito.TaskEvent;
 import dev.taskito.TaskListener;
+import dev.taskito.benchmark.Benchmark;
 
 /**
  * What Taskito's instrumentation costs a job in CPU, measured apart from the drain: a Spring
@@ -92,12 +93,13 @@ public final class InstrumentationCost {
 					with.add(instrumented);
 				}
 			}
-			double withoutMedian = median(without);
-			double withMedian = median(with);
+			double withoutMedian = Benchmark.median(without);
+			double withMedian = Benchmark.median(with);
 			System.err.printf("instrumentation: CPU per job without a registry %.0f ns %s; with the interceptors only "
 					+ "%.0f ns %s; with the listeners only %.0f ns %s; with both %.0f ns %s: the registry adds %.2f us "
-					+ "per job%n", withoutMedian, rounded(without), median(observed), rounded(observed), median(listened),
-					rounded(listened), withMedian, rounded(with), (withMedian - withoutMedian) / 1000);
+					+ "per job%n", withoutMedian, rounded(without), Benchmark.median(observed), rounded(observed),
+					Benchmark.median(listened), rounded(listened), withMedian, rounded(with),
+					(withMedian - withoutMedian) / 1000);
 			return new double[] { withoutMedian, withMedian };
 		}
 	}
@@ -167,13 +169,6 @@ public final class InstrumentationCost {
 				listener.onEvent(succeeded);
 			}
 		}
-	}
-
-	private static double median(List<Double> values) {
-		List<Double> sorted = new ArrayList<>(values);
-		sorted.sort(null);
-		int n = sorted.size();
-		return (n % 2 == 1) ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
 	}
 
 	private static List<Long> rounded(List<Double> values) {
