@@ -4,14 +4,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -35,8 +33,6 @@ import dev.taskito.TaskitoException;
 import dev.taskito.Throughput;
 import dev.taskito.store.BulkStep;
 import dev.taskito.store.ClaimStore;
-import dev.taskito.store.ClusterGauges;
-import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 
 /**
@@ -66,6 +62,8 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	private final ThroughputReader throughputReader;
 
+	private final StatsReader statsReader;
+
 	private final ScheduleOperations scheduleOperations;
 
 	private final List<Runnable> enqueueListeners = new CopyOnWriteArrayList<>();
@@ -89,6 +87,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 		this.registry = Objects.requireNonNull(registry, "registry");
 		this.awaiter = new JobAwaiter(store, AWAIT_RECHECK_INTERVAL);
 		this.throughputReader = new ThroughputReader(store);
+		this.statsReader = new StatsReader(store, registry);
 		this.scheduleOperations = new ScheduleOperations(store, registry);
 	}
 
@@ -344,54 +343,7 @@ public final class DefaultTaskQueue implements TaskQueue {
 
 	@Override
 	public JobStats stats() {
-		List<JobCounts> counts = this.store.jobCounts();
-		Set<String> paused = this.store.pausedQueues();
-		Map<String, long[]> byTask = new TreeMap<>();
-		Map<String, long[]> byQueue = new TreeMap<>();
-		this.registry.taskNames().forEach((task) -> byTask.put(task, new long[3]));
-		this.registry.queueNames().forEach((queue) -> byQueue.put(queue, new long[3]));
-		paused.forEach((queue) -> byQueue.putIfAbsent(queue, new long[3]));
-		for (JobCounts pair : counts) {
-			add(byTask.computeIfAbsent(pair.task(), (key) -> new long[3]), pair);
-			add(byQueue.computeIfAbsent(pair.queue(), (key) -> new long[3]), pair);
-		}
-		Map<String, Long> keysAtCap = keysAtCap();
-		List<JobStats.TaskStats> tasks = new ArrayList<>();
-		byTask.forEach((task, n) -> {
-			Optional<TaskDefinition> definition = this.registry.find(task);
-			tasks.add(new JobStats.TaskStats(task, n[0], n[1], n[2],
-					definition.map(TaskDefinition::maxConcurrent).orElse(0),
-					definition.map(TaskDefinition::rateLimit).orElse(null),
-					definition.map(TaskDefinition::maxConcurrentPerKey).orElse(0), keysAtCap.getOrDefault(task, 0L)));
-		});
-		List<JobStats.QueueStats> queues = new ArrayList<>();
-		byQueue.forEach((queue, n) -> {
-			QueueDefinition definition = this.registry.queue(queue);
-			queues.add(new JobStats.QueueStats(queue, n[0], n[1], n[2], definition.maxConcurrent(),
-					definition.rateLimit(), paused.contains(queue)));
-		});
-		return new JobStats(tasks, queues);
-	}
-
-	/**
-	 * How many keys of each task with a cap per key run at that cap, read with the gauges (one
-	 * count per task, never one per key); no store call when no task has a cap per key.
-	 */
-	private Map<String, Long> keysAtCap() {
-		Map<String, Integer> keyCaps = new HashMap<>();
-		for (TaskDefinition task : this.registry.tasks()) {
-			if (task.isCappedPerKey()) {
-				keyCaps.put(task.name(), task.maxConcurrentPerKey());
-			}
-		}
-		if (keyCaps.isEmpty()) {
-			return Map.of();
-		}
-		Map<String, Long> atCap = new HashMap<>();
-		for (ClusterGauges.TaskGauge gauge : this.store.gauges(1, keyCaps).tasks()) {
-			atCap.put(gauge.task(), gauge.keysAtCap());
-		}
-		return atCap;
+		return this.statsReader.read();
 	}
 
 	@Override
@@ -407,12 +359,6 @@ public final class DefaultTaskQueue implements TaskQueue {
 					+ MAX_THROUGHPUT_WINDOW + ", was " + window);
 		}
 		return this.throughputReader.read(window);
-	}
-
-	private static void add(long[] totals, JobCounts pair) {
-		totals[0] += pair.pending();
-		totals[1] += pair.running();
-		totals[2] += pair.dead();
 	}
 
 	@Override
