@@ -15,7 +15,8 @@ import dev.taskito.benchmark.peers.PeerOptions;
 record Options(boolean quick, List<String> stores, Set<String> workloads, String jdbcUrl, String jdbcUser,
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
 		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics, int keys,
-		List<String> compareMetrics, String baselineClasspath, List<Integer> drainInstances,
+		List<String> compareMetrics, String baselineClasspath, String candidateClasspath,
+		List<Integer> drainInstances,
 		boolean instrumentation) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
@@ -75,6 +76,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --baseline-classpath=CP starter path, drain only: the same paired comparison between the
 			                          applications of another build (A, its benchmark module's classpath) and
 			                          this one (B), with the same settings; see docs/performance.md
+  --candidate-classpath=CP with --baseline-classpath: B is that build instead of this one, so that
+                          two earlier builds can be paired (a bisection)
 			  --keys=N                PostgreSQL or Redis, either path: the drain's jobs carry N concurrency keys
 			                          (round-robin) of a task capped at 2 per key, which never binds with
 			                          N x 2 above the workers: what caps per key cost against --keys=0
@@ -132,6 +135,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		String metrics = METRICS_NONE;
 		List<String> compareMetrics = List.of();
 		String baselineClasspath = null;
+		String candidateClasspath = null;
 		int keys = 0;
 		String path = STARTER;
 		List<String> peers = List.of();
@@ -187,6 +191,12 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 					}
 					baselineClasspath = value;
 				}
+				case "--candidate-classpath" -> {
+					if (value.isBlank()) {
+						throw new UsageException("--candidate-classpath needs the other build's classpath");
+					}
+					candidateClasspath = value;
+				}
 				case "--keys" -> keys = Integer.parseInt(value);
 				case "--path" -> {
 					if (!ALL_PATHS.contains(value)) {
@@ -215,6 +225,10 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			throw new UsageException("Compare either two --metrics modes or two builds (--baseline-classpath), "
 					+ "not both at once");
 		}
+		if (candidateClasspath != null && baselineClasspath == null) {
+			throw new UsageException("--candidate-classpath replaces this build on the B side of a paired "
+					+ "comparison: add --baseline-classpath for the A side");
+		}
 		if (paired && (!path.equals(STARTER) || !workloads.equals(Set.of("drain")) || stores.contains("h2"))) {
 			throw new UsageException("A paired comparison (--metrics=A,B or --baseline-classpath) runs the "
 					+ "starter path's drain on PostgreSQL or Redis: add --workloads=drain --store=postgres "
@@ -232,7 +246,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
 				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics,
-				keys, compareMetrics, baselineClasspath, List.copyOf(drainInstances), instrumentation);
+				keys, compareMetrics, baselineClasspath, candidateClasspath, List.copyOf(drainInstances),
+				instrumentation);
 	}
 
 	/**

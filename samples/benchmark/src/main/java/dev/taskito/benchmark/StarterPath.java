@@ -226,8 +226,10 @@ final class StarterPath {
 	private List<Side> sides() {
 		String own = System.getProperty("java.class.path");
 		if (this.options.baselineClasspath() != null) {
-			return List.of(new Side("baseline", this.options.metrics(), this.options.baselineClasspath()),
-					new Side("this build", this.options.metrics(), own));
+			Side candidate = (this.options.candidateClasspath() != null)
+					? new Side("candidate", this.options.metrics(), this.options.candidateClasspath())
+					: new Side("this build", this.options.metrics(), own);
+			return List.of(new Side("baseline", this.options.metrics(), this.options.baselineClasspath()), candidate);
 		}
 		List<String> modes = this.options.compareMetrics();
 		return List.of(new Side("metrics=" + modes.get(0), modes.get(0), own),

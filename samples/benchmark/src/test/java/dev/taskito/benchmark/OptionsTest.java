@@ -109,6 +109,12 @@ class OptionsTest {
 		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=none,all", "--baseline-classpath=x",
 				"--workloads=drain", "--store=redis" }))
 			.hasMessageContaining("not both");
+		Options bisect = Options.parse(new String[] { "--baseline-classpath=/tmp/a", "--candidate-classpath=/tmp/b",
+				"--workloads=drain", "--store=redis" });
+		assertThat(bisect.candidateClasspath()).isEqualTo("/tmp/b");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--candidate-classpath=/tmp/b", "--workloads=drain",
+				"--store=redis" }))
+			.hasMessageContaining("add --baseline-classpath");
 	}
 
 	@Test
