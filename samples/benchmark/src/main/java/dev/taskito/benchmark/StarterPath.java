@@ -175,9 +175,10 @@ final class StarterPath {
 	 * @param workerCpuMicros CPU time of the draining JVMs, from the resume to the last commit
 	 * @param machineCpuMicros CPU time of the whole machine over the same span
 	 * @param stealMicros time the hypervisor took from this machine over the same span
+	 * @param storeCpuMicros CPU time of the store servers (see {@link StoreCpu}) over the same span
 	 */
 	record DrainResult(double jobsPerSec, double committedJobsPerSec, long workerCpuMicros, long machineCpuMicros,
-			long stealMicros) {
+			long stealMicros, long storeCpuMicros) {
 	}
 
 	/**
@@ -196,16 +197,18 @@ final class StarterPath {
 		workers.get(0).send(enqueue, DRAIN_LIMIT);
 		long workerCpuBefore = workerCpuMicros(workers);
 		MachineCpu machineBefore = MachineCpu.now();
+		long storeCpuBefore = StoreCpu.micros();
 		sendAll(workers, Command.GO);
 		List<Reply> stats = awaitJobs(workers, "noop", jobs, "drain");
 		long committedAt = awaitIdle(workers);
 		MachineCpu machineAfter = MachineCpu.now();
+		long storeCpu = StoreCpu.micros() - storeCpuBefore;
 		long workerCpu = workerCpuMicros(workers) - workerCpuBefore;
 		sendAll(workers, Command.PAUSE);
 		long first = stats.stream().mapToLong((reply) -> reply.number("first")).min().orElseThrow();
 		long last = stats.stream().mapToLong((reply) -> reply.number("last")).max().orElseThrow();
 		return new DrainResult(jobs / ((last - first) / 1e6), jobs / ((committedAt - first) / 1e6), workerCpu,
-				machineAfter.busyMicrosSince(machineBefore), machineAfter.stealMicrosSince(machineBefore));
+				machineAfter.busyMicrosSince(machineBefore), machineAfter.stealMicrosSince(machineBefore), storeCpu);
 	}
 
 	private static long workerCpuMicros(List<AppProcess> workers) {
@@ -272,9 +275,11 @@ final class StarterPath {
 						DrainResult result = drainRun(sets.get(side), namespaces[side], this.sizes.drainJobs());
 						results.get(side).add(result);
 						System.err.printf("    [%s] pair %d, %s: %,.0f jobs/s, worker JVMs %.1f us CPU/job, machine "
-								+ "%.1f us CPU/job, steal %.1f us/job%n", name(), run + 1, sides.get(side).label(),
-								result.jobsPerSec(), result.workerCpuMicros() / (double) this.sizes.drainJobs(),
+								+ "%.1f us CPU/job, store servers %.1f us CPU/job, steal %.1f us/job%n", name(), run + 1,
+								sides.get(side).label(), result.jobsPerSec(),
+								result.workerCpuMicros() / (double) this.sizes.drainJobs(),
 								result.machineCpuMicros() / (double) this.sizes.drainJobs(),
+								result.storeCpuMicros() / (double) this.sizes.drainJobs(),
 								result.stealMicros() / (double) this.sizes.drainJobs());
 					}
 				}
@@ -311,13 +316,18 @@ final class StarterPath {
 			Benchmark.report(name(), this.figures, sideKey + "MachineCpuMicrosPerJob",
 					"  machine's CPU per job, " + sides.get(side).label(),
 					runs.stream().map((run) -> run.machineCpuMicros() / (double) jobs).toList(), "us");
+			Benchmark.report(name(), this.figures, sideKey + "StoreCpuMicrosPerJob",
+					"  store servers' CPU per job, " + sides.get(side).label(),
+					runs.stream().map((run) -> run.storeCpuMicros() / (double) jobs).toList(), "us");
 		}
 		List<DrainResult> a = results.get(0);
 		List<DrainResult> b = results.get(1);
 		List<Double> rate = new ArrayList<>();
 		List<Double> workerCpu = new ArrayList<>();
 		List<Double> machineCpu = new ArrayList<>();
+		List<Double> storeCpu = new ArrayList<>();
 		for (int run = 0; run < a.size(); run++) {
+			storeCpu.add(b.get(run).storeCpuMicros() / (double) Math.max(1, a.get(run).storeCpuMicros()));
 			rate.add(b.get(run).jobsPerSec() / a.get(run).jobsPerSec());
 			workerCpu.add(b.get(run).workerCpuMicros() / (double) a.get(run).workerCpuMicros());
 			machineCpu.add(b.get(run).machineCpuMicros() / (double) a.get(run).machineCpuMicros());
@@ -343,6 +353,8 @@ final class StarterPath {
 				workerCpu, "");
 		Benchmark.report(name(), this.figures, key + "MachineCpuPerJobRatio", "  machine's CPU per job " + ratio,
 				machineCpu, "");
+		Benchmark.report(name(), this.figures, key + "StoreCpuPerJobRatio", "  store servers' CPU per job " + ratio,
+				storeCpu, "");
 	}
 
 	/**

@@ -167,8 +167,11 @@ for _, queue in ipairs(queues) do
     for _, task in ipairs(tasks) do
       local n = math.min(queue_cap, task_limit[task])
       if n > 0 then
-        for _, member in ipairs(redis.call('ZRANGE', ready_key(queue, task), 0, n - 1)) do
-          candidates[#candidates + 1] = { member = member, queue = queue, task = task, sort = member }
+        -- The pair's keys, made once here rather than once per job claimed from it.
+        local rk = ready_key(queue, task)
+        local pk = { ready = rk, task_claims = task_claims_key(task), queue_claims = queue_claims_key(queue) }
+        for _, member in ipairs(redis.call('ZRANGE', rk, 0, n - 1)) do
+          candidates[#candidates + 1] = { member = member, queue = queue, task = task, sort = member, keys = pk }
         end
         gather_keyed(queue, task, n, candidates)
       end
@@ -178,6 +181,9 @@ end
 table.sort(candidates, function(a, b) return a.sort < b.sort end)
 
 local lease = now + lease_ms
+-- Numbers handed to redis.call are printed with "%.17g", which costs far more than an
+-- integer's digits: the times every job of this call shares are printed once, here.
+local now_text, lease_text = string.format('%d', now), string.format('%d', lease)
 local taken, taken_task, taken_queue = 0, {}, {}
 local bk = batch_key(batch)
 local out = {}
@@ -201,7 +207,7 @@ for _, c in ipairs(candidates) do
         served_order[#served_order + 1] = c
       end
     else
-      gather(unready, ready_key(c.queue, c.task), c.member)
+      gather(unready, c.keys.ready, c.member)
     end
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
       'attempts', 'run_at', 'headers', 'scheduled', 'ckey', 'ready')
@@ -221,25 +227,27 @@ for _, c in ipairs(candidates) do
       taken_queue[c.queue] = tq + 1
       local token = tokens[taken]
       local attempts = (tonumber(f[7]) or 0) + 1
-      redis.call('HSET', jk, 'status', 'RUNNING', 'attempts', attempts, 'started', now, 'token', token,
-        'instance', instance, 'batch', batch, 'lease', lease, 'prev_started', f[2] or '')
+      redis.call('HSET', jk, 'status', 'RUNNING', 'attempts', string.format('%d', attempts), 'started', now_text,
+        'token', token, 'instance', instance, 'batch', batch, 'lease', lease_text, 'prev_started', f[2] or '')
       -- The ready field is left as it was: it means something only while the job is PENDING,
       -- and make_pending writes or clears it whenever the job becomes PENDING again.
-      gather(task_ids, task_claims_key(c.task), id)
+      local pk = c.keys
+      gather(task_ids, pk and pk.task_claims or task_claims_key(c.task), id)
       if c.ckey then
         local kk = key_claims_key(c.task, c.ckey)
         if not key_ids[kk] then key_ids[kk] = { task = c.task, ckey = c.ckey, ids = {} } end
         local list = key_ids[kk].ids
         list[#list + 1] = id
       end
-      gather(queue_ids, queue_claims_key(c.queue), id)
-      lease_args[#lease_args + 1] = lease_score(lease, c.ckey)
+      gather(queue_ids, pk and pk.queue_claims or queue_claims_key(c.queue), id)
+      lease_args[#lease_args + 1] = c.ckey and string.format('%d', lease_score(lease, c.ckey)) or lease_text
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id
-      for _, v in ipairs({ id, token, c.task, c.queue, f[3], attempts, f[4], f[5] or '', f[6], lease, f[8] or '',
-          f[9] or '', c.ckey or '', f[10] or '' }) do
-        out[#out + 1] = v
-      end
+      local o = #out
+      out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5], out[o + 6], out[o + 7] =
+        id, token, c.task, c.queue, f[3], attempts, f[4]
+      out[o + 8], out[o + 9], out[o + 10], out[o + 11], out[o + 12], out[o + 13], out[o + 14] =
+        f[5] or '', f[6], lease, f[8] or '', f[9] or '', c.ckey or '', f[10] or ''
     end
   end
 end

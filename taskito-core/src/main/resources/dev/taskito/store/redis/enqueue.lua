@@ -22,6 +22,8 @@ for i = 1, #ARGV, FIELDS do
 end
 
 local now = now_ms()
+-- Printed once (see dequeue.lua).
+local now_text = string.format('%d', now)
 local out = {}
 local due = false
 -- New ids are gathered per pair and added to the index once per pair (see apply_index_moves).
@@ -47,7 +49,8 @@ for _, job in ipairs(jobs) do
   else
     local run_at = job.run_at or (now + job.delay)
     redis.call('HSET', jk, 'id', job.id, 'task', job.task, 'queue', job.queue, 'payload', job.payload,
-      'priority', job.priority, 'attempts', 0, 'max_retries', job.max_retries, 'created', now)
+      'priority', string.format('%d', job.priority), 'attempts', '0', 'max_retries',
+      string.format('%d', job.max_retries), 'created', now_text)
     if job.timeout then redis.call('HSET', jk, 'timeout', job.timeout) end
     if job.headers ~= '' then redis.call('HSET', jk, 'headers', job.headers) end
     if job.unique_key ~= '' then

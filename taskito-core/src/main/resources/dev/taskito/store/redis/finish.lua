@@ -19,7 +19,26 @@ for i = 2, #ARGV, FIELDS do
 end
 
 local now = now_ms()
+-- Printed once for every job of the call (see dequeue.lua).
+local now_text = string.format('%d', now)
 local recorded = {}
+-- The keys of each (queue, task) pair met, made once per call rather than once per job.
+local pair_keys = {}
+local function keys_of(queue, task)
+  local by_task = pair_keys[queue]
+  if not by_task then
+    by_task = {}
+    pair_keys[queue] = by_task
+  end
+  local keys = by_task[task]
+  if not keys then
+    keys = { task_claims = task_claims_key(task), queue_claims = queue_claims_key(queue),
+      active = index_key('active', queue, task), succeeded = index_key('succeeded', queue, task),
+      dead = index_key('dead', queue, task) }
+    by_task[task] = keys
+  end
+  return keys
+end
 -- Removals from the claim sets and the leases are gathered and made once per key after the
 -- loop: one command for the whole batch costs far less than one per job. The script is atomic, so nothing sees the sets in between.
 local unclaimed, leases = {}, {}
@@ -31,19 +50,20 @@ for _, o in ipairs(outcomes) do
     'finished_token', 'awaited', 'ckey')
   if f[1] == 'RUNNING' and f[2] == o.token then
     if keyed(f[9]) then key_unclaimed(o.id, f[4], f[3], f[9], now) end
+    local pk = keys_of(f[4], f[3])
     -- As drop_claim does, but with the set removals gathered.
-    gather(unclaimed, task_claims_key(f[3]), o.id)
-    gather(unclaimed, queue_claims_key(f[4]), o.id)
+    gather(unclaimed, pk.task_claims, o.id)
+    gather(unclaimed, pk.queue_claims, o.id)
     leases[#leases + 1] = o.id
     -- A finished job keeps its claim's fields (token, instance, batch, lease, prev_started):
     -- they mean something only while it is RUNNING, every script reads the status first, and
     -- a claim writes them all anew. Leaving them saves a command per job on the hot path.
     if o.kind == 'S' then
-      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now)
+      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now_text)
     elseif o.kind == 'R' then
-      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now, 'result', o.text)
+      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'SUCCEEDED', 'finished', now_text, 'result', o.text)
     elseif o.kind == 'D' then
-      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'DEAD', 'finished', now, 'error', o.text)
+      redis.call('HSET', jk, 'finished_token', o.token, 'status', 'DEAD', 'finished', now_text, 'error', o.text)
     else
       -- The attempt stays consumed, and the unique key stays held: the job is still PENDING.
       redis.call('HDEL', jk, 'token', 'instance', 'batch', 'lease', 'prev_started')
@@ -52,11 +72,13 @@ for _, o in ipairs(outcomes) do
     end
     if o.kind == 'S' or o.kind == 'R' then
       release_unique(f[5], o.id)
-      gather_index_move(unindexed, indexed, o.id, f[4], f[3], 'SUCCEEDED')
+      gather(unindexed, pk.active, o.id)
+      gather(indexed, pk.succeeded, o.id)
       note_finished(o.id, f[8])
     elseif o.kind == 'D' then
       release_unique(f[5], o.id)
-      gather_index_move(unindexed, indexed, o.id, f[4], f[3], 'DEAD')
+      gather(unindexed, pk.active, o.id)
+      gather(indexed, pk.dead, o.id)
       note_finished(o.id, f[8])
     end
     recorded[#recorded + 1] = o.id

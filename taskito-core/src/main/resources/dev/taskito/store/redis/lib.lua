@@ -137,7 +137,8 @@ local function apply_index_moves(out, into)
   for key, ids in pairs(into) do
     local args = {}
     for _, id in ipairs(ids) do
-      args[#args + 1] = 0
+      -- Text, not the number 0: redis.call prints every number it is given.
+      args[#args + 1] = '0'
       args[#args + 1] = id
     end
     call_sliced('ZADD', key, args)
@@ -204,7 +205,7 @@ end
 
 local function make_ready(jk, id, queue, task, priority, run_at)
   local member = ready_member(id, priority, run_at)
-  redis.call('ZADD', ready_key(queue, task), 0, member)
+  redis.call('ZADD', ready_key(queue, task), '0', member)
   redis.call('HSET', jk, 'ready', member)
   mark_pending_pair(queue, task)
 end
@@ -284,7 +285,7 @@ end
 
 local function make_keyed_ready(jk, id, queue, task, priority, ckey, now)
   local member = ready_member(id, priority, 0)
-  redis.call('ZADD', kready_key(queue, task, ckey), 0, member)
+  redis.call('ZADD', kready_key(queue, task, ckey), '0', member)
   redis.call('HSET', jk, 'ready', member)
   key_due(queue, task, ckey, now)
 end
@@ -358,7 +359,7 @@ end
 -- A PENDING job is in exactly one place: its ready set when due, else the delayed set,
 -- from which the dequeue script moves it when due (no per-job timer or poll).
 local function make_pending(jk, id, queue, task, priority, run_at, now, ckey)
-  redis.call('HSET', jk, 'status', 'PENDING', 'run_at', run_at)
+  redis.call('HSET', jk, 'status', 'PENDING', 'run_at', string.format('%d', run_at))
   if keyed(ckey) then
     if run_at <= now then
       make_keyed_ready(jk, id, queue, task, priority, ckey, now)
