@@ -892,7 +892,7 @@ SELECT set_config('synchronous_commit', 'off', true),
 
 -- name: keyed-round
 -- One (task, queue) pair's keys with room, least lately served first: read in the order of
--- job_keys_round, each key's claims counted through claims_key. Keys at their cap are passed
+-- job_keys_round, each key's claims counted through claims_keyed. Keys at their cap are passed
 -- over; there are at most (claims of the task / cap) of them, so the walk is bounded by the
 -- running jobs, not by the keys. Parameters: task, queue, cap per key (NULL: uncapped), the
 -- same cap again, and how many keys.
@@ -950,7 +950,7 @@ WHERE k.task = v.task AND k.queue = v.queue AND k.concurrency_key = v.ckey
 		AND j.concurrency_key = k.concurrency_key AND j.status = 'KEYED');
 
 -- name: count-claims-keys
--- count-claims with the post-claim count per (task, key) beside it, through claims_key: one
+-- count-claims with the post-claim count per (task, key) beside it, through claims_keyed: one
 -- statement per batch.
 SELECT 'T' AS kind, task AS name, NULL::text AS ckey, count(*) AS claims FROM ${prefix}claims
 WHERE task = ANY(?::text[]) GROUP BY task

@@ -179,7 +179,14 @@ CREATE INDEX IF NOT EXISTS ${prefix}jobs_keyed_queue_due ON ${prefix}jobs (queue
 -- post-claim check. NULL for an unkeyed job and in claims of an older version.
 ALTER TABLE ${prefix}claims ADD COLUMN IF NOT EXISTS concurrency_key varchar(200);
 
-CREATE INDEX IF NOT EXISTS ${prefix}claims_key ON ${prefix}claims (task, concurrency_key);
+-- Partial: only keyed claims have an entry, so that a claim of an unkeyed job (every claim of
+-- an application without caps per key) pays no entry here. Every statement that reads it
+-- compares concurrency_key with "=", which implies the predicate. It replaces claims_key,
+-- which held an entry for every claim.
+CREATE INDEX IF NOT EXISTS ${prefix}claims_keyed ON ${prefix}claims (task, concurrency_key)
+	WHERE concurrency_key IS NOT NULL;
+
+DROP INDEX IF EXISTS ${prefix}claims_key;
 
 -- A row per (task, queue, key) that has KEYED jobs, and nothing for a key whose jobs are all
 -- running or done: the keys of the round-robin, least lately served first. Written in the

@@ -59,7 +59,7 @@ class PostgresKeyedPlansTest {
 			List<String> count = plan(statement, "count", statements.get("count-claims-keys"),
 					"ARRAY['t'], ARRAY['default'], ARRAY['t', 't'], ARRAY['hot', 'k-1']");
 			assertNoSeqScanOnJobs("count-claims-keys", count);
-			assertThat(String.join("\n", count)).contains(this.prefix + "claims_key");
+			assertThat(String.join("\n", count)).contains(this.prefix + "claims_keyed");
 			// The gauges and the stranded-work report: keyed jobs per queue and per pair, by index.
 			List<String> gauges = plan(statement, "gauges", statements.get("gauges"), "50");
 			assertNoSeqScanOnJobs("gauges", gauges);
