@@ -1096,6 +1096,35 @@ public abstract class ClaimStoreContractTest extends StoreContract {
 				new StrandedWork("renamed", "emails", 3), new StrandedWork("renamed", "moved-away", 1));
 	}
 
+	/**
+	 * A keyed job that failed with a retry waits in its key again and is claimed, within its
+	 * cap per key, once its backoff is over, although the claim that took it found the key
+	 * with nothing else waiting (the JDBC stores then drop the key from the round, and the
+	 * retry must put it back). A batch of outcomes without a retry finishes another key's job
+	 * meanwhile: the JDBC stores record the two kinds with different statements.
+	 */
+	@Test
+	void aKeyedJobRetriedAfterAFailureIsClaimedAgainWithinItsKey() {
+		JobId failing = JobId.newId();
+		JobId other = JobId.newId();
+		this.store.enqueue(List.of(
+				new NewJob(failing, "keyed", "default", "[]", 0, Duration.ZERO, null, null, 3, null, Map.of(), "a"),
+				new NewJob(other, "keyed", "default", "[]", 0, Duration.ZERO, null, null, 3, null, Map.of(), "b")));
+		ClaimRequest request = request(4, Map.of("keyed", 4), Set.of("default"), Map.of())
+			.withKeyCaps(Map.of("keyed", 1));
+		Map<JobId, ClaimedJob> first = new HashMap<>();
+		claim(request).forEach((job) -> first.put(job.id(), job));
+		assertThat(first).containsOnlyKeys(failing, other);
+		this.store.finish(List.of(new Outcome.Failed(first.get(failing).claim(), "boom", Duration.ofMillis(300))), true);
+		this.store.finish(List.of(new Outcome.Succeeded(first.get(other).claim(), null)), true);
+		assertThat(this.store.find(failing).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+		assertThat(this.store.find(other).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+		await().atMost(PATIENCE).until(() -> !claim(request).isEmpty());
+		JobView retried = this.store.find(failing).orElseThrow();
+		assertThat(retried.status()).isEqualTo(JobStatus.RUNNING);
+		assertThat(retried.attempts()).isEqualTo(2);
+	}
+
 	@Test
 	void keyedJobsNoLiveInstanceServesAreStrandedToo() {
 		this.store.enqueue(List.of(keyed("renamed", "emails", "a", Duration.ZERO),

@@ -175,7 +175,7 @@ public final class PostgresDialect implements JdbcDialect {
 	public Set<ClaimRef> finish(Connection connection, JdbcStatements statements, Collection<Outcome> outcomes,
 			boolean wakeOthers) throws SQLException {
 		try (PreparedStatement ps = connection
-			.prepareStatement(statements.joined("plan-settings", "finish-jobs"))) {
+			.prepareStatement(statements.joined("plan-settings", finishStatement(outcomes)))) {
 			bindFinish(connection, ps, outcomes, wakeOthers);
 			// The plan setting answers first; the released claims come second.
 			return new LinkedHashSet<>(rowsOfStatement(ps, 2, PostgresDialect::claimRef).get(0));
@@ -186,7 +186,7 @@ public final class PostgresDialect implements JdbcDialect {
 	public FinishAndClaim finishAndClaim(Connection connection, JdbcStatements statements,
 			Collection<Outcome> outcomes, boolean wakeOthers, ClaimPlan plan) throws SQLException {
 		try (PreparedStatement ps = connection.prepareStatement(
-				statements.joined("plan-settings", "finish-jobs", "claim-locks", "claim-jobs"))) {
+				statements.joined("plan-settings", finishStatement(outcomes), "claim-locks", "claim-jobs"))) {
 			int bound = bindFinish(connection, ps, outcomes, wakeOthers);
 			// One transaction: the claim commits as durably as the outcomes must.
 			bindClaim(connection, ps, bound, plan, null);
@@ -200,7 +200,22 @@ public final class PostgresDialect implements JdbcDialect {
 	}
 
 	/**
-	 * Binds the parameters of finish-jobs, the first ones of its statement.
+	 * The finish statement for some outcomes: the one that puts retried keyed jobs back in
+	 * their keys' round only when an outcome is a retry, since its write to job_keys costs
+	 * every execution its setting up, whether or not it writes a row.
+	 * @return the statement's name
+	 */
+	static String finishStatement(Collection<Outcome> outcomes) {
+		for (Outcome outcome : outcomes) {
+			if (outcome instanceof Outcome.Failed failed && failed.retryDelay() != null) {
+				return "finish-jobs-requeueing";
+			}
+		}
+		return "finish-jobs";
+	}
+
+	/**
+	 * Binds the parameters of finish-jobs (or finish-jobs-requeueing), the first ones of its statement.
 	 * @return how many parameters it bound
 	 */
 	private int bindFinish(Connection connection, PreparedStatement ps, Collection<Outcome> outcomes,

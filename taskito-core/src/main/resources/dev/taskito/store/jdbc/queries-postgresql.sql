@@ -264,7 +264,7 @@ UPDATE ${prefix}jobs j SET status = CASE WHEN j.concurrency_key IS NULL THEN 'PE
 		run_at = (SELECT a.ts + a.delays[array_position(a.ids, j.id)] * interval '1 microsecond' FROM a)
 WHERE j.id = ANY((SELECT ids FROM a)::uuid[]) AND j.status = 'RUNNING';
 
--- name: finish-jobs
+-- fragment: finish-outcomes
 -- Records outcomes in one round trip (plan-settings, then this), committed durably as it
 -- completes (auto-commit), or with a claim after it in the same round trip and transaction
 -- (plan-settings, finish-jobs, claim-locks, claim-jobs with NULL: the server's durability):
@@ -310,7 +310,25 @@ finished AS (
 	)
 	WHERE j.id = ANY((SELECT ids FROM v)::uuid[]) AND j.status = 'RUNNING'
 	RETURNING j.id, j.status, j.awaited, j.task, j.queue, j.concurrency_key
-),
+)
+
+-- fragment: finish-answer
+-- Each awaited job that finished (not one retried) is announced on the finished channel:
+-- a scan of the batch's returned rows, and no notification at all when nobody awaits.
+SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified,
+		(SELECT count(pg_notify('${prefix}finished', f.id::text)) FROM finished f
+			WHERE f.awaited AND f.status NOT IN ('PENDING', 'KEYED')) AS finished_notified
+FROM released r;
+
+-- name: finish-jobs
+-- Outcomes none of which is a retry (see finish-jobs-requeueing): no job becomes KEYED
+-- again, so the statement has no write to job_keys, whose setting up every execution pays.
+${fragment:finish-outcomes}
+${fragment:finish-answer};
+
+-- name: finish-jobs-requeueing
+-- Outcomes among which are retries: a keyed job retried goes back in its key's round.
+${fragment:finish-outcomes},
 rekeyed AS (
 	-- A keyed job retried waits in its key's round again (see requeue-keys).
 	INSERT INTO ${prefix}job_keys (task, queue, concurrency_key, last_served)
@@ -318,12 +336,7 @@ rekeyed AS (
 	FROM (SELECT DISTINCT f.task, f.queue, f.concurrency_key FROM finished f WHERE f.status = 'KEYED') d
 	ON CONFLICT (task, queue, concurrency_key) DO UPDATE SET last_served = ${prefix}job_keys.last_served
 )
--- Each awaited job that finished (not one retried) is announced on the finished channel:
--- a scan of the batch's returned rows, and no notification at all when nobody awaits.
-SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified,
-		(SELECT count(pg_notify('${prefix}finished', f.id::text)) FROM finished f
-			WHERE f.awaited AND f.status NOT IN ('PENDING', 'KEYED')) AS finished_notified
-FROM released r;
+${fragment:finish-answer};
 
 -- name: notify
 SELECT pg_notify('${prefix}wakeup', '');

@@ -434,6 +434,8 @@ class JdbcClaimStoreTest {
 			Map<String, String[]> cases = new java.util.LinkedHashMap<>();
 			cases.put("finish-jobs", new String[] { "uuid[], uuid[], text[], text[], bigint[], boolean",
 					one + ", " + one + ", '{S}', '{null}', '{0}', false" });
+			cases.put("finish-jobs-requeueing", new String[] { "uuid[], uuid[], text[], text[], bigint[], boolean",
+					one + ", " + one + ", '{R}', '{boom}', '{1000}', false" });
 			cases.put("delete-claims", new String[] { "uuid[], uuid[]", one + ", " + one });
 			cases.put("renew-claims", new String[] { "bigint, uuid[], uuid[]", "30000, " + one + ", " + one });
 			cases.put("reap-delete-claims", new String[] { "uuid[], uuid[], bigint, timestamptz",
