@@ -26,6 +26,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
+import dev.taskito.JobExecutionInterceptor;
 import dev.taskito.JobHeadersContributor;
 import dev.taskito.JobId;
 import dev.taskito.Task;
@@ -157,6 +158,74 @@ class TaskitoTracingTests {
 			.withBean(ObservationRegistry.class, ObservationRegistry::create)
 			.withClassLoader(new FilteredClassLoader(ObservationRegistry.class))
 			.run((context) -> assertThat(context).doesNotHaveBean(TaskitoJobObservationInterceptor.class));
+	}
+
+	/**
+	 * Without a tracer an attempt is not observed unless the application asks for it: the
+	 * metrics listener's timer measures each attempt already, and the observation's own
+	 * timer and long-task timer would cost several microseconds of CPU per attempt.
+	 */
+	@Test
+	void withoutATracerAttemptsAreObservedOnlyWhenAskedFor() {
+		ApplicationContextRunner noTracer = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(TaskitoObservationAutoConfiguration.class))
+			.withBean(ObservationRegistry.class, TestObservationRegistry::create)
+			.withClassLoader(new FilteredClassLoader(Tracer.class));
+		noTracer.run((context) -> {
+			assertThat(runOneAttempt(context)).isEqualTo("done");
+			TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+				.doesNotHaveAnyObservation();
+		});
+		noTracer.withPropertyValues("taskito.observation.enabled=true").run((context) -> {
+			assertThat(runOneAttempt(context)).isEqualTo("done");
+			TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+				.hasObservationWithNameEqualTo("taskito.job");
+		});
+		// With a tracer, observed unless turned off.
+		this.runner.withBean(ObservationRegistry.class, TestObservationRegistry::create)
+			.withPropertyValues("taskito.dispatcher.enabled=false", "taskito.observation.enabled=false")
+			.run((context) -> {
+				assertThat(runOneAttempt(context)).isEqualTo("done");
+				TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+					.doesNotHaveAnyObservation();
+			});
+	}
+
+	private static Object runOneAttempt(org.springframework.context.ApplicationContext context) throws Exception {
+		JobId id = JobId.newId();
+		return context.getBean(TaskitoJobObservationInterceptor.class).intercept(new JobExecutionInterceptor.Execution() {
+
+			@Override
+			public JobId jobId() {
+				return id;
+			}
+
+			@Override
+			public String taskName() {
+				return "traced";
+			}
+
+			@Override
+			public String queue() {
+				return "default";
+			}
+
+			@Override
+			public int attempt() {
+				return 1;
+			}
+
+			@Override
+			public java.util.Map<String, String> headers() {
+				return java.util.Map.of();
+			}
+
+			@Override
+			public Object proceed() {
+				return "done";
+			}
+
+		});
 	}
 
 	/**
