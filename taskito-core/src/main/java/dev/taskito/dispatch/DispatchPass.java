@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,6 +68,8 @@ final class DispatchPass {
 	/** Claims whose answer was lost: they may have committed, so they are looked up by batch id. */
 	private final UnresolvedClaims unresolved;
 
+	private final PreClaimCheck preClaimCheck;
+
 	private final PostClaimCheck postClaimCheck;
 
 	private final TaskEvents events;
@@ -92,6 +93,7 @@ final class DispatchPass {
 		this.rateLimits = new RateLimitReports(registry, events);
 		this.store = store;
 		this.unresolved = unresolved;
+		this.preClaimCheck = new PreClaimCheck(store, registry, settings, caps, held, workers, this.rateLimits);
 		this.postClaimCheck = new PostClaimCheck(store, caps);
 		this.registry = registry;
 		this.settings = settings;
@@ -217,7 +219,7 @@ final class DispatchPass {
 	CallingThreadPass runOneOnCallingThread() {
 		this.passLock.lock();
 		try {
-			PreClaimGates gates = checkPreClaimGates(activeQueues(), new JobTally(), 1);
+			PreClaimGates gates = this.preClaimCheck.gates(activeQueues(), new JobTally(), 1);
 			if (gates == null) {
 				return new CallingThreadPass(0, 0);
 			}
@@ -304,11 +306,9 @@ final class DispatchPass {
 	}
 
 	/**
-	 * Step 2: how much this pass may claim: no more than the free worker slots (and the
-	 * batch size); only tasks this instance has a handler for, in active queues; no task or
-	 * queue whose cap this instance alone already fills or that was just seen saturated; and
-	 * no more than the rate limits' tokens, taken from the cluster-wide buckets. The claim
-	 * also names the cluster caps, for the store to gate it atomically.
+	 * Step 2: how much this pass may claim ({@link PreClaimCheck}): no more than the free
+	 * worker slots and the batch size, within this instance's share of the caps and the rate
+	 * limits' tokens.
 	 * @param queues the active queues
 	 * @return the claim request, or {@code null} when nothing may be claimed
 	 */
@@ -324,81 +324,7 @@ final class DispatchPass {
 	 * @return the claim request, or {@code null} when nothing may be claimed
 	 */
 	PreClaimGates checkPreClaimGates(Set<String> queues, JobTally finishing) {
-		return checkPreClaimGates(queues, finishing, this.settings.batchSize());
-	}
-
-	private PreClaimGates checkPreClaimGates(Set<String> queues, JobTally finishing, int maxJobs) {
-		int limit = Math.min(this.workers.freeSlots(), maxJobs);
-		if (limit <= 0 || queues.isEmpty()) {
-			return null;
-		}
-		long now = System.nanoTime();
-		RateLimitTokens tokens = new RateLimitTokens();
-		Map<String, Integer> taskLimits = new LinkedHashMap<>();
-		for (TaskDefinition task : this.registry.tasks()) {
-			int taskLimit = limit;
-			int cap = this.caps.taskCap(task.name());
-			if (cap > 0) {
-				if (this.caps.isTaskSaturated(task.name(), now)) {
-					continue;
-				}
-				// Our own claims count against the cap too: never claim what we alone would push over it.
-				taskLimit = Math.min(taskLimit, cap - this.held.ofTask(task.name()) + finishing.task(task.name()));
-			}
-			if (taskLimit <= 0) {
-				continue;
-			}
-			if (task.rateLimit() != null) {
-				tokens.wantForTask(task.name(), task.rateLimit(), taskLimit);
-			}
-			taskLimits.put(task.name(), taskLimit);
-		}
-		Map<String, Integer> queueLimits = new HashMap<>();
-		Set<String> claimable = new HashSet<>();
-		for (String queue : queues) {
-			QueueDefinition definition = this.registry.queue(queue);
-			int queueLimit = limit;
-			int cap = this.caps.queueCap(queue);
-			if (cap > 0) {
-				if (this.caps.isQueueSaturated(queue, now)) {
-					continue;
-				}
-				queueLimit = Math.min(queueLimit, cap - this.held.ofQueue(queue) + finishing.queue(queue));
-			}
-			if (queueLimit <= 0) {
-				continue;
-			}
-			if (definition.rateLimit() != null) {
-				tokens.wantForQueue(queue, definition.rateLimit(), queueLimit);
-			}
-			if (queueLimit < limit) {
-				queueLimits.put(queue, queueLimit);
-			}
-			claimable.add(queue);
-		}
-		if (taskLimits.isEmpty() || claimable.isEmpty()) {
-			return null;
-		}
-		tokens.take(this.store);
-		tokens.grantedToTasks().forEach((task, granted) -> taskLimits.merge(task, granted, Math::min));
-		tokens.grantedToQueues().forEach((queue, granted) -> queueLimits.merge(queue, granted, Math::min));
-		taskLimits.values().removeIf((taskLimit) -> taskLimit <= 0);
-		queueLimits.forEach((queue, queueLimit) -> {
-			if (queueLimit <= 0) {
-				claimable.remove(queue);
-			}
-		});
-		queueLimits.keySet().retainAll(claimable);
-		if (taskLimits.isEmpty() || claimable.isEmpty()) {
-			this.rateLimits.report(tokens, null);
-			tokens.giveBackUnused(this.store, new JobTally());
-			return null;
-		}
-		ClaimRequest request = new ClaimRequest(this.settings.instanceId(), this.settings.leaseDuration(), limit,
-				claimable, taskLimits, queueLimits)
-			.withCaps(this.caps.taskCaps(taskLimits.keySet()), this.caps.queueCaps(claimable))
-			.withKeyCaps(this.caps.keyCaps(taskLimits.keySet()));
-		return new PreClaimGates(request, tokens);
+		return this.preClaimCheck.gates(queues, finishing, this.settings.batchSize());
 	}
 
 	/**
