@@ -34,6 +34,7 @@ import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.InstanceView;
 import dev.taskito.store.FinishedCounts;
+import dev.taskito.store.JobAdminStore;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -216,7 +217,7 @@ public final class JdbcClaimStore implements ClaimStore {
 
 	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
-		return this.finishedCounts.count(ClaimStore.requireSliceBounds(bounds));
+		return this.finishedCounts.count(JobAdminStore.requireSliceBounds(bounds));
 	}
 
 	@Override

@@ -36,7 +36,7 @@ final class JdbcFinishedCounts {
 	}
 
 	/**
-	 * @param bounds at least two, as {@link dev.taskito.store.ClaimStore#requireSliceBounds} checks them
+	 * @param bounds at least two, as {@link dev.taskito.store.JobAdminStore#requireSliceBounds} checks them
 	 */
 	List<FinishedCounts> count(List<JobId> bounds) {
 		return this.transactions.withAutoCommit("count finished jobs", "jobs",

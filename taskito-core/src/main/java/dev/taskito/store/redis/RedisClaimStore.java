@@ -28,6 +28,7 @@ import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.InstanceView;
 import dev.taskito.store.FinishedCounts;
+import dev.taskito.store.JobAdminStore;
 import dev.taskito.store.JobCounts;
 import dev.taskito.store.NewJob;
 import dev.taskito.store.Outcome;
@@ -213,7 +214,7 @@ public final class RedisClaimStore implements ClaimStore {
 
 	@Override
 	public List<FinishedCounts> finishedCounts(List<JobId> bounds) {
-		return this.jobIndex.finishedCounts(ClaimStore.requireSliceBounds(bounds));
+		return this.jobIndex.finishedCounts(JobAdminStore.requireSliceBounds(bounds));
 	}
 
 	@Override

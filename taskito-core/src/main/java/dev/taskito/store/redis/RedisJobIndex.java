@@ -134,7 +134,7 @@ final class RedisJobIndex {
 	}
 
 	/**
-	 * @param bounds at least two, as {@link dev.taskito.store.ClaimStore#requireSliceBounds} checks them
+	 * @param bounds at least two, as {@link dev.taskito.store.JobAdminStore#requireSliceBounds} checks them
 	 */
 	List<FinishedCounts> finishedCounts(List<JobId> bounds) {
 		List<Object> reply = this.scripts.run("finished_counts", "count finished jobs",
