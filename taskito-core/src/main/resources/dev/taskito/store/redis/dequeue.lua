@@ -167,11 +167,8 @@ for _, queue in ipairs(queues) do
     for _, task in ipairs(tasks) do
       local n = math.min(queue_cap, task_limit[task])
       if n > 0 then
-        -- The pair's keys, made once here rather than once per job claimed from it.
-        local rk = ready_key(queue, task)
-        local pk = { ready = rk, task_claims = task_claims_key(task), queue_claims = queue_claims_key(queue) }
-        for _, member in ipairs(redis.call('ZRANGE', rk, 0, n - 1)) do
-          candidates[#candidates + 1] = { member = member, queue = queue, task = task, sort = member, keys = pk }
+        for _, member in ipairs(redis.call('ZRANGE', pair_keys(queue, task).ready, 0, n - 1)) do
+          candidates[#candidates + 1] = { member = member, queue = queue, task = task, sort = member }
         end
         gather_keyed(queue, task, n, candidates)
       end
@@ -207,7 +204,7 @@ for _, c in ipairs(candidates) do
         served_order[#served_order + 1] = c
       end
     else
-      gather(unready, c.keys.ready, c.member)
+      gather(unready, pair_keys(c.queue, c.task).ready, c.member)
     end
     local f = redis.call('HMGET', jk, 'status', 'started', 'payload', 'max_retries', 'timeout', 'priority',
       'attempts', 'run_at', 'headers', 'scheduled', 'ckey', 'ready')
@@ -231,15 +228,15 @@ for _, c in ipairs(candidates) do
         'token', token, 'instance', instance, 'batch', batch, 'lease', lease_text, 'prev_started', f[2] or '')
       -- The ready field is left as it was: it means something only while the job is PENDING,
       -- and make_pending writes or clears it whenever the job becomes PENDING again.
-      local pk = c.keys
-      gather(task_ids, pk and pk.task_claims or task_claims_key(c.task), id)
+      local pk = pair_keys(c.queue, c.task)
+      gather(task_ids, pk.task_claims, id)
       if c.ckey then
         local kk = key_claims_key(c.task, c.ckey)
         if not key_ids[kk] then key_ids[kk] = { task = c.task, ckey = c.ckey, ids = {} } end
         local list = key_ids[kk].ids
         list[#list + 1] = id
       end
-      gather(queue_ids, pk and pk.queue_claims or queue_claims_key(c.queue), id)
+      gather(queue_ids, pk.queue_claims, id)
       lease_args[#lease_args + 1] = c.ckey and string.format('%d', lease_score(lease, c.ckey)) or lease_text
       lease_args[#lease_args + 1] = id
       ids[#ids + 1] = id

@@ -22,23 +22,6 @@ local now = now_ms()
 -- Printed once for every job of the call (see dequeue.lua).
 local now_text = string.format('%d', now)
 local recorded = {}
--- The keys of each (queue, task) pair met, made once per call rather than once per job.
-local pair_keys = {}
-local function keys_of(queue, task)
-  local by_task = pair_keys[queue]
-  if not by_task then
-    by_task = {}
-    pair_keys[queue] = by_task
-  end
-  local keys = by_task[task]
-  if not keys then
-    keys = { task_claims = task_claims_key(task), queue_claims = queue_claims_key(queue),
-      active = index_key('active', queue, task), succeeded = index_key('succeeded', queue, task),
-      dead = index_key('dead', queue, task) }
-    by_task[task] = keys
-  end
-  return keys
-end
 -- Removals from the claim sets and the leases are gathered and made once per key after the
 -- loop: one command for the whole batch costs far less than one per job. The script is atomic, so nothing sees the sets in between.
 local unclaimed, leases = {}, {}
@@ -50,7 +33,7 @@ for _, o in ipairs(outcomes) do
     'finished_token', 'awaited', 'ckey')
   if f[1] == 'RUNNING' and f[2] == o.token then
     if keyed(f[9]) then key_unclaimed(o.id, f[4], f[3], f[9], now) end
-    local pk = keys_of(f[4], f[3])
+    local pk = pair_keys(f[4], f[3])
     -- As drop_claim does, but with the set removals gathered.
     gather(unclaimed, pk.task_claims, o.id)
     gather(unclaimed, pk.queue_claims, o.id)

@@ -87,6 +87,24 @@ local function prune_index_pair(queue, task)
 end
 local function task_claims_key(task) return B .. 'claims:task:' .. task end
 local function queue_claims_key(queue) return B .. 'claims:queue:' .. queue end
+-- The keys of a (queue, task) pair a claim or a finish writes for each of its jobs, made once
+-- per pair and script call rather than once per job (every call runs this file afresh).
+local pair_keys_made = {}
+local function pair_keys(queue, task)
+  local by_task = pair_keys_made[queue]
+  if not by_task then
+    by_task = {}
+    pair_keys_made[queue] = by_task
+  end
+  local keys = by_task[task]
+  if not keys then
+    keys = { ready = ready_key(queue, task), task_claims = task_claims_key(task),
+      queue_claims = queue_claims_key(queue), active = index_key('active', queue, task),
+      succeeded = index_key('succeeded', queue, task), dead = index_key('dead', queue, task) }
+    by_task[task] = keys
+  end
+  return keys
+end
 local function batch_key(batch) return B .. 'batch:' .. batch end
 local function instance_key(instance) return B .. 'instance:' .. instance end
 -- What a live instance serves: a set of 't:' .. task and 'q:' .. queue, expiring with its
