@@ -12,9 +12,9 @@ import dev.taskito.JobExecutionInterceptor;
  * observation is a receiver: with Micrometer Tracing, its span continues the trace whose
  * context {@link TaskitoTraceHeadersContributor} stored with the job at enqueue, as a
  * child of the enqueuing span, on whichever instance runs the job. A handler that throws
- * ends the observation with its error. Whether it observes at all may be decided at the
- * first attempt (see {@link TaskitoObservationProperties#getEnabled()}): an attempt it does
- * not observe just proceeds.
+ * ends the observation with its error. Whether it observes at all is asked of a supplier
+ * (see {@link TaskitoObservationProperties#getEnabled()}): an attempt it does not observe just
+ * proceeds.
  */
 public class TaskitoJobObservationInterceptor implements JobExecutionInterceptor {
 
@@ -25,9 +25,6 @@ public class TaskitoJobObservationInterceptor implements JobExecutionInterceptor
 	private final TaskitoJobObservationConvention convention;
 
 	private final BooleanSupplier observing;
-
-	/** The answer of {@code observing}, once asked; a race asks twice, alike. */
-	private volatile Boolean decided;
 
 	/**
 	 * @param registry the registry
@@ -40,7 +37,8 @@ public class TaskitoJobObservationInterceptor implements JobExecutionInterceptor
 	/**
 	 * @param registry the registry
 	 * @param convention the application's convention, or {@code null} for the default
-	 * @param observing whether to observe attempts, asked at the first attempt and kept
+	 * @param observing whether to observe an attempt, asked at each (cheaply: see
+	 *        {@link TaskitoObservationAutoConfiguration}, which answers once and keeps it)
 	 */
 	public TaskitoJobObservationInterceptor(ObservationRegistry registry, TaskitoJobObservationConvention convention,
 			BooleanSupplier observing) {
@@ -51,12 +49,7 @@ public class TaskitoJobObservationInterceptor implements JobExecutionInterceptor
 
 	@Override
 	public Object intercept(Execution execution) throws Exception {
-		Boolean decided = this.decided;
-		if (decided == null) {
-			decided = this.observing.getAsBoolean();
-			this.decided = decided;
-		}
-		if (!decided) {
+		if (!this.observing.getAsBoolean()) {
 			return execution.proceed();
 		}
 		Observation observation = Observation.createNotStarted(this.convention, DEFAULT,

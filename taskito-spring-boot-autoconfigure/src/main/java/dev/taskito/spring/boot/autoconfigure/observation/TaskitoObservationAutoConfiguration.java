@@ -43,7 +43,9 @@ public final class TaskitoObservationAutoConfiguration {
 			ObjectProvider<TaskitoJobObservationConvention> convention, TaskitoObservationProperties properties,
 			ConfigurableListableBeanFactory beanFactory) {
 		Boolean enabled = properties.getEnabled();
-		BooleanSupplier observing = (enabled != null) ? enabled::booleanValue : () -> hasTracer(beanFactory);
+		// Without the property, decided at the first attempt and kept.
+		SingletonSupplier<Boolean> tracing = SingletonSupplier.of(() -> hasTracer(beanFactory));
+		BooleanSupplier observing = (enabled != null) ? enabled::booleanValue : tracing::get;
 		return new TaskitoJobObservationInterceptor(registry, convention.getIfUnique(), observing);
 	}
 
