@@ -28,8 +28,8 @@ import dev.taskito.store.jdbc.JdbcDialect.ColumnType;
  * the same name promises.
  *
  * <p>Every read is one statement in auto-commit, so a page is one consistent moment. The
- * statements are served by {@code jobs_listing} (status, task, queue, id); each dialect's query
- * file says how. A query's {@code after} becomes the lowest id to read (the next one up, as
+ * statements are served by {@code jobs_listing} (status, task, queue, id), on PostgreSQL by
+ * {@code jobs_listing_not_running} and {@code jobs_running}; each dialect's query file says how. A query's {@code after} becomes the lowest id to read (the next one up, as
  * {@link JobId} orders them unsigned, which PostgreSQL's and H2's {@code uuid} order agree
  * with), so every statement reads an inclusive id range.
  */

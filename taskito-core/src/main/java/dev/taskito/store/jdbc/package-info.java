@@ -21,7 +21,8 @@
  * overall limit, then apply the queue limits, the task limits and the overall limit in claim
  * order.</li>
  * <li>Listing, counting and bulk steps read one index, {@code jobs_listing (status, task,
- * queue, id)}, pair by pair in id order; an awaited job ({@code jobs.awaited}) is announced
+ * queue, id)}, pair by pair in id order (on PostgreSQL {@code jobs_listing_not_running}, and
+ * {@code jobs_running (id)} for running jobs); an awaited job ({@code jobs.awaited}) is announced
  * by the statement that finishes it ({@code NOTIFY} on PostgreSQL, in the JVM after the
  * commit on H2).</li>
  * </ul>

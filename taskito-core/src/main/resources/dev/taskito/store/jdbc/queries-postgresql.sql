@@ -574,7 +574,7 @@ UPDATE ${prefix}rate_buckets SET tokens = ?, updated_at = ? WHERE bucket = ?;
 -- the next statements check again.
 SELECT j.id, j.task, c.instance_id, c.claim_token
 FROM ${prefix}jobs j LEFT JOIN ${prefix}claims c ON c.job_id = j.id
-WHERE j.status COLLATE "C" = 'RUNNING'
+WHERE j.status = 'RUNNING'
 	AND (c.job_id IS NULL OR (c.lease_expires_at <= clock_timestamp() - ? * interval '1 millisecond'
 		AND c.lease_expires_at < ?));
 
@@ -623,8 +623,8 @@ SELECT pg_advisory_unlock(?);
 
 -- name: purge
 -- One bounded chunk of finished jobs past their retention, in a short transaction of its own;
--- rows a concurrent statement holds are left for the next chunk. Served by jobs_listing, so
--- that finished jobs need no index of their own (every index costs every job's row
+-- rows a concurrent statement holds are left for the next chunk. Served by
+-- jobs_listing_not_running, so that finished jobs need no index of their own (every index costs every job's row
 -- versions, and the drain measured one more as 4 % with two instances): the (status, task,
 -- queue) triples of finished jobs are found by the same loose index scan as the listing,
 -- then each triple's jobs are read in id order up to the highest id a job created by the
@@ -646,14 +646,15 @@ pairs(status, task, queue) AS (
 	SELECT f.status, f.task, f.queue FROM cut
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = cut.status
+		WHERE j.status COLLATE "C" = cut.status AND j.status <> 'RUNNING'
 		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	UNION ALL
 	SELECT f.status, f.task, f.queue FROM pairs p
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		WHERE j.status COLLATE "C" = p.status AND j.status <> 'RUNNING'
+			AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
 		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 ),
@@ -661,7 +662,8 @@ doomed AS MATERIALIZED (
 	SELECT d.id FROM pairs p JOIN cut ON cut.status = p.status CROSS JOIN q
 	CROSS JOIN LATERAL (
 		SELECT j.id FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue AND j.id <= cut.last_id
+		WHERE j.status COLLATE "C" = p.status AND j.status <> 'RUNNING' AND j.task COLLATE "C" = p.task
+			AND j.queue COLLATE "C" = p.queue AND j.id <= cut.last_id
 			AND j.finished_at < cut.before
 		ORDER BY j.id LIMIT q.n
 		FOR UPDATE SKIP LOCKED
@@ -670,8 +672,8 @@ doomed AS MATERIALIZED (
 )
 DELETE FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM doomed));
 
--- The operations API: listing, counting and bulk steps over jobs_listing (status, task,
--- queue, id). Their parameters, in this order, describe a JobQuery:
+-- The operations API: listing, counting and bulk steps over jobs_listing_not_running (status,
+-- task, queue, id), and jobs_running (id) for RUNNING jobs. Their parameters, in this order, describe a JobQuery:
 --   statuses text[] (the statuses asked for, all five when none), task text and queue text
 --   (NULL for all), the id range id_from .. id_to (both inclusive: the id after the page's
 --   start, and the highest id to touch), due_from / due_before on run_at (NULL for none), and
@@ -696,7 +698,7 @@ pairs(status, task, queue) AS (
 	FROM q CROSS JOIN unnest(q.statuses) AS s(status)
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = s.status AND j.task COLLATE "C" >= COALESCE(q.task, '')
+		WHERE j.status COLLATE "C" = s.status AND j.status <> 'RUNNING' AND j.task COLLATE "C" >= COALESCE(q.task, '')
 		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	WHERE q.task IS NULL OR f.task = q.task
@@ -705,7 +707,8 @@ pairs(status, task, queue) AS (
 	FROM pairs p CROSS JOIN q
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		WHERE j.status COLLATE "C" = p.status AND j.status <> 'RUNNING'
+			AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
 		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	WHERE q.task IS NULL OR f.task = q.task
@@ -714,20 +717,39 @@ pairs(status, task, queue) AS (
 -- fragment: query-match
 -- One pair's jobs within the query's id range and due range (j is the jobs table, p the
 -- pair, q the parameters).
-WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+WHERE j.status COLLATE "C" = p.status AND j.status <> 'RUNNING' AND j.task COLLATE "C" = p.task
+	AND j.queue COLLATE "C" = p.queue AND j.id >= q.id_from AND j.id <= q.id_to
+	AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
+
+-- fragment: query-running
+-- The query's RUNNING jobs within its id range, task, queue and due range (j is the jobs
+-- table, q the parameters), read in id order from jobs_running: running jobs have no entry in
+-- jobs_listing_not_running, and they are as many as the jobs running, so no loose index scan
+-- is needed to find their pairs. Nothing is read unless the query asks for RUNNING.
+WHERE 'RUNNING' = ANY(q.statuses) AND j.status = 'RUNNING' AND j.id >= q.id_from AND j.id <= q.id_to
+	AND (q.task IS NULL OR j.task = q.task) AND (q.queue IS NULL OR j.queue = q.queue)
 	AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
 
 -- name: list-jobs
 WITH RECURSIVE ${fragment:query-pairs},
 page AS MATERIALIZED (
-	SELECT j.id FROM pairs p CROSS JOIN q
-	CROSS JOIN LATERAL (
-		SELECT j.id FROM ${prefix}jobs j
-		${fragment:query-match}
-		ORDER BY j.id LIMIT q.n
-	) j
-	WHERE q.queue IS NULL OR p.queue = q.queue
-	ORDER BY j.id LIMIT (SELECT n FROM q)
+	SELECT m.id FROM (
+		SELECT j.id FROM pairs p CROSS JOIN q
+		CROSS JOIN LATERAL (
+			SELECT j.id FROM ${prefix}jobs j
+			${fragment:query-match}
+			ORDER BY j.id LIMIT q.n
+		) j
+		WHERE q.queue IS NULL OR p.queue = q.queue
+		UNION ALL
+		SELECT j.id FROM q
+		CROSS JOIN LATERAL (
+			SELECT j.id FROM ${prefix}jobs j
+			${fragment:query-running}
+			ORDER BY j.id LIMIT q.n
+		) j
+	) m
+	ORDER BY m.id LIMIT (SELECT n FROM q)
 )
 SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
 		last_error, result, unique_key, scheduled_for, concurrency_key
@@ -737,42 +759,73 @@ ORDER BY id;
 -- name: list-step
 -- The jobs a bulk step looks at, as list-jobs finds them: their ids and unique keys.
 WITH RECURSIVE ${fragment:query-pairs}
-SELECT j.id, j.unique_key FROM pairs p CROSS JOIN q
-CROSS JOIN LATERAL (
-	SELECT j.id, j.unique_key FROM ${prefix}jobs j
-	${fragment:query-match}
-	ORDER BY j.id LIMIT q.n
-) j
-WHERE q.queue IS NULL OR p.queue = q.queue
-ORDER BY j.id LIMIT (SELECT n FROM q);
+SELECT m.id, m.unique_key FROM (
+	SELECT j.id, j.unique_key FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.id, j.unique_key FROM ${prefix}jobs j
+		${fragment:query-match}
+		ORDER BY j.id LIMIT q.n
+	) j
+	WHERE q.queue IS NULL OR p.queue = q.queue
+	UNION ALL
+	SELECT j.id, j.unique_key FROM q
+	CROSS JOIN LATERAL (
+		SELECT j.id, j.unique_key FROM ${prefix}jobs j
+		${fragment:query-running}
+		ORDER BY j.id LIMIT q.n
+	) j
+) m
+ORDER BY m.id LIMIT (SELECT n FROM q);
 
 -- name: count-jobs
--- Each pair's matching jobs counted through the index (n is not used).
+-- Each pair's matching jobs counted through the index, and the running ones through
+-- jobs_running (n is not used).
 WITH RECURSIVE ${fragment:query-pairs}
-SELECT COALESCE(sum(c.n), 0) AS n FROM pairs p CROSS JOIN q
-CROSS JOIN LATERAL (
-	SELECT count(*) AS n FROM ${prefix}jobs j
-	${fragment:query-match}
-) c
-WHERE q.queue IS NULL OR p.queue = q.queue;
+SELECT COALESCE((
+		SELECT sum(c.n) FROM pairs p CROSS JOIN q
+		CROSS JOIN LATERAL (
+			SELECT count(*) AS n FROM ${prefix}jobs j
+			${fragment:query-match}
+		) c
+		WHERE q.queue IS NULL OR p.queue = q.queue), 0)
+	+ (SELECT count(*) FROM q CROSS JOIN ${prefix}jobs j
+		${fragment:query-running}) AS n;
 
 -- name: newest-job
--- Each pair's highest matching id, read backwards through the index, and the highest of them.
+-- Each pair's highest matching id, read backwards through the index, the highest running one,
+-- and the highest of them.
 WITH RECURSIVE ${fragment:query-pairs}
-SELECT j.id FROM pairs p CROSS JOIN q
-CROSS JOIN LATERAL (
-	SELECT j.id FROM ${prefix}jobs j
-	${fragment:query-match}
-	ORDER BY j.id DESC LIMIT 1
-) j
-WHERE q.queue IS NULL OR p.queue = q.queue
-ORDER BY j.id DESC LIMIT 1;
+SELECT m.id FROM (
+	SELECT j.id FROM pairs p CROSS JOIN q
+	CROSS JOIN LATERAL (
+		SELECT j.id FROM ${prefix}jobs j
+		${fragment:query-match}
+		ORDER BY j.id DESC LIMIT 1
+	) j
+	WHERE q.queue IS NULL OR p.queue = q.queue
+	UNION ALL
+	SELECT j.id FROM q
+	CROSS JOIN LATERAL (
+		SELECT j.id FROM ${prefix}jobs j
+		${fragment:query-running}
+		ORDER BY j.id DESC LIMIT 1
+	) j
+) m
+ORDER BY m.id DESC LIMIT 1;
 
 -- name: job-counts
--- Pending, running and dead jobs per (task, queue), counted from jobs_listing.
-SELECT task, queue, count(*) FILTER (WHERE status IN ('PENDING', 'KEYED')) AS pending,
-		count(*) FILTER (WHERE status = 'RUNNING') AS running, count(*) FILTER (WHERE status = 'DEAD') AS dead
-FROM ${prefix}jobs WHERE status IN ('PENDING', 'KEYED', 'RUNNING', 'DEAD')
+-- Pending and dead jobs per (task, queue), counted from jobs_listing_not_running, and the
+-- running ones from jobs_running.
+SELECT task, queue, sum(pending)::bigint AS pending, sum(running)::bigint AS running, sum(dead)::bigint AS dead
+FROM (
+	SELECT task, queue, count(*) FILTER (WHERE status <> 'DEAD') AS pending, 0 AS running,
+			count(*) FILTER (WHERE status = 'DEAD') AS dead
+	FROM ${prefix}jobs WHERE status COLLATE "C" IN ('PENDING', 'KEYED', 'DEAD') AND status <> 'RUNNING'
+	GROUP BY task, queue
+	UNION ALL
+	SELECT task, queue, 0, count(*), 0 FROM ${prefix}jobs WHERE status = 'RUNNING'
+	GROUP BY task, queue
+) c
 GROUP BY task, queue
 ORDER BY task, queue;
 
@@ -843,7 +896,7 @@ UPDATE ${prefix}schedules SET paused = ? WHERE task = ?;
 -- name: finished-counts
 -- SUCCEEDED and DEAD jobs per (task, queue) pair and slice of ids (?1 the slices' lowest ids,
 -- ?2 the ids they end before): the triples found by the loose index scan of query-pairs,
--- then each slice counted as one id range of the triple's entries in jobs_listing.
+-- then each slice counted as one id range of the triple's entries in jobs_listing_not_running.
 WITH RECURSIVE s AS MATERIALIZED (
 	SELECT b.lo, b.hi, (b.i - 1)::int AS slice FROM unnest(?::uuid[], ?::uuid[]) WITH ORDINALITY AS b(lo, hi, i)
 ),
@@ -852,7 +905,7 @@ pairs(status, task, queue) AS (
 	FROM unnest(ARRAY['SUCCEEDED', 'DEAD']::text[]) AS st(status)
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = st.status
+		WHERE j.status COLLATE "C" = st.status AND j.status <> 'RUNNING'
 		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 	UNION ALL
@@ -860,7 +913,8 @@ pairs(status, task, queue) AS (
 	FROM pairs p
 	CROSS JOIN LATERAL (
 		SELECT j.status, j.task, j.queue FROM ${prefix}jobs j
-		WHERE j.status COLLATE "C" = p.status AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
+		WHERE j.status COLLATE "C" = p.status AND j.status <> 'RUNNING'
+			AND (j.task COLLATE "C", j.queue COLLATE "C") > (p.task, p.queue)
 		ORDER BY j.task COLLATE "C", j.queue COLLATE "C" LIMIT 1
 	) f
 )
@@ -868,8 +922,8 @@ SELECT p.status, p.task, p.queue, s.slice, c.n
 FROM pairs p CROSS JOIN s
 CROSS JOIN LATERAL (
 	SELECT count(*) AS n FROM ${prefix}jobs j
-	WHERE j.status COLLATE "C" = p.status AND j.task COLLATE "C" = p.task AND j.queue COLLATE "C" = p.queue
-		AND j.id >= s.lo AND j.id < s.hi
+	WHERE j.status COLLATE "C" = p.status AND j.status <> 'RUNNING' AND j.task COLLATE "C" = p.task
+		AND j.queue COLLATE "C" = p.queue AND j.id >= s.lo AND j.id < s.hi
 ) c
 WHERE c.n > 0;
 

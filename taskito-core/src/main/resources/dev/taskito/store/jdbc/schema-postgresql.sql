@@ -42,27 +42,37 @@ DROP INDEX IF EXISTS ${prefix}jobs_unique_key;
 
 -- Listing, counting and bulk changes by status, task and queue in id order: a status's
 -- (task, queue) pairs are found by skipping through it one probe per pair, then each pair's
--- jobs are read in id order from where a page starts. Also the reaper's fallback for running
--- jobs that lost their claim row (jobs_running before), and the purge of finished jobs by age
--- (jobs_finished before). Every row version of a job is written to this index, so it replaces
--- those two rather than sit beside them.
+-- jobs are read in id order from where a page starts. Also the purge of finished jobs by age
+-- (jobs_finished before). Every row version of a job but its RUNNING one is written here.
 -- Built in place (and locking the jobs table against writes while it builds) when Taskito
 -- starts on tables of an older version; on a large table create it first with
 -- CREATE INDEX CONCURRENTLY, under this name, and start afterwards.
 --
 -- Its text columns compare bytewise (COLLATE "C"), whatever the database's collation: every
--- job inserts three entries, each found by comparing status, task and queue down the tree,
+-- job inserts two entries, each found by comparing status, task and queue down the tree,
 -- and a locale's comparison (even C.UTF-8's, through strcoll) cost the two-instance drain
 -- several per cent where bytewise comparison costs about one. The statements that read it
--- say COLLATE "C" in their conditions so that they can use it; the order of pairs it gives
+-- say COLLATE "C" in their conditions so that they can use it, and status <> 'RUNNING' so
+-- that a plan may use it whatever statuses are asked for (a partial index serves a query
+-- only when the query's own conditions imply its predicate); the order of pairs it gives
 -- is byte order, which only decides the order pairs are visited in.
-CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing
-	ON ${prefix}jobs (status COLLATE "C", task COLLATE "C", queue COLLATE "C", id);
+--
+-- RUNNING jobs are left out: every claim paid an entry of four columns here, which measured
+-- on its own cost the claim about 3 microseconds per job more than the narrow jobs_running
+-- entry below, some 2 % of the store's CPU in a drain. Running jobs are listed from
+-- jobs_running instead: they are as many as the jobs running. It replaces jobs_listing,
+-- which held an entry for every row version.
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_listing_not_running
+	ON ${prefix}jobs (status COLLATE "C", task COLLATE "C", queue COLLATE "C", id) WHERE status <> 'RUNNING';
 
-DROP INDEX IF EXISTS ${prefix}jobs_running;
+DROP INDEX IF EXISTS ${prefix}jobs_listing;
+
+-- The running jobs in id order: their listing, the stats' running counts and the reaper's
+-- look at every running job (a RUNNING job whose claim row is gone has no lease to expire).
+CREATE INDEX IF NOT EXISTS ${prefix}jobs_running ON ${prefix}jobs (id) WHERE status = 'RUNNING';
 
 -- The purge of finished jobs by age had an index of its own (status, finished_at) before;
--- it now reads jobs_listing (see the purge statement), which spares every job one entry.
+-- it now reads jobs_listing_not_running (see the purge statement), which spares every job one entry.
 DROP INDEX IF EXISTS ${prefix}jobs_finished;
 
 -- Whether someone awaits the job's end (TaskQueue.awaitFinished): only then does finishing

@@ -79,6 +79,17 @@ class JdbcStoreOperationsTest {
 		 */
 		abstract Set<String> indexes(String table) throws SQLException;
 
+		/**
+		 * @return the index the listing reads on this dialect (without the prefix)
+		 */
+		abstract String listingIndex();
+
+		/**
+		 * @return indexes of earlier versions that the listing's index replaced, which a start
+		 *         drops (without the prefix)
+		 */
+		abstract List<String> replacedIndexes();
+
 		String newPrefix() {
 			String prefix = TestPostgres.newTablePrefix();
 			this.prefixes.add(prefix);
@@ -118,12 +129,12 @@ class JdbcStoreOperationsTest {
 						+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
 				statement.execute("INSERT INTO " + prefix + "queues (queue, paused) VALUES ('mail', TRUE)");
 			}
-			assertThat(indexes(prefix + "jobs")).doesNotContain(prefix + "jobs_listing");
+			assertThat(indexes(prefix + "jobs")).doesNotContain(prefix + listingIndex());
 
 			JdbcClaimStore store = store(prefix);
 			store.start();
-			assertThat(indexes(prefix + "jobs")).contains(prefix + "jobs_listing", prefix + "jobs_pending")
-				.doesNotContain(prefix + "jobs_running");
+			assertThat(indexes(prefix + "jobs")).contains(prefix + listingIndex(), prefix + "jobs_pending")
+				.doesNotContainAnyElementsOf(replacedIndexes().stream().map((name) -> prefix + name).toList());
 			try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
 				statement.executeQuery("SELECT awaited FROM " + prefix + "jobs").close();
 				statement.executeQuery("SELECT configured_paused FROM " + prefix + "queues").close();
@@ -433,6 +444,16 @@ class JdbcStoreOperationsTest {
 			TestH2.shutdown(this.dataSource);
 		}
 
+		@Override
+		String listingIndex() {
+			return "jobs_listing";
+		}
+
+		@Override
+		List<String> replacedIndexes() {
+			return List.of("jobs_running");
+		}
+
 		@Test
 		void finishedCountsProbeJobsListing() throws SQLException {
 			String prefix = newPrefix();
@@ -536,6 +557,16 @@ class JdbcStoreOperationsTest {
 
 		@Override
 		void dropDatabase() {
+		}
+
+		@Override
+		String listingIndex() {
+			return "jobs_listing_not_running";
+		}
+
+		@Override
+		List<String> replacedIndexes() {
+			return List.of("jobs_listing", "jobs_finished");
 		}
 
 		@Override
