@@ -27,6 +27,7 @@ import dev.taskito.store.ClusterGauges;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.InstanceView;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.FinishedCounts;
 import dev.taskito.store.JobAdminStore;
 import dev.taskito.store.JobCounts;
@@ -340,6 +341,19 @@ public final class RedisClaimStore implements ClaimStore {
 	@Override
 	public Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
 		return this.claims.finish(outcomes, wakeOthers);
+	}
+
+	/**
+	 * Records the outcomes and claims in one round trip: the claim's script is sent right
+	 * behind the outcomes' script, without waiting for its reply.
+	 */
+	@Override
+	public FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request,
+			UUID batchId) {
+		if (outcomes.isEmpty()) {
+			return ClaimStore.super.finishAndClaim(outcomes, wakeOthers, request, batchId);
+		}
+		return this.claims.finishAndClaim(outcomes, wakeOthers, request, batchId);
 	}
 
 	@Override

@@ -17,6 +17,7 @@ import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoredHeaders;
@@ -30,7 +31,7 @@ import dev.taskito.store.TaskKey;
  * or not at all; rollback and finish act only on claims whose token still matches. A call
  * that fails throws {@link dev.taskito.store.StoreUnavailableException} when its outcome is
  * unknown: a claim is then found again by its batch id, and a repeated finish answers as the
- * first did.
+ * first did. Outcomes and a claim after them go in one round trip ({@link #finishAndClaim}).
  */
 final class RedisClaims {
 
@@ -44,6 +45,11 @@ final class RedisClaims {
 	}
 
 	List<ClaimedJob> claim(ClaimRequest request, UUID batchId) {
+		RedisScripts.Run run = claimRun(request, batchId);
+		return claimedJobs(this.scripts.run(run.name(), run.operation(), run.args()));
+	}
+
+	private static RedisScripts.Run claimRun(ClaimRequest request, UUID batchId) {
 		List<String> args = new ArrayList<>();
 		args.add(request.instanceId());
 		args.add(Long.toString(request.lease().toMillis()));
@@ -62,7 +68,7 @@ final class RedisClaims {
 		for (int i = 0; i < request.limit(); i++) {
 			args.add(freshToken().toString());
 		}
-		return claimedJobs(this.scripts.run("dequeue", "claim jobs for instance " + request.instanceId(), args));
+		return new RedisScripts.Run("dequeue", "claim jobs for instance " + request.instanceId(), args);
 	}
 
 	List<ClaimedJob> recoverClaim(String instanceId, UUID batchId) {
@@ -124,6 +130,27 @@ final class RedisClaims {
 		if (outcomes.isEmpty()) {
 			return Set.of();
 		}
+		RedisScripts.Run run = finishRun(outcomes, wakeOthers);
+		return RedisScriptValues.claimsOf(this.scripts.run(run.name(), run.operation(), run.args()));
+	}
+
+	/**
+	 * Records outcomes, then claims, in one round trip: {@code dequeue.lua} is sent right
+	 * behind {@code finish.lua}, so it sees the claims the outcomes released. Each script is
+	 * atomic on its own, as when they are called one after the other.
+	 */
+	FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request, UUID batchId) {
+		RedisScripts.Replies replies = this.scripts.runBoth(finishRun(outcomes, wakeOthers),
+				claimRun(request, batchId));
+		Set<ClaimRef> recorded = RedisScriptValues.claimsOf(replies.first());
+		RedisScripts.Answer claim = replies.second();
+		if (claim.failure() != null) {
+			return new FinishAndClaim(recorded, List.of(), claim.failure());
+		}
+		return new FinishAndClaim(recorded, claimedJobs(claim.reply()), null);
+	}
+
+	private static RedisScripts.Run finishRun(List<Outcome> outcomes, boolean wakeOthers) {
 		List<String> args = new ArrayList<>();
 		args.add(wakeOthers ? "1" : "0");
 		for (Outcome outcome : outcomes) {
@@ -140,8 +167,7 @@ final class RedisClaims {
 				args.add(failed.isDead() ? "0" : Long.toString(Math.max(0, failed.retryDelay().toMillis())));
 			}
 		}
-		List<Object> reply = this.scripts.run("finish", "record " + outcomes.size() + " outcomes", args);
-		return RedisScriptValues.claimsOf(reply);
+		return new RedisScripts.Run("finish", "record " + outcomes.size() + " outcomes", args);
 	}
 
 	private static List<ClaimedJob> claimedJobs(List<Object> reply) {

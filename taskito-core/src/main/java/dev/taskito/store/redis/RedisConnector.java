@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -11,9 +12,12 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.StatefulRedisConnectionImpl;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -194,15 +198,44 @@ final class RedisConnector {
 		}
 	}
 
+	/**
+	 * Sends commands without waiting for their replies, so that several go in one round trip;
+	 * each reply is then read with {@link #await}. Nothing is repeated or translated here.
+	 * @return the connection's asynchronous commands
+	 * @throws IllegalStateException when the connection is not open
+	 */
+	RedisAsyncCommands<String, String> async() {
+		return connection().async();
+	}
+
+	/**
+	 * Waits for a reply sent with {@link #async()} as long as a command run with {@link #call}
+	 * may take, and fails as that command would have failed (before {@link #call} repeats or
+	 * translates it).
+	 * @param reply the reply to wait for
+	 * @return the reply's value
+	 */
+	<T> T await(RedisFuture<T> reply) {
+		return LettuceFutures.awaitOrCancel(reply, connection().getTimeout().toNanos(), TimeUnit.NANOSECONDS);
+	}
+
 	private RedisCommands<String, String> commands() {
+		return connection().sync();
+	}
+
+	private StatefulRedisConnection<String, String> connection() {
 		StatefulRedisConnection<String, String> current = this.connection;
 		if (current == null) {
 			throw new IllegalStateException("The Redis claim store is not started: call start() first");
 		}
-		return current.sync();
+		return current;
 	}
 
-	private static boolean isDroppedConnection(RuntimeException ex) {
+	/**
+	 * @return whether a command failed because its connection dropped under it, so that it may
+	 *         be repeated when its replay answers as its first run would
+	 */
+	static boolean isDroppedConnection(RuntimeException ex) {
 		return ex instanceof RedisException && !(ex instanceof RedisCommandExecutionException)
 				&& !(ex instanceof RedisCommandTimeoutException) && !(ex instanceof RedisCommandInterruptedException);
 	}

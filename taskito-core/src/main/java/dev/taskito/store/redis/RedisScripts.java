@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 
 /**
@@ -94,6 +96,78 @@ final class RedisScripts {
 		});
 	}
 
+	/**
+	 * Runs two scripts in one round trip: the second is sent right behind the first, without
+	 * waiting for the first's reply, and Redis runs them in that order (other clients' commands
+	 * may come between), so the second sees what the first wrote. Each answers or fails as
+	 * {@link #run} would have: a script Redis no longer knows, or a connection that dropped
+	 * under it, is run again through {@link #run}, which only scripts whose replay answers as
+	 * their first run may be.
+	 * @param first the script whose failure is thrown
+	 * @param second the script whose failure is kept in the answer, so that the first's reply
+	 *        is never lost
+	 * @return both replies
+	 */
+	Replies runBoth(Run first, Run second) {
+		Script firstScript = repeatable(first);
+		Script secondScript = repeatable(second);
+		RedisAsyncCommands<String, String> commands;
+		try {
+			commands = this.connector.async();
+		}
+		catch (RuntimeException ex) {
+			throw RedisConnector.translate(first.operation(), ex);
+		}
+		RedisFuture<Object> firstReply = commands.evalsha(firstScript.sha, ScriptOutputType.MULTI, this.keys,
+				first.values());
+		RedisFuture<Object> secondReply = commands.evalsha(secondScript.sha, ScriptOutputType.MULTI, this.keys,
+				second.values());
+		List<Object> firstAnswer;
+		try {
+			firstAnswer = RedisScriptValues.list(this.connector.await(firstReply));
+		}
+		catch (RuntimeException ex) {
+			if (!isWorthRunningAgain(ex)) {
+				throw RedisConnector.translate(first.operation(), ex);
+			}
+			// Both again, one after the other, as run() runs them: each replay answers as its
+			// first run would have, whether or not that first run happened.
+			firstAnswer = run(first.name(), first.operation(), first.args());
+			return new Replies(firstAnswer, runKeepingFailure(second));
+		}
+		try {
+			return new Replies(firstAnswer, new Answer(RedisScriptValues.list(this.connector.await(secondReply)), null));
+		}
+		catch (RuntimeException ex) {
+			if (isWorthRunningAgain(ex)) {
+				return new Replies(firstAnswer, runKeepingFailure(second));
+			}
+			return new Replies(firstAnswer, new Answer(List.of(), RedisConnector.translate(second.operation(), ex)));
+		}
+	}
+
+	private Answer runKeepingFailure(Run run) {
+		try {
+			return new Answer(run(run.name(), run.operation(), run.args()), null);
+		}
+		catch (RuntimeException ex) {
+			return new Answer(List.of(), ex);
+		}
+	}
+
+	private Script repeatable(Run run) {
+		Script script = this.scripts.get(run.name());
+		if (!script.repeatable) {
+			throw new IllegalArgumentException("Script " + run.name() + " cannot be run again after a dropped "
+					+ "connection, so it cannot be sent behind another; use run()");
+		}
+		return script;
+	}
+
+	private static boolean isWorthRunningAgain(RuntimeException ex) {
+		return ex instanceof RedisNoScriptException || RedisConnector.isDroppedConnection(ex);
+	}
+
 	private static String readScript(String name) {
 		String resource = name + ".lua";
 		try (InputStream in = RedisScripts.class.getResourceAsStream(resource)) {
@@ -105,6 +179,42 @@ final class RedisScripts {
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot read Lua script " + resource, ex);
 		}
+	}
+
+	/**
+	 * One run of a script, for {@link #runBoth}.
+	 *
+	 * @param name the script's file name without {@code .lua}
+	 * @param operation what the script does, for messages
+	 * @param args the script's {@code ARGV}
+	 */
+	record Run(String name, String operation, List<String> args) {
+
+		String[] values() {
+			return this.args.toArray(new String[0]);
+		}
+
+	}
+
+	/**
+	 * A script's reply, or why it has none.
+	 *
+	 * @param reply the reply, empty when the script failed
+	 * @param failure how the script failed, translated as {@link RedisConnector#call} throws
+	 *        it, or {@code null}
+	 */
+	record Answer(List<Object> reply, RuntimeException failure) {
+
+	}
+
+	/**
+	 * What {@link #runBoth} got back.
+	 *
+	 * @param first the first script's reply
+	 * @param second the second script's reply or failure
+	 */
+	record Replies(List<Object> first, Answer second) {
+
 	}
 
 	/**

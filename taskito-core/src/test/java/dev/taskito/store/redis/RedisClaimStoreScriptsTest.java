@@ -22,6 +22,7 @@ import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Heartbeat;
 import dev.taskito.store.HeartbeatResult;
 import dev.taskito.store.NewJob;
@@ -450,6 +451,46 @@ class RedisClaimStoreScriptsTest {
 		JobId id = enqueue(job("a"));
 		assertThat(this.store.find(id)).isPresent();
 		assertThat(claim(1, Map.of("a", 1), Map.of())).hasSize(1);
+	}
+
+	@Test
+	void outcomesAndAClaimSentTogetherSurviveLostScripts() {
+		enqueue(job("a"));
+		enqueue(job("a"));
+		ClaimedJob first = claim(1, Map.of("a", 1), Map.of()).get(0);
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			admin.sync().scriptFlush();
+		}
+		UUID batchId = UUID.randomUUID();
+		FinishAndClaim both = this.store.finishAndClaim(List.of(new Outcome.Succeeded(first.claim(), null)), true,
+				request(1, Map.of("a", 1), Map.of(), Set.of("default")).request(), batchId);
+		assertThat(both.recorded()).containsExactly(first.claim());
+		assertThat(both.claimFailure()).isNull();
+		assertThat(both.claimed()).hasSize(1);
+		assertThat(this.store.find(first.id()).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+		assertThat(this.store.recoverClaim("i1", batchId)).extracting(ClaimedJob::id)
+			.containsExactly(both.claimed().get(0).id());
+	}
+
+	@Test
+	void aClaimRedisRefusesBehindOutcomesLeavesThemRecordedAndSaysWhy() {
+		enqueue(job("a"));
+		enqueue(job("a"));
+		ClaimedJob first = claim(1, Map.of("a", 1), Map.of()).get(0);
+		UUID batchId = UUID.randomUUID();
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// The batch's record of the wrong type: the claim fails on its first read of it.
+			admin.sync().set(this.store.namespace() + "batch:" + batchId, "not a list");
+		}
+		FinishAndClaim both = this.store.finishAndClaim(List.of(new Outcome.Succeeded(first.claim(), "done")), true,
+				request(1, Map.of("a", 1), Map.of(), Set.of("default")).request(), batchId);
+		assertThat(both.recorded()).containsExactly(first.claim());
+		assertThat(both.claimed()).isEmpty();
+		assertThat(both.claimUnknown()).as("Redis answered: the claim is known to have failed").isFalse();
+		assertThat(both.claimFailure()).hasMessageContaining("claim jobs for instance i1")
+			.hasMessageContaining("WRONGTYPE");
+		assertThat(this.store.find(first.id()).orElseThrow().result()).isEqualTo("done");
+		assertThat(claim(1, Map.of("a", 1), Map.of())).as("the other job still waits").hasSize(1);
 	}
 
 	/**
