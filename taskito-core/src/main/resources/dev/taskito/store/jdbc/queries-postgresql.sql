@@ -309,15 +309,18 @@ finished AS (
 				FROM v, (SELECT array_position(v2.ids, j.id) AS n FROM v v2) p) o
 	)
 	WHERE j.id = ANY((SELECT ids FROM v)::uuid[]) AND j.status = 'RUNNING'
-	RETURNING j.id, j.status, j.awaited, j.task, j.queue, j.concurrency_key
+	-- Each awaited job that finished (not one retried) is announced on the finished channel as
+	-- the row is written, and no notification at all is sent when nobody awaits. The
+	-- statement never reads this CTE (only finish-jobs-requeueing does), so PostgreSQL runs
+	-- it to completion after the answer, RETURNING and all: read from the answer's query
+	-- (a scan for awaited jobs), it cost the finish about 3 to 6 us per job more.
+	RETURNING j.id, j.status, j.task, j.queue, j.concurrency_key,
+		CASE WHEN j.awaited AND j.status NOT IN ('PENDING', 'KEYED')
+			THEN pg_notify('${prefix}finished', j.id::text) END AS finished_notified
 )
 
 -- fragment: finish-answer
--- Each awaited job that finished (not one retried) is announced on the finished channel:
--- a scan of the batch's returned rows, and no notification at all when nobody awaits.
-SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified,
-		(SELECT count(pg_notify('${prefix}finished', f.id::text)) FROM finished f
-			WHERE f.awaited AND f.status NOT IN ('PENDING', 'KEYED')) AS finished_notified
+SELECT r.job_id, r.claim_token, (SELECT pg_notify('${prefix}wakeup', '') WHERE ?) AS notified
 FROM released r;
 
 -- name: finish-jobs
