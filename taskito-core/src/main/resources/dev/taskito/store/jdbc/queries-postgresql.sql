@@ -313,7 +313,8 @@ finished AS (
 	-- the row is written, and no notification at all is sent when nobody awaits. The
 	-- statement never reads this CTE (only finish-jobs-requeueing does), so PostgreSQL runs
 	-- it to completion after the answer, RETURNING and all: read from the answer's query
-	-- (a scan for awaited jobs), it cost the finish about 3 to 6 us per job more.
+	-- (a scan for awaited jobs), it cost the finish about 1.5 to 3 us per job more, measured
+	-- with cached generic plans on tables of 160,000 running jobs.
 	RETURNING j.id, j.status, j.task, j.queue, j.concurrency_key,
 		CASE WHEN j.awaited AND j.status NOT IN ('PENDING', 'KEYED')
 			THEN pg_notify('${prefix}finished', j.id::text) END AS finished_notified
