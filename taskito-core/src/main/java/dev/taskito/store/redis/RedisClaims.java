@@ -137,17 +137,44 @@ final class RedisClaims {
 	/**
 	 * Records outcomes, then claims, in one round trip: {@code dequeue.lua} is sent right
 	 * behind {@code finish.lua}, so it sees the claims the outcomes released. Each script is
-	 * atomic on its own, as when they are called one after the other.
+	 * atomic on its own, as when they are called one after the other. When the outcomes fail,
+	 * the claim sent behind them may still have claimed jobs that nobody will run: they are
+	 * given back, attempt and all, before the outcomes' failure is thrown as {@link #finish}
+	 * throws it.
 	 */
 	FinishAndClaim finishAndClaim(List<Outcome> outcomes, boolean wakeOthers, ClaimRequest request, UUID batchId) {
 		RedisScripts.Replies replies = this.scripts.runBoth(finishRun(outcomes, wakeOthers),
 				claimRun(request, batchId));
-		Set<ClaimRef> recorded = RedisScriptValues.claimsOf(replies.first());
+		RedisScripts.Answer finish = replies.first();
 		RedisScripts.Answer claim = replies.second();
+		if (finish.failure() != null) {
+			giveBack(claim, finish.failure());
+			throw finish.failure();
+		}
+		Set<ClaimRef> recorded = RedisScriptValues.claimsOf(finish.reply());
 		if (claim.failure() != null) {
 			return new FinishAndClaim(recorded, List.of(), claim.failure());
 		}
 		return new FinishAndClaim(recorded, claimedJobs(claim.reply()), null);
+	}
+
+	private void giveBack(RedisScripts.Answer claim, RuntimeException finishFailure) {
+		if (claim.failure() != null) {
+			// Claimed nothing; or its answer was lost, and then whatever it claimed is found by its
+			// batch id as after any lost claim when the outcomes' failure is an outage too, and
+			// otherwise is taken back by the reaper once its unrenewed leases expire.
+			return;
+		}
+		List<Reschedule> reschedules = new ArrayList<>();
+		for (ClaimedJob job : claimedJobs(claim.reply())) {
+			reschedules.add(new Reschedule(job.claim(), Duration.ZERO));
+		}
+		try {
+			rollback(reschedules);
+		}
+		catch (RuntimeException ex) {
+			finishFailure.addSuppressed(ex);
+		}
 	}
 
 	private static RedisScripts.Run finishRun(List<Outcome> outcomes, boolean wakeOthers) {

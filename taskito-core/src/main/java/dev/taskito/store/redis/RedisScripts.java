@@ -102,11 +102,12 @@ final class RedisScripts {
 	 * may come between), so the second sees what the first wrote. Each answers or fails as
 	 * {@link #run} would have: a script Redis no longer knows, or a connection that dropped
 	 * under it, is run again through {@link #run}, which only scripts whose replay answers as
-	 * their first run may be.
-	 * @param first the script whose failure is thrown
-	 * @param second the script whose failure is kept in the answer, so that the first's reply
-	 *        is never lost
-	 * @return both replies
+	 * their first run may be. Nothing is thrown: a failure is kept in its script's answer, and
+	 * the second always runs or is waited for, so the caller knows what it did even when the
+	 * first failed.
+	 * @param first the script to run first
+	 * @param second the script to run right behind it
+	 * @return both answers
 	 */
 	Replies runBoth(Run first, Run second) {
 		Script firstScript = repeatable(first);
@@ -116,33 +117,36 @@ final class RedisScripts {
 			commands = this.connector.async();
 		}
 		catch (RuntimeException ex) {
-			throw RedisConnector.translate(first.operation(), ex);
+			RuntimeException failure = RedisConnector.translate(first.operation(), ex);
+			return new Replies(new Answer(List.of(), failure), new Answer(List.of(), failure));
 		}
 		RedisFuture<Object> firstReply = commands.evalsha(firstScript.sha, ScriptOutputType.MULTI, this.keys,
 				first.values());
 		RedisFuture<Object> secondReply = commands.evalsha(secondScript.sha, ScriptOutputType.MULTI, this.keys,
 				second.values());
-		List<Object> firstAnswer;
-		try {
-			firstAnswer = RedisScriptValues.list(this.connector.await(firstReply));
-		}
-		catch (RuntimeException ex) {
-			if (!isWorthRunningAgain(ex)) {
-				throw RedisConnector.translate(first.operation(), ex);
-			}
+		Answer firstAnswer = await(first, firstReply);
+		Answer secondAnswer = await(second, secondReply);
+		if (firstAnswer.failure() instanceof RunAgain) {
 			// Both again, one after the other, as run() runs them: each replay answers as its
 			// first run would have, whether or not that first run happened.
-			firstAnswer = run(first.name(), first.operation(), first.args());
-			return new Replies(firstAnswer, runKeepingFailure(second));
+			firstAnswer = runKeepingFailure(first);
+			secondAnswer = runKeepingFailure(second);
 		}
+		else if (secondAnswer.failure() instanceof RunAgain) {
+			secondAnswer = runKeepingFailure(second);
+		}
+		return new Replies(firstAnswer, secondAnswer);
+	}
+
+	private Answer await(Run run, RedisFuture<Object> reply) {
 		try {
-			return new Replies(firstAnswer, new Answer(RedisScriptValues.list(this.connector.await(secondReply)), null));
+			return new Answer(RedisScriptValues.list(this.connector.await(reply)), null);
 		}
 		catch (RuntimeException ex) {
-			if (isWorthRunningAgain(ex)) {
-				return new Replies(firstAnswer, runKeepingFailure(second));
+			if (ex instanceof RedisNoScriptException || RedisConnector.isDroppedConnection(ex)) {
+				return new Answer(List.of(), new RunAgain(ex));
 			}
-			return new Replies(firstAnswer, new Answer(List.of(), RedisConnector.translate(second.operation(), ex)));
+			return new Answer(List.of(), RedisConnector.translate(run.operation(), ex));
 		}
 	}
 
@@ -162,10 +166,6 @@ final class RedisScripts {
 					+ "connection, so it cannot be sent behind another; use run()");
 		}
 		return script;
-	}
-
-	private static boolean isWorthRunningAgain(RuntimeException ex) {
-		return ex instanceof RedisNoScriptException || RedisConnector.isDroppedConnection(ex);
 	}
 
 	private static String readScript(String name) {
@@ -210,10 +210,21 @@ final class RedisScripts {
 	/**
 	 * What {@link #runBoth} got back.
 	 *
-	 * @param first the first script's reply
+	 * @param first the first script's reply or failure
 	 * @param second the second script's reply or failure
 	 */
-	record Replies(List<Object> first, Answer second) {
+	record Replies(Answer first, Answer second) {
+
+	}
+
+	/**
+	 * A failure that {@link #runBoth} answers by running the script again through {@link #run}.
+	 */
+	private static final class RunAgain extends RuntimeException {
+
+		RunAgain(RuntimeException cause) {
+			super(cause);
+		}
 
 	}
 

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.taskito.JobId;
 import dev.taskito.JobStatus;
 import dev.taskito.JobView;
+import dev.taskito.TaskitoException;
 import dev.taskito.store.ClaimCounts;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimRequest;
@@ -36,6 +37,7 @@ import dev.taskito.store.TokenRequest;
 import dev.taskito.testsupport.TestRedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -491,6 +493,30 @@ class RedisClaimStoreScriptsTest {
 			.hasMessageContaining("WRONGTYPE");
 		assertThat(this.store.find(first.id()).orElseThrow().result()).isEqualTo("done");
 		assertThat(claim(1, Map.of("a", 1), Map.of())).as("the other job still waits").hasSize(1);
+	}
+
+	@Test
+	void outcomesRedisRefusesGiveBackTheJobsClaimedBehindThemAndFailAsAFinishWould() {
+		enqueue(job("a"));
+		JobId waiting = enqueue(job("a"));
+		ClaimedJob first = claim(1, Map.of("a", 1), Map.of()).get(0);
+		try (StatefulRedisConnection<String, String> admin = TestRedis.client().connect()) {
+			// The finished job's record of the wrong type: the outcomes fail on their first read.
+			admin.sync().del(this.store.namespace() + "job:" + first.id());
+			admin.sync().set(this.store.namespace() + "job:" + first.id(), "not a hash");
+		}
+		UUID batchId = UUID.randomUUID();
+		assertThatThrownBy(() -> this.store.finishAndClaim(List.of(new Outcome.Succeeded(first.claim(), null)), true,
+				request(1, Map.of("a", 1), Map.of(), Set.of("default")).request(), batchId))
+			.isInstanceOf(TaskitoException.class)
+			.hasMessageContaining("record 1 outcomes")
+			.hasMessageContaining("WRONGTYPE");
+		// The claim behind the outcomes took the waiting job; nobody will run it, so it is back.
+		JobView view = this.store.find(waiting).orElseThrow();
+		assertThat(view.status()).isEqualTo(JobStatus.PENDING);
+		assertThat(view.attempts()).as("the attempt given back").isZero();
+		assertThat(this.store.recoverClaim("i1", batchId)).isEmpty();
+		assertThat(claim(1, Map.of("a", 1), Map.of())).extracting(ClaimedJob::id).containsExactly(waiting);
 	}
 
 	/**
