@@ -734,35 +734,9 @@ WHERE 'RUNNING' = ANY(q.statuses) AND j.status = 'RUNNING' AND j.id >= q.id_from
 	AND (q.task IS NULL OR j.task = q.task) AND (q.queue IS NULL OR j.queue = q.queue)
 	AND (q.due_from IS NULL OR j.run_at >= q.due_from) AND (q.due_before IS NULL OR j.run_at < q.due_before)
 
--- name: list-jobs
-WITH RECURSIVE ${fragment:query-pairs},
-page AS MATERIALIZED (
-	SELECT m.id FROM (
-		SELECT j.id FROM pairs p CROSS JOIN q
-		CROSS JOIN LATERAL (
-			SELECT j.id FROM ${prefix}jobs j
-			${fragment:query-match}
-			ORDER BY j.id LIMIT q.n
-		) j
-		WHERE q.queue IS NULL OR p.queue = q.queue
-		UNION ALL
-		SELECT j.id FROM q
-		CROSS JOIN LATERAL (
-			SELECT j.id FROM ${prefix}jobs j
-			${fragment:query-running}
-			ORDER BY j.id LIMIT q.n
-		) j
-	) m
-	ORDER BY m.id LIMIT (SELECT n FROM q)
-)
-SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
-		last_error, result, unique_key, scheduled_for, concurrency_key
-FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM page))
-ORDER BY id;
-
--- name: list-step
--- The jobs a bulk step looks at, as list-jobs finds them: their ids and unique keys.
-WITH RECURSIVE ${fragment:query-pairs}
+-- fragment: query-page
+-- One page of the jobs the query matches, in id order (ids and unique keys): each pair's
+-- jobs from the page's start, at most n, merged with the running ones, and the first n of all.
 SELECT m.id, m.unique_key FROM (
 	SELECT j.id, j.unique_key FROM pairs p CROSS JOIN q
 	CROSS JOIN LATERAL (
@@ -779,7 +753,22 @@ SELECT m.id, m.unique_key FROM (
 		ORDER BY j.id LIMIT q.n
 	) j
 ) m
-ORDER BY m.id LIMIT (SELECT n FROM q);
+ORDER BY m.id LIMIT (SELECT n FROM q)
+
+-- name: list-jobs
+WITH RECURSIVE ${fragment:query-pairs},
+page AS MATERIALIZED (
+	${fragment:query-page}
+)
+SELECT id, task, queue, status, attempts, max_retries, priority, created_at, run_at, started_at, finished_at,
+		last_error, result, unique_key, scheduled_for, concurrency_key
+FROM ${prefix}jobs WHERE id = ANY(ARRAY(SELECT id FROM page))
+ORDER BY id;
+
+-- name: list-step
+-- The jobs a bulk step looks at, as list-jobs finds them: their ids and unique keys.
+WITH RECURSIVE ${fragment:query-pairs}
+${fragment:query-page};
 
 -- name: count-jobs
 -- Each pair's matching jobs counted through the index, and the running ones through
