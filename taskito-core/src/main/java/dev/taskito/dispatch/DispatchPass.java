@@ -61,16 +61,14 @@ final class DispatchPass {
 
 	private final WorkerPool workers;
 
-	private final JobRunner runner;
-
-	private final OutcomeRecorder outcomes;
-
 	/** Claims whose answer was lost: they may have committed, so they are looked up by batch id. */
 	private final UnresolvedClaims unresolved;
 
 	private final PreClaimCheck preClaimCheck;
 
 	private final PostClaimCheck postClaimCheck;
+
+	private final WorkerHandOver handOver;
 
 	private final TaskEvents events;
 
@@ -95,14 +93,13 @@ final class DispatchPass {
 		this.unresolved = unresolved;
 		this.preClaimCheck = new PreClaimCheck(store, registry, settings, caps, held, workers, this.rateLimits);
 		this.postClaimCheck = new PostClaimCheck(store, caps);
+		this.handOver = new WorkerHandOver(registry, settings, held, workers, runner, outcomes);
 		this.registry = registry;
 		this.settings = settings;
 		this.pauses = pauses;
 		this.caps = caps;
 		this.held = held;
 		this.workers = workers;
-		this.runner = runner;
-		this.outcomes = outcomes;
 	}
 
 	/** What a pass found, which tells the loop what to do next. */
@@ -274,7 +271,7 @@ final class DispatchPass {
 	 * the admitted jobs, the rollback of the rejected ones, and the unused rate-limit tokens
 	 * given back.
 	 */
-	private Admission admitAndHandOver(PreClaimGates gates, List<ClaimedJob> claimed, HandOver handOver) {
+	private Admission admitAndHandOver(PreClaimGates gates, List<ClaimedJob> claimed, WorkerHandOver.Where where) {
 		Admission admission;
 		try {
 			admission = checkPostClaimConcurrency(claimed);
@@ -286,7 +283,7 @@ final class DispatchPass {
 		}
 		// Admitted jobs start first: nothing after this may strand them if the store fails.
 		try {
-			handToWorkers(admission.admitted(), handOver);
+			this.handOver.handOver(admission.admitted(), where);
 		}
 		finally {
 			rollbackClaimAndReschedule(admission.rejected());
@@ -428,50 +425,14 @@ final class DispatchPass {
 	}
 
 	/**
-	 * Step 6: hands admitted jobs to the worker pool; a job whose stored payload no longer
-	 * binds to its handler goes to DEAD with the reason, and a job that cannot be handed over
-	 * for any other reason is given back; either way the pass carries on with the others.
+	 * Step 6: hands admitted jobs to the worker pool ({@link WorkerHandOver}); a job whose
+	 * stored payload no longer binds to its handler goes to DEAD with the reason, and a job
+	 * that cannot be handed over for any other reason is given back; either way the pass
+	 * carries on with the others.
 	 * @param admitted the jobs the caps admitted
 	 */
 	void handToWorkers(List<ClaimedJob> admitted) {
-		handToWorkers(admitted, this.workers::execute);
-	}
-
-	private void handToWorkers(List<ClaimedJob> admitted, HandOver handOver) {
-		for (ClaimedJob claimedJob : admitted) {
-			RunningJob job = this.held.get(claimedJob.claim());
-			if (job == null) {
-				continue;
-			}
-			try {
-				handToWorker(job, handOver);
-			}
-			catch (PayloadCodec.PayloadException ex) {
-				logger.error("{} cannot run and goes to DEAD: {}", job, ex.getMessage());
-				job.finished();
-				this.outcomes.submit(job, new Outcome.Failed(job.claim(), ex.getMessage(), null));
-				this.workers.releaseSlot(job);
-			}
-			catch (Throwable ex) {
-				logger.error("Could not hand {} to a worker; giving it back", job, ex);
-				job.finished();
-				try {
-					this.outcomes.giveBack(job, "not handed to a worker");
-				}
-				finally {
-					this.workers.releaseSlot(job);
-				}
-			}
-		}
-	}
-
-	private void handToWorker(RunningJob job, HandOver handOver) {
-		if (job.task == null) {
-			throw new PayloadCodec.PayloadException(
-					"No handler for task '" + job.taskName() + "' on instance " + this.settings.instanceId(), null);
-		}
-		Object[] args = this.registry.codec().decodeArguments(job.task, job.job.payload());
-		handOver.run(job, () -> this.runner.run(job, args));
+		this.handOver.handOver(admitted, this.workers::execute);
 	}
 
 	/**
@@ -479,17 +440,6 @@ final class DispatchPass {
 	 */
 	long claimNanosAverage() {
 		return this.claimNanosAverage;
-	}
-
-	/**
-	 * Where step 6 runs a job's handler: on a worker ({@link WorkerPool#execute}), or on the
-	 * thread that runs the pass.
-	 */
-	@FunctionalInterface
-	private interface HandOver {
-
-		void run(RunningJob job, Runnable handler);
-
 	}
 
 	/**
