@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -917,7 +918,11 @@ public abstract class AbstractTaskDispatcherTest {
 				attempts.incrementAndGet();
 				throw new IllegalStateException("attempt " + context.attempt() + " failed");
 			}))
-			.withMaxRetries(2)));
+			.withMaxRetries(2)), 8, (builder) -> builder
+				// at least 500 ms after jitter: a loaded machine cannot make the retry due before
+				// the first call returns, as it did with the harness's 20 ms
+				.retryBackoff(Duration.ofSeconds(1))
+				.retryMaxBackoff(Duration.ofSeconds(1)));
 		JobId id = instance.queue.enqueue("flaky");
 
 		assertThat(instance.dispatcher.runDueJobsOnCallingThread())
@@ -1025,6 +1030,16 @@ public abstract class AbstractTaskDispatcherTest {
 	}
 
 	protected Instance instance(Consumer<TaskRegistry> tasks, int concurrency) {
+		return instance(tasks, concurrency, UnaryOperator.identity());
+	}
+
+	/**
+	 * An instance whose dispatcher builder the test may adjust after the harness's settings,
+	 * for a test whose timing the harness's short intervals would make depend on the
+	 * machine's load.
+	 */
+	protected Instance instance(Consumer<TaskRegistry> tasks, int concurrency,
+			UnaryOperator<TaskDispatcher.Builder> adjust) {
 		ClaimStore store = newStore();
 		store.start();
 		this.stores.add(store);
@@ -1033,7 +1048,7 @@ public abstract class AbstractTaskDispatcherTest {
 		DefaultTaskQueue queue = new DefaultTaskQueue(store, registry);
 		InterceptingClaimStore seams = InterceptingClaimStore.of(store);
 		this.frozenOrNot.add(seams);
-		TaskDispatcher dispatcher = TaskDispatcher.builder(seams, registry)
+		TaskDispatcher.Builder builder = TaskDispatcher.builder(seams, registry)
 			.concurrency(concurrency)
 			.pollInterval(POLL)
 			.leaseDuration(LEASE)
@@ -1041,8 +1056,8 @@ public abstract class AbstractTaskDispatcherTest {
 			.reaperGrace(GRACE)
 			.retryBackoff(Duration.ofMillis(20))
 			.retryMaxBackoff(Duration.ofMillis(100))
-			.shutdownTimeout(Duration.ofMillis(500))
-			.build();
+			.shutdownTimeout(Duration.ofMillis(500));
+		TaskDispatcher dispatcher = adjust.apply(builder).build();
 		queue.addEnqueueListener(dispatcher::wakeUp);
 		this.dispatchers.add(dispatcher);
 		return new Instance(store, seams, registry, queue, dispatcher);
