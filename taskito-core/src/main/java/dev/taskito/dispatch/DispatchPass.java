@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.slf4j.Logger;
@@ -46,6 +47,11 @@ final class DispatchPass {
 	private static final long REJECTED_DELAY_MIN_MILLIS = 10;
 
 	private static final long REJECTED_DELAY_MAX_MILLIS = 60;
+
+	/** How long a claim with outcomes waits for a pass under way, at least and at most. */
+	private static final long PASS_LOCK_WAIT_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+	private static final long PASS_LOCK_WAIT_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
 	private final ClaimStore store;
 
@@ -147,14 +153,16 @@ final class DispatchPass {
 	 * the capped slots those outcomes free, so they are refilled without a round trip of
 	 * their own. The post-claim count stays a separate statement after that commit. Runs on
 	 * the outcome recorder's thread, only when no other pass is under way.
+	 * <p>The other instances are woken (as {@link ClaimStore#finish} does with
+	 * {@code wakeOthers}) unless this claim may take every capped slot the outcomes free; when
+	 * it then took fewer, they are woken after it ({@link RefillCover}).
 	 * @param outcomes the outcomes to record
-	 * @param wakeOthers as for {@link ClaimStore#finish}
-	 * @param finishing the claims those outcomes end, still held until they are recorded
+	 * @param finishing the jobs whose claims those outcomes end, still held until they are recorded
 	 * @return the claims whose outcome was recorded, or {@code null} when nothing was done
 	 *         (a pass is under way, or nothing may be claimed): record the outcomes alone
 	 */
-	Set<ClaimRef> finishAndDispatch(List<Outcome> outcomes, boolean wakeOthers, JobTally finishing) {
-		if (this.stopped || !this.passLock.tryLock()) {
+	Set<ClaimRef> finishAndDispatch(List<Outcome> outcomes, List<ClaimedJob> finishing) {
+		if (this.stopped || !awaitPassLock()) {
 			return null;
 		}
 		try {
@@ -163,15 +171,18 @@ final class DispatchPass {
 			}
 			// The slots these outcomes free are free for this claim.
 			this.caps.slotFreed();
-			PreClaimGates gates = checkPreClaimGates(activeQueues(), finishing);
+			// The pauses as last read: a read of the store here would be a round trip more
+			// in the refill, once a poll interval.
+			PreClaimGates gates = checkPreClaimGates(activeQueues(this.pauses.known()), JobTally.of(finishing));
 			if (gates == null) {
 				return null;
 			}
+			RefillCover cover = RefillCover.of(finishing, gates.request(), this.caps, this.store);
 			UUID batchId = UUID.randomUUID();
 			long requestedNanos = System.nanoTime();
 			FinishAndClaim result;
 			try {
-				result = this.store.finishAndClaim(outcomes, wakeOthers, gates.request(), batchId);
+				result = this.store.finishAndClaim(outcomes, cover.wakeOthersNow(), gates.request(), batchId);
 			}
 			catch (StoreUnavailableException ex) {
 				this.unresolved.remember(batchId);
@@ -188,6 +199,9 @@ final class DispatchPass {
 				logger.debug("Claiming with outcomes failed; the dispatch pass claims next", result.claimFailure());
 			}
 			takeSlots(result.claimed(), requestedNanos);
+			if (cover.othersNeeded(result)) {
+				wakeOthersAfterRefill();
+			}
 			try {
 				dispatchClaimed(gates, result.claimed());
 			}
@@ -200,6 +214,48 @@ final class DispatchPass {
 		}
 		finally {
 			this.passLock.unlock();
+		}
+	}
+
+	/**
+	 * Wakes the other instances after a claim with outcomes that left a slot they freed
+	 * empty. The outcomes are recorded whatever comes of it: a wake-up that fails leaves the
+	 * slot to the others' next poll.
+	 */
+	private void wakeOthersAfterRefill() {
+		try {
+			this.store.wakeOthers();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not wake the other instances after a refill; their next poll finds the freed slots",
+					ex);
+		}
+	}
+
+	/**
+	 * @return whether outcomes recorded now claim with them
+	 */
+	boolean refillsWithOutcomes() {
+		return !this.stopped;
+	}
+
+	/**
+	 * Takes the pass lock for a claim with outcomes. A pass under way holds it for a round
+	 * trip or two, and waiting that long costs less than the other way, the outcomes recorded
+	 * alone and their slots refilled by a pass of its own: a second round trip, after a
+	 * wake-up. A pass that takes longer (a store call that hangs) is not waited for.
+	 * @return whether the lock is held
+	 */
+	private boolean awaitPassLock() {
+		long waitNanos = Math.min(Math.max(4 * this.claimNanosAverage, PASS_LOCK_WAIT_MIN_NANOS),
+				PASS_LOCK_WAIT_MAX_NANOS);
+		try {
+			return this.passLock.tryLock(waitNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			// The completer is stopping: record the outcomes alone.
+			Thread.currentThread().interrupt();
+			return false;
 		}
 	}
 
@@ -297,8 +353,12 @@ final class DispatchPass {
 	 * @return the queues to claim from
 	 */
 	Set<String> activeQueues() {
+		return activeQueues(this.pauses.current());
+	}
+
+	private Set<String> activeQueues(Set<String> paused) {
 		Set<String> queues = new HashSet<>(this.registry.queueNames());
-		queues.removeAll(this.pauses.current());
+		queues.removeAll(paused);
 		return queues;
 	}
 

@@ -157,6 +157,7 @@ final class JobRunner {
 	}
 
 	private void afterHandler(RunningJob job, Outcome outcome) {
+		boolean wake = true;
 		try {
 			switch (job.interruption) {
 				case LEASE_LOST -> {
@@ -181,11 +182,16 @@ final class JobRunner {
 				default -> {
 					logFailure(job, outcome);
 					this.outcomes.submit(job, outcome);
+					// A capped slot is refilled with the outcome, and the recorder wakes the dispatch
+					// loop once it is recorded. Woken now, the loop's pass would run beside that
+					// refill, which then finds the pass under way; and no claim can take the capped
+					// slot before the outcome frees it in the store.
+					wake = !this.outcomes.refillsWhenRecorded(job);
 				}
 			}
 		}
 		finally {
-			this.workers.releaseSlot(job);
+			this.workers.releaseSlot(job, wake);
 		}
 	}
 

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import dev.taskito.TaskEvent;
 import dev.taskito.store.ClaimRef;
 import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.Outcome;
 import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
@@ -101,6 +102,15 @@ final class OutcomeRecorder {
 	void submit(RunningJob job, Outcome outcome) {
 		job.outcomeSubmitted = true;
 		this.outcomes.add(new PendingOutcome(job, outcome));
+	}
+
+	/**
+	 * @param job a job whose outcome was just submitted
+	 * @return whether recording its outcome claims again for the capped slot it frees, and
+	 *         wakes the dispatch loop once recorded
+	 */
+	boolean refillsWhenRecorded(RunningJob job) {
+		return this.refill != null && this.refill.refillsWithOutcomes() && this.caps.isCapped(job.job);
 	}
 
 	/**
@@ -274,9 +284,9 @@ final class OutcomeRecorder {
 		Set<ClaimRef> recorded = null;
 		if (freesCappedSlot && this.refill != null) {
 			// The capped slots these outcomes free are claimed again in the same round trip.
-			JobTally finishing = new JobTally();
+			List<ClaimedJob> finishing = new ArrayList<>(batch.size());
 			batch.forEach((pending) -> finishing.add(pending.job.job));
-			recorded = this.refill.finishAndDispatch(toCommit, true, finishing);
+			recorded = this.refill.finishAndDispatch(toCommit, finishing);
 		}
 		if (recorded == null) {
 			recorded = this.store.finish(toCommit, freesCappedSlot);

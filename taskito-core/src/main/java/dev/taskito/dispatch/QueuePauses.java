@@ -40,6 +40,20 @@ final class QueuePauses {
 		return this.paused;
 	}
 
+	/**
+	 * The paused queues without a store call unless this instance paused or resumed one since
+	 * the last read: for a claim made with outcomes, whose round trip is the refill of a
+	 * capped slot. The dispatch loop's passes, at least one per poll interval, keep what
+	 * this returns at most about a poll interval old.
+	 * @return the paused queues
+	 */
+	Set<String> known() {
+		if (this.stale) {
+			return current();
+		}
+		return this.paused;
+	}
+
 	void markStale() {
 		this.stale = true;
 	}

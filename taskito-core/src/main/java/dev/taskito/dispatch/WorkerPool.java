@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its handler returns or its claim is given back, so the pool is never handed more jobs
  * than it has threads: the dispatch pass claims no more than {@link #freeSlots()}.
  *
- * <p>Every freed slot wakes the dispatch loop, which may then claim again.
+ * <p>Every freed slot wakes the dispatch loop, which may then claim again, except the slot of a
+ * capped job, whose refill rides on its outcome (see {@link OutcomeRecorder#refillsWhenRecorded}).
  */
 final class WorkerPool {
 
@@ -65,6 +66,16 @@ final class WorkerPool {
 	 * @param job the job, or {@code null} when it was no longer held (nothing to free)
 	 */
 	void releaseSlot(RunningJob job) {
+		releaseSlot(job, true);
+	}
+
+	/**
+	 * Frees the slot of a job whose handler returned.
+	 * @param job the job, or {@code null} when it was no longer held (nothing to free)
+	 * @param wake whether to wake the dispatch loop; {@code false} only when something else
+	 *        wakes it soon (the outcome recorder, once it has recorded the job's outcome)
+	 */
+	void releaseSlot(RunningJob job, boolean wake) {
 		if (job != null) {
 			if (job.handedNanos != 0) {
 				// A racy average is good enough: it only tunes how long a pass waits for more free slots.
@@ -72,7 +83,9 @@ final class WorkerPool {
 				this.slotNanosAverage += (busyNanos - this.slotNanosAverage) / 8;
 			}
 			this.busySlots.decrementAndGet();
-			this.wakeSignal.wake();
+			if (wake) {
+				this.wakeSignal.wake();
+			}
 		}
 	}
 

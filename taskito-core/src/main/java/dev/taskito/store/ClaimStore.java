@@ -271,6 +271,28 @@ public interface ClaimStore extends JobAdminStore, AutoCloseable {
 	Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers);
 
 	/**
+	 * Whether this store can {@link #wakeOthers() wake the other instances} with nothing
+	 * recorded. Only then does a dispatcher record outcomes that free a capped slot without
+	 * waking them, when its own claim with those outcomes may refill every slot they free,
+	 * and wake them afterwards if it did not: the others then claim nothing in vain.
+	 * @return {@code true} when {@link #wakeOthers()} is supported; {@code false} by default
+	 */
+	default boolean wakesOthersAlone() {
+		return false;
+	}
+
+	/**
+	 * Wakes the other instances' dispatchers as {@link #finish} does with {@code wakeOthers}
+	 * ({@link #addWakeUpListener}'s listeners, this instance's included), with nothing
+	 * recorded: a dispatcher's claim with outcomes left a slot those outcomes freed empty.
+	 * @throws UnsupportedOperationException when {@link #wakesOthersAlone()} is {@code false}
+	 */
+	default void wakeOthers() {
+		throw new UnsupportedOperationException(getClass().getName() + " cannot wake the other instances alone; "
+				+ "ask finish or finishAndClaim to wake them with the outcomes");
+	}
+
+	/**
 	 * Records outcomes as {@link #finish} does, then claims as {@link #claim} does, in one
 	 * round trip where the store can: the claim sees the claims the outcomes released, so a
 	 * capped slot that an outcome frees can be refilled without a round trip of its own.

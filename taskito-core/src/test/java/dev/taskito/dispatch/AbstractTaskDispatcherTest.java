@@ -179,6 +179,68 @@ public abstract class AbstractTaskDispatcherTest {
 		assertThat(instance.seams.calls("finishAndClaim")).isGreaterThanOrEqualTo(2);
 	}
 
+	@Test
+	void aRefillThatTakesEverySlotItsOutcomesFreeWakesNoOtherInstance() {
+		Instance instance = instance((registry) -> registry.register(TaskDefinition
+			.of("capped", Handlers.noArgs((args, context) -> {
+				this.recorder.start(context, "task:capped");
+				try {
+					// Long enough for the pass each recorded outcome wakes to end before the next
+					// outcome, so that outcomes carry their claims.
+					Thread.sleep(20);
+				}
+				finally {
+					this.recorder.end("task:capped");
+				}
+				return null;
+			}))
+			.withMaxConcurrent(1)));
+		List<JobId> ids = enqueue(instance, "capped", 6);
+		instance.dispatcher.start();
+
+		await().atMost(Duration.ofSeconds(20)).until(() -> allHaveStatus(instance, ids, JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:capped")).isEqualTo(1);
+		assertThat(instance.seams.calls("finishAndClaim")).as("outcomes that carried their refill")
+			.isGreaterThanOrEqualTo(2);
+		// Each refill took the one slot its outcome freed, and the last found no job due: no other
+		// instance has anything to claim, so none is woken, with the outcomes or after them.
+		assertThat(instance.seams.calls("finishAndClaim waking others")).isZero();
+		assertThat(instance.seams.calls("wakeOthers")).isZero();
+	}
+
+	@Test
+	void aRefillThatLeavesItsFreedSlotEmptyWakesTheOtherInstances() {
+		// One worker: the claim made with the capped job's outcome has room for one job, and
+		// takes the uncapped job of higher priority, so the capped job due behind it is left
+		// to the other instance, which must be woken for it.
+		Instance instance = instance((registry) -> {
+			registry.register(heldTask("capped", 1, null));
+			registry.register(recordingTask("urgent", "default").withPriority(10));
+		}, 1);
+		Instance other = instance((registry) -> registry.register(heldTask("capped", 1, null)));
+		JobId first = instance.queue.enqueue("capped");
+		instance.dispatcher.start();
+		await().until(() -> this.recorder.running("task:capped") == 1);
+		JobId urgent = instance.queue.enqueue("urgent");
+		JobId second = instance.queue.enqueue("capped");
+		other.dispatcher.start();
+
+		release();
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> allHaveStatus(instance, List.of(first, urgent, second), JobStatus.SUCCEEDED));
+		assertThat(this.recorder.highest("task:capped")).isEqualTo(1);
+		int asked = instance.seams.calls("wakeOthers") + instance.seams.calls("finishAndClaim waking others")
+				+ instance.seams.calls("finish waking others");
+		assertThat(asked).as("wake-ups asked for with the outcome or after its refill").isGreaterThanOrEqualTo(1);
+		if (instance.seams.calls("finishAndClaim") > 0) {
+			// The outcome carried its refill (unless the worker's slot was not yet free then):
+			// it did not wake the others itself, the claim came back without the capped job,
+			// so they were woken after it.
+			assertThat(instance.seams.calls("finishAndClaim waking others")).isZero();
+			assertThat(instance.seams.calls("wakeOthers")).isEqualTo(1);
+		}
+	}
+
 	// ------------------------------------------------------------------ racing dispatchers
 
 	@Test

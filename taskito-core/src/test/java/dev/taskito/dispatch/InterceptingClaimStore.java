@@ -496,6 +496,9 @@ final class InterceptingClaimStore implements ClaimStore {
 	@Override
 	public Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
 		called("finish");
+		if (wakeOthers) {
+			called("finish waking others");
+		}
 		this.finishes.add(List.copyOf(outcomes));
 		if (outcomes.stream().anyMatch(this.refused)) {
 			throw new TaskitoException("Could not record outcomes in table test_jobs: ERROR: the test refuses "
@@ -517,6 +520,9 @@ final class InterceptingClaimStore implements ClaimStore {
 			return ClaimStore.super.finishAndClaim(outcomes, wakeOthers, request, batchId);
 		}
 		called("finishAndClaim");
+		if (wakeOthers) {
+			called("finishAndClaim waking others");
+		}
 		this.finishes.add(List.copyOf(outcomes));
 		this.beforeClaim.run();
 		FinishAndClaim result = this.store.finishAndClaim(outcomes, wakeOthers, request, batchId);
@@ -524,6 +530,17 @@ final class InterceptingClaimStore implements ClaimStore {
 			this.afterClaim.accept(result.claimed());
 		}
 		return result;
+	}
+
+	@Override
+	public boolean wakesOthersAlone() {
+		return this.store.wakesOthersAlone();
+	}
+
+	@Override
+	public void wakeOthers() {
+		called("wakeOthers");
+		this.store.wakeOthers();
 	}
 
 	@Override

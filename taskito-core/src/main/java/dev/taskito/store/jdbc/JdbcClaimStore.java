@@ -343,6 +343,16 @@ public final class JdbcClaimStore implements ClaimStore {
 	}
 
 	@Override
+	public boolean wakesOthersAlone() {
+		return true;
+	}
+
+	@Override
+	public void wakeOthers() {
+		this.claims.wakeOthers();
+	}
+
+	@Override
 	public HeartbeatResult heartbeat(Heartbeat heartbeat) {
 		return this.leases.heartbeat(heartbeat);
 	}

@@ -344,6 +344,18 @@ final class JdbcClaims {
 		});
 	}
 
+	/**
+	 * Wakes the other instances with nothing recorded: a notification of its own on
+	 * PostgreSQL, the listeners in this JVM on H2.
+	 */
+	void wakeOthers() {
+		this.transactions.inTransaction("wake the other instances", "jobs", (connection) -> {
+			this.wakeUps.beforeCommit(connection);
+			return null;
+		});
+		this.wakeUps.afterCommit();
+	}
+
 	Set<ClaimRef> finish(List<Outcome> outcomes, boolean wakeOthers) {
 		if (outcomes.isEmpty()) {
 			return Set.of();

@@ -343,6 +343,20 @@ public final class RedisClaimStore implements ClaimStore {
 		return this.claims.finish(outcomes, wakeOthers);
 	}
 
+	@Override
+	public boolean wakesOthersAlone() {
+		return true;
+	}
+
+	/**
+	 * Publishes a wake-up on the namespace's channel, as the scripts do.
+	 */
+	@Override
+	public void wakeOthers() {
+		this.connector.call("wake the other instances", true,
+				(commands) -> commands.publish(this.keys.wakeUpChannel(), "freed"));
+	}
+
 	/**
 	 * Records the outcomes and claims in one round trip: the claim's script is sent right
 	 * behind the outcomes' script, without waiting for its reply.

@@ -298,6 +298,23 @@ class JdbcClaimStoreTest {
 		}
 
 		@Test
+		void wakeOthersAloneWakesAnotherStoresListeners() {
+			String prefix = newPrefix();
+			JdbcClaimStore listening = store(prefix);
+			JdbcClaimStore waking = store(prefix);
+			listening.start();
+			waking.start();
+			assertThat(waking.wakesOthersAlone()).isTrue();
+			AtomicInteger wakeUps = new AtomicInteger();
+			listening.addWakeUpListener(wakeUps::incrementAndGet);
+			// Until heard: a listener may need a moment before it listens.
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				waking.wakeOthers();
+				return wakeUps.get() > 0;
+			});
+		}
+
+		@Test
 		void reapTakesBackARunningJobThatLostItsClaimRow() throws SQLException {
 			String prefix = newPrefix();
 			JdbcClaimStore store = store(prefix);

@@ -430,6 +430,18 @@ class RedisClaimStoreScriptsTest {
 	}
 
 	@Test
+	void wakeUpListenersHearAWakeUpSentAlone() {
+		assertThat(this.store.wakesOthersAlone()).isTrue();
+		AtomicInteger wakeUps = new AtomicInteger();
+		this.store.addWakeUpListener(wakeUps::incrementAndGet);
+		enqueue(job("a"));
+		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() >= 1);
+		int before = wakeUps.get();
+		this.store.wakeOthers();
+		await().atMost(Duration.ofSeconds(5)).until(() -> wakeUps.get() > before);
+	}
+
+	@Test
 	void wakeUpListenersHearOfAReconnect() {
 		AtomicInteger wakeUps = new AtomicInteger();
 		this.store.addWakeUpListener(wakeUps::incrementAndGet);

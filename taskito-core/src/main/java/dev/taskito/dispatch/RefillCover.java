@@ -1,0 +1,126 @@
+package dev.taskito.dispatch;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.taskito.store.ClaimRequest;
+import dev.taskito.store.ClaimStore;
+import dev.taskito.store.ClaimedJob;
+import dev.taskito.store.FinishAndClaim;
+
+/**
+ * Whether a claim made with outcomes that free capped slots must wake the other instances,
+ * and when.
+ *
+ * <p>Such outcomes wake the other instances, so that one with free workers refills the
+ * slots. But the claim made with them usually refills the slots itself, and then every
+ * other instance runs a pass that claims nothing, on the CPUs that the refilled jobs and
+ * the next refill need. So the wake-up is left out of the outcomes when the claim may take
+ * every slot they free, and sent after the claim when it took fewer:
+ * <ul>
+ * <li>The claim <em>may take every slot</em> when the store can wake the other instances
+ * on its own ({@link ClaimStore#wakesOthersAlone()}), and each capped job among the
+ * outcomes is capped by its task only (a queue's or a key's slot may suit jobs that this
+ * instance does not claim), and the claim asks for its queue with room for as many jobs of
+ * its task, of its queue and in all as the outcomes free.</li>
+ * <li>The claim <em>took fewer</em> when, for some capped task, it claimed fewer jobs than
+ * the outcomes freed, and it filled its limit (jobs of other tasks took the room, so the
+ * task's jobs may still be due), or its answer was a failure or unknown. Fewer jobs of a
+ * task with room to spare means that none more of them was due, for any instance, or that
+ * other instances' claims hold the cap: there is nothing to wake the others for.</li>
+ * </ul>
+ */
+final class RefillCover {
+
+	/** The outcomes wake the other instances themselves. */
+	private static final RefillCover WAKE_WITH_OUTCOMES = new RefillCover(null, 0);
+
+	/** Slots freed per capped task, or {@code null} when the outcomes wake the others. */
+	private final Map<String, Integer> freedPerTask;
+
+	private final int limit;
+
+	private RefillCover(Map<String, Integer> freedPerTask, int limit) {
+		this.freedPerTask = freedPerTask;
+		this.limit = limit;
+	}
+
+	/**
+	 * @param finishing the jobs whose outcomes are recorded with the claim
+	 * @param request the claim
+	 * @param caps the caps, as the claim's gates read them
+	 * @param store the store
+	 * @return when to wake the other instances
+	 */
+	static RefillCover of(List<ClaimedJob> finishing, ClaimRequest request, CapBook caps, ClaimStore store) {
+		if (!store.wakesOthersAlone()) {
+			return WAKE_WITH_OUTCOMES;
+		}
+		Map<String, Integer> freedPerTask = new HashMap<>();
+		Map<String, Integer> freedPerQueue = new HashMap<>();
+		for (ClaimedJob job : finishing) {
+			if (!caps.isCapped(job)) {
+				continue;
+			}
+			if (job.concurrencyKey() != null || caps.queueCap(job.queue()) > 0
+					|| !request.queues().contains(job.queue())) {
+				return WAKE_WITH_OUTCOMES;
+			}
+			freedPerTask.merge(job.taskName(), 1, Integer::sum);
+			freedPerQueue.merge(job.queue(), 1, Integer::sum);
+		}
+		int freed = 0;
+		for (Map.Entry<String, Integer> task : freedPerTask.entrySet()) {
+			Integer room = request.taskLimits().get(task.getKey());
+			if (room == null || room < task.getValue()) {
+				return WAKE_WITH_OUTCOMES;
+			}
+			freed += task.getValue();
+		}
+		for (Map.Entry<String, Integer> queue : freedPerQueue.entrySet()) {
+			Integer room = request.queueLimits().get(queue.getKey());
+			if (room != null && room < queue.getValue()) {
+				return WAKE_WITH_OUTCOMES;
+			}
+		}
+		if (request.limit() < freed) {
+			return WAKE_WITH_OUTCOMES;
+		}
+		return new RefillCover(freedPerTask, request.limit());
+	}
+
+	/**
+	 * @return whether the outcomes wake the other instances themselves
+	 */
+	boolean wakeOthersNow() {
+		return this.freedPerTask == null;
+	}
+
+	/**
+	 * @param result what the claim with the outcomes did
+	 * @return whether the other instances must be woken now, the outcomes having not woken them
+	 */
+	boolean othersNeeded(FinishAndClaim result) {
+		if (this.freedPerTask == null) {
+			return false;
+		}
+		if (result.claimUnknown() || result.claimFailure() != null) {
+			return true;
+		}
+		if (result.claimed().size() < this.limit) {
+			return false;
+		}
+		Map<String, Integer> claimed = new HashMap<>();
+		for (ClaimedJob job : result.claimed()) {
+			claimed.merge(job.taskName(), 1, Integer::sum);
+		}
+		for (Map.Entry<String, Integer> task : this.freedPerTask.entrySet()) {
+			if (claimed.getOrDefault(task.getKey(), 0) < task.getValue()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+}
