@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -260,16 +261,23 @@ class JdbcClaimStoreTest {
 
 		@Test
 		void enqueueWakesAnotherStoresListeners() {
+			anotherStoreHears((producing) -> producing.enqueue(List.of(job("task"))));
+		}
+
+		/**
+		 * Does something with a store until another store of the same tables hears a wake-up:
+		 * a listener may need a moment before it listens.
+		 */
+		private void anotherStoreHears(Consumer<JdbcClaimStore> wakeUp) {
 			String prefix = newPrefix();
 			JdbcClaimStore listening = store(prefix);
-			JdbcClaimStore producing = store(prefix);
+			JdbcClaimStore waking = store(prefix);
 			listening.start();
-			producing.start();
+			waking.start();
 			AtomicInteger wakeUps = new AtomicInteger();
 			listening.addWakeUpListener(wakeUps::incrementAndGet);
-			// Enqueue until heard: a listener may need a moment before it listens.
 			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-				producing.enqueue(List.of(job("task")));
+				wakeUp.accept(waking);
 				return wakeUps.get() > 0;
 			});
 		}
@@ -299,18 +307,9 @@ class JdbcClaimStoreTest {
 
 		@Test
 		void wakeOthersAloneWakesAnotherStoresListeners() {
-			String prefix = newPrefix();
-			JdbcClaimStore listening = store(prefix);
-			JdbcClaimStore waking = store(prefix);
-			listening.start();
-			waking.start();
-			assertThat(waking.wakesOthersAlone()).isTrue();
-			AtomicInteger wakeUps = new AtomicInteger();
-			listening.addWakeUpListener(wakeUps::incrementAndGet);
-			// Until heard: a listener may need a moment before it listens.
-			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+			anotherStoreHears((waking) -> {
+				assertThat(waking.wakesOthersAlone()).isTrue();
 				waking.wakeOthers();
-				return wakeUps.get() > 0;
 			});
 		}
 
