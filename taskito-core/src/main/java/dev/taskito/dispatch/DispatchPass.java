@@ -152,14 +152,15 @@ final class DispatchPass {
 	 * A pass whose claim rides in the same store call as a batch of outcomes: the claim sees
 	 * the capped slots those outcomes free, so they are refilled without a round trip of
 	 * their own. The post-claim count stays a separate statement after that commit. Runs on
-	 * the outcome recorder's thread, only when no other pass is under way.
+	 * the outcome recorder's thread, once a pass under way has ended ({@link #awaitPassLock}).
 	 * <p>The other instances are woken (as {@link ClaimStore#finish} does with
 	 * {@code wakeOthers}) unless this claim may take every capped slot the outcomes free; when
 	 * it then took fewer, they are woken after it ({@link RefillCover}).
 	 * @param outcomes the outcomes to record
 	 * @param finishing the jobs whose claims those outcomes end, still held until they are recorded
 	 * @return the claims whose outcome was recorded, or {@code null} when nothing was done
-	 *         (a pass is under way, or nothing may be claimed): record the outcomes alone
+	 *         (a pass under way did not end in time, or nothing may be claimed): record the
+	 *         outcomes alone
 	 */
 	Set<ClaimRef> finishAndDispatch(List<Outcome> outcomes, List<ClaimedJob> finishing) {
 		if (this.stopped || !awaitPassLock()) {
