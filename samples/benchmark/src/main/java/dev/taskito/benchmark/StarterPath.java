@@ -411,35 +411,42 @@ final class StarterPath {
 
 	// ------------------------------------------------------------------ enqueue
 
-	private void enqueue() throws Exception {
-		measureEnqueue("enqueue1", "enqueue 1 thread", Command.ENQUEUE_SINGLE, this.sizes.enqueueSingleJobs(), 1);
-		measureEnqueue("enqueue8", "enqueue " + ENQUEUE_THREADS + " threads", Command.ENQUEUE_SINGLE,
-				this.sizes.enqueueThreadsJobs(), ENQUEUE_THREADS);
-		measureEnqueue("enqueueAll", "enqueueAll x" + BATCH, Command.ENQUEUE, this.sizes.enqueueAllJobs(), BATCH);
-	}
-
 	/**
-	 * A fresh producer JVM per figure, on a wiped namespace, with a warm-up of a fifth of the
-	 * jobs: its runs add jobs to the tables or keys the runs before left.
+	 * One producer JVM for the three figures, on a namespace wiped once, as the core path
+	 * runs them in one JVM: each figure starts with what the figures before it compiled, and
+	 * every run (warm-ups included) adds jobs to the tables or keys the runs before left, on
+	 * both paths.
 	 */
-	private void measureEnqueue(String key, String label, String command, int jobs, int threadsOrBatch)
-			throws Exception {
+	private void enqueue() throws Exception {
 		String namespace = "tbench_enqueue";
 		this.store.clean(namespace);
-		List<AppProcess> producers = start(key, namespace, Role.PRODUCER, 1, 0, false);
+		List<AppProcess> producers = start("enqueue", namespace, Role.PRODUCER, 1, 0, false);
 		AppProcess producer = producers.get(0);
 		try {
-			enqueueOnce(producer, command, jobs / 5, threadsOrBatch);
-			List<Double> runs = new ArrayList<>();
-			for (int run = 0; run < this.options.runs(); run++) {
-				runs.add(enqueueOnce(producer, command, jobs, threadsOrBatch));
-			}
-			Benchmark.report(name(), this.figures, key, label, runs, "jobs/s");
+			measureEnqueue(producer, "enqueue1", "enqueue 1 thread", Command.ENQUEUE_SINGLE,
+					this.sizes.enqueueSingleJobs(), 1);
+			measureEnqueue(producer, "enqueue8", "enqueue " + ENQUEUE_THREADS + " threads", Command.ENQUEUE_SINGLE,
+					this.sizes.enqueueThreadsJobs(), ENQUEUE_THREADS);
+			measureEnqueue(producer, "enqueueAll", "enqueueAll x" + BATCH, Command.ENQUEUE,
+					this.sizes.enqueueAllJobs(), BATCH);
 		}
 		finally {
 			AppProcess.closeAll(producers);
 			this.store.clean(namespace);
 		}
+	}
+
+	/**
+	 * One figure: a warm-up of a fifth of the jobs, then the measured runs.
+	 */
+	private void measureEnqueue(AppProcess producer, String key, String label, String command, int jobs,
+			int threadsOrBatch) throws Exception {
+		enqueueOnce(producer, command, jobs / 5, threadsOrBatch);
+		List<Double> runs = new ArrayList<>();
+		for (int run = 0; run < this.options.runs(); run++) {
+			runs.add(enqueueOnce(producer, command, jobs, threadsOrBatch));
+		}
+		Benchmark.report(name(), this.figures, key, label, runs, "jobs/s");
 	}
 
 	private double enqueueOnce(AppProcess producer, String command, int jobs, int threadsOrBatch) throws Exception {
