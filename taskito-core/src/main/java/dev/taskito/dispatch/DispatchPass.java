@@ -200,9 +200,7 @@ final class DispatchPass {
 				logger.debug("Claiming with outcomes failed; the dispatch pass claims next", result.claimFailure());
 			}
 			takeSlots(result.claimed(), requestedNanos);
-			if (cover.othersNeeded(result)) {
-				wakeOthersAfterRefill();
-			}
+			cover.wakeOthersIfShort(result);
 			try {
 				dispatchClaimed(gates, result.claimed());
 			}
@@ -215,21 +213,6 @@ final class DispatchPass {
 		}
 		finally {
 			this.passLock.unlock();
-		}
-	}
-
-	/**
-	 * Wakes the other instances after a claim with outcomes that left a slot they freed
-	 * empty. The outcomes are recorded whatever comes of it: a wake-up that fails leaves the
-	 * slot to the others' next poll.
-	 */
-	private void wakeOthersAfterRefill() {
-		try {
-			this.store.wakeOthers();
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Could not wake the other instances after a refill; their next poll finds the freed slots",
-					ex);
 		}
 	}
 

@@ -4,6 +4,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.taskito.store.ClaimRequest;
 import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
@@ -33,15 +36,21 @@ import dev.taskito.store.FinishAndClaim;
  */
 final class RefillCover {
 
+	/** The pass's logger, as the refill is one of its passes. */
+	private static final Logger logger = LoggerFactory.getLogger(DispatchPass.class);
+
 	/** The outcomes wake the other instances themselves. */
-	private static final RefillCover WAKE_WITH_OUTCOMES = new RefillCover(null, 0);
+	private static final RefillCover WAKE_WITH_OUTCOMES = new RefillCover(null, null, 0);
+
+	private final ClaimStore store;
 
 	/** Slots freed per capped task, or {@code null} when the outcomes wake the others. */
 	private final Map<String, Integer> freedPerTask;
 
 	private final int limit;
 
-	private RefillCover(Map<String, Integer> freedPerTask, int limit) {
+	private RefillCover(ClaimStore store, Map<String, Integer> freedPerTask, int limit) {
+		this.store = store;
 		this.freedPerTask = freedPerTask;
 		this.limit = limit;
 	}
@@ -87,7 +96,7 @@ final class RefillCover {
 		if (request.limit() < freed) {
 			return WAKE_WITH_OUTCOMES;
 		}
-		return new RefillCover(freedPerTask, request.limit());
+		return new RefillCover(store, freedPerTask, request.limit());
 	}
 
 	/**
@@ -98,10 +107,25 @@ final class RefillCover {
 	}
 
 	/**
+	 * Wakes the other instances when the claim made with the outcomes, which did not wake
+	 * them, took fewer jobs than the slots the outcomes freed. The outcomes are recorded
+	 * whatever comes of it: a wake-up that fails leaves the slots to the others' next poll.
 	 * @param result what the claim with the outcomes did
-	 * @return whether the other instances must be woken now, the outcomes having not woken them
 	 */
-	boolean othersNeeded(FinishAndClaim result) {
+	void wakeOthersIfShort(FinishAndClaim result) {
+		if (!othersNeeded(result)) {
+			return;
+		}
+		try {
+			this.store.wakeOthers();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not wake the other instances after a refill; their next poll finds the freed slots",
+					ex);
+		}
+	}
+
+	private boolean othersNeeded(FinishAndClaim result) {
 		if (this.freedPerTask == null) {
 			return false;
 		}
