@@ -346,13 +346,18 @@ final class JdbcClaims {
 
 	/**
 	 * Wakes the other instances with nothing recorded: a notification of its own on
-	 * PostgreSQL, the listeners in this JVM on H2.
+	 * PostgreSQL, in one auto-committed round trip; the listeners in this JVM on H2.
 	 */
 	void wakeOthers() {
-		this.transactions.inTransaction("wake the other instances", "jobs", (connection) -> {
-			this.wakeUps.beforeCommit(connection);
-			return null;
-		});
+		try {
+			this.transactions.autoCommitted((connection) -> {
+				this.wakeUps.beforeCommit(connection);
+				return null;
+			});
+		}
+		catch (SQLException ex) {
+			throw this.transactions.translate("wake the other instances", "jobs", ex);
+		}
 		this.wakeUps.afterCommit();
 	}
 
