@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.taskito.benchmark.app.BenchApplication;
 import dev.taskito.benchmark.app.Command;
+import dev.taskito.benchmark.app.CoreApplication;
 import dev.taskito.benchmark.app.Reply;
 
 /**
@@ -55,26 +56,19 @@ final class AppProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Starts the JVM; {@link #awaitReady()} waits for it to be up, so that several start at once.
+	 * Starts an application JVM; {@link #awaitReady()} waits for it to be up, so that several
+	 * start at once.
 	 * @param label a name for messages, such as {@code worker-1}
+	 * @param classpath the application's classpath: this build's, or another build's for a
+	 * paired comparison
+	 * @param mainClass {@link BenchApplication}, or {@link CoreApplication} for the same
+	 * application without Spring
 	 * @param appArgs the application's command-line properties
 	 * @return the process, starting
 	 * @throws IOException if the JVM cannot be started
 	 */
-	static AppProcess start(String label, List<String> appArgs) throws IOException {
-		return start(label, System.getProperty("java.class.path"), appArgs);
-	}
-
-	/**
-	 * Starts the application of a given classpath, such as another build's for a paired
-	 * comparison; {@link #awaitReady()} waits for it to be up.
-	 * @param label a name for messages
-	 * @param classpath the application's classpath
-	 * @param appArgs the application's command-line properties
-	 * @return the process, starting
-	 * @throws IOException if the JVM cannot be started
-	 */
-	static AppProcess start(String label, String classpath, List<String> appArgs) throws IOException {
+	static AppProcess start(String label, String classpath, Class<?> mainClass, List<String> appArgs)
+			throws IOException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.add(HEAP);
@@ -85,7 +79,7 @@ final class AppProcess implements AutoCloseable {
 		}
 		command.add("-cp");
 		command.add(classpath);
-		command.add(BenchApplication.class.getName());
+		command.add(mainClass.getName());
 		command.addAll(appArgs);
 		Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
 		return new AppProcess(label, process);
@@ -94,29 +88,18 @@ final class AppProcess implements AutoCloseable {
 	/**
 	 * Starts several, then waits for them all; stops those started when one fails.
 	 * @param labelPrefix names them {@code prefix-1}, {@code prefix-2}...
-	 * @param appArgs each one's command-line properties
-	 * @return the processes, ready
-	 * @throws Exception if one does not start
-	 */
-	static List<AppProcess> startAll(String labelPrefix, List<List<String>> appArgs) throws Exception {
-		return startAll(labelPrefix, System.getProperty("java.class.path"), appArgs);
-	}
-
-	/**
-	 * Starts several of a given classpath, then waits for them all; stops those started when
-	 * one fails.
-	 * @param labelPrefix names them {@code prefix-1}, {@code prefix-2}...
 	 * @param classpath the applications' classpath
+	 * @param mainClass their main class, as for {@link #start}
 	 * @param appArgs each one's command-line properties
 	 * @return the processes, ready
 	 * @throws Exception if one does not start
 	 */
-	static List<AppProcess> startAll(String labelPrefix, String classpath, List<List<String>> appArgs)
-			throws Exception {
+	static List<AppProcess> startAll(String labelPrefix, String classpath, Class<?> mainClass,
+			List<List<String>> appArgs) throws Exception {
 		List<AppProcess> started = new ArrayList<>();
 		try {
 			for (int i = 0; i < appArgs.size(); i++) {
-				started.add(start(labelPrefix + "-" + (i + 1), classpath, appArgs.get(i)));
+				started.add(start(labelPrefix + "-" + (i + 1), classpath, mainClass, appArgs.get(i)));
 			}
 			for (AppProcess app : started) {
 				app.awaitReady();

@@ -725,6 +725,7 @@ public final class Benchmark {
 		machine.put("loadAverageAfter", loadAfter);
 		document.put("machine", machine);
 		document.put("path", this.options.path());
+		document.put("apps", this.options.apps());
 		document.put("quick", this.options.quick());
 		document.put("runs", this.options.runs());
 		document.put("drainWorkers", this.options.drainWorkers());

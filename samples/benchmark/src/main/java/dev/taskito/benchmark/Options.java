@@ -6,6 +6,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.taskito.benchmark.app.BenchApplication;
+import dev.taskito.benchmark.app.CoreApplication;
 import dev.taskito.benchmark.peers.PeerOptions;
 
 /**
@@ -16,7 +18,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		String jdbcPassword, String redisUrl, String h2Url, int runs, Path out, Sizes sizes, int capInstances,
 		int drainWorkers, boolean traceStore, String path, List<String> peers, String metrics, int keys,
 		List<String> compareMetrics, String baselineClasspath, String candidateClasspath,
-		List<Integer> drainInstances,
+		List<Integer> drainInstances, String apps, boolean compareApps,
 		boolean instrumentation) {
 
 	/** The product as users run it: Spring Boot applications with the starter, in JVMs of their own. */
@@ -24,6 +26,15 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 
 	/** The diagnostic: taskito-core driven directly, every instance in this JVM. */
 	static final String CORE = "core";
+
+	/** The starter path's applications are Spring Boot applications with the starter (the default). */
+	static final String APPS_BOOT = "boot";
+
+	/**
+	 * The starter path's applications are the same application without Spring: taskito-core
+	 * wired by hand, each instance still in a JVM of its own.
+	 */
+	static final String APPS_CORE = "core";
 
 	/** No MeterRegistry in the starter path's applications (the default). */
 	static final String METRICS_NONE = "none";
@@ -78,6 +89,13 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			                          this one (B), with the same settings; see docs/performance.md
   --candidate-classpath=CP with --baseline-classpath: B is that build instead of this one, so that
                           two earlier builds can be paired (a bisection)
+			  --apps=boot|core        starter path: its applications are Spring Boot applications with the
+			                          starter (boot, the default) or the same application without Spring
+			                          (core: taskito-core wired by hand as the core path wires it), each in a JVM
+			                          of its own either way: what the Spring layer costs, with the process
+			                          layout alike (the core path runs every instance in one JVM)
+			  --compare-apps          starter path, drain only: the paired comparison of the core applications
+			                          (A) and the Spring Boot applications (B) of this build
 			  --keys=N                PostgreSQL or Redis, either path: the drain's jobs carry N concurrency keys
 			                          (round-robin) of a task capped at 2 per key, which never binds with
 			                          N x 2 above the workers: what caps per key cost against --keys=0
@@ -138,6 +156,8 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		String candidateClasspath = null;
 		int keys = 0;
 		String path = STARTER;
+		String apps = APPS_BOOT;
+		boolean compareApps = false;
 		List<String> peers = List.of();
 		for (String arg : args) {
 			if (arg.isBlank()) {
@@ -185,6 +205,13 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 					metrics = modes.get(0);
 					compareMetrics = (modes.size() == 2) ? modes : List.of();
 				}
+				case "--apps" -> {
+					if (!List.of(APPS_BOOT, APPS_CORE).contains(value)) {
+						throw new UsageException("Unknown --apps '" + value + "'; choose from boot and core");
+					}
+					apps = value;
+				}
+				case "--compare-apps" -> compareApps = true;
 				case "--baseline-classpath" -> {
 					if (value.isBlank()) {
 						throw new UsageException("--baseline-classpath needs the other build's classpath");
@@ -220,18 +247,24 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			throw new UsageException("--metrics puts a MeterRegistry into the starter path's applications: "
 					+ "drop --path=core");
 		}
-		boolean paired = !compareMetrics.isEmpty() || baselineClasspath != null;
-		if (!compareMetrics.isEmpty() && baselineClasspath != null) {
-			throw new UsageException("Compare either two --metrics modes or two builds (--baseline-classpath), "
-					+ "not both at once");
+		boolean paired = !compareMetrics.isEmpty() || baselineClasspath != null || compareApps;
+		if ((compareMetrics.isEmpty() ? 0 : 1) + ((baselineClasspath != null) ? 1 : 0) + (compareApps ? 1 : 0) > 1) {
+			throw new UsageException("Compare either two --metrics modes, two builds (--baseline-classpath) or the "
+					+ "core and Spring Boot applications (--compare-apps), one at a time");
+		}
+		if (!apps.equals(APPS_BOOT) && (!path.equals(STARTER) || paired || stores.contains("h2")
+				|| !metrics.equals(METRICS_NONE))) {
+			throw new UsageException("--apps=core runs the starter path's workloads with applications without "
+					+ "Spring on PostgreSQL or Redis: add --store=postgres (or redis), without --path=core, "
+					+ "--metrics or a paired comparison");
 		}
 		if (candidateClasspath != null && baselineClasspath == null) {
 			throw new UsageException("--candidate-classpath replaces this build on the B side of a paired "
 					+ "comparison: add --baseline-classpath for the A side");
 		}
 		if (paired && (!path.equals(STARTER) || !workloads.equals(Set.of("drain")) || stores.contains("h2"))) {
-			throw new UsageException("A paired comparison (--metrics=A,B or --baseline-classpath) runs the "
-					+ "starter path's drain on PostgreSQL or Redis: add --workloads=drain --store=postgres "
+			throw new UsageException("A paired comparison (--metrics=A,B, --baseline-classpath or --compare-apps) "
+					+ "runs the starter path's drain on PostgreSQL or Redis: add --workloads=drain --store=postgres "
 					+ "(or redis), without --path=core");
 		}
 		if (keys < 0) {
@@ -246,15 +279,22 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 		}
 		return new Options(quick, stores, workloads, jdbcUrl, jdbcUser, jdbcPassword, redisUrl, h2Url, runs, out,
 				quick ? Sizes.quick() : Sizes.full(), capInstances, drainWorkers, traceStore, path, peers, metrics,
-				keys, compareMetrics, baselineClasspath, candidateClasspath, List.copyOf(drainInstances),
-				instrumentation);
+				keys, compareMetrics, baselineClasspath, candidateClasspath, List.copyOf(drainInstances), apps,
+				compareApps, instrumentation);
 	}
 
 	/**
 	 * @return whether the drain is a paired comparison of two sets of applications
 	 */
 	boolean paired() {
-		return !this.compareMetrics.isEmpty() || this.baselineClasspath != null;
+		return !this.compareMetrics.isEmpty() || this.baselineClasspath != null || this.compareApps;
+	}
+
+	/**
+	 * @return the main class of the starter path's applications
+	 */
+	Class<?> appMainClass() {
+		return this.apps.equals(APPS_CORE) ? CoreApplication.class : BenchApplication.class;
 	}
 
 	/**

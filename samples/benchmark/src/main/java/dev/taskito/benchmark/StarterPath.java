@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.taskito.benchmark.StarterStore.Role;
+import dev.taskito.benchmark.app.BenchApplication;
 import dev.taskito.benchmark.app.BenchTasks;
 import dev.taskito.benchmark.app.Command;
+import dev.taskito.benchmark.app.CoreApplication;
 import dev.taskito.benchmark.app.Reply;
 
 /**
@@ -77,7 +79,8 @@ final class StarterPath {
 		for (int i = 0; i < count; i++) {
 			args.add(this.store.appArgs(role, namespace, workers, paused));
 		}
-		return AppProcess.startAll(this.name() + "-" + label, args);
+		return AppProcess.startAll(this.name() + "-" + label, System.getProperty("java.class.path"),
+				this.options.appMainClass(), args);
 	}
 
 	private static void sendAll(List<AppProcess> apps, String command) throws Exception {
@@ -222,21 +225,28 @@ final class StarterPath {
 	 * @param label its name in the report
 	 * @param metrics its {@code --metrics} mode
 	 * @param classpath its applications' classpath
+	 * @param mainClass its applications' main class
 	 */
-	record Side(String label, String metrics, String classpath) {
+	record Side(String label, String metrics, String classpath, Class<?> mainClass) {
 	}
 
 	private List<Side> sides() {
 		String own = System.getProperty("java.class.path");
+		Class<?> boot = BenchApplication.class;
+		if (this.options.compareApps()) {
+			return List.of(new Side("core apps", this.options.metrics(), own, CoreApplication.class),
+					new Side("Spring Boot apps", this.options.metrics(), own, boot));
+		}
 		if (this.options.baselineClasspath() != null) {
 			Side candidate = (this.options.candidateClasspath() != null)
-					? new Side("candidate", this.options.metrics(), this.options.candidateClasspath())
-					: new Side("this build", this.options.metrics(), own);
-			return List.of(new Side("baseline", this.options.metrics(), this.options.baselineClasspath()), candidate);
+					? new Side("candidate", this.options.metrics(), this.options.candidateClasspath(), boot)
+					: new Side("this build", this.options.metrics(), own, boot);
+			return List.of(new Side("baseline", this.options.metrics(), this.options.baselineClasspath(), boot),
+					candidate);
 		}
 		List<String> modes = this.options.compareMetrics();
-		return List.of(new Side("metrics=" + modes.get(0), modes.get(0), own),
-				new Side("metrics=" + modes.get(1), modes.get(1), own));
+		return List.of(new Side("metrics=" + modes.get(0), modes.get(0), own, boot),
+				new Side("metrics=" + modes.get(1), modes.get(1), own, boot));
 	}
 
 	/**
@@ -261,7 +271,7 @@ final class StarterPath {
 								this.options.drainWorkers(), true));
 					}
 					sets.add(AppProcess.startAll(name() + "-" + (char) ('a' + side) + "-drain" + instances,
-							sides.get(side).classpath(), args));
+							sides.get(side).classpath(), sides.get(side).mainClass(), args));
 				}
 				// A full drain each to warm up: a pair's first run after the usual tenth still
 				// measured the JIT (twice the CPU per job of later pairs).

@@ -2,6 +2,8 @@ package dev.taskito.benchmark;
 
 import java.util.List;
 
+import dev.taskito.benchmark.app.BenchApplication;
+import dev.taskito.benchmark.app.CoreApplication;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -108,13 +110,34 @@ class OptionsTest {
 			.hasMessageContaining("PostgreSQL or Redis");
 		assertThatThrownBy(() -> Options.parse(new String[] { "--metrics=none,all", "--baseline-classpath=x",
 				"--workloads=drain", "--store=redis" }))
-			.hasMessageContaining("not both");
+			.hasMessageContaining("one at a time");
 		Options bisect = Options.parse(new String[] { "--baseline-classpath=/tmp/a", "--candidate-classpath=/tmp/b",
 				"--workloads=drain", "--store=redis" });
 		assertThat(bisect.candidateClasspath()).isEqualTo("/tmp/b");
 		assertThatThrownBy(() -> Options.parse(new String[] { "--candidate-classpath=/tmp/b", "--workloads=drain",
 				"--store=redis" }))
 			.hasMessageContaining("add --baseline-classpath");
+	}
+
+	@Test
+	void appsChoosesTheStarterPathsApplicationsAndCompareAppsPairsThem() {
+		assertThat(Options.parse(new String[0]).appMainClass()).isEqualTo(BenchApplication.class);
+		Options core = Options.parse(new String[] { "--apps=core", "--store=postgres" });
+		assertThat(core.appMainClass()).isEqualTo(CoreApplication.class);
+		assertThat(core.paired()).isFalse();
+		Options compare = Options.parse(new String[] { "--compare-apps", "--workloads=drain", "--store=redis" });
+		assertThat(compare.paired()).isTrue();
+		assertThat(compare.appMainClass()).isEqualTo(BenchApplication.class);
+		assertThatThrownBy(() -> Options.parse(new String[] { "--apps=spring" })).hasMessageContaining("boot and core");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--apps=core", "--store=h2" }))
+			.hasMessageContaining("PostgreSQL or Redis");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--apps=core", "--store=redis", "--path=core" }))
+			.hasMessageContaining("without --path=core");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--compare-apps", "--workloads=drain", "--store=redis",
+				"--baseline-classpath=/tmp/a" }))
+			.hasMessageContaining("one at a time");
+		assertThatThrownBy(() -> Options.parse(new String[] { "--compare-apps", "--store=redis" }))
+			.hasMessageContaining("--workloads=drain");
 	}
 
 	@Test
