@@ -321,7 +321,9 @@ public final class Benchmark {
 
 	private void drain(Backend backend, Map<String, Object> figures) throws Exception {
 		for (int instances : new int[] { 1, 2 }) {
-			drainRun(backend, instances, this.sizes.drainWarmupJobs(), false);
+			for (int warmup = 0; warmup < instances; warmup++) {
+				drainRun(backend, instances, this.sizes.drainWarmupJobs(), false);
+			}
 			List<Double> runs = new ArrayList<>();
 			List<Double> committed = new ArrayList<>();
 			for (int run = 0; run < this.options.runs(); run++) {

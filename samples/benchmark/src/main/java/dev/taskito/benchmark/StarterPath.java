@@ -124,8 +124,11 @@ final class StarterPath {
 					this.options.drainWorkers(), true);
 			try {
 				boolean measureMemory = instances == 1 && this.options.workloads().contains("memory");
-				drainRun(workers, namespace, this.sizes.drainWarmupJobs());
-				long drained = this.sizes.drainWarmupJobs();
+				long drained = 0;
+				for (int warmup = 0; warmup < instances; warmup++) {
+					drainRun(workers, namespace, this.sizes.drainWarmupJobs());
+					drained += this.sizes.drainWarmupJobs();
+				}
 				List<Double> runs = new ArrayList<>();
 				List<Double> committed = new ArrayList<>();
 				List<Object> heaps = new ArrayList<>();
@@ -273,10 +276,12 @@ final class StarterPath {
 					sets.add(AppProcess.startAll(name() + "-" + (char) ('a' + side) + "-drain" + instances,
 							sides.get(side).classpath(), sides.get(side).mainClass(), args));
 				}
-				// A full drain each to warm up: a pair's first run after the usual tenth still
-				// measured the JIT (twice the CPU per job of later pairs).
+				// A full drain per instance and side to warm up: with one in all, a pair's first run
+				// on two JVMs still measured the JIT (twice the worker CPU per job of later pairs).
 				for (int side = 0; side < 2; side++) {
-					drainRun(sets.get(side), namespaces[side], this.sizes.drainJobs());
+					for (int warmup = 0; warmup < instances; warmup++) {
+						drainRun(sets.get(side), namespaces[side], this.sizes.drainJobs());
+					}
 				}
 				List<List<DrainResult>> results = List.of(new ArrayList<>(), new ArrayList<>());
 				for (int run = 0; run < this.options.runs(); run++) {
