@@ -169,8 +169,8 @@ public final class Benchmark {
 			try {
 				PeerResult result = Peers.drain(PeerOptions.defaults(peer)
 					.withDatabase(this.options.jdbcUrl(), this.options.jdbcUser(), this.options.jdbcPassword())
-					.withDrain(this.sizes.drainJobs(), this.sizes.drainWarmupJobs(), this.options.drainWorkers(),
-							this.options.runs()));
+					.withDrain(this.sizes.drainJobs(), this.sizes.drainWarmups(1) * this.sizes.drainWarmupJobs(),
+							this.options.drainWorkers(), this.options.runs()));
 				figures.put(key + "-drain1", round(result.median(), 0));
 				figures.put(key + "-drain1Runs", result.runs().stream().map((value) -> round(value, 0)).toList());
 				if (figures.get("drain1") instanceof Number taskito && result.median() > 0) {
@@ -321,7 +321,7 @@ public final class Benchmark {
 
 	private void drain(Backend backend, Map<String, Object> figures) throws Exception {
 		for (int instances : new int[] { 1, 2 }) {
-			for (int warmup = 0; warmup < instances; warmup++) {
+			for (int warmup = 0; warmup < this.sizes.drainWarmups(instances); warmup++) {
 				drainRun(backend, instances, this.sizes.drainWarmupJobs(), false);
 			}
 			List<Double> runs = new ArrayList<>();

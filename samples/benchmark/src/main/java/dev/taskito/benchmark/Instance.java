@@ -14,7 +14,7 @@ import dev.taskito.store.ClaimStore;
  * One simulated application instance: its own store object (so its own connections), its own
  * registry, queue and, when it works jobs, its own dispatcher, as in AbstractClusterTest.
  */
-final class Instance implements AutoCloseable {
+public final class Instance implements AutoCloseable {
 
 	final ClaimStore store;
 
@@ -70,13 +70,18 @@ final class Instance implements AutoCloseable {
 
 	/** A handler body. */
 	@FunctionalInterface
-	interface Body {
+	public interface Body {
 
 		void run(Object[] args) throws Exception;
 
 	}
 
-	static TaskHandler handler(List<TaskHandler.Parameter> parameters, Body body) {
+	/**
+	 * @param parameters the handler's parameters
+	 * @param body what it does
+	 * @return a handler that runs the body and returns nothing
+	 */
+	public static TaskHandler handler(List<TaskHandler.Parameter> parameters, Body body) {
 		return new TaskHandler() {
 
 			@Override

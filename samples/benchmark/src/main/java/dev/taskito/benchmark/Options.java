@@ -120,9 +120,10 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			""";
 
 	/**
-	 * How much each workload does. A drain's warm-up is run once per instance: each JVM takes
-	 * only its share of the jobs, and two JVMs drained a tenth of a run between them were still
-	 * compiling (the runs after it rose from 9,000 to 16,000 jobs/s on PostgreSQL).
+	 * How much each workload does. A drain is warmed up by {@link #drainWarmups(int)} drains:
+	 * a worker JVM's CPU per job settles only after about 200,000 jobs of its own (paired
+	 * drains on two JVMs: 41 to 55 us per job after 50,000 each, 28 to 31 after 100,000,
+	 * about 20 from 200,000 on), and each JVM takes only its share of a drain's jobs.
 	 */
 	record Sizes(int drainJobs, int drainWarmupJobs, int enqueueSingleJobs, int enqueueThreadsJobs,
 			int enqueueAllJobs, int latencyRate, int latencySeconds, int latencyWarmupSeconds, int capJobs,
@@ -130,6 +131,14 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 
 		static Sizes full() {
 			return new Sizes(100_000, 100_000, 5_000, 20_000, 100_000, 200, 20, 2, 400, 40, 100_000);
+		}
+
+		/**
+		 * @param instances the drain's instances, each a JVM of its own on the starter path
+		 * @return how many warm-up drains come before the measured ones: two per instance
+		 */
+		int drainWarmups(int instances) {
+			return 2 * instances;
 		}
 
 		static Sizes quick() {

@@ -125,7 +125,7 @@ final class StarterPath {
 			try {
 				boolean measureMemory = instances == 1 && this.options.workloads().contains("memory");
 				long drained = 0;
-				for (int warmup = 0; warmup < instances; warmup++) {
+				for (int warmup = 0; warmup < this.sizes.drainWarmups(instances); warmup++) {
 					drainRun(workers, namespace, this.sizes.drainWarmupJobs());
 					drained += this.sizes.drainWarmupJobs();
 				}
@@ -276,10 +276,10 @@ final class StarterPath {
 					sets.add(AppProcess.startAll(name() + "-" + (char) ('a' + side) + "-drain" + instances,
 							sides.get(side).classpath(), sides.get(side).mainClass(), args));
 				}
-				// A full drain per instance and side to warm up: with one in all, a pair's first run
-				// on two JVMs still measured the JIT (twice the worker CPU per job of later pairs).
+				// Full drains to warm up, as the unpaired drain has them (Sizes.drainWarmups): with one
+				// in all, a pair's first run on two JVMs measured the JIT (twice the worker CPU per job).
 				for (int side = 0; side < 2; side++) {
-					for (int warmup = 0; warmup < instances; warmup++) {
+					for (int warmup = 0; warmup < this.sizes.drainWarmups(instances); warmup++) {
 						drainRun(sets.get(side), namespaces[side], this.sizes.drainJobs());
 					}
 				}

@@ -11,8 +11,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lettuce.core.RedisClient;
 
-import dev.taskito.JobContext;
 import dev.taskito.TaskitoDefaults;
+import dev.taskito.benchmark.Instance;
 import dev.taskito.benchmark.LatencyProducer;
 import dev.taskito.dispatch.DefaultTaskQueue;
 import dev.taskito.dispatch.TaskDefinition;
@@ -137,42 +137,19 @@ public final class CoreApplication {
 	/** {@link BenchTasks}' and {@link BenchKeyedTasks}' tasks, registered by hand. */
 	static List<TaskDefinition> tasks(BenchRecorder recorder, boolean keyed) {
 		BenchTasks tasks = new BenchTasks(recorder);
-		TaskDefinition noop = TaskDefinition.of("noop", handler(List.of(), (args) -> tasks.noop()));
-		TaskDefinition capped = TaskDefinition.of("capped", handler(List.of(), (args) -> tasks.capped()))
+		TaskDefinition noop = TaskDefinition.of("noop", Instance.handler(List.of(), (args) -> tasks.noop()));
+		TaskDefinition capped = TaskDefinition.of("capped", Instance.handler(List.of(), (args) -> tasks.capped()))
 			.withMaxConcurrent(BenchTasks.CAP);
 		TaskDefinition latency = TaskDefinition.of(LatencyProducer.TASK,
-				handler(List.of(new TaskHandler.Parameter("sentMicros", long.class)),
+				Instance.handler(List.of(new TaskHandler.Parameter("sentMicros", long.class)),
 						(args) -> tasks.latency(((Number) args[0]).longValue())));
 		if (!keyed) {
 			return List.of(noop, capped, latency);
 		}
 		BenchKeyedTasks keyedTasks = new BenchKeyedTasks(recorder);
-		return List.of(noop, capped, latency, TaskDefinition.of("keyed", handler(List.of(), (args) -> keyedTasks.keyed()))
-			.withMaxConcurrentPerKey(BenchKeyedTasks.KEY_CAP));
-	}
-
-	@FunctionalInterface
-	private interface Body {
-
-		void run(Object[] args) throws Exception;
-
-	}
-
-	private static TaskHandler handler(List<TaskHandler.Parameter> parameters, Body body) {
-		return new TaskHandler() {
-
-			@Override
-			public List<Parameter> parameters() {
-				return parameters;
-			}
-
-			@Override
-			public Object handle(Object[] args, JobContext context) throws Exception {
-				body.run(args);
-				return null;
-			}
-
-		};
+		TaskDefinition keyedTask = TaskDefinition.of("keyed", Instance.handler(List.of(), (args) -> keyedTasks.keyed()))
+			.withMaxConcurrentPerKey(BenchKeyedTasks.KEY_CAP);
+		return List.of(noop, capped, latency, keyedTask);
 	}
 
 }
