@@ -559,6 +559,8 @@ public final class Benchmark {
 	}
 
 	private void cap(Backend backend, Map<String, Object> figures) throws Exception {
+		// Warm as the starter path's applications are (Options.Sizes): no-op jobs, then capped ones.
+		drainRun(backend, this.options.capInstances(), this.sizes.capWarmupDrainJobs(), null);
 		capRun(backend, this.sizes.capWarmupJobs());
 		List<Double> utilisation = new ArrayList<>();
 		int highest = 0;

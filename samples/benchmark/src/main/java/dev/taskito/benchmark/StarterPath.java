@@ -545,7 +545,10 @@ final class StarterPath {
 		int jvms = this.store.sharedAcrossProcesses() ? this.options.capInstances() : 1;
 		List<AppProcess> workers = start("cap", namespace, Role.WORKER, jvms, CAP_WORKERS, true);
 		try {
+			// Warm, as a running application is (Options.Sizes): no-op jobs, then capped ones.
+			drainRun(workers, namespace, this.sizes.capWarmupDrainJobs());
 			capRun(workers, this.sizes.capWarmupJobs());
+			this.store.vacuum(namespace);
 			List<Double> utilisation = new ArrayList<>();
 			int highest = 0;
 			long highestInOneJvm = 0;
