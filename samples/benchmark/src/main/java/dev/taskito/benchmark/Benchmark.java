@@ -395,18 +395,18 @@ public final class Benchmark {
 
 	/**
 	 * The three enqueue figures, measured as the starter path measures them: the tables are
-	 * cleaned once, and every run (warm-ups included) adds to the jobs the runs before left,
-	 * as a producer's enqueues do.
+	 * cleaned once, each figure is warmed up by a full run, and every run (warm-ups included)
+	 * adds to the jobs the runs before left, as a producer's enqueues do.
 	 */
 	private void enqueue(Backend backend, Map<String, Object> figures) throws Exception {
 		backend.clean(ENQUEUE_NAMESPACE);
-		enqueueSingle(backend, 1, this.sizes.enqueueSingleJobs() / 5);
+		enqueueSingle(backend, 1, this.sizes.enqueueSingleJobs());
 		measure(backend, figures, "enqueue1", "enqueue 1 thread",
 				(run) -> enqueueSingle(backend, 1, this.sizes.enqueueSingleJobs()));
-		enqueueSingle(backend, ENQUEUE_THREADS, this.sizes.enqueueThreadsJobs() / 5);
+		enqueueSingle(backend, ENQUEUE_THREADS, this.sizes.enqueueThreadsJobs());
 		measure(backend, figures, "enqueue8", "enqueue " + ENQUEUE_THREADS + " threads",
 				(run) -> enqueueSingle(backend, ENQUEUE_THREADS, this.sizes.enqueueThreadsJobs()));
-		enqueueAll(backend, this.sizes.enqueueAllJobs() / 5);
+		enqueueAll(backend, this.sizes.enqueueAllJobs());
 		measure(backend, figures, "enqueueAll", "enqueueAll x" + BATCH,
 				(run) -> enqueueAll(backend, this.sizes.enqueueAllJobs()));
 		backend.clean(ENQUEUE_NAMESPACE);
