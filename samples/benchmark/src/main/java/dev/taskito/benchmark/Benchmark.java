@@ -320,7 +320,7 @@ public final class Benchmark {
 	}
 
 	private void drain(Backend backend, Map<String, Object> figures) throws Exception {
-		for (int instances : new int[] { 1, 2 }) {
+		for (int instances : this.options.drainInstances()) {
 			for (int warmup = 0; warmup < this.sizes.drainWarmups(instances); warmup++) {
 				drainRun(backend, instances, this.sizes.drainWarmupJobs(), false);
 			}

@@ -104,7 +104,7 @@ record Options(boolean quick, List<String> stores, Set<String> workloads, String
 			  --instrumentation       instead of the workloads: the CPU per job of what a MeterRegistry adds
 			                          to an attempt (the taskito.job observation and the metrics listener),
 			                          measured on 16 threads in this JVM apart from any store (--runs rounds)
-			  --drain-instances=1,2   starter path: the drain's instance counts (default 1,2)
+			  --drain-instances=1,2   the drain's instance counts, either path (default 1,2)
 			  --drain-workers=N       workers per instance in the drain (default 16, as the issue says; more
 			                          workers let one claim take more jobs: a diagnostic of the per-claim cost)
 			  --peers=db-scheduler,jobrunr   also drain the same jobs with these peers on PostgreSQL (each in
