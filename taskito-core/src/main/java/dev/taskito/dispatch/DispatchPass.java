@@ -1,14 +1,10 @@
 package dev.taskito.dispatch;
 
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -21,7 +17,6 @@ import dev.taskito.store.ClaimStore;
 import dev.taskito.store.ClaimedJob;
 import dev.taskito.store.FinishAndClaim;
 import dev.taskito.store.Outcome;
-import dev.taskito.store.Reschedule;
 import dev.taskito.store.StoreUnavailableException;
 
 /**
@@ -42,11 +37,6 @@ import dev.taskito.store.StoreUnavailableException;
 final class DispatchPass {
 
 	private static final Logger logger = LoggerFactory.getLogger(DispatchPass.class);
-
-	/** How long a claim rejected by a cap waits before it is due again, at least and at most. */
-	private static final long REJECTED_DELAY_MIN_MILLIS = 10;
-
-	private static final long REJECTED_DELAY_MAX_MILLIS = 60;
 
 	/** How long a claim with outcomes waits for a pass under way, at least and at most. */
 	private static final long PASS_LOCK_WAIT_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -74,9 +64,9 @@ final class DispatchPass {
 
 	private final PostClaimCheck postClaimCheck;
 
-	private final WorkerHandOver handOver;
+	private final ClaimGiveBack giveBack;
 
-	private final TaskEvents events;
+	private final WorkerHandOver handOver;
 
 	/** Tells the listeners of due jobs a rate limit held back. */
 	private final RateLimitReports rateLimits;
@@ -93,12 +83,12 @@ final class DispatchPass {
 	DispatchPass(ClaimStore store, TaskRegistry registry, DispatcherSettings settings, QueuePauses pauses,
 			CapBook caps, HeldClaims held, WorkerPool workers, JobRunner runner, OutcomeRecorder outcomes,
 			UnresolvedClaims unresolved, TaskEvents events) {
-		this.events = events;
 		this.rateLimits = new RateLimitReports(registry, events);
 		this.store = store;
 		this.unresolved = unresolved;
 		this.preClaimCheck = new PreClaimCheck(store, registry, settings, caps, held, workers, this.rateLimits);
 		this.postClaimCheck = new PostClaimCheck(store, caps);
+		this.giveBack = new ClaimGiveBack(store, caps, held, workers, events);
 		this.handOver = new WorkerHandOver(registry, settings, held, workers, runner, outcomes);
 		this.registry = registry;
 		this.settings = settings;
@@ -318,7 +308,7 @@ final class DispatchPass {
 		}
 		catch (Throwable ex) {
 			// Unchecked claims must not run, nor sit in our heartbeat forever: give them back.
-			giveBackUnchecked(claimed, ex);
+			this.giveBack.unchecked(claimed, ex);
 			throw ex;
 		}
 		// Admitted jobs start first: nothing after this may strand them if the store fails.
@@ -416,56 +406,12 @@ final class DispatchPass {
 	}
 
 	/**
-	 * Step 5: gives rejected claims back in one store operation: the claim goes, the job is
-	 * PENDING again after a short jittered delay (so racing dispatchers do not collide
-	 * again in lockstep), and its attempt is not consumed.
+	 * Step 5: gives rejected claims back in one store operation ({@link ClaimGiveBack}): the
+	 * job is PENDING again after a short jittered delay, its attempt not consumed.
 	 * @param rejected the claims a cap rejected
 	 */
 	void rollbackClaimAndReschedule(List<ClaimedJob> rejected) {
-		giveBack(rejected, true);
-	}
-
-	/**
-	 * Gives claims back as step 5 does; only jobs a cap rejected are told to the listeners,
-	 * once the rollback has committed.
-	 */
-	private void giveBack(List<ClaimedJob> rejected, boolean capRejected) {
-		if (rejected.isEmpty()) {
-			return;
-		}
-		long now = System.nanoTime();
-		List<Reschedule> reschedules = new ArrayList<>(rejected.size());
-		for (ClaimedJob job : rejected) {
-			long delay = ThreadLocalRandom.current().nextLong(REJECTED_DELAY_MIN_MILLIS, REJECTED_DELAY_MAX_MILLIS + 1);
-			reschedules.add(new Reschedule(job.claim(), Duration.ofMillis(delay)));
-			this.caps.backOffAfterRejection(job, now);
-		}
-		try {
-			this.store.rollback(reschedules);
-			if (capRejected && this.events.enabled()) {
-				for (ClaimedJob job : rejected) {
-					this.events.publishLater(TaskEvents.capRejected(job));
-				}
-			}
-		}
-		finally {
-			// Given back or not, these claims are not ours to run: if the rollback failed, they
-			// expire and the reaper takes them back (an outage path, attempt consumed).
-			for (ClaimedJob job : rejected) {
-				this.workers.releaseSlot(this.held.remove(job.claim()));
-			}
-		}
-	}
-
-	private void giveBackUnchecked(List<ClaimedJob> claimed, Throwable cause) {
-		try {
-			giveBack(claimed, false);
-		}
-		catch (Throwable ex) {
-			cause.addSuppressed(ex);
-			// rollbackClaimAndReschedule dropped them from the heartbeat: their leases expire and
-			// the reaper takes them back.
-		}
+		this.giveBack.capRejected(rejected);
 	}
 
 	/**
