@@ -1,8 +1,6 @@
 package dev.taskito.dispatch;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,14 +42,14 @@ final class RefillCover {
 
 	private final ClaimStore store;
 
-	/** Slots freed per capped task, or {@code null} when the outcomes wake the others. */
-	private final Map<String, Integer> freedPerTask;
+	/** The capped slots the outcomes free, or {@code null} when the outcomes wake the others. */
+	private final JobTally freed;
 
 	private final int limit;
 
-	private RefillCover(ClaimStore store, Map<String, Integer> freedPerTask, int limit) {
+	private RefillCover(ClaimStore store, JobTally freed, int limit) {
 		this.store = store;
-		this.freedPerTask = freedPerTask;
+		this.freed = freed;
 		this.limit = limit;
 	}
 
@@ -66,8 +64,7 @@ final class RefillCover {
 		if (!store.wakesOthersAlone()) {
 			return WAKE_WITH_OUTCOMES;
 		}
-		Map<String, Integer> freedPerTask = new HashMap<>();
-		Map<String, Integer> freedPerQueue = new HashMap<>();
+		JobTally freed = new JobTally();
 		for (ClaimedJob job : finishing) {
 			if (!caps.isCapped(job)) {
 				continue;
@@ -76,34 +73,33 @@ final class RefillCover {
 					|| !request.queues().contains(job.queue())) {
 				return WAKE_WITH_OUTCOMES;
 			}
-			freedPerTask.merge(job.taskName(), 1, Integer::sum);
-			freedPerQueue.merge(job.queue(), 1, Integer::sum);
+			freed.add(job);
 		}
-		int freed = 0;
-		for (Map.Entry<String, Integer> task : freedPerTask.entrySet()) {
-			Integer room = request.taskLimits().get(task.getKey());
-			if (room == null || room < task.getValue()) {
+		int freedInAll = 0;
+		for (String task : freed.tasks()) {
+			Integer room = request.taskLimits().get(task);
+			if (room == null || room < freed.task(task)) {
 				return WAKE_WITH_OUTCOMES;
 			}
-			freed += task.getValue();
+			freedInAll += freed.task(task);
 		}
-		for (Map.Entry<String, Integer> queue : freedPerQueue.entrySet()) {
-			Integer room = request.queueLimits().get(queue.getKey());
-			if (room != null && room < queue.getValue()) {
+		for (String queue : freed.queues()) {
+			Integer room = request.queueLimits().get(queue);
+			if (room != null && room < freed.queue(queue)) {
 				return WAKE_WITH_OUTCOMES;
 			}
 		}
-		if (request.limit() < freed) {
+		if (request.limit() < freedInAll) {
 			return WAKE_WITH_OUTCOMES;
 		}
-		return new RefillCover(store, freedPerTask, request.limit());
+		return new RefillCover(store, freed, request.limit());
 	}
 
 	/**
 	 * @return whether the outcomes wake the other instances themselves
 	 */
 	boolean wakeOthersNow() {
-		return this.freedPerTask == null;
+		return this.freed == null;
 	}
 
 	/**
@@ -126,7 +122,7 @@ final class RefillCover {
 	}
 
 	private boolean othersNeeded(FinishAndClaim result) {
-		if (this.freedPerTask == null) {
+		if (this.freed == null) {
 			return false;
 		}
 		if (result.claimUnknown() || result.claimFailure() != null) {
@@ -135,12 +131,9 @@ final class RefillCover {
 		if (result.claimed().size() < this.limit) {
 			return false;
 		}
-		Map<String, Integer> claimed = new HashMap<>();
-		for (ClaimedJob job : result.claimed()) {
-			claimed.merge(job.taskName(), 1, Integer::sum);
-		}
-		for (Map.Entry<String, Integer> task : this.freedPerTask.entrySet()) {
-			if (claimed.getOrDefault(task.getKey(), 0) < task.getValue()) {
+		JobTally claimed = JobTally.of(result.claimed());
+		for (String task : this.freed.tasks()) {
+			if (claimed.task(task) < this.freed.task(task)) {
 				return true;
 			}
 		}
