@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -120,15 +119,7 @@ abstract class Backend implements AutoCloseable {
 		}
 
 		private HikariDataSource pool(String poolName, int size) {
-			HikariConfig config = new HikariConfig();
-			config.setJdbcUrl(this.url);
-			config.setUsername(this.user);
-			config.setPassword(this.password);
-			config.setMaximumPoolSize(size);
-			config.setMinimumIdle(1);
-			config.setPoolName(poolName);
-			config.setInitializationFailTimeout(5_000);
-			return new HikariDataSource(config);
+			return CorePools.jdbc(this.url, this.user, this.password, poolName, size);
 		}
 
 		@Override
@@ -138,9 +129,7 @@ abstract class Backend implements AutoCloseable {
 
 		@Override
 		ClaimStore newStore(String namespace) {
-			// Dispatch, completer, heartbeat/reaper and the NOTIFY listener each hold one at a
-			// time; the rest is for enqueueing threads.
-			HikariDataSource pool = pool("taskito-bench-" + this.pools.size(), 12);
+			HikariDataSource pool = pool("taskito-bench-" + this.pools.size(), CorePools.STORE_POOL_SIZE);
 			this.pools.add(pool);
 			return JdbcClaimStore.builder(pool).tablePrefix(namespace + "_").build();
 		}

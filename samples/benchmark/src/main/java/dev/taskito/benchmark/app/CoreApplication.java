@@ -7,11 +7,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lettuce.core.RedisClient;
 
 import dev.taskito.TaskitoDefaults;
+import dev.taskito.benchmark.CorePools;
 import dev.taskito.benchmark.Instance;
 import dev.taskito.benchmark.LatencyProducer;
 import dev.taskito.dispatch.DefaultTaskQueue;
@@ -56,7 +56,10 @@ public final class CoreApplication {
 			store = RedisClaimStore.builder(client).keyPrefix(required(properties, "taskito.redis.key-prefix")).build();
 		}
 		else {
-			pool = pool(properties);
+			pool = CorePools.jdbc(required(properties, "spring.datasource.url"),
+					properties.getOrDefault("spring.datasource.username", ""),
+					properties.getOrDefault("spring.datasource.password", ""), "taskito-bench-core",
+					CorePools.STORE_POOL_SIZE);
 			store = JdbcClaimStore.builder(pool).tablePrefix(required(properties, "taskito.jdbc.table-prefix")).build();
 		}
 		store.start();
@@ -119,19 +122,6 @@ public final class CoreApplication {
 			throw new IllegalArgumentException("CoreApplication needs --" + name + "=...");
 		}
 		return value;
-	}
-
-	/** As the core path's stores have (Backend.Jdbc): 12 connections, one kept idle. */
-	private static HikariDataSource pool(Map<String, String> properties) {
-		HikariConfig config = new HikariConfig();
-		config.setJdbcUrl(required(properties, "spring.datasource.url"));
-		config.setUsername(properties.getOrDefault("spring.datasource.username", ""));
-		config.setPassword(properties.getOrDefault("spring.datasource.password", ""));
-		config.setMaximumPoolSize(12);
-		config.setMinimumIdle(1);
-		config.setPoolName("taskito-bench-core");
-		config.setInitializationFailTimeout(5_000);
-		return new HikariDataSource(config);
 	}
 
 	/** {@link BenchTasks}' and {@link BenchKeyedTasks}' tasks, registered by hand. */
