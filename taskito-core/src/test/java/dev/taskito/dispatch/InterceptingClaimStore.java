@@ -125,6 +125,9 @@ final class InterceptingClaimStore implements ClaimStore {
 	/** The outcomes of every finish call, in order. */
 	final List<List<Outcome>> finishes = new CopyOnWriteArrayList<>();
 
+	/** The jobs whose outcomes carried a refill claim ({@code finishAndClaim}), in order. */
+	final List<JobId> refilledBy = new CopyOnWriteArrayList<>();
+
 	/** Errors to throw once, by the name of the store call that throws them. */
 	private final Map<String, Error> failNext = new ConcurrentHashMap<>();
 
@@ -524,6 +527,7 @@ final class InterceptingClaimStore implements ClaimStore {
 			called("finishAndClaim waking others");
 		}
 		this.finishes.add(List.copyOf(outcomes));
+		outcomes.forEach((outcome) -> this.refilledBy.add(outcome.claim().jobId()));
 		this.beforeClaim.run();
 		FinishAndClaim result = this.store.finishAndClaim(outcomes, wakeOthers, request, batchId);
 		if (!result.claimed().isEmpty()) {
