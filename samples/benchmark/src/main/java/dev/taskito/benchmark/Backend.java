@@ -232,9 +232,22 @@ abstract class Backend implements AutoCloseable {
 			return "redis";
 		}
 
+		/** One client per store, as each application has its own: its event loops are not shared. */
+		private final List<RedisClient> storeClients = new CopyOnWriteArrayList<>();
+
 		@Override
 		ClaimStore newStore(String namespace) {
-			return RedisClaimStore.builder(this.client).keyPrefix(namespace.replace('_', '-') + ":").build();
+			RedisClient storeClient = RedisClient.create(this.url);
+			this.storeClients.add(storeClient);
+			return RedisClaimStore.builder(storeClient).keyPrefix(namespace.replace('_', '-') + ":").build();
+		}
+
+		/** Shuts down the clients of stores that were closed. */
+		@Override
+		void releaseStores() {
+			List<RedisClient> open = new ArrayList<>(this.storeClients);
+			this.storeClients.removeAll(open);
+			open.forEach(RedisClient::shutdown);
 		}
 
 		@Override
@@ -268,6 +281,7 @@ abstract class Backend implements AutoCloseable {
 
 		@Override
 		public void close() {
+			releaseStores();
 			this.client.shutdown();
 		}
 
