@@ -1,8 +1,5 @@
 package dev.taskito.store.jdbc;
 
-import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -62,7 +59,8 @@ import dev.taskito.store.TokenRequest;
  * <p>Failures to reach the database become {@link StoreUnavailableException}; other
  * database errors become a {@link TaskitoException} naming the operation and table.
  *
- * <p>The store wires and delegates: {@link JdbcSchema} creates and checks the tables,
+ * <p>The store wires and delegates: {@link JdbcDatabase} recognises the database once,
+ * {@link JdbcSchema} creates and checks the tables,
  * {@link JdbcJobs} serves producers and operators, {@link JdbcJobQueries} lists and counts
  * jobs, {@link JdbcBulkSteps} makes the steps of bulk cancels and retries, {@link JdbcRateBuckets} hands out
  * rate-limit tokens, {@link JdbcClaims} is the dispatcher's claim path (with
@@ -471,30 +469,8 @@ public final class JdbcClaimStore implements ClaimStore {
 		 * @throws TaskitoException when no dialect fits the database
 		 */
 		public JdbcClaimStore build() {
-			String productName;
-			String url;
-			try (Connection connection = this.dataSource.getConnection()) {
-				DatabaseMetaData metaData = connection.getMetaData();
-				productName = metaData.getDatabaseProductName();
-				url = metaData.getURL();
-			}
-			catch (SQLException ex) {
-				throw new StoreUnavailableException("Could not read the database's metadata to set up the JDBC store: "
-						+ ex.getMessage(), ex);
-			}
-			JdbcDialect chosen = this.dialect;
-			if (chosen == null) {
-				chosen = List.<JdbcDialect>of(new PostgresDialect(), new H2Dialect())
-					.stream()
-					.filter((candidate) -> candidate.supports(productName))
-					.findFirst()
-					.orElseThrow(() -> new TaskitoException("The JDBC store supports PostgreSQL and H2, but the "
-							+ "DataSource is " + productName + ": point taskito at one of those, or use "
-							+ "taskito.store.type=redis"));
-			}
-			// Settings after ';' (such as DB_CLOSE_DELAY) do not change which database it is.
-			String database = (url != null && url.indexOf(';') > 0) ? url.substring(0, url.indexOf(';')) : url;
-			return new JdbcClaimStore(this, chosen, database);
+			JdbcDatabase database = JdbcDatabase.of(this.dataSource, this.dialect);
+			return new JdbcClaimStore(this, database.dialect(), database.url());
 		}
 
 	}
