@@ -72,7 +72,7 @@ abstract class Backend implements AutoCloseable {
 	}
 
 	/**
-	 * Frees what the stores of a finished run left open (their connection pools).
+	 * Frees what the stores of a finished run left open (their connection pools or clients).
 	 */
 	void releaseStores() {
 	}
@@ -217,7 +217,11 @@ abstract class Backend implements AutoCloseable {
 
 		private final String url;
 
+		/** For the benchmark's own use: the ping at start and cleaning a namespace. */
 		private final RedisClient client;
+
+		/** One client per store, as each application has its own: its event loops are not shared. */
+		private final List<RedisClient> storeClients = new CopyOnWriteArrayList<>();
 
 		Redis(String url) {
 			this.url = url;
@@ -231,9 +235,6 @@ abstract class Backend implements AutoCloseable {
 		String name() {
 			return "redis";
 		}
-
-		/** One client per store, as each application has its own: its event loops are not shared. */
-		private final List<RedisClient> storeClients = new CopyOnWriteArrayList<>();
 
 		@Override
 		ClaimStore newStore(String namespace) {
